@@ -1,0 +1,170 @@
+import {
+  credentials as grpcCredentials,
+  makeGenericClientConstructor,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client as GrpcClient,
+  type ClientReadableStream,
+  type MethodDefinition,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+
+/** Trailing-metadata key with the broker's stable error reason. */
+export const reasonMetadataKey = "tributary-reason";
+
+export interface CallSettings {
+  /** Absolute deadline, or milliseconds from now. */
+  readonly deadline?: Date | number;
+  readonly metadata?: Metadata;
+  readonly signal?: AbortSignal;
+}
+
+type MethodOf<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+  ? (request: MessageInitShape<I>, settings?: CallSettings) => Promise<MessageShape<O>>
+  : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    ? (request: MessageInitShape<I>, settings?: CallSettings) => ServerStream<MessageShape<O>>
+    : never;
+
+/** A promise-based client for one generated service. */
+export type ServiceClient<T extends GenServiceMethods> = { [K in keyof T]: MethodOf<T[K]> } & {
+  /** Closes the underlying channel. */
+  close(): void;
+};
+
+/** A server stream: async-iterable messages, cancellable. */
+export interface ServerStream<T> extends AsyncIterable<T> {
+  readonly call: ClientReadableStream<T>;
+  cancel(): void;
+}
+
+export interface ClientOptions {
+  readonly credentials?: ChannelCredentials;
+  readonly channelOptions?: ChannelOptions;
+}
+
+/** Default channel options: large flow-control windows and message sizes for batches. */
+export const defaultChannelOptions: ChannelOptions = {
+  "grpc-node.flow_control_window": 8 * 1024 * 1024,
+  "grpc.max_receive_message_length": 512 * 1024 * 1024,
+  "grpc.max_send_message_length": 512 * 1024 * 1024,
+};
+
+/**
+ * Creates a client for a protobuf-es service over grpc-js. Requests are
+ * protobuf-es init shapes; answers are decoded messages. Errors are grpc-js
+ * ServiceErrors: branch on `code` and on `errorReason(err)`.
+ */
+export function createClient<T extends GenServiceMethods>(
+  service: GenService<T>,
+  address: string,
+  options: ClientOptions = {},
+): ServiceClient<T> {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: method.methodKind === "server_streaming",
+      requestSerialize: (value: unknown) => Buffer.from(toBinary(method.input, value as never)),
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      responseSerialize: (value: unknown) => Buffer.from(toBinary(method.output, value as never)),
+      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+    };
+  }
+  const Constructor = makeGenericClientConstructor(definition, service.typeName);
+  const grpc = new Constructor(address, options.credentials ?? grpcCredentials.createInsecure(), {
+    ...defaultChannelOptions,
+    ...options.channelOptions,
+  }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
+
+  const client: Record<string, unknown> = { close: () => grpc.close() };
+  for (const method of service.methods) {
+    const invoke = grpc[method.localName].bind(grpc);
+    if (method.methodKind === "unary") {
+      client[method.localName] = (request: unknown, settings: CallSettings = {}) =>
+        new Promise((resolve, reject) => {
+          const call = invoke(
+            create(method.input, request as never),
+            settings.metadata ?? new Metadata(),
+            callOptions(settings),
+            (err: ServiceError | null, response: unknown) => (err ? reject(err) : resolve(response)),
+          ) as { cancel(): void };
+          settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        });
+    } else if (method.methodKind === "server_streaming") {
+      client[method.localName] = (request: unknown, settings: CallSettings = {}) => {
+        const call = invoke(
+          create(method.input, request as never),
+          settings.metadata ?? new Metadata(),
+          callOptions(settings),
+        ) as ClientReadableStream<unknown>;
+        settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        // Listen from the start: a status that arrives before iteration begins must not be lost.
+        const iterator = iterate(call);
+        return { call, cancel: () => call.cancel(), [Symbol.asyncIterator]: () => iterator };
+      };
+    }
+  }
+  return client as ServiceClient<T>;
+}
+
+/**
+ * Iterates a server stream until its status arrives. grpc-js ends the readable
+ * side before it emits the error of a failed call, so Node's own stream
+ * iterator can finish "cleanly" and lose the status; this one ends only on
+ * the `status` event and throws a non-OK status. Reading pauses while more
+ * than `highWater` messages wait, so a slow consumer applies backpressure.
+ */
+function iterate<T>(call: ClientReadableStream<T>, highWater = 16): AsyncIterator<T> {
+  const queue: T[] = [];
+  let error: unknown;
+  let finished = false;
+  let wake: (() => void) | undefined;
+  call.on("data", (message: T) => {
+    queue.push(message);
+    if (queue.length >= highWater) call.pause();
+    wake?.();
+  });
+  call.on("error", (err: unknown) => (error = err));
+  call.on("status", () => {
+    finished = true;
+    wake?.();
+  });
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        if (queue.length > 0) {
+          const value = queue.shift()!;
+          if (queue.length < highWater / 2 && call.isPaused()) call.resume();
+          return { value, done: false };
+        }
+        if (finished) {
+          if (error !== undefined) throw error;
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      call.cancel();
+      return { value: undefined, done: true };
+    },
+  };
+}
+
+function callOptions(settings: CallSettings): CallOptions {
+  const { deadline } = settings;
+  return deadline === undefined ? {} : { deadline: typeof deadline === "number" ? Date.now() + deadline : deadline };
+}
+
+/** The broker's stable reason for a failed call, if it gave one. */
+export function errorReason(err: unknown): string | undefined {
+  const metadata = (err as Partial<ServiceError>).metadata;
+  const value = metadata?.get(reasonMetadataKey)[0];
+  return typeof value === "string" ? value : undefined;
+}

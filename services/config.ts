@@ -1,0 +1,199 @@
+import { readFileSync } from "node:fs";
+import { InvalidArgumentError } from "./errors.js";
+
+/** When appended data is fsynced (DESIGN.md §3, "What an ack promises"). */
+export type FsyncPolicy = "always" | "interval" | "never";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+/**
+ * Everything a broker is configured with. Sources, later ones winning: the
+ * defaults below, a JSON file (`--config FILE`), `TRIBUTARY_*` environment
+ * variables (`TRIBUTARY_DATA_DIR`), command-line flags (`--data-dir`).
+ * Unknown keys are rejected in every source. Topic-level fields are the
+ * defaults for topics that do not override them.
+ */
+export interface BrokerConfig {
+  /** gRPC listen address, HOST:PORT; port 0 picks a free one. Default 127.0.0.1:7070. */
+  readonly listen: string;
+  /** Directory holding all partitions and metadata. Default ./data. */
+  readonly dataDir: string;
+  /** HTTP address (health, later metrics and console), HOST:PORT or "off". Default 127.0.0.1:7071. */
+  readonly http: string;
+  /** pino log level. Default info. */
+  readonly logLevel: LogLevel;
+  /** This broker's id in DescribeCluster. Default 0. */
+  readonly brokerId: number;
+  /** Topic default: segment size that triggers a roll, bytes. Default 1 GiB. */
+  readonly segmentBytes: number;
+  /** Topic default: segment age that triggers a roll, ms. Default 7 days. */
+  readonly segmentMs: number;
+  /** Topic default: how long records are kept, ms; -1 forever. Default 7 days. */
+  readonly retentionMs: number;
+  /** Topic default: partition size above which old segments go, bytes; -1 no limit. Default -1. */
+  readonly retentionBytes: number;
+  /** Topic default: fsync policy. Default interval. */
+  readonly fsyncPolicy: FsyncPolicy;
+  /** Topic default: fsync period under the interval policy, ms. Default 1000. */
+  readonly flushIntervalMs: number;
+  /** Topic default: largest record accepted (encoded), bytes. Default 1 MiB. */
+  readonly maxRecordBytes: number;
+  /** Bytes of log between two offset-index entries. Default 4096. */
+  readonly indexIntervalBytes: number;
+  /** Most partitions one topic may have. Default 1000. */
+  readonly maxPartitionsPerTopic: number;
+  /** Largest gRPC request accepted, bytes (grpc max receive message length). Default 64 MiB. */
+  readonly maxRequestBytes: number;
+  /** Most records in one Produce request. Default 100000. */
+  readonly maxBatchRecords: number;
+  /** Most record bytes in one Fetch answer or Subscribe message, bytes. Default 4 MiB. */
+  readonly fetchMaxBytes: number;
+  /** Longest a Fetch may wait at the log end, ms. Default 30000. */
+  readonly fetchMaxWaitMs: number;
+  /** How often retention runs, ms. Default 300000 (Kafka's log.retention.check.interval.ms). */
+  readonly retentionCheckIntervalMs: number;
+  /** HTTP/2 flow-control window per stream and per connection, bytes. Default 8 MiB. */
+  readonly http2WindowBytes: number;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const dayMs = 24 * 60 * 60 * 1000;
+
+export const defaultConfig: BrokerConfig = Object.freeze({
+  listen: "127.0.0.1:7070",
+  dataDir: "./data",
+  http: "127.0.0.1:7071",
+  logLevel: "info",
+  brokerId: 0,
+  segmentBytes: 1 * GiB,
+  segmentMs: 7 * dayMs,
+  retentionMs: 7 * dayMs,
+  retentionBytes: -1,
+  fsyncPolicy: "interval",
+  flushIntervalMs: 1000,
+  maxRecordBytes: 1 * MiB,
+  indexIntervalBytes: 4 * KiB,
+  maxPartitionsPerTopic: 1000,
+  maxRequestBytes: 64 * MiB,
+  maxBatchRecords: 100_000,
+  fetchMaxBytes: 4 * MiB,
+  fetchMaxWaitMs: 30_000,
+  retentionCheckIntervalMs: 300_000,
+  http2WindowBytes: 8 * MiB,
+});
+
+type Kind =
+  | { type: "string"; check?: (value: string) => string | undefined }
+  | { type: "int"; min: number; max: number }
+  | { type: "enum"; values: readonly string[] };
+
+const addressCheck = (value: string) => (parseHostPort(value) ? undefined : "expected HOST:PORT");
+
+const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
+  listen: { type: "string", check: addressCheck },
+  dataDir: { type: "string", check: (v) => (v.length > 0 ? undefined : "must not be empty") },
+  http: { type: "string", check: (v) => (v === "off" ? undefined : addressCheck(v)) },
+  logLevel: { type: "enum", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
+  brokerId: { type: "int", min: 0, max: 2 ** 31 - 1 },
+  segmentBytes: { type: "int", min: 1 * KiB, max: 2 * GiB - 1 },
+  segmentMs: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
+  retentionMs: { type: "int", min: -1, max: Number.MAX_SAFE_INTEGER },
+  retentionBytes: { type: "int", min: -1, max: Number.MAX_SAFE_INTEGER },
+  fsyncPolicy: { type: "enum", values: ["always", "interval", "never"] },
+  flushIntervalMs: { type: "int", min: 1, max: 24 * 60 * 60 * 1000 },
+  maxRecordBytes: { type: "int", min: 1, max: 512 * MiB },
+  indexIntervalBytes: { type: "int", min: 1, max: 1 * GiB },
+  maxPartitionsPerTopic: { type: "int", min: 1, max: 100_000 },
+  maxRequestBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  maxBatchRecords: { type: "int", min: 1, max: 10_000_000 },
+  fetchMaxBytes: { type: "int", min: 1 * KiB, max: 512 * MiB },
+  fetchMaxWaitMs: { type: "int", min: 0, max: 10 * 60 * 1000 },
+  retentionCheckIntervalMs: { type: "int", min: 10, max: dayMs },
+  http2WindowBytes: { type: "int", min: 64 * KiB, max: 2 ** 31 - 1 },
+};
+
+export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];
+
+function configError(message: string): InvalidArgumentError {
+  return new InvalidArgumentError("INVALID_CONFIG", message);
+}
+
+/** Parses one value given as text (flag, env) or JSON (file) for a key. */
+function parseValue(key: keyof BrokerConfig, raw: unknown, source: string): string | number {
+  const kind = fields[key];
+  if (kind.type === "int") {
+    const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < kind.min || value > kind.max) {
+      throw configError(`${source}: ${key} must be an integer from ${kind.min} to ${kind.max}`);
+    }
+    return value;
+  }
+  if (typeof raw !== "string") throw configError(`${source}: ${key} must be a string`);
+  if (kind.type === "enum") {
+    if (!kind.values.includes(raw)) throw configError(`${source}: ${key} must be one of ${kind.values.join(", ")}`);
+    return raw;
+  }
+  const problem = kind.check?.(raw);
+  if (problem) throw configError(`${source}: ${key} ${problem}`);
+  return raw;
+}
+
+/** Validates a partial config (from code, a file, env or flags) and fills defaults. */
+export function resolveConfig(...layers: Array<{ source: string; values: Record<string, unknown> }>): BrokerConfig {
+  const merged: Record<string, unknown> = { ...defaultConfig };
+  for (const { source, values } of layers) {
+    for (const [key, raw] of Object.entries(values)) {
+      if (raw === undefined) continue;
+      if (!(key in fields)) throw configError(`${source}: unknown config key "${key}"`);
+      merged[key] = parseValue(key as keyof BrokerConfig, raw, source);
+    }
+  }
+  return Object.freeze(merged as unknown as BrokerConfig);
+}
+
+/** `dataDir` -> `--data-dir`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `dataDir` -> `TRIBUTARY_DATA_DIR`. */
+export function envName(key: string): string {
+  return `TRIBUTARY_${flagName(key).replace(/-/g, "_").toUpperCase()}`;
+}
+
+/** Reads `TRIBUTARY_*` variables; an unknown one is an error, not a silent typo. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const byEnv = new Map(configKeys.map((key) => [envName(key), key]));
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("TRIBUTARY_")) continue;
+    const key = byEnv.get(name);
+    if (key === undefined) throw configError(`environment: unknown variable ${name}`);
+    values[key] = value;
+  }
+  return values;
+}
+
+/** Reads a JSON config file: an object of config keys. */
+export function configFromFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw configError(`config file ${path}: ${(cause as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw configError(`config file ${path}: expected a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Splits "HOST:PORT" (IPv6 as "[::1]:PORT"); undefined when malformed. */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host: match[1] ?? match[2], port };
+}

@@ -1,0 +1,100 @@
+/**
+ * The broker's typed errors. Every error a client can cause, or can retry, is a
+ * `TributaryError` with a stable `reason` (clients branch on it; it travels in
+ * the `tributary-reason` trailing metadata) and a `kind` that the one mapping
+ * table in `services/rpc/status.ts` turns into a gRPC status code. Anything
+ * else that escapes a handler is a server fault: the client sees INTERNAL
+ * "internal error" and the cause goes to the log.
+ *
+ * This file imports nothing, so the storage engine can throw these too.
+ */
+
+/** What went wrong, in the terms of DESIGN.md's status table. */
+export type ErrorKind =
+  | "invalid" // the request is malformed or breaks a rule: INVALID_ARGUMENT
+  | "not_found" // NOT_FOUND
+  | "exists" // ALREADY_EXISTS
+  | "out_of_range" // OUT_OF_RANGE
+  | "precondition" // FAILED_PRECONDITION: state does not allow it (stale generation...)
+  | "unavailable" // UNAVAILABLE: retry later (shutting down, partition busy)
+  | "exhausted" // RESOURCE_EXHAUSTED: a limit, a full disk
+  | "data_loss" // DATA_LOSS: a checksum failed
+  | "unimplemented"; // UNIMPLEMENTED
+
+export class TributaryError extends Error {
+  override name = "TributaryError";
+  /**
+   * @param kind how the rpc layer reports it
+   * @param reason a stable UPPER_SNAKE identifier, part of the API
+   * @param message for humans; may include client input, never payloads
+   */
+  constructor(
+    readonly kind: ErrorKind,
+    readonly reason: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The request is malformed or breaks a rule. The client must change it. */
+export class InvalidArgumentError extends TributaryError {
+  override name = "InvalidArgumentError";
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super("invalid", reason, message, options);
+  }
+}
+
+/** An offset below the log start offset or above the log end offset. Clients
+ * reset to a valid offset (ListOffsets) and read again. */
+export class OffsetOutOfRangeError extends TributaryError {
+  override name = "OffsetOutOfRangeError";
+  constructor(
+    readonly offset: bigint,
+    readonly logStartOffset: bigint,
+    readonly logEndOffset: bigint,
+  ) {
+    super(
+      "out_of_range",
+      "OFFSET_OUT_OF_RANGE",
+      `offset ${offset} is outside [${logStartOffset}, ${logEndOffset}]`,
+    );
+  }
+}
+
+/** Stored bytes failed their checksum. The partition's other data stays
+ * readable; an operator restores from a replica or deletes the records. */
+export class CorruptDataError extends TributaryError {
+  override name = "CorruptDataError";
+  constructor(message: string, options?: ErrorOptions) {
+    super("data_loss", "CORRUPT_DATA", message, options);
+  }
+}
+
+/** The disk is full (ENOSPC/EDQUOT). Produce fails; reads keep working;
+ * writes resume when space returns. */
+export class StorageFullError extends TributaryError {
+  override name = "StorageFullError";
+  constructor(options?: ErrorOptions) {
+    super("exhausted", "STORAGE_FULL", "no space left on the data directory", options);
+  }
+}
+
+/** The log or broker is closing or closed. Retriable against a broker that is up. */
+export class UnavailableError extends TributaryError {
+  override name = "UnavailableError";
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super("unavailable", reason, message, options);
+  }
+}
+
+/** Idempotent produce: the sequence is lower than the last one appended for
+ * this producer and partition, and not one of the recent batches whose
+ * offsets are remembered. The producer must not reuse old sequences. */
+export class OutOfOrderSequenceError extends TributaryError {
+  override name = "OutOfOrderSequenceError";
+  constructor(message: string) {
+    super("precondition", "OUT_OF_ORDER_SEQUENCE", message);
+  }
+}

@@ -1,0 +1,74 @@
+import type { ServerUnaryCall } from "@grpc/grpc-js";
+import type { BrokerConfig } from "../config.js";
+import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
+import type { FetchData } from "../log/index.js";
+import { validateTopicName, type TopicManager } from "../topics/index.js";
+import type { FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { waitForRecords } from "./wait-for-records.js";
+import { WireWriter } from "./wire-writer.js";
+
+export interface FetchDeps {
+  readonly topics: TopicManager;
+  readonly config: BrokerConfig;
+}
+
+/**
+ * FetchService.Fetch: a long-poll read of one partition. The answer is the
+ * stored record entries (already `records = 1` on the wire) followed by a
+ * trailer with high_watermark, log_start_offset and next_offset: no record is
+ * decoded or re-encoded.
+ */
+export function createFetchHandler(deps: FetchDeps) {
+  const { topics, config } = deps;
+
+  return async function fetch(request: FetchRequest, call: ServerUnaryCall<unknown, unknown>): Promise<Buffer> {
+    validateTopicName(request.topic);
+    const topic = topics.get(request.topic);
+    const log = topics.partition(request.topic, request.partition);
+    const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
+    if (request.maxWaitMs < 0 || request.minBytes < 0) {
+      throw new InvalidArgumentError("INVALID_FETCH", "max_wait_ms and min_bytes must not be negative");
+    }
+    const offset = request.offset;
+    if (offset < log.logStartOffset || offset > log.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, log.logStartOffset, log.logEndOffset);
+    }
+
+    const minBytes = Math.max(1, request.minBytes);
+    const deadline = Date.now() + Math.min(request.maxWaitMs, config.fetchMaxWaitMs);
+    const cancelled = new AbortController();
+    const onCancel = () => cancelled.abort();
+    call.once("cancelled", onCancel);
+    try {
+      let data = await log.read(offset, maxBytes);
+      while (data.bytes < minBytes && data.bytes < maxBytes) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || cancelled.signal.aborted || topic.closed.aborted) break;
+        await waitForRecords(log, data.nextOffset, remaining, [cancelled.signal, topic.closed]);
+        if (log.highWatermark <= data.nextOffset) continue;
+        data = await log.read(offset, maxBytes);
+      }
+      return encodeFetchResponse(data);
+    } finally {
+      call.removeListener("cancelled", onCancel);
+    }
+  };
+}
+
+/** A request's max_bytes: 0 means the broker's limit; never more than it. */
+export function boundedMaxBytes(requested: number, limit: number): number {
+  if (requested < 0) throw new InvalidArgumentError("INVALID_FETCH", "max_bytes must not be negative");
+  return requested === 0 ? limit : Math.min(requested, limit);
+}
+
+// FetchResponse: records = 1 (the stored entries), high_watermark = 2,
+// log_start_offset = 3, next_offset = 4.
+function encodeFetchResponse(data: FetchData): Buffer {
+  const trailer = new WireWriter(33)
+    .varintField(2, data.highWatermark)
+    .varintField(3, data.logStartOffset)
+    .varintField(4, data.nextOffset)
+    .finish();
+  if (data.chunks.length === 0) return trailer;
+  return Buffer.concat([...data.chunks, trailer], data.bytes + trailer.length);
+}

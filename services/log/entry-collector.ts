@@ -1,0 +1,119 @@
+/**
+ * Collecting record entries for a fetch out of a buffer of frames, without decoding
+ * records: frames wholly below the target are skipped by their header, entries below it
+ * inside the first frame by walking `0x0A varint length` (record-entry.ts), and the
+ * rest is taken as subarrays (no copy). Used by LogSegment.read on tail memory and on
+ * positional reads of the file.
+ */
+import { frameCrcMatches, frameHeaderBytes, frameHeaderProblem, frameLastOffsetDelta, frameLength } from "./batch-frame.js";
+import { entryLengthAt, skipEntries } from "./record-entry.js";
+
+/** Records collected by `LogSegment.read`, accumulated across segments by the Log. */
+export interface ReadState {
+  readonly chunks: Buffer[];
+  bytes: number;
+  recordCount: number;
+  /** One past the last offset collected (the target while none). */
+  nextOffset: number;
+}
+
+/** A read in progress: the state plus where the walk stands. */
+export interface ReadCursor extends ReadState {
+  target: number;
+  maxBytes: number;
+  /** File position of the next frame to look at. */
+  position: number;
+  /** Base offset that frame must have. */
+  expected: number;
+  /** With "more": bytes needed from `position`. */
+  need: number;
+  /** Why the walk stopped at a damaged frame, or null. */
+  problem: string | null;
+}
+
+/** done: budget reached or data ended; more: read `need` bytes from `position` and walk
+ * again; corrupt: `problem` names the damage at `position`. */
+export type Walk = "done" | "more" | "corrupt";
+
+/**
+ * Walks frames in `buf` (holding the file from `bufPosition`) from `s.position`, up to
+ * file position `end`, appending entry slices to `s`. Frames entirely below the target
+ * are skipped by their header alone. Returns "more" (with `s.need` bytes from
+ * `s.position`) when the buffer ends before a needed frame and nothing is collected yet.
+ */
+export function collectEntries(buf: Buffer, bufPosition: number, end: number, verify: boolean, s: ReadCursor): Walk {
+  const bufEnd = bufPosition + buf.length;
+  while (s.position < end) {
+    if (s.position + frameHeaderBytes > bufEnd) return more(s, frameHeaderBytes);
+    const at = s.position - bufPosition;
+    s.problem = frameHeaderProblem(buf, at, s.expected, end - s.position);
+    if (s.problem !== null) return "corrupt";
+    const length = frameLength(buf, at);
+    const base = s.expected;
+    const last = base + frameLastOffsetDelta(buf, at);
+    if (last < s.target) {
+      s.position += length;
+      s.expected = last + 1;
+      continue;
+    }
+    if (s.position + length > bufEnd) return more(s, length);
+    if (verify && !frameCrcMatches(buf, at, length)) {
+      s.problem = "crc mismatch";
+      return "corrupt";
+    }
+    const frameEnd = at + length;
+    let first = at + frameHeaderBytes;
+    let firstOffset = base;
+    if (base < s.target) {
+      first = skipEntries(buf, first, frameEnd, s.target - base);
+      firstOffset = s.target;
+      if (first < 0) {
+        s.problem = "bad entry";
+        return "corrupt";
+      }
+    }
+    const room = s.maxBytes - s.bytes;
+    if (frameEnd - first <= room) {
+      s.chunks.push(buf.subarray(first, frameEnd));
+      s.bytes += frameEnd - first;
+      s.recordCount += last + 1 - firstOffset;
+      s.nextOffset = last + 1;
+    } else {
+      let cut = first;
+      let n = 0;
+      while (cut < frameEnd) {
+        const entry = entryLengthAt(buf, cut, frameEnd);
+        if (entry < 0) {
+          s.problem = "bad entry";
+          break;
+        }
+        if (cut + entry - first > room && (n > 0 || s.bytes > 0)) break;
+        cut += entry;
+        n++;
+      }
+      if (n > 0) {
+        s.chunks.push(buf.subarray(first, cut));
+        s.bytes += cut - first;
+        s.recordCount += n;
+        s.nextOffset = firstOffset + n;
+      }
+      return "done";
+    }
+    s.position += length;
+    s.expected = last + 1;
+    if (s.bytes >= s.maxBytes) return "done";
+  }
+  return "done";
+}
+
+export function copyBack(s: ReadCursor, state: ReadState): void {
+  state.bytes = s.bytes;
+  state.recordCount = s.recordCount;
+  state.nextOffset = s.nextOffset;
+}
+
+function more(s: ReadCursor, need: number): Walk {
+  if (s.bytes > 0) return "done";
+  s.need = need;
+  return "more";
+}

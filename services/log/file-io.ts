@@ -1,0 +1,117 @@
+/**
+ * Small promise wrappers over numeric file descriptors. Numeric fds (not FileHandle)
+ * because a roll opens the next segment synchronously inside `append`; the log closes
+ * an fd only when no read holds it (see LogSegment.acquire), so an fd number is never
+ * reused under a pending read.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { StorageFullError, UnavailableError } from "../errors.js";
+
+/** Reads up to `length` bytes at `position` into a new buffer (shorter only at end of file). */
+export function pread(fd: number, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafeSlow(length);
+  return new Promise((resolve, reject) => {
+    let done = 0;
+    const step = (): void => {
+      fs.read(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(err);
+        done += n;
+        if (n === 0 || done === length) return resolve(done === length ? buf : buf.subarray(0, done));
+        step();
+      });
+    };
+    step();
+  });
+}
+
+/** Writes all of `buffers` at `position` with as few writev calls as the OS allows. */
+export function pwritev(fd: number, buffers: Buffer[], position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (bufs: Buffer[], at: number): void => {
+      fs.writev(fd, bufs, at, (err, written) => {
+        if (err) return reject(err);
+        let rest = written;
+        let i = 0;
+        while (i < bufs.length && rest >= bufs[i].length) rest -= bufs[i++].length;
+        if (i === bufs.length) return resolve();
+        const remaining = bufs.slice(i);
+        remaining[0] = remaining[0].subarray(rest);
+        step(remaining, at + written);
+      });
+    };
+    step(buffers, position);
+  });
+}
+
+export function fdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+export function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Makes a directory's entries (created, renamed files) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `file` atomically: write a temporary file, optionally fsync it and the
+ * directory, rename. */
+export async function writeFileAtomic(file: string, data: Buffer, durable: boolean): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await fs.promises.open(tmp, "w");
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(tmp, file);
+  if (durable) await fsyncDir(path.dirname(file));
+}
+
+/** Reads a whole file, or null if it does not exist. */
+export async function readFileIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await fs.promises.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
+export async function unlinkIfExists(file: string): Promise<void> {
+  try {
+    await fs.promises.unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** Maps an fs failure to the typed error callers see: ENOSPC/EDQUOT become
+ * StorageFullError, anything else UnavailableError STORAGE_ERROR (cause attached). */
+export function storageError(err: unknown): Error {
+  if (err instanceof StorageFullError || err instanceof UnavailableError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError({ cause: err });
+  return new UnavailableError("STORAGE_ERROR", "storage i/o failed", { cause: err });
+}
+
+export function openFd(file: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+export function fileSize(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (err, stats) => (err ? reject(err) : resolve(stats.size))));
+}
+
+export function ftruncate(fd: number, length: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.ftruncate(fd, length, (err) => (err ? reject(err) : resolve())));
+}

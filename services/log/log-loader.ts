@@ -1,0 +1,138 @@
+/**
+ * Opening a partition directory: finds the segments, loads or rebuilds their indexes,
+ * recovers the active segment, rebuilds producer state and reads the persisted
+ * logStartOffset.
+ *
+ * Directory contents: `<20-digit baseOffset>.log|.index|.timeindex` per segment,
+ * `log-start-offset` (decimal text, replaced atomically and fsynced), and
+ * `producer-state.snapshot` (see ProducerStateManager, written on clean close).
+ * Leftover `*.tmp` files and indexes without a `.log` are removed.
+ *
+ * Producer state: loaded from the snapshot when it covers the recovery scan of the
+ * active segment (its endOffset is at or past the scan start and not past the log end),
+ * then the frames after it are replayed; otherwise rebuilt from the frame headers of the
+ * active segment only. Limit: after a crash, a producer whose last batch is in an older
+ * segment is forgotten, so a retry of that batch would be appended again. Rebuilt
+ * batches report the frame's maxTimestamp as their logAppendTimeMs.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { BatchHeader } from "./batch-frame.js";
+import { fdatasync, fsyncDir, readFileIfExists, unlinkIfExists } from "./file-io.js";
+import { scanFrames } from "./frame-scanner.js";
+import type { LogConfig } from "./log-config.js";
+import { LogSegment } from "./log-segment.js";
+import { ProducerStateManager } from "./producer-state.js";
+import { loadActiveIndexes, loadSealedSegment, openSegmentFile, recoverActiveSegment } from "./segment-recovery.js";
+
+export const logStartOffsetFile = "log-start-offset";
+export const producerSnapshotFile = "producer-state.snapshot";
+
+export interface LoadedLog {
+  readonly segments: LogSegment[];
+  readonly producers: ProducerStateManager;
+  readonly logStartOffset: number;
+}
+
+function replayInto(producers: ProducerStateManager): (h: BatchHeader) => void {
+  return (h) => {
+    if (h.producerId < 0n || h.baseSequence < 0n) return;
+    const lastOffset = h.baseOffset + h.lastOffsetDelta;
+    producers.record(h.producerId, { sequence: h.baseSequence, baseOffset: h.baseOffset, lastOffset, appendTimeMs: h.maxTimestamp });
+  };
+}
+
+async function replayHeaders(segment: LogSegment, end: number, producers: ProducerStateManager): Promise<void> {
+  const replay = replayInto(producers);
+  await scanFrames(segment.fd, 0, end, segment.baseOffset, { verify: false }, (h) => {
+    replay(h);
+    return true;
+  });
+}
+
+/** Reads a partition directory, creating it (with one empty segment) when missing. */
+export async function loadLog(dir: string, config: Readonly<LogConfig>, logger: Logger): Promise<LoadedLog> {
+  await fs.promises.mkdir(dir, { recursive: true });
+  const names = await fs.promises.readdir(dir);
+  const bases: number[] = [];
+  for (const name of names) {
+    const base = LogSegment.parseFileName(name);
+    if (base !== null) bases.push(base);
+  }
+  bases.sort((a, b) => a - b);
+  for (const name of names) {
+    const orphan = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    if (name.endsWith(".tmp") || (orphan !== null && !bases.includes(Number(orphan[1])))) {
+      await unlinkIfExists(path.join(dir, name));
+    }
+  }
+  const stored = await readFileIfExists(path.join(dir, logStartOffsetFile));
+  const storedStart = stored === null ? 0 : Number(stored.toString("utf8").trim());
+  const persistedStart = Number.isSafeInteger(storedStart) && storedStart >= 0 ? storedStart : 0;
+
+  const segments: LogSegment[] = [];
+  if (bases.length === 0) {
+    segments.push(LogSegment.create(dir, persistedStart, logger));
+    await fsyncDir(dir);
+    return { segments, producers: new ProducerStateManager(), logStartOffset: persistedStart };
+  }
+  try {
+    return await recoverSegments(dir, bases, persistedStart, segments, config, logger);
+  } catch (err) {
+    for (const segment of segments) await segment.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function recoverSegments(
+  dir: string,
+  bases: number[],
+  persistedStart: number,
+  segments: LogSegment[],
+  config: Readonly<LogConfig>,
+  logger: Logger,
+): Promise<LoadedLog> {
+  let producers = new ProducerStateManager();
+  for (let i = 0; i < bases.length - 1; i++) {
+    const segment = await openSegmentFile(dir, bases[i], logger);
+    segments.push(segment);
+    await loadSealedSegment(segment, bases[i + 1], config.indexIntervalBytes, logger);
+  }
+  const active = await openSegmentFile(dir, bases[bases.length - 1], logger);
+  segments.push(active);
+  const start = await loadActiveIndexes(active);
+
+  const snapshotBytes = await readFileIfExists(path.join(dir, producerSnapshotFile));
+  const snapshot = snapshotBytes === null ? null : ProducerStateManager.fromSnapshot(snapshotBytes);
+  let replayFrom = 0;
+  if (snapshot !== null && snapshot.endOffset >= start.offset) {
+    producers = snapshot.state;
+    replayFrom = snapshot.endOffset;
+  } else if (start.position > 0) {
+    await replayHeaders(active, start.position, producers);
+  }
+  const replay = replayInto(producers);
+  await recoverActiveSegment(active, start, config.indexIntervalBytes, logger, (h) => {
+    if (h.baseOffset >= replayFrom) replay(h);
+  });
+  if (snapshot !== null && replayFrom > active.nextOffset) {
+    producers = new ProducerStateManager(); // the snapshot is past a truncated tail
+    await replayHeaders(active, active.size, producers);
+  }
+  await fdatasync(active.fd); // what a previous process wrote may still be in the page cache only
+
+  let logStartOffset = Math.max(persistedStart, segments[0].baseOffset);
+  if (logStartOffset > active.nextOffset) {
+    // Records below a persisted logStartOffset were lost (machine crash without fsync):
+    // start empty at it, so offsets never go below it (Kafka's truncateFullyAndStartAt).
+    logger.warn({ dir, logStartOffset, logEndOffset: active.nextOffset }, "log end below log start offset, starting empty");
+    for (const segment of segments) await segment.delete();
+    segments.length = 0;
+    segments.push(LogSegment.create(dir, logStartOffset, logger));
+    await fsyncDir(dir);
+    producers = new ProducerStateManager();
+  }
+  logStartOffset = Math.max(logStartOffset, segments[0].baseOffset);
+  return { segments, producers, logStartOffset };
+}

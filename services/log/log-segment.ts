@@ -1,0 +1,318 @@
+/**
+ * One segment of a partition log: `<baseOffset, 20 digits>.log` (a sequence of batch
+ * frames, see batch-frame.ts) with its sparse `.index` and `.timeindex`.
+ *
+ * Positions, all in bytes from the start of the file, never decrease and satisfy
+ *   committedSize <= writtenSize <= size
+ * size: appended (the in-memory tail included); writtenSize: handed to the OS by the
+ * LogWriter; syncedSize: fsynced; committedSize: below the log's high watermark, the
+ * only part readers may see. Frames never straddle two tail buffers.
+ *
+ * The tail: appends are copied into `tail`, a buffer mirroring the file from
+ * `tailPosition`. A tail buffer is never written again below its `tailLength`: when a
+ * frame does not fit, the unwritten rest of the old tail is queued for the writer and a
+ * new buffer is allocated, so slices handed to readers stay valid forever.
+ *
+ * Concurrency: appends and the tail are touched synchronously by `Log.append`; file
+ * writes, fsyncs and index saves come from the Log's serial queue only; reads run
+ * concurrently with both and hold a reference (`acquire`) so that `close` waits for
+ * them before the fd number can be reused. Offsets are JS numbers below 2^53.
+ */
+import assert from "node:assert";
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import { CorruptDataError } from "../errors.js";
+import { frameHeaderBytes, type BatchHeader } from "./batch-frame.js";
+import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./entry-collector.js";
+import { closeFd, pread, unlinkIfExists } from "./file-io.js";
+import { scanFrames } from "./frame-scanner.js";
+import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
+import { entryLengthAt, entryTimestamp } from "./record-entry.js";
+import { TimeIndex } from "./time-index.js";
+
+const minTailBytes = 64 * 1024;
+const maxTailBytes = 4 * 1024 * 1024;
+const minReadBytes = 16 * 1024;
+
+export class LogSegment {
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  size = 0;
+  writtenSize = 0;
+  syncedSize = 0;
+  committedSize = 0;
+  /** One past the last offset appended. */
+  nextOffset: number;
+  /** Largest record timestamp (-Infinity when empty). */
+  maxTimestamp = -Infinity;
+  /** When the first append happened, for segmentMs (after recovery: the first frame's
+   * maxTimestamp, like Kafka's rollingBasedTimestamp); null while empty. */
+  rollingBaseMs: number | null = null;
+  /** Sealed by a roll: no more appends. */
+  sealed = false;
+  tail: Buffer | null = null;
+  tailPosition = 0;
+  tailLength = 0;
+  private tailWritten = 0;
+  private nextTailBytes = minTailBytes;
+  private retired: Buffer[] = [];
+  private bytesSinceIndexEntry = 0;
+  private forceIndexEntry = false;
+  private lastBatchOffset = -1;
+  private refs = 0;
+  private idle: (() => void) | null = null;
+  private closing = false;
+
+  private constructor(
+    dir: string,
+    readonly baseOffset: number,
+    public fd: number,
+    private readonly logger: Logger,
+  ) {
+    this.logPath = path.join(dir, LogSegment.fileName(baseOffset, ".log"));
+    this.indexPath = path.join(dir, LogSegment.fileName(baseOffset, ".index"));
+    this.timeIndexPath = path.join(dir, LogSegment.fileName(baseOffset, ".timeindex"));
+    this.offsetIndex = new OffsetIndex(baseOffset);
+    this.timeIndex = new TimeIndex(baseOffset, defaultMaxIndexEntries + 1); // + the entry added on seal
+    this.nextOffset = baseOffset;
+  }
+
+  /** `00000000000000000042.log`: 20 digits so that `ls` sorts segments (Kafka's LogFileUtils). */
+  static fileName(baseOffset: number, suffix: string): string {
+    return `${String(baseOffset).padStart(20, "0")}${suffix}`;
+  }
+
+  /** The base offset a `.log` file name stands for, or null. */
+  static parseFileName(name: string): number | null {
+    const m = /^(\d{20})\.log$/.exec(name);
+    return m === null ? null : Number(m[1]);
+  }
+
+  /** Creates a new empty segment file, synchronously: a roll happens inside `append`.
+   * @throws the fs error (the caller maps ENOSPC) */
+  static create(dir: string, baseOffset: number, logger: Logger): LogSegment {
+    const fd = fs.openSync(path.join(dir, LogSegment.fileName(baseOffset, ".log")), "wx+");
+    return new LogSegment(dir, baseOffset, fd, logger);
+  }
+
+  /** Wraps an existing segment file opened by the caller; recovery fills in the rest. */
+  static fromFile(dir: string, baseOffset: number, fd: number, size: number, logger: Logger): LogSegment {
+    const segment = new LogSegment(dir, baseOffset, fd, logger);
+    segment.size = segment.writtenSize = segment.syncedSize = segment.committedSize = size;
+    segment.tailPosition = size;
+    return segment;
+  }
+
+  /** Makes room in the tail for a frame of `length` bytes; returns where it goes in `tail`. */
+  reserve(length: number): number {
+    if (this.tail === null || this.tailLength + length > this.tail.length) {
+      this.retireTail();
+      this.tail = Buffer.allocUnsafeSlow(Math.max(length, this.nextTailBytes));
+      this.nextTailBytes = Math.min(maxTailBytes, this.nextTailBytes * 2);
+      this.tailPosition = this.size;
+      this.tailLength = 0;
+      this.tailWritten = 0;
+      this.forceIndexEntry = true; // so that reads of the new tail start inside it
+    }
+    return this.tailLength;
+  }
+
+  /** Accounts for a frame just written into the tail at `reserve`'s answer. */
+  appended(length: number, baseOffset: number, lastOffset: number, maxTimestamp: number, nowMs: number, indexIntervalBytes: number): void {
+    if (this.rollingBaseMs === null) this.rollingBaseMs = nowMs;
+    this.indexFrame(this.size, length, baseOffset, maxTimestamp, indexIntervalBytes);
+    this.tailLength += length;
+    this.size += length;
+    this.nextOffset = lastOffset + 1;
+  }
+
+  /** Accounts for a sound frame found on disk by recovery or an index rebuild. */
+  replayFrame(header: BatchHeader, position: number, indexIntervalBytes: number): void {
+    if (position === 0) this.rollingBaseMs = header.maxTimestamp;
+    this.indexFrame(position, header.frameLength, header.baseOffset, header.maxTimestamp, indexIntervalBytes);
+    this.nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
+  }
+
+  private indexFrame(position: number, length: number, baseOffset: number, maxTimestamp: number, indexIntervalBytes: number): void {
+    if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp;
+    if (this.bytesSinceIndexEntry > indexIntervalBytes || this.forceIndexEntry) {
+      this.offsetIndex.append(baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, baseOffset);
+      this.bytesSinceIndexEntry = 0;
+      this.forceIndexEntry = false;
+    }
+    this.bytesSinceIndexEntry += length;
+    this.lastBatchOffset = baseOffset;
+  }
+
+  /** Bytes not yet handed to the writer, oldest first; marks them taken. */
+  takeUnwritten(): Buffer[] {
+    const buffers = this.retired;
+    this.retired = [];
+    if (this.tail !== null && this.tailLength > this.tailWritten) {
+      buffers.push(this.tail.subarray(this.tailWritten, this.tailLength));
+      this.tailWritten = this.tailLength;
+    }
+    return buffers;
+  }
+
+  /** Gives back buffers whose write failed; they are written first next time. */
+  requeue(buffers: Buffer[]): void {
+    this.retired = buffers.concat(this.retired);
+  }
+
+  /** Ends appends to this segment (a roll): the tail goes to the writer, the time index
+   * gets its final entry so that `maxTimestamp` survives a restart. */
+  seal(): void {
+    this.sealed = true;
+    this.retireTail();
+    this.finishTimeIndex();
+  }
+
+  /** Adds the time index entry for the current maxTimestamp (on seal and close). */
+  finishTimeIndex(): void {
+    if (this.lastBatchOffset >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.lastBatchOffset);
+  }
+
+  async saveIndexes(): Promise<void> {
+    await this.offsetIndex.save(this.indexPath);
+    await this.timeIndex.save(this.timeIndexPath);
+  }
+
+  private retireTail(): void {
+    if (this.tail !== null && this.tailLength > this.tailWritten) {
+      this.retired.push(this.tail.subarray(this.tailWritten, this.tailLength));
+    }
+    this.tail = null;
+  }
+
+  /**
+   * Collects record entries from `target` on, up to `maxBytes` (at least one record when
+   * `state` is still empty), below `committedSize`. Tail data comes from memory, the rest
+   * from one positional read (a second only for a frame larger than the first read);
+   * frames read from the file are crc-checked.
+   * @throws CorruptDataError when the first frame needed is damaged
+   */
+  async read(target: number, maxBytes: number, indexIntervalBytes: number, state: ReadState): Promise<void> {
+    const start = this.offsetIndex.lookup(target);
+    const { chunks, bytes, recordCount, nextOffset } = state;
+    const s: ReadCursor = { chunks, bytes, recordCount, nextOffset, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
+    const end = this.committedSize;
+    if (this.tail !== null && s.position >= this.tailPosition) {
+      collectEntries(this.tail, this.tailPosition, end, false, s);
+      copyBack(s, state);
+      return this.checkCollected(s);
+    }
+    this.acquire();
+    try {
+      let length = Math.max(minReadBytes, maxBytes + indexIntervalBytes + 2 * frameHeaderBytes);
+      while (s.position < end) {
+        const bufPosition = s.position;
+        const buf = await pread(this.fd, bufPosition, Math.min(end - bufPosition, Math.max(length, s.need)));
+        if (buf.length < Math.min(end - bufPosition, s.need)) break;
+        if (collectEntries(buf, bufPosition, end, true, s) !== "more") break;
+        length = minReadBytes;
+      }
+    } finally {
+      copyBack(s, state);
+      this.release();
+    }
+    this.checkCollected(s);
+  }
+
+  /** The caller asked for an offset this segment holds below the high watermark, so
+   * collecting nothing means damage (or records missing from the file). */
+  private checkCollected(s: ReadCursor): void {
+    if (s.recordCount > 0) return; // serve what came before any damage
+    const problem = s.problem ?? "records missing";
+    this.logger.error({ path: this.logPath, position: s.position, problem }, "corrupt batch frame");
+    throw new CorruptDataError(`segment ${this.baseOffset} has a damaged batch at position ${s.position}`);
+  }
+
+  /**
+   * The first record at or after `startOffset` (and below `committedSize`) whose
+   * timestamp is >= `timestampMs`, or null. Starts after the last time index entry
+   * older than the target, skips frames by maxTimestamp, and walks the entries of the
+   * first frame that can hold the answer.
+   * @throws CorruptDataError when a damaged frame is met before the answer
+   */
+  async findOffsetByTimestamp(timestampMs: number, startOffset: number): Promise<{ offset: number; timestampMs: number } | null> {
+    const before = this.timeIndex.entryBefore(timestampMs);
+    const from = Math.max(startOffset, before === null ? this.baseOffset : before.offset);
+    const start = this.offsetIndex.lookup(from);
+    let found: { offset: number; timestampMs: number } | null = null;
+    let badEntry = -1;
+    this.acquire();
+    try {
+      const scan = await scanFrames(this.fd, start.position, this.committedSize, start.offset, { verify: true }, (h, position, buf, at) => {
+        const last = h.baseOffset + h.lastOffsetDelta;
+        if (last < from || h.maxTimestamp < timestampMs) return true;
+        const end = at + h.frameLength;
+        let p = at + frameHeaderBytes;
+        for (let offset = h.baseOffset; offset <= last; offset++) {
+          const length = entryLengthAt(buf, p, end);
+          const timestamp = length < 0 ? NaN : entryTimestamp(buf, p, end);
+          if (Number.isNaN(timestamp)) {
+            badEntry = position;
+            return false;
+          }
+          if (offset >= from && timestamp >= timestampMs) {
+            found = { offset, timestampMs: timestamp };
+            return false;
+          }
+          p += length;
+        }
+        return true;
+      });
+      if (found !== null) return found;
+      if (scan.problem !== null || badEntry >= 0) {
+        const position = badEntry >= 0 ? badEntry : scan.position;
+        this.logger.error({ path: this.logPath, position, problem: scan.problem ?? "bad entry" }, "corrupt batch frame");
+        throw new CorruptDataError(`segment ${this.baseOffset} has a damaged batch at position ${position}`);
+      }
+      return null;
+    } finally {
+      this.release();
+    }
+  }
+
+  /** False once `close` has begun: the segment was deleted or the log closed. */
+  get isOpen(): boolean {
+    return !this.closing;
+  }
+
+  /** Holds the fd open across an await; callers check `isOpen` first. */
+  acquire(): void {
+    assert(!this.closing, "segment acquired after close");
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0 && this.idle !== null) this.idle();
+  }
+
+  /** Closes the file once no read holds it. */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.refs > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.idle = null;
+    if (this.fd >= 0) {
+      const fd = this.fd;
+      this.fd = -1;
+      await closeFd(fd);
+    }
+  }
+
+  /** Closes and removes the segment's files (the `.log` first, so a crash leaves at
+   * worst orphan indexes, which open removes). */
+  async delete(): Promise<void> {
+    await this.close();
+    await unlinkIfExists(this.logPath);
+    await unlinkIfExists(this.indexPath);
+    await unlinkIfExists(this.timeIndexPath);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The buffered writer of one partition log (DESIGN.md section 3, "What an ack promises").
+ *
+ * Appends copy their frame into the active segment's tail and call `appended`, which
+ * schedules one flush per tick (setImmediate): every byte appended since the previous
+ * flush goes to the OS in one positional writev per segment. Then, for fsyncPolicy
+ * "always", fdatasync (and an fsync of the directory when a segment file was created),
+ * and only then the high watermark moves and the tick's `durable` promise resolves.
+ * Group commit falls out of the serial queue: while a flush (write or fsync) is in
+ * flight, new appends accumulate and the next flush takes them all. "interval" fsyncs
+ * every `flushIntervalMs` on an unref'd timer; "never" only on roll and close.
+ *
+ * Failure: a failed write or fsync rejects the in-flight tick's `durable` with
+ * StorageFullError (ENOSPC, EDQUOT) or UnavailableError STORAGE_ERROR, keeps the bytes
+ * queued, and sets `failure` so that appends fail fast; a retry runs every second (and
+ * on `flush`) and clears `failure` when it succeeds. An append whose `durable` rejected
+ * may therefore still reach the log, as after a Kafka request timeout; idempotent
+ * producers get the original offsets when they retry.
+ *
+ * Concurrency: `flush` and `sync` run only inside the Log's SerialQueue; `appended`,
+ * `rolled` and `durableAt` are synchronous, called from `Log.append`.
+ */
+import type { Logger } from "pino";
+import { fdatasync, fsyncDir, pwritev, storageError } from "./file-io.js";
+import type { FsyncPolicy } from "./log-config.js";
+import type { LogSegment } from "./log-segment.js";
+import type { SerialQueue } from "./serial-queue.js";
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+function createDeferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // callers may ignore `durable`
+  return { promise, resolve, reject };
+}
+
+const resolved = Promise.resolve();
+const retryMs = 1000;
+
+/** What the writer needs from its Log. */
+export interface WriterHost {
+  /** The log end offset: what a flush started now covers. */
+  logEndOffset(): number;
+  /** Everything below `offset` is written (and fsynced for "always"): advance the high watermark. */
+  commit(offset: number): void;
+}
+
+export class LogWriter {
+  /** Set while writes fail; `Log.append` throws it. */
+  failure: Error | null = null;
+  private scheduled = false;
+  private stopped = false;
+  private waiting: Deferred | null = null;
+  private inflight: { readonly deferred: Deferred; readonly endOffset: number } | null = null;
+  private toWrite = new Set<LogSegment>();
+  private readonly uncommitted = new Set<LogSegment>();
+  private readonly unsynced = new Set<LogSegment>();
+  private readonly toSeal: LogSegment[] = [];
+  private dirUnsynced = false;
+  private intervalTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly queue: SerialQueue,
+    private readonly host: WriterHost,
+    private readonly logger: Logger,
+    private policy: FsyncPolicy,
+    flushIntervalMs: number,
+  ) {
+    this.configure(policy, flushIntervalMs);
+  }
+
+  /** Notes bytes appended to `segment`'s tail; returns the tick's durable promise. */
+  appended(segment: LogSegment): Promise<void> {
+    this.toWrite.add(segment);
+    this.waiting ??= createDeferred();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.runScheduled);
+    }
+    return this.waiting.promise;
+  }
+
+  /** Notes a roll: `sealed`'s rest is written, fsynced and its indexes saved by the next
+   * flush; `created`'s directory entry is fsynced before the next "always" ack. */
+  rolled(sealed: LogSegment): void {
+    this.toWrite.add(sealed);
+    this.toSeal.push(sealed);
+    this.dirUnsynced = true;
+  }
+
+  /** The durable promise of records below `endOffset` already appended (an idempotent
+   * duplicate whose original may still be in flight). */
+  durableAt(endOffset: number, highWatermark: number): Promise<void> {
+    if (endOffset <= highWatermark) return resolved;
+    if (this.inflight !== null && endOffset <= this.inflight.endOffset) return this.inflight.deferred.promise;
+    this.waiting ??= createDeferred();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.runScheduled);
+    }
+    return this.waiting.promise;
+  }
+
+  /** Stops tracking a deleted segment. */
+  forget(segment: LogSegment): void {
+    this.toWrite.delete(segment);
+    this.uncommitted.delete(segment);
+    this.unsynced.delete(segment);
+  }
+
+  configure(policy: FsyncPolicy, flushIntervalMs: number): void {
+    this.policy = policy;
+    if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
+    this.intervalTimer = null;
+    if (policy === "interval" && !this.stopped) {
+      this.intervalTimer = setInterval(() => {
+        this.queue.run(() => this.sync()).catch((err: unknown) => this.logger.error({ err, dir: this.dir }, "log fsync failed"));
+      }, flushIntervalMs);
+      this.intervalTimer.unref();
+    }
+  }
+
+  /** No more timers or scheduled flushes; `flush` still works (for close). */
+  stop(): void {
+    this.stopped = true;
+    if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.intervalTimer = this.retryTimer = null;
+  }
+
+  private readonly runScheduled = (): void => {
+    if (this.stopped) return;
+    this.queue.run(() => this.flush(false)).catch(() => undefined); // reported through `durable`
+  };
+
+  /**
+   * Writes everything appended so far (and fsyncs when `sync` or "always"), then
+   * commits it. Run inside the queue only.
+   * @throws StorageFullError or UnavailableError STORAGE_ERROR
+   */
+  async flush(sync: boolean): Promise<void> {
+    this.scheduled = false;
+    if (this.toWrite.size === 0 && this.waiting === null && this.uncommitted.size === 0 && !sync) return;
+    const segments = [...this.toWrite];
+    this.toWrite = new Set();
+    const writes = segments.map((segment) => ({ segment, buffers: segment.takeUnwritten() }));
+    const deferred = this.waiting ?? createDeferred();
+    this.waiting = null;
+    const endOffset = this.host.logEndOffset();
+    this.inflight = { deferred, endOffset };
+    let i = 0;
+    try {
+      for (; i < writes.length; i++) {
+        const { segment, buffers } = writes[i];
+        let bytes = 0;
+        for (const b of buffers) bytes += b.length;
+        if (bytes === 0) continue;
+        await pwritev(segment.fd, buffers, segment.writtenSize);
+        segment.writtenSize += bytes;
+        this.uncommitted.add(segment);
+        this.unsynced.add(segment);
+        if (segment.sealed && segment.writtenSize === segment.size) {
+          // A rolled segment is complete on disk before its successor gets bytes, so a
+          // machine crash can tear only the last segment (the one recovery truncates).
+          await fdatasync(segment.fd);
+          segment.syncedSize = segment.writtenSize;
+          this.unsynced.delete(segment);
+        }
+      }
+      if (sync || this.policy === "always") await this.sync();
+    } catch (err) {
+      const failed = writes.slice(i);
+      for (const { segment, buffers } of failed) segment.requeue(buffers);
+      this.toWrite = new Set([...failed.map((w) => w.segment), ...this.toWrite]);
+      const error = storageError(err);
+      if (this.failure === null) this.logger.error({ err, dir: this.dir }, "log write failed");
+      this.failure = error;
+      deferred.reject(error);
+      this.scheduleRetry();
+      throw error;
+    } finally {
+      this.inflight = null;
+    }
+    if (this.failure !== null) this.logger.info({ dir: this.dir }, "log writes resumed");
+    this.failure = null;
+    for (const segment of this.uncommitted) segment.committedSize = segment.writtenSize;
+    this.uncommitted.clear();
+    this.host.commit(endOffset);
+    deferred.resolve();
+    await this.finishSeals();
+  }
+
+  /** fsyncs the directory (if a segment was created) and every segment with unsynced
+   * writes. Run inside the queue only. */
+  async sync(): Promise<void> {
+    if (this.dirUnsynced) {
+      this.dirUnsynced = false;
+      try {
+        await fsyncDir(this.dir);
+      } catch (err) {
+        this.dirUnsynced = true;
+        throw err;
+      }
+    }
+    for (const segment of this.unsynced) {
+      const written = segment.writtenSize;
+      await fdatasync(segment.fd);
+      segment.syncedSize = written;
+      if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
+    }
+  }
+
+  /** Sealed segments whose bytes are all written (and fsynced, see `flush`): save their
+   * indexes. Failures are logged: indexes are rebuilt on open if needed. */
+  private async finishSeals(): Promise<void> {
+    while (this.toSeal.length > 0) {
+      const segment = this.toSeal[0];
+      if (segment.writtenSize < segment.size || this.toWrite.has(segment)) return;
+      this.toSeal.shift();
+      if (!segment.isOpen) continue;
+      try {
+        await segment.saveIndexes();
+      } catch (err) {
+        this.logger.error({ err, path: segment.logPath }, "sealing segment failed");
+      }
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.stopped) return;
+      this.queue.run(() => this.flush(false)).catch(() => undefined);
+    }, retryMs);
+    this.retryTimer.unref();
+  }
+}

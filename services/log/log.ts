@@ -1,0 +1,395 @@
+/**
+ * A partition log: a directory of segments (DESIGN.md section 3), Kafka's `Log`.
+ *
+ * Invariants: offsets are contiguous from logStartOffset to logEndOffset, also across
+ * restarts; logStartOffset <= highWatermark <= logEndOffset; readers see only records
+ * below the high watermark, which moves only once records are handed to the OS (for
+ * fsyncPolicy "always": fsynced), so nothing a reader saw can vanish in a process crash.
+ * Every segment but the last is sealed. Offsets are JS numbers inside (below 2^53) and
+ * bigints at this API.
+ *
+ * Concurrency: `append` is synchronous (offset assignment, roll, copy into the tail);
+ * everything that touches files runs on one SerialQueue per log (writes and fsyncs by
+ * the LogWriter, retention, deleteRecordsBefore, flush, close), so a roll or a deletion
+ * never interleaves with a write in flight. Reads run concurrently and pin the segment
+ * they read (LogSegment.acquire) so that a deletion closes its file only after them.
+ */
+import assert from "node:assert";
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import { InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
+import type { AppendOptions, AppendResult } from "./append-result.js";
+import { frameHeaderBytes, writeFrameHeader } from "./batch-frame.js";
+import type { FetchData } from "./fetch-data.js";
+import { storageError, writeFileAtomic } from "./file-io.js";
+import { validateLogConfig, type LogConfig } from "./log-config.js";
+import { loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
+import type { ReadState } from "./entry-collector.js";
+import { LogSegment } from "./log-segment.js";
+import { LogWriter } from "./log-writer.js";
+import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
+import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
+import type { RecordSpans } from "./record-spans.js";
+import { SerialQueue } from "./serial-queue.js";
+
+export interface LogOptions {
+  /** The partition directory; created if missing. */
+  dir: string;
+  config: LogConfig;
+  logger: Logger;
+  clock: { nowMs(): number };
+}
+
+/** Largest frame: positions and lengths are int32. */
+const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
+const maxInt64 = 0x7fffffffffffffffn;
+
+export class Log {
+  private state: "open" | "closing" | "closed" = "open";
+  private closing: Promise<void> | null = null;
+  private readonly segments: LogSegment[];
+  private active: LogSegment;
+  private nextOffset: number;
+  private hw: number;
+  private startOffset: number;
+  private totalBytes = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
+  private readonly queue = new SerialQueue();
+  private readonly writer: LogWriter;
+
+  private constructor(
+    private readonly dir: string,
+    private config: Readonly<LogConfig>,
+    private readonly logger: Logger,
+    private readonly clock: { nowMs(): number },
+    segments: LogSegment[],
+    private readonly producers: ProducerStateManager,
+    logStartOffset: number,
+  ) {
+    this.segments = segments;
+    this.active = segments[segments.length - 1];
+    this.nextOffset = this.hw = this.active.nextOffset;
+    this.startOffset = logStartOffset;
+    for (const segment of segments) this.totalBytes += segment.size;
+    const host = { logEndOffset: () => this.nextOffset, commit: (offset: number) => this.commit(offset) };
+    this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs);
+  }
+
+  /** Opens (creating if missing) and recovers the log in `options.dir`.
+   * @throws InvalidArgumentError INVALID_LOG_CONFIG */
+  static async open(options: LogOptions): Promise<Log> {
+    const config = validateLogConfig(options.config);
+    const loaded = await loadLog(options.dir, config, options.logger);
+    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset);
+    options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.length }, "log opened");
+    return log;
+  }
+
+  get logStartOffset(): bigint {
+    return BigInt(this.startOffset);
+  }
+  get logEndOffset(): bigint {
+    return BigInt(this.nextOffset);
+  }
+  get highWatermark(): bigint {
+    return BigInt(this.hw);
+  }
+  get sizeBytes(): number {
+    return this.totalBytes;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /**
+   * Assigns offsets and copies the records into the tail, synchronously; the bytes reach
+   * the OS on the next tick (see LogWriter).
+   * @throws UnavailableError LOG_CLOSED; the writer's failure while writes fail
+   *   (StorageFullError...); InvalidArgumentError EMPTY_BATCH, BAD_SPAN, BATCH_TOO_LARGE,
+   *   BAD_PRODUCER; OutOfOrderSequenceError
+   */
+  append(records: RecordSpans, options?: AppendOptions): AppendResult {
+    this.checkOpen();
+    if (this.writer.failure !== null) throw this.writer.failure;
+    const count = records.count;
+    if (!(count > 0)) throw new InvalidArgumentError("EMPTY_BATCH", "a batch needs at least one record");
+    const producerId = options?.producerId;
+    const sequence = options?.sequence;
+    const idempotent = producerId !== undefined && sequence !== undefined;
+    if (idempotent) {
+      if (producerId < 0n || sequence < 0n || producerId > maxInt64 || sequence > maxInt64) {
+        throw new InvalidArgumentError("BAD_PRODUCER", "producer id and sequence must be in [0, 2^63)");
+      }
+      const original = this.producers.check(producerId, sequence);
+      if (original !== null) return this.duplicate(original);
+    }
+    const now = this.clock.nowMs();
+    const entriesLength = recordEntriesLength(records, now);
+    if (entriesLength < 0) throw new InvalidArgumentError("BAD_SPAN", "a record span is outside its source buffer");
+    const length = frameHeaderBytes + entriesLength;
+    if (length > maxFrameBytes) throw new InvalidArgumentError("BATCH_TOO_LARGE", "a batch must be smaller than 2 GiB");
+    this.maybeRoll(length, count, now);
+    const segment = this.active;
+    const baseOffset = this.nextOffset;
+    const lastOffset = baseOffset + count - 1;
+    const at = segment.reserve(length);
+    const tail = segment.tail as Buffer;
+    const end = writeRecordEntries(tail, at + frameHeaderBytes, records, baseOffset, now, this.stats);
+    assert(end === at + length, "frame length mismatch");
+    writeFrameHeader(tail, at, {
+      baseOffset,
+      frameLength: length,
+      recordCount: count,
+      firstTimestamp: this.stats.firstTimestamp,
+      maxTimestamp: this.stats.maxTimestamp,
+      producerId: idempotent ? producerId : -1n,
+      baseSequence: idempotent ? sequence : -1n,
+    });
+    segment.appended(length, baseOffset, lastOffset, this.stats.maxTimestamp, now, this.config.indexIntervalBytes);
+    this.nextOffset = lastOffset + 1;
+    this.totalBytes += length;
+    if (idempotent) this.producers.record(producerId, { sequence, baseOffset, lastOffset, appendTimeMs: now });
+    const durable = this.writer.appended(segment);
+    return { baseOffset: BigInt(baseOffset), lastOffset: BigInt(lastOffset), logAppendTimeMs: now, duplicate: false, durable };
+  }
+
+  private duplicate(batch: ProducerBatch): AppendResult {
+    return {
+      baseOffset: BigInt(batch.baseOffset),
+      lastOffset: BigInt(batch.lastOffset),
+      logAppendTimeMs: batch.appendTimeMs,
+      duplicate: true,
+      durable: this.writer.durableAt(batch.lastOffset + 1, this.hw),
+    };
+  }
+
+  /** Rolls before an append that would overflow the active segment (unless it is empty),
+   * when the segment is segmentMs old, or when its index or relative offsets are full. */
+  private maybeRoll(length: number, count: number, now: number): void {
+    const segment = this.active;
+    if (segment.size === 0) return;
+    if (
+      segment.size + length > this.config.segmentBytes ||
+      now - (segment.rollingBaseMs ?? now) >= this.config.segmentMs ||
+      segment.offsetIndex.isFull ||
+      this.nextOffset + count - 1 - segment.baseOffset > 0x7fffffff
+    ) {
+      this.roll();
+    }
+  }
+
+  private roll(): void {
+    const sealed = this.active;
+    let created: LogSegment;
+    try {
+      created = LogSegment.create(this.dir, this.nextOffset, this.logger);
+    } catch (err) {
+      throw storageError(err);
+    }
+    sealed.seal();
+    this.writer.rolled(sealed);
+    this.segments.push(created);
+    this.active = created;
+    this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
+  }
+
+  private commit(offset: number): void {
+    if (offset <= this.hw) return;
+    this.hw = offset;
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.logger.error({ err }, "high watermark listener failed");
+      }
+    }
+  }
+
+  /**
+   * Record entries from `offset` on, below the high watermark: at least one record if
+   * any, else at most `maxBytes`; from a single segment.
+   * @throws OffsetOutOfRangeError below logStartOffset or above logEndOffset;
+   *   CorruptDataError when the first batch needed fails its checksum
+   */
+  async read(offset: bigint, maxBytes: number): Promise<FetchData> {
+    this.checkOpen();
+    const target = this.toOffset(offset);
+    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, nextOffset: target };
+    if (target < this.hw) {
+      const segment = this.segmentFor(target);
+      await segment.read(target, Math.max(0, maxBytes), this.config.indexIntervalBytes, state);
+    }
+    return {
+      chunks: state.chunks,
+      bytes: state.bytes,
+      recordCount: state.recordCount,
+      firstOffset: offset,
+      nextOffset: BigInt(state.nextOffset),
+      highWatermark: BigInt(this.hw),
+      logStartOffset: BigInt(this.startOffset),
+    };
+  }
+
+  /** The first offset at or above logStartOffset, below the high watermark, whose record
+   * timestamp is >= `timestampMs` (in offset order; timestamps need not be monotonic).
+   * @throws CorruptDataError when a damaged batch is met before the answer */
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: bigint; timestampMs: number } | null> {
+    this.checkOpen();
+    for (const segment of this.segments.slice()) {
+      if (segment.maxTimestamp < timestampMs || segment.nextOffset <= this.startOffset || !segment.isOpen) continue;
+      const found = await segment.findOffsetByTimestamp(timestampMs, Math.max(this.startOffset, segment.baseOffset));
+      if (found !== null) return { offset: BigInt(found.offset), timestampMs: found.timestampMs };
+    }
+    return null;
+  }
+
+  /**
+   * Advances logStartOffset to `offset` (persisted before it takes effect) and deletes
+   * the sealed segments entirely below it. Lower offsets are a no-op.
+   * @throws OffsetOutOfRangeError above the high watermark; InvalidArgumentError if negative
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    this.checkOpen();
+    if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
+    if (offset > BigInt(this.hw)) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw));
+    const target = Number(offset);
+    return this.queue.run(async () => {
+      this.checkOpen();
+      if (target > this.startOffset) {
+        await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
+        this.startOffset = target;
+        await this.deleteSegments((s) => s.nextOffset <= target, "logStartOffset");
+      }
+      return BigInt(this.startOffset);
+    });
+  }
+
+  /**
+   * Deletes the oldest sealed segments whose newest record is older than retentionMs,
+   * then while the log exceeds retentionBytes, then those below logStartOffset; only
+   * segments below the high watermark. When every segment, the active one included, is
+   * past retentionMs, rolls first (Kafka). Returns how many segments were deleted.
+   */
+  async applyRetention(nowMs: number): Promise<number> {
+    this.checkOpen();
+    return this.queue.run(async () => {
+      this.checkOpen();
+      const { retentionMs, retentionBytes } = this.config;
+      let deleted = 0;
+      if (retentionMs >= 0) {
+        const expired = (s: LogSegment): boolean => s.size > 0 && nowMs - s.maxTimestamp > retentionMs;
+        if (this.segments.every(expired)) this.roll();
+        await this.writer.flush(false);
+        deleted += await this.deleteSegments(expired, "retentionMs");
+      }
+      if (retentionBytes >= 0) {
+        let excess = this.totalBytes - retentionBytes;
+        deleted += await this.deleteSegments((s) => {
+          if (excess < s.size) return false;
+          excess -= s.size;
+          return true;
+        }, "retentionBytes");
+      }
+      deleted += await this.deleteSegments((s) => s.nextOffset <= this.startOffset, "logStartOffset");
+      return deleted;
+    });
+  }
+
+  /** Deletes the longest prefix of sealed, fully committed segments matching `predicate`. */
+  private async deleteSegments(predicate: (s: LogSegment) => boolean, reason: string): Promise<number> {
+    const doomed: LogSegment[] = [];
+    while (this.segments.length > 1) {
+      const s = this.segments[0];
+      if (s === this.active || s.nextOffset > this.hw || s.committedSize < s.size || !predicate(s)) break;
+      doomed.push(this.segments.shift() as LogSegment);
+      this.totalBytes -= s.size;
+      this.writer.forget(s);
+    }
+    if (doomed.length === 0) return 0;
+    this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+    for (const s of doomed) {
+      await s.delete();
+      this.logger.info({ baseOffset: s.baseOffset, path: s.logPath, reason }, "segment deleted");
+    }
+    return doomed.length;
+  }
+
+  /** Calls `listener` (synchronously, no arguments) whenever the high watermark advances;
+   * returns the unsubscribe function. */
+  onHighWatermark(listener: () => void): () => void {
+    const wrapped = (): void => listener(); // one subscription per call, even for the same function
+    this.listeners.add(wrapped);
+    return () => {
+      this.listeners.delete(wrapped);
+    };
+  }
+
+  /** Applies a new config from the next append on. @throws InvalidArgumentError INVALID_LOG_CONFIG */
+  updateConfig(config: LogConfig): void {
+    this.config = validateLogConfig(config);
+    this.writer.configure(this.config.fsyncPolicy, this.config.flushIntervalMs);
+  }
+
+  /** Writes and fsyncs everything appended so far. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    return this.queue.run(() => this.writer.flush(true));
+  }
+
+  /** Flushes, fsyncs, saves the active segment's indexes and the producer snapshot, and
+   * closes the files. Idempotent; every other call afterwards throws LOG_CLOSED. */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.state = "closing";
+    this.writer.stop();
+    this.closing = this.queue.run(async () => {
+      try {
+        await this.writer.flush(true);
+        this.active.finishTimeIndex();
+        await this.active.saveIndexes();
+        const snapshot = this.producers.toSnapshot(this.nextOffset);
+        await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
+      } finally {
+        for (const segment of this.segments) await segment.close();
+        this.state = "closed";
+        this.logger.info({ dir: this.dir, logEndOffset: this.nextOffset }, "log closed");
+      }
+    });
+    return this.closing;
+  }
+
+  /** Closes the log and removes its directory. */
+  async delete(): Promise<void> {
+    try {
+      await this.close();
+    } finally {
+      await fs.promises.rm(this.dir, { recursive: true, force: true });
+      this.logger.info({ dir: this.dir }, "log deleted");
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.state !== "open") throw new UnavailableError("LOG_CLOSED", "the log is closed");
+  }
+
+  private toOffset(offset: bigint): number {
+    if (offset < BigInt(this.startOffset) || offset > BigInt(this.nextOffset)) {
+      throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
+    }
+    return Number(offset);
+  }
+
+  /** The segment holding `offset` (the one with the greatest baseOffset at or below it). */
+  private segmentFor(offset: number): LogSegment {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return this.segments[low];
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * A record entry: how one record is stored inside a batch frame, and exactly how it is
+ * sent. An entry is the protobuf encoding of one element of
+ * `repeated ConsumerRecord records = 1` of FetchResponse:
+ *
+ *   0x0A <varint bodyLength> <body>
+ *   body = 0x09 <offset, int64 little-endian>           ConsumerRecord.offset (sfixed64 = 1)
+ *          [0x10 <varint appendTimeMs>]                  timestamp_ms = 2, only if the producer gave none
+ *          <the producer's ProducerRecord bytes, verbatim> (fields 2..5; never field 1)
+ *
+ * Protobuf merges concatenated fields, so the body decodes as a ConsumerRecord and a
+ * fetch is slices of frames with no per-record decode or encode. The functions here walk
+ * entries at the wire level (tag and length) only.
+ */
+import type { RecordSpans } from "./record-spans.js";
+
+const entryTag = 0x0a; // field 1, length-delimited
+const offsetTag = 0x09; // field 1, fixed64
+const timestampTag = 0x10; // field 2, varint
+const offsetFieldBytes = 9;
+
+/** Bytes of `value` (a non-negative safe integer) as a varint. */
+export function varintSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  let size = 5;
+  for (let v = Math.floor(value / 0x800000000); v > 0; v = Math.floor(v / 0x80)) size++;
+  return size;
+}
+
+/** Writes a non-negative safe integer as a varint; returns the position after it. */
+export function writeVarint(buf: Buffer, value: number, at: number): number {
+  while (value >= 0x80) {
+    buf[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  buf[at++] = value;
+  return at;
+}
+
+/** Timestamps of the batch just written by `writeRecordEntries`, reused to avoid allocation. */
+export interface EntriesStats {
+  firstTimestamp: number;
+  maxTimestamp: number;
+}
+
+/** Total bytes of the entries `writeRecordEntries` will write, or -1 when a span lies
+ * outside the source buffer or the arrays are shorter than `count`. */
+export function recordEntriesLength(spans: RecordSpans, appendTimeMs: number): number {
+  const { source, starts, ends, timestamps, count } = spans;
+  if (starts.length < count || ends.length < count || timestamps.length < count) return -1;
+  const stampBytes = 1 + varintSize(appendTimeMs);
+  const limit = source.length;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const start = starts[i];
+    const end = ends[i];
+    if (end < start || end > limit) return -1;
+    const body = offsetFieldBytes + (end - start) + (timestamps[i] === 0 ? stampBytes : 0);
+    total += 1 + varintSize(body) + body;
+  }
+  return total;
+}
+
+/**
+ * Writes the entries of `spans` at `at`, with offsets from `baseOffset`: one copy per
+ * record, varints inline, no allocation. Returns the position after the last entry.
+ */
+export function writeRecordEntries(
+  buf: Buffer,
+  at: number,
+  spans: RecordSpans,
+  baseOffset: number,
+  appendTimeMs: number,
+  stats: EntriesStats,
+): number {
+  const { source, starts, ends, timestamps, count } = spans;
+  const stampBytes = 1 + varintSize(appendTimeMs);
+  let maxTimestamp = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const start = starts[i];
+    const end = ends[i];
+    const produced = timestamps[i];
+    const stamped = produced === 0;
+    const timestamp = stamped ? appendTimeMs : produced;
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    let body = offsetFieldBytes + (end - start) + (stamped ? stampBytes : 0);
+    buf[at++] = entryTag;
+    while (body >= 0x80) {
+      buf[at++] = (body & 0x7f) | 0x80;
+      body >>>= 7;
+    }
+    buf[at++] = body;
+    const offset = baseOffset + i;
+    const low = offset >>> 0;
+    const high = (offset / 4294967296) >>> 0;
+    buf[at] = offsetTag;
+    buf[at + 1] = low;
+    buf[at + 2] = low >>> 8;
+    buf[at + 3] = low >>> 16;
+    buf[at + 4] = low >>> 24;
+    buf[at + 5] = high;
+    buf[at + 6] = high >>> 8;
+    buf[at + 7] = high >>> 16;
+    buf[at + 8] = high >>> 24;
+    at += offsetFieldBytes;
+    if (stamped) {
+      buf[at++] = timestampTag;
+      at = writeVarint(buf, appendTimeMs, at);
+    }
+    at += source.copy(buf, at, start, end);
+  }
+  stats.firstTimestamp = timestamps[0] === 0 ? appendTimeMs : timestamps[0];
+  stats.maxTimestamp = maxTimestamp;
+  return at;
+}
+
+/** Length of the entry at `at`, or -1 if it is malformed or runs past `end`. */
+export function entryLengthAt(buf: Buffer, at: number, end: number): number {
+  if (at >= end || buf[at] !== entryTag) return -1;
+  let pos = at + 1;
+  let body = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= end || shift > 28) return -1;
+    const b = buf[pos++];
+    body += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  const length = pos - at + body;
+  return at + length <= end ? length : -1;
+}
+
+/** Position after skipping `n` entries from `at`, or -1 if malformed. */
+export function skipEntries(buf: Buffer, at: number, end: number, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const length = entryLengthAt(buf, at, end);
+    if (length < 0) return -1;
+    at += length;
+  }
+  return at;
+}
+
+function readVarint(buf: Buffer, at: number, end: number, out: { value: number; next: number }): boolean {
+  let value = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (at >= end) return false;
+    const b = buf[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      out.value = value >= 2 ** 63 ? value - 2 ** 64 : value; // int64 two's complement
+      out.next = at;
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The timestamp of the entry at `at` (the last field 2 wins, as in protobuf), 0 if it
+ * has none, or NaN if the entry is malformed. Only for the rare timestamp search.
+ */
+export function entryTimestamp(buf: Buffer, at: number, end: number): number {
+  const length = entryLengthAt(buf, at, end);
+  if (length < 0) return NaN;
+  const bodyEnd = at + length;
+  const v = { value: 0, next: 0 };
+  if (!readVarint(buf, at + 1, bodyEnd, v)) return NaN;
+  let pos = v.next;
+  let timestamp = 0;
+  while (pos < bodyEnd) {
+    if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
+    const tag = v.value;
+    pos = v.next;
+    switch (tag & 7) {
+      case 0:
+        if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
+        if (tag >>> 3 === 2) timestamp = v.value;
+        pos = v.next;
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 2:
+        if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
+        pos = v.next + v.value;
+        break;
+      case 5:
+        pos += 4;
+        break;
+      default:
+        return NaN;
+    }
+  }
+  return pos === bodyEnd ? timestamp : NaN;
+}

@@ -1,0 +1,136 @@
+/**
+ * Opening existing segments: index checks, rebuilds and the recovery of the active
+ * segment (DESIGN.md section 3, "Recovery").
+ *
+ * Indexes are derived data. A sealed segment's index files are trusted when they pass
+ * `OffsetIndex.fromBuffer`/`TimeIndex.fromBuffer` against the segment's limits and the
+ * last offset-index entry points at a frame header with that base offset; otherwise
+ * they are rebuilt from the log (frames crc-checked). The active (last) segment is
+ * scanned from its last trusted offset-index entry (or from 0), every frame's structure
+ * and crc verified, and a torn or corrupt tail is truncated; index entries at or past
+ * the truncation point are dropped, so an index is never trusted past the log's valid
+ * length. A corrupt frame in a sealed segment is logged and left in place: truncating
+ * there would break offset contiguity with later segments; reads of it fail with
+ * CorruptDataError while the rest of the log stays readable.
+ */
+import path from "node:path";
+import type { Logger } from "pino";
+import { frameHeaderBytes, frameMagic, readInt64, type BatchHeader } from "./batch-frame.js";
+import { closeFd, fileSize, ftruncate, openFd, pread } from "./file-io.js";
+import { scanFrames } from "./frame-scanner.js";
+import { LogSegment } from "./log-segment.js";
+import { OffsetIndex, defaultMaxIndexEntries, type OffsetPosition } from "./offset-index.js";
+import { TimeIndex } from "./time-index.js";
+
+/** Opens a segment file read-write and wraps it; indexes are empty until loaded. */
+export async function openSegmentFile(dir: string, baseOffset: number, logger: Logger): Promise<LogSegment> {
+  const fd = await openFd(path.join(dir, LogSegment.fileName(baseOffset, ".log")), "r+");
+  try {
+    return LogSegment.fromFile(dir, baseOffset, fd, await fileSize(fd), logger);
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
+}
+
+/** True when a frame header with base offset `offset` starts at `position`. */
+async function frameStartsAt(segment: LogSegment, entry: OffsetPosition): Promise<boolean> {
+  if (entry.position + frameHeaderBytes > segment.size) return false;
+  const header = await pread(segment.fd, entry.position, frameHeaderBytes);
+  return header.length === frameHeaderBytes && header[16] === frameMagic && readInt64(header, 0) === entry.offset;
+}
+
+/**
+ * Loads a sealed segment's indexes (`endOffset` is the next segment's base offset), or
+ * rebuilds and saves them when missing or wrong.
+ */
+export async function loadSealedSegment(segment: LogSegment, endOffset: number, indexIntervalBytes: number, logger: Logger): Promise<void> {
+  const offsetIndex = await OffsetIndex.load(segment.indexPath, segment.baseOffset, endOffset, segment.size);
+  const timeIndex = await TimeIndex.load(segment.timeIndexPath, segment.baseOffset, endOffset, defaultMaxIndexEntries + 1);
+  const last = offsetIndex?.lastEntry() ?? null;
+  const sound =
+    offsetIndex !== null &&
+    timeIndex !== null &&
+    (segment.size === 0 || timeIndex.entries > 0) &&
+    (last === null || (await frameStartsAt(segment, last)));
+  segment.sealed = true;
+  segment.nextOffset = endOffset;
+  if (sound) {
+    segment.offsetIndex = offsetIndex;
+    segment.timeIndex = timeIndex;
+    segment.maxTimestamp = timeIndex.lastTimestamp;
+    return;
+  }
+  logger.warn({ path: segment.logPath, baseOffset: segment.baseOffset }, "rebuilding segment indexes");
+  segment.offsetIndex = new OffsetIndex(segment.baseOffset);
+  segment.timeIndex = new TimeIndex(segment.baseOffset, defaultMaxIndexEntries + 1);
+  const scan = await scanFrames(segment.fd, 0, segment.size, segment.baseOffset, { verify: true }, (h, position) => {
+    segment.replayFrame(h, position, indexIntervalBytes);
+    return true;
+  });
+  if (scan.problem !== null) {
+    logger.error({ path: segment.logPath, position: scan.position, problem: scan.problem }, "corrupt batch frame in sealed segment");
+  }
+  segment.nextOffset = endOffset;
+  segment.finishTimeIndex();
+  await segment.saveIndexes();
+}
+
+/**
+ * Loads the active segment's indexes when they can be trusted and returns the recovery
+ * point: the last offset-index entry inside the file whose frame header checks out, or
+ * the segment start (indexes reset) when there is none. Time-index entries after that
+ * point are dropped; their timestamps still count in `maxTimestamp` (an overestimate,
+ * which is safe: see TimeIndex).
+ */
+export async function loadActiveIndexes(segment: LogSegment): Promise<OffsetPosition> {
+  const unbounded = Number.MAX_SAFE_INTEGER;
+  const offsetIndex = await OffsetIndex.load(segment.indexPath, segment.baseOffset, unbounded, unbounded);
+  const timeIndex = await TimeIndex.load(segment.timeIndexPath, segment.baseOffset, unbounded, defaultMaxIndexEntries + 1);
+  const start = { offset: segment.baseOffset, position: 0 };
+  if (offsetIndex === null || timeIndex === null) return start;
+  offsetIndex.truncateToPosition(segment.size);
+  const last = offsetIndex.lastEntry();
+  if (last === null || !(await frameStartsAt(segment, last))) return start;
+  segment.maxTimestamp = timeIndex.lastTimestamp;
+  timeIndex.truncateAfter(last.offset);
+  segment.offsetIndex = offsetIndex;
+  segment.timeIndex = timeIndex;
+  return last;
+}
+
+/**
+ * Scans the active segment from `start` (see `loadActiveIndexes`), re-indexing frames,
+ * and truncates the file at the first torn, malformed or crc-failing frame.
+ * @param onFrame sees every sound frame from `start` on, in order (producer-state replay)
+ */
+export async function recoverActiveSegment(
+  segment: LogSegment,
+  start: OffsetPosition,
+  indexIntervalBytes: number,
+  logger: Logger,
+  onFrame: (header: BatchHeader) => void,
+): Promise<void> {
+  const fileBytes = segment.size;
+  if (start.position > 0) {
+    const first = await pread(segment.fd, 0, frameHeaderBytes);
+    segment.rollingBaseMs = readInt64(first, 35);
+  }
+  const scan = await scanFrames(segment.fd, start.position, fileBytes, start.offset, { verify: true }, (h, position) => {
+    segment.replayFrame(h, position, indexIntervalBytes);
+    onFrame(h);
+    return true;
+  });
+  if (scan.problem !== null) {
+    logger.warn(
+      { path: segment.logPath, position: scan.position, bytesTruncated: fileBytes - scan.position, problem: scan.problem },
+      "truncated torn or corrupt log tail",
+    );
+    await ftruncate(segment.fd, scan.position);
+    segment.offsetIndex.truncateToPosition(scan.position);
+    segment.timeIndex.truncateAfter(scan.nextOffset - 1);
+  }
+  segment.nextOffset = scan.nextOffset;
+  segment.size = segment.writtenSize = segment.syncedSize = segment.committedSize = scan.position;
+  segment.tailPosition = scan.position;
+}

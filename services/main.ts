@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import {
+  configFromEnv,
+  configFromFile,
+  configKeys,
+  defaultConfig,
+  envName,
+  flagName,
+  resolveConfig,
+  type BrokerConfig,
+} from "./config.js";
+import { TributaryError } from "./errors.js";
+import { startBroker, version } from "./server.js";
+
+const usage = `tributary ${version}: a partitioned, durable log broker whose API is gRPC
+
+Usage:
+  tributary serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--http HOST:PORT|off] [flags]
+  tributary version
+
+Every config key is a flag (--segment-bytes N), an environment variable
+(TRIBUTARY_SEGMENT_BYTES=N) or a key of the JSON file given with --config;
+flags win over the environment, which wins over the file.
+
+Config keys and defaults:
+${configKeys.map((k) => `  --${flagName(k)} (${envName(k)}) default ${String(defaultConfig[k])}`).join("\n")}
+`;
+
+async function serve(args: string[]): Promise<void> {
+  const options = Object.fromEntries([
+    ["config", { type: "string" as const }],
+    ...configKeys.map((key) => [flagName(key), { type: "string" as const }]),
+  ]);
+  const values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
+    string,
+    string | undefined
+  >;
+  const fromFlags: Record<string, unknown> = {};
+  for (const key of configKeys) fromFlags[key] = values[flagName(key)];
+  const file = values.config;
+  const config: BrokerConfig = resolveConfig(
+    ...(file ? [{ source: `config file ${file}`, values: configFromFile(file) }] : []),
+    { source: "environment", values: configFromEnv(process.env) },
+    { source: "flags", values: fromFlags },
+  );
+  const logger = pino({ level: config.logLevel });
+  const broker = await startBroker(config, { logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    broker.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    case "version":
+    case "--version":
+      console.log(version);
+      return;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(usage);
+      return;
+    default:
+      console.error(`unknown command "${command}"\n\n${usage}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof TributaryError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`tributary: ${(err as Error).message}`);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

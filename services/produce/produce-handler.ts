@@ -1,0 +1,158 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import type { BrokerConfig } from "../config.js";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import type { AppendResult, RecordSpans } from "../log/index.js";
+import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
+import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { partitionForKey } from "./murmur2.js";
+import { parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
+
+type ProduceResponseInit = MessageInitShape<typeof ProduceResponseSchema>;
+type PartitionResultInit = MessageInitShape<typeof ProducePartitionResultSchema>;
+
+export interface ProduceDeps {
+  readonly topics: TopicManager;
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+}
+
+/**
+ * ProduceService.Produce over the request's raw bytes: walk them once
+ * (parseProduceRequest), choose each record's partition, and append each
+ * partition's records as one batch straight from the request buffer. Offsets
+ * are assigned synchronously, so records of one partition keep the request's
+ * order. A request spanning partitions is not atomic across them (as in
+ * Kafka): a failure on one partition leaves the others appended, and an
+ * idempotent retry then answers those as duplicates.
+ */
+export function createProduceHandler(deps: ProduceDeps) {
+  const { topics, config, logger } = deps;
+  const log = logger.child({ component: "produce" });
+  const limits = { maxBatchRecords: config.maxBatchRecords };
+
+  return async function produce(request: Buffer): Promise<ProduceResponseInit> {
+    const view = parseProduceRequest(request, limits);
+    validateTopicName(view.topic);
+    const topic = topics.get(view.topic);
+    checkRecordSizes(view, topic.config.maxRecordBytes);
+    const acks = checkAcks(view.acks);
+    const idempotence = checkIdempotence(view);
+
+    const appended: Array<{ partition: number; result: AppendResult; indexes?: number[] }> = [];
+    if (view.partition !== undefined) {
+      const logOf = topics.partition(topic.name, view.partition);
+      appended.push({ partition: view.partition, result: logOf.append(view, idempotence) });
+    } else {
+      for (const group of groupByPartition(view, topic)) {
+        const result = topic.logs[group.partition].append(group.spans, idempotence);
+        appended.push({ partition: group.partition, result, indexes: group.indexes });
+      }
+    }
+
+    const durable = Promise.all(appended.map((a) => a.result.durable));
+    if (acks === Acks.NONE) {
+      // Nothing was promised; a failed write is the broker's to report.
+      durable.catch((err: unknown) => log.warn({ err, topic: topic.name }, "acks=none append failed"));
+    } else {
+      await durable;
+    }
+    return {
+      results: appended.map(({ partition, result, indexes }): PartitionResultInit => ({
+        partition,
+        baseOffset: result.baseOffset,
+        recordCount: Number(result.lastOffset - result.baseOffset + 1n),
+        logAppendTimeMs: BigInt(result.logAppendTimeMs),
+        duplicate: result.duplicate,
+        recordIndexes: indexes ?? [],
+      })),
+    };
+  };
+}
+
+function checkRecordSizes(view: ProduceRequestView, maxRecordBytes: number): void {
+  for (let i = 0; i < view.count; i++) {
+    if (view.ends[i] - view.starts[i] > maxRecordBytes) {
+      throw new TributaryError(
+        "exhausted",
+        "RECORD_TOO_LARGE",
+        `record ${i} is ${view.ends[i] - view.starts[i]} bytes; the topic's limit is ${maxRecordBytes}`,
+      );
+    }
+  }
+}
+
+function checkAcks(acks: number): Acks {
+  if (acks === Acks.UNSPECIFIED) return Acks.LEADER;
+  if (acks === Acks.NONE || acks === Acks.LEADER || acks === Acks.ALL) return acks;
+  throw new InvalidArgumentError("INVALID_ACKS", `acks ${acks} is not a known level`);
+}
+
+function checkIdempotence(view: ProduceRequestView): { producerId?: bigint; sequence?: bigint } {
+  const { producerId, sequence } = view;
+  if (producerId === undefined && sequence === undefined) return {};
+  if (producerId === undefined || sequence === undefined || producerId === 0n || sequence < 0n) {
+    throw new InvalidArgumentError(
+      "INVALID_IDEMPOTENCE",
+      "idempotent produce needs both a non-zero producer_id and a non-negative sequence",
+    );
+  }
+  return { producerId, sequence };
+}
+
+interface PartitionGroup {
+  partition: number;
+  spans: RecordSpans;
+  indexes: number[];
+}
+
+/**
+ * Kafka's default partitioner for keyed records; round-robin across the
+ * topic's partitions for records without a key (an empty key counts as none).
+ */
+function groupByPartition(view: ProduceRequestView, topic: Topic): PartitionGroup[] {
+  const partitions = topic.logs.length;
+  const partitionOf = new Uint32Array(view.count);
+  const counts = new Uint32Array(partitions);
+  for (let i = 0; i < view.count; i++) {
+    const keyStart = view.keyStarts[i];
+    const keyEnd = view.keyEnds[i];
+    const p =
+      keyEnd > keyStart
+        ? partitionForKey(view.source, partitions, keyStart, keyEnd)
+        : topic.nextRoundRobin++ % partitions;
+    partitionOf[i] = p;
+    counts[p]++;
+  }
+  topic.nextRoundRobin %= partitions;
+
+  const groups: PartitionGroup[] = [];
+  const groupOf: PartitionGroup[] = new Array(partitions);
+  for (let p = 0; p < partitions; p++) {
+    const count = counts[p];
+    if (count === 0) continue;
+    const group: PartitionGroup = {
+      partition: p,
+      spans: {
+        source: view.source,
+        starts: new Uint32Array(count),
+        ends: new Uint32Array(count),
+        timestamps: new Float64Array(count),
+        count: 0,
+      },
+      indexes: [],
+    };
+    groups.push(group);
+    groupOf[p] = group;
+  }
+  for (let i = 0; i < view.count; i++) {
+    const group = groupOf[partitionOf[i]];
+    const spans = group.spans as { -readonly [K in keyof RecordSpans]: RecordSpans[K] };
+    const j = spans.count++;
+    spans.starts[j] = view.starts[i];
+    spans.ends[j] = view.ends[i];
+    spans.timestamps[j] = view.timestamps[i];
+    group.indexes.push(i);
+  }
+  return groups;
+}

@@ -1,0 +1,217 @@
+import { isUtf8 } from "node:buffer";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { malformed, WireType, WireReader } from "./wire-reader.js";
+
+/**
+ * A ProduceRequest seen at the wire level: scalar fields decoded, records left
+ * in the request buffer as spans of their ProducerRecord bytes. Nothing per
+ * record is allocated; arrays are indexed by the record's position in the
+ * request.
+ */
+export interface ProduceRequestView {
+  readonly source: Buffer;
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly acks: number;
+  readonly producerId: bigint | undefined;
+  readonly sequence: bigint | undefined;
+  readonly count: number;
+  /** Record i's ProducerRecord bytes are source[starts[i], ends[i]). */
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  /** The producer's timestamp in ms; 0 when it gave none. */
+  readonly timestamps: Float64Array;
+  /** Record i's key is source[keyStarts[i], keyEnds[i]); empty when equal. */
+  readonly keyStarts: Uint32Array;
+  readonly keyEnds: Uint32Array;
+}
+
+export interface ProduceLimits {
+  /** Records in one request. */
+  readonly maxBatchRecords: number;
+}
+
+// ProduceRequest field numbers (proto/tributary/v1/produce.proto).
+const enum Field {
+  topic = 1,
+  partition = 2,
+  records = 3,
+  acks = 4,
+  producerId = 5,
+  sequence = 6,
+}
+
+// ProducerRecord field numbers (proto/tributary/v1/record.proto).
+const enum RecordField {
+  timestampMs = 2,
+  key = 3,
+  value = 4,
+  headers = 5,
+}
+
+/**
+ * Walks a ProduceRequest's bytes once to count records, once more to record
+ * their spans, validating every record on the way: the stored bytes are
+ * served verbatim to every consumer, so one bad record must be refused here
+ * or it would poison a partition for strict parsers (upb rejects invalid
+ * UTF-8 in string fields, for instance).
+ */
+export function parseProduceRequest(source: Buffer, limits: ProduceLimits): ProduceRequestView {
+  let topic = "";
+  let partition: number | undefined;
+  let acks = 0;
+  let producerId: bigint | undefined;
+  let sequence: bigint | undefined;
+  let count = 0;
+
+  const reader = new WireReader(source);
+  while (!reader.done) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    switch (field) {
+      case Field.topic:
+        expectWireType(wireType, WireType.len, "topic");
+        topic = readString(reader);
+        break;
+      case Field.partition:
+        expectWireType(wireType, WireType.varint, "partition");
+        partition = reader.uint32() | 0;
+        break;
+      case Field.records:
+        expectWireType(wireType, WireType.len, "records");
+        reader.pos = reader.lengthDelimited();
+        count++;
+        break;
+      case Field.acks:
+        expectWireType(wireType, WireType.varint, "acks");
+        acks = reader.uint32() | 0;
+        break;
+      case Field.producerId:
+        expectWireType(wireType, WireType.varint, "producer_id");
+        producerId = reader.int64();
+        break;
+      case Field.sequence:
+        expectWireType(wireType, WireType.varint, "sequence");
+        sequence = reader.int64();
+        break;
+      default:
+        reader.skip(wireType);
+    }
+  }
+
+  if (count === 0) throw new InvalidArgumentError("NO_RECORDS", "a produce request needs at least one record");
+  if (count > limits.maxBatchRecords) {
+    throw new TributaryError(
+      "exhausted",
+      "BATCH_TOO_LARGE",
+      `${count} records in one request; the limit is ${limits.maxBatchRecords}`,
+    );
+  }
+
+  const starts = new Uint32Array(count);
+  const ends = new Uint32Array(count);
+  const timestamps = new Float64Array(count);
+  const keyStarts = new Uint32Array(count);
+  const keyEnds = new Uint32Array(count);
+  reader.pos = 0;
+  let i = 0;
+  while (!reader.done) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === Field.records) {
+      const end = reader.lengthDelimited();
+      starts[i] = reader.pos;
+      ends[i] = end;
+      scanRecord(reader, end, i, timestamps, keyStarts, keyEnds);
+      i++;
+    } else {
+      reader.skip(tag & 7);
+    }
+  }
+  return { source, topic, partition, acks, producerId, sequence, count, starts, ends, timestamps, keyStarts, keyEnds };
+}
+
+function scanRecord(
+  reader: WireReader,
+  end: number,
+  index: number,
+  timestamps: Float64Array,
+  keyStarts: Uint32Array,
+  keyEnds: Uint32Array,
+): void {
+  const outerEnd = reader.end;
+  reader.end = end;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    switch (field) {
+      case RecordField.timestampMs: {
+        expectRecordWireType(wireType, WireType.varint, "timestamp_ms");
+        const timestamp = reader.uint53();
+        if (timestamp < 0) {
+          throw new InvalidArgumentError("INVALID_TIMESTAMP", "record timestamp_ms must be between 0 and 2^53");
+        }
+        timestamps[index] = timestamp;
+        break;
+      }
+      case RecordField.key: {
+        expectRecordWireType(wireType, WireType.len, "key");
+        const keyEnd = reader.lengthDelimited();
+        keyStarts[index] = reader.pos;
+        keyEnds[index] = keyEnd;
+        reader.pos = keyEnd;
+        break;
+      }
+      case RecordField.value:
+        expectRecordWireType(wireType, WireType.len, "value");
+        reader.pos = reader.lengthDelimited();
+        break;
+      case RecordField.headers: {
+        expectRecordWireType(wireType, WireType.len, "headers");
+        const headerEnd = reader.lengthDelimited();
+        scanHeader(reader, headerEnd);
+        break;
+      }
+      default:
+        // Field 1 is the broker's offset; anything else is unknown to consumers.
+        throw new InvalidArgumentError("INVALID_RECORD", `record field ${field} is not part of ProducerRecord`);
+    }
+  }
+  reader.end = outerEnd;
+}
+
+function scanHeader(reader: WireReader, end: number): void {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    if ((field !== 1 && field !== 2) || wireType !== WireType.len) {
+      throw new InvalidArgumentError("INVALID_RECORD", `record header field ${field} (wire type ${wireType}) is invalid`);
+    }
+    const fieldEnd = reader.lengthDelimited();
+    if (fieldEnd > end) throw malformed("header field exceeds header");
+    if (field === 1 && !isUtf8(reader.buf.subarray(reader.pos, fieldEnd))) {
+      throw new InvalidArgumentError("INVALID_RECORD", "record header key is not valid UTF-8");
+    }
+    reader.pos = fieldEnd;
+  }
+}
+
+function readString(reader: WireReader): string {
+  const end = reader.lengthDelimited();
+  const bytes = reader.buf.subarray(reader.pos, end);
+  if (!isUtf8(bytes)) throw malformed("string field is not valid UTF-8");
+  reader.pos = end;
+  return bytes.toString("utf8");
+}
+
+function expectWireType(actual: number, expected: number, name: string): void {
+  if (actual !== expected) throw malformed(`field ${name} has wire type ${actual}`);
+}
+
+function expectRecordWireType(actual: number, expected: number, name: string): void {
+  if (actual !== expected) {
+    throw new InvalidArgumentError("INVALID_RECORD", `record field ${name} has wire type ${actual}`);
+  }
+}

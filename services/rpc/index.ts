@@ -1,0 +1,4 @@
+export { bindService, rawRequest, type BoundService, type ServiceImpl } from "./bind-service.js";
+export { createServiceDefinition, type RawCodec } from "./service-definition.js";
+export { toServiceError, reasonMetadataKey } from "./status.js";
+export { addReflection } from "./reflection.js";

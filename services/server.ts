@@ -1,0 +1,213 @@
+import { mkdir, access, constants } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import type { Server as HttpServer } from "node:http";
+import type { Http2Server, ServerHttp2Session } from "node:http2";
+import { fileURLToPath } from "node:url";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import { pino, type Logger } from "pino";
+import { createAdminService } from "./admin/admin-service.js";
+import { createCommitService } from "./commit/commit-service.js";
+import { parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
+import { lockDataDir } from "./data-dir-lock.js";
+import { TributaryError } from "./errors.js";
+import { createFetchHandler } from "./fetch/fetch-handler.js";
+import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
+import { startHttpServer } from "./http/http-server.js";
+import { createProduceHandler } from "./produce/produce-handler.js";
+import { addReflection, bindService, rawRequest, type BoundService } from "./rpc/index.js";
+import { TopicManager, type Clock } from "./topics/index.js";
+import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
+import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
+import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
+import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
+
+export const descriptorSetPath = fileURLToPath(new URL("../gen/descriptor.binpb", import.meta.url));
+export const version: string = (
+  JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string }
+).version;
+
+export interface StartBrokerOptions {
+  /** Root logger; default pino at the config's level, to stdout. */
+  readonly logger?: Logger;
+  /** Wall clock; tests pass their own. */
+  readonly clock?: Clock;
+}
+
+export interface Broker {
+  readonly config: BrokerConfig;
+  /** The gRPC port actually bound (useful with port 0). */
+  readonly port: number;
+  /** "host:port" for clients. */
+  readonly address: string;
+  /** The HTTP port, or undefined when HTTP is off. */
+  readonly httpPort: number | undefined;
+  readonly topics: TopicManager;
+  /** Stops accepting calls, ends streams, flushes and fsyncs every partition. */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { nowMs: () => Date.now() };
+/** How long close() lets in-flight calls finish before cutting them. */
+const shutdownGraceMs = 5_000;
+
+/**
+ * Opens storage and serves the four Tributary services plus reflection and
+ * health on one gRPC port. The same function backs `tributary serve` and
+ * every test's broker.
+ */
+export async function startBroker(
+  settings: Partial<BrokerConfig> = {},
+  options: StartBrokerOptions = {},
+): Promise<Broker> {
+  const config = resolveConfig({ source: "startBroker", values: settings as Record<string, unknown> });
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const log = logger.child({ component: "broker" });
+  const listen = parseHostPort(config.listen)!;
+
+  await prepareDataDir(config.dataDir);
+  const unlock = await lockDataDir(config.dataDir);
+  let topics: TopicManager | undefined;
+  let server: Server | undefined;
+  let http: HttpServer | undefined;
+  try {
+    topics = await TopicManager.open({ config, logger, clock });
+    server = createGrpcServer(config);
+    let port = 0;
+    const advertised = () => ({ host: listen.host, port });
+    const services: BoundService[] = [
+      bindService(ProduceService, { produce: rawRequest(createProduceHandler({ topics, config, logger })) }, logger, {
+        produce: { request: "raw" },
+      }),
+      bindService(
+        FetchService,
+        {
+          fetch: createFetchHandler({ topics, config }),
+          subscribe: createSubscribeHandler({ topics, config, logger }),
+        },
+        logger,
+        { fetch: { response: "raw" }, subscribe: { response: "raw" } },
+      ),
+      bindService(CommitService, createCommitService(), logger),
+      bindService(AdminService, createAdminService({ topics, config, version, advertised }), logger),
+    ];
+    for (const { definition, implementation } of services) server.addService(definition, implementation);
+    addReflection(server, descriptorSetPath);
+    const health = new HealthImplementation({ "": "SERVING" });
+    health.addToServer(server);
+
+    const grpcServer = server;
+    port = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync(config.listen, ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
+    );
+    widenSessionWindows(server, config.http2WindowBytes);
+
+    let ready = true;
+    let httpPort: number | undefined;
+    if (config.http !== "off") {
+      const { host, port: wanted } = parseHostPort(config.http)!;
+      const started = await startHttpServer(host, wanted, { ready: () => ready });
+      http = started.server;
+      httpPort = started.port;
+    }
+    const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${port}`;
+    log.info({ address, port, httpPort, dataDir: config.dataDir, version }, "broker listening");
+
+    let closed: Promise<void> | undefined;
+    const openTopics = topics;
+    return {
+      config,
+      port,
+      address,
+      httpPort,
+      topics: openTopics,
+      close() {
+        closed ??= (async () => {
+          ready = false;
+          health.setStatus("", "NOT_SERVING");
+          openTopics.stopReaders();
+          await shutdownGrpc(grpcServer);
+          await openTopics.close();
+          await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+          http?.closeAllConnections();
+          await unlock();
+          log.info({ address }, "broker stopped");
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    server?.forceShutdown();
+    http?.close();
+    await topics?.close().catch(() => undefined);
+    await unlock();
+    throw err;
+  }
+}
+
+async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await access(dataDir, constants.W_OK | constants.R_OK | constants.X_OK);
+  } catch (cause) {
+    throw new TributaryError(
+      "precondition",
+      "DATA_DIR_UNUSABLE",
+      `data directory ${dataDir} cannot be created or is not writable: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+function createGrpcServer(config: BrokerConfig): Server {
+  const server = new Server({
+    "grpc.max_receive_message_length": config.maxRequestBytes,
+    // A fetch answer is at most fetchMaxBytes, or one record when that is larger.
+    "grpc.max_send_message_length": Math.max(config.fetchMaxBytes, config.maxRequestBytes) + 64 * 1024,
+    // Find dead peers of long-lived Subscribe streams.
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  // grpc-js has no option for the server's HTTP/2 receive window: the 64 KiB
+  // default halves throughput of 100 KB–1 MB requests (TOOLCHAIN.md). Its
+  // http2 settings object is used when bindAsync creates the HTTP/2 server.
+  const internals = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } };
+  if (internals.commonServerOptions) {
+    internals.commonServerOptions.settings = {
+      ...internals.commonServerOptions.settings,
+      initialWindowSize: config.http2WindowBytes,
+    };
+  }
+  return server;
+}
+
+/** The connection-level window is separate from the per-stream setting. */
+function widenSessionWindows(server: Server, windowBytes: number): void {
+  const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    http2Server.on("session", (session: ServerHttp2Session) => {
+      try {
+        session.setLocalWindowSize(windowBytes);
+      } catch {
+        session.once("connect", () => session.setLocalWindowSize(windowBytes));
+      }
+    });
+  }
+}
+
+async function shutdownGrpc(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, shutdownGraceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,9 @@
+export { TopicManager, type Topic, type Clock } from "./topic-manager.js";
+export {
+  effectiveTopicConfig,
+  validateTopicConfig,
+  type CleanupPolicy,
+  type TopicConfigOverrides,
+  type TopicConfigValues,
+} from "./topic-config.js";
+export { validateTopicName, isInternalTopic } from "./topic-name.js";

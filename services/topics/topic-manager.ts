@@ -1,0 +1,308 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rm, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { BrokerConfig } from "../config.js";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { Log } from "../log/index.js";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
+import {
+  effectiveTopicConfig,
+  toLogConfig,
+  validateTopicConfig,
+  type TopicConfigOverrides,
+  type TopicConfigValues,
+} from "./topic-config.js";
+import { isInternalTopic, validateTopicName } from "./topic-name.js";
+
+export interface Clock {
+  nowMs(): number;
+}
+
+/** A topic and its open partition logs. Handlers read it; only TopicManager changes it. */
+export interface Topic {
+  readonly name: string;
+  readonly internal: boolean;
+  readonly createdTimeMs: number;
+  readonly overrides: TopicConfigOverrides;
+  readonly config: TopicConfigValues;
+  /** Index = partition. */
+  readonly logs: readonly Log[];
+  /** Aborted when the topic is deleted or the broker closes: tailing readers stop waiting. */
+  readonly closed: AbortSignal;
+  /** Next partition for a record without a key (round-robin). */
+  nextRoundRobin: number;
+}
+
+interface MutableTopic extends Topic {
+  overrides: TopicConfigOverrides;
+  config: TopicConfigValues;
+  logs: Log[];
+  controller: AbortController;
+}
+
+/** What `meta/topics/<name>.json` holds: the commit point of a topic's existence. */
+interface TopicMetadata {
+  name: string;
+  partitions: number;
+  overrides: TopicConfigOverrides;
+  createdTimeMs: number;
+}
+
+/**
+ * The data directory's topics (Kafka's LogManager role). Layout:
+ *   <data>/meta/cluster.json          cluster id, created once
+ *   <data>/meta/topics/<name>.json    a topic's partition count and overrides
+ *   <data>/<name>-<partition>/        a partition's segments (services/log)
+ * A topic exists iff its metadata file does: creation writes partitions first
+ * and the metadata last; deletion removes the metadata first. Partition
+ * directories without metadata are leftovers of an interrupted create or
+ * delete and are removed on open. Admin changes are serialized.
+ */
+export class TopicManager {
+  private readonly topics = new Map<string, MutableTopic>();
+  private adminQueue: Promise<unknown> = Promise.resolve();
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  static async open(options: { config: BrokerConfig; logger: Logger; clock: Clock }): Promise<TopicManager> {
+    const { config, logger, clock } = options;
+    const metaDir = join(config.dataDir, "meta", "topics");
+    await mkdir(metaDir, { recursive: true });
+    const clusterId = await readOrCreateClusterId(join(config.dataDir, "meta", "cluster.json"));
+    const manager = new TopicManager(config, clusterId, logger.child({ component: "topics" }), clock);
+
+    const known = new Set<string>();
+    for (const file of await readdir(metaDir)) {
+      if (!file.endsWith(".json")) continue;
+      const meta = JSON.parse(await readFile(join(metaDir, file), "utf8")) as TopicMetadata;
+      known.add(meta.name);
+      await manager.openTopic(meta);
+    }
+    for (const entry of await readdir(config.dataDir, { withFileTypes: true })) {
+      const match = /^(.+)-(\d+)$/.exec(entry.name);
+      if (!entry.isDirectory() || !match) continue;
+      const topic = manager.topics.get(match[1]);
+      if (topic === undefined || Number(match[2]) >= topic.logs.length) {
+        manager.log.warn({ path: entry.name }, "removing partition directory without topic metadata");
+        await rm(join(config.dataDir, entry.name), { recursive: true, force: true });
+      }
+    }
+    manager.retentionTimer = setInterval(() => void manager.applyRetention(), config.retentionCheckIntervalMs);
+    manager.retentionTimer.unref();
+    manager.log.info({ topics: known.size, clusterId }, "topics opened");
+    return manager;
+  }
+
+  /** The topic, or NOT_FOUND UNKNOWN_TOPIC. */
+  get(name: string): Topic {
+    const topic = this.topics.get(name);
+    if (topic === undefined) throw unknownTopic(name);
+    return topic;
+  }
+
+  /** A partition's log, or NOT_FOUND UNKNOWN_TOPIC / UNKNOWN_PARTITION. */
+  partition(name: string, partition: number): Log {
+    const topic = this.get(name);
+    const log = topic.logs[partition];
+    if (log === undefined) throw unknownPartition(name, partition, topic.logs.length);
+    return log;
+  }
+
+  list(includeInternal: boolean): Topic[] {
+    return [...this.topics.values()]
+      .filter((t) => includeInternal || !t.internal)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  create(name: string, partitions: number, overrides: TopicConfigOverrides): Promise<Topic> {
+    validateTopicName(name);
+    this.validatePartitionCount(partitions);
+    validateTopicConfig(overrides, this.config);
+    return this.serialize(async () => {
+      if (this.topics.has(name)) {
+        throw new TributaryError("exists", "TOPIC_EXISTS", `topic ${name} already exists`);
+      }
+      const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
+      const topic = await this.openTopic(meta);
+      await syncDirectory(this.config.dataDir);
+      await this.writeMetadata(meta);
+      this.log.info({ topic: name, partitions }, "topic created");
+      return topic;
+    });
+  }
+
+  delete(name: string): Promise<void> {
+    return this.serialize(async () => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) throw unknownTopic(name);
+      await unlink(this.metadataPath(name));
+      await syncDirectory(join(this.config.dataDir, "meta", "topics"));
+      this.topics.delete(name);
+      topic.controller.abort();
+      await Promise.all(topic.logs.map((log) => log.delete()));
+      this.log.info({ topic: name }, "topic deleted");
+    });
+  }
+
+  createPartitions(name: string, totalCount: number): Promise<Topic> {
+    return this.serialize(async () => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) throw unknownTopic(name);
+      if (!Number.isInteger(totalCount) || totalCount <= topic.logs.length) {
+        throw new InvalidArgumentError(
+          "INVALID_PARTITIONS",
+          `the new partition count must be larger than the current ${topic.logs.length}`,
+        );
+      }
+      this.validatePartitionCount(totalCount);
+      for (let p = topic.logs.length; p < totalCount; p++) topic.logs.push(await this.openLog(topic, p));
+      await syncDirectory(this.config.dataDir);
+      await this.writeMetadata(this.metadataOf(topic));
+      this.log.info({ topic: name, partitions: totalCount }, "partitions created");
+      return topic;
+    });
+  }
+
+  updateConfig(name: string, changes: TopicConfigOverrides): Promise<Topic> {
+    validateTopicConfig(changes, this.config);
+    return this.serialize(async () => {
+      const topic = this.topics.get(name);
+      if (topic === undefined) throw unknownTopic(name);
+      const overrides = { ...topic.overrides };
+      for (const [key, value] of Object.entries(changes)) {
+        if (value !== undefined) (overrides as Record<string, unknown>)[key] = value;
+      }
+      await this.writeMetadata({ ...this.metadataOf(topic), overrides });
+      topic.overrides = overrides;
+      topic.config = effectiveTopicConfig(this.config, overrides);
+      const logConfig = toLogConfig(topic.config, this.config);
+      for (const log of topic.logs) log.updateConfig(logConfig);
+      this.log.info({ topic: name }, "topic config updated");
+      return topic;
+    });
+  }
+
+  /** Deletes old segments in every partition; also run on a timer. */
+  async applyRetention(): Promise<number> {
+    let deleted = 0;
+    for (const topic of [...this.topics.values()]) {
+      for (const log of topic.logs) {
+        if (topic.closed.aborted) break;
+        try {
+          deleted += await log.applyRetention(this.clock.nowMs());
+        } catch (err) {
+          if (!topic.closed.aborted) this.log.error({ err, topic: topic.name }, "retention failed");
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Ends every tailing reader (Subscribe streams, waiting Fetches) before shutdown. */
+  stopReaders(): void {
+    for (const topic of this.topics.values()) topic.controller.abort();
+  }
+
+  /** Flushes and closes every partition. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.retentionTimer);
+    await this.adminQueue.catch(() => undefined);
+    const topics = [...this.topics.values()];
+    for (const topic of topics) topic.controller.abort();
+    await Promise.all(topics.flatMap((topic) => topic.logs.map((log) => log.close())));
+    this.log.info({ topics: topics.length }, "topics closed");
+  }
+
+  private async openTopic(meta: TopicMetadata): Promise<MutableTopic> {
+    const controller = new AbortController();
+    const topic: MutableTopic = {
+      name: meta.name,
+      internal: isInternalTopic(meta.name),
+      createdTimeMs: meta.createdTimeMs,
+      overrides: meta.overrides,
+      config: effectiveTopicConfig(this.config, meta.overrides),
+      logs: [],
+      controller,
+      closed: controller.signal,
+      nextRoundRobin: 0,
+    };
+    for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p));
+    this.topics.set(meta.name, topic);
+    return topic;
+  }
+
+  private openLog(topic: Topic, partition: number): Promise<Log> {
+    return Log.open({
+      dir: join(this.config.dataDir, `${topic.name}-${partition}`),
+      config: toLogConfig(topic.config, this.config),
+      logger: this.log.child({ topic: topic.name, partition }),
+      clock: this.clock,
+    });
+  }
+
+  private validatePartitionCount(partitions: number): void {
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.config.maxPartitionsPerTopic) {
+      throw new InvalidArgumentError(
+        "INVALID_PARTITIONS",
+        `partitions must be from 1 to ${this.config.maxPartitionsPerTopic}`,
+      );
+    }
+  }
+
+  private metadataOf(topic: Topic): TopicMetadata {
+    return {
+      name: topic.name,
+      partitions: topic.logs.length,
+      overrides: topic.overrides,
+      createdTimeMs: topic.createdTimeMs,
+    };
+  }
+
+  private metadataPath(name: string): string {
+    return join(this.config.dataDir, "meta", "topics", `${name}.json`);
+  }
+
+  private writeMetadata(meta: TopicMetadata): Promise<void> {
+    return writeFileAtomic(this.metadataPath(meta.name), JSON.stringify(meta, null, 2));
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down"));
+    const result = this.adminQueue.then(task);
+    this.adminQueue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+async function readOrCreateClusterId(path: string): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(path, "utf8")) as { clusterId: string }).clusterId;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const clusterId = randomUUID();
+    await writeFileAtomic(path, JSON.stringify({ clusterId }));
+    return clusterId;
+  }
+}
+
+function unknownTopic(name: string): TributaryError {
+  return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
+}
+
+function unknownPartition(name: string, partition: number, count: number): TributaryError {
+  return new TributaryError(
+    "not_found",
+    "UNKNOWN_PARTITION",
+    `topic ${name} has partitions 0 to ${count - 1}; ${partition} does not exist`,
+  );
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv, defaultConfig, envName, flagName, parseHostPort, resolveConfig } from "../../services/config.js";
+
+describe("resolveConfig", () => {
+  it("fills defaults and lets later sources win", () => {
+    const config = resolveConfig(
+      { source: "file", values: { segmentBytes: 4096, dataDir: "/a" } },
+      { source: "env", values: { dataDir: "/b" } },
+      { source: "flags", values: { dataDir: "/c", segmentBytes: undefined } },
+    );
+    expect(config.dataDir).toBe("/c");
+    expect(config.segmentBytes).toBe(4096);
+    expect(config.listen).toBe(defaultConfig.listen);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("rejects unknown keys and bad values with INVALID_CONFIG", () => {
+    expect(() => resolveConfig({ source: "file", values: { segmentByte: 1 } })).toThrowError(/unknown config key "segmentByte"/);
+    expect(() => resolveConfig({ source: "flags", values: { segmentBytes: "12abc" } })).toThrowError(/segmentBytes must be an integer/);
+    expect(() => resolveConfig({ source: "flags", values: { fsyncPolicy: "sometimes" } })).toThrowError(/fsyncPolicy must be one of/);
+    expect(() => resolveConfig({ source: "flags", values: { listen: "nohost" } })).toThrowError(/listen expected HOST:PORT/);
+  });
+
+  it("reads TRIBUTARY_* variables and rejects unknown ones", () => {
+    expect(configFromEnv({ TRIBUTARY_DATA_DIR: "/x", PATH: "/bin" })).toEqual({ dataDir: "/x" });
+    expect(() => configFromEnv({ TRIBUTARY_DATADIR: "/x" })).toThrowError(/unknown variable TRIBUTARY_DATADIR/);
+  });
+
+  it("names flags and variables after the keys", () => {
+    expect(flagName("maxPartitionsPerTopic")).toBe("max-partitions-per-topic");
+    expect(envName("maxPartitionsPerTopic")).toBe("TRIBUTARY_MAX_PARTITIONS_PER_TOPIC");
+  });
+
+  it("parses host:port including IPv6", () => {
+    expect(parseHostPort("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(parseHostPort("[::1]:7070")).toEqual({ host: "::1", port: 7070 });
+    expect(parseHostPort("localhost:99999")).toBeUndefined();
+  });
+});

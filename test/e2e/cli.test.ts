@@ -1,0 +1,69 @@
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { startChildBroker, tributaryBin } from "../helpers/child-broker.js";
+import { startTestBroker, tempDir } from "../helpers/test-broker.js";
+
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  promisify(execFile)(process.execPath, [tributaryBin, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+
+describe("tributary serve", () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  it("refuses unknown flags, environment variables and config keys with a clear message", async () => {
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    const flag = await run(["serve", "--data-dir", dir.path, "--segment-byte", "5"]);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain("--segment-byte");
+    const env = await run(["serve", "--data-dir", dir.path], { TRIBUTARY_SEGMENTBYTES: "5" });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain("unknown variable TRIBUTARY_SEGMENTBYTES");
+    const file = join(dir.path, "config.json");
+    await writeFile(file, JSON.stringify({ dataDir: dir.path, retentionHours: 5 }));
+    const fromFile = await run(["serve", "--config", file]);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toContain('unknown config key "retentionHours"');
+  });
+
+  it("fails to start, saying why, when the data directory cannot be used", async () => {
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    const file = join(dir.path, "a-file");
+    await writeFile(file, "x");
+    const result = await run(["serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", join(file, "data")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/data directory .* cannot be created or is not writable/);
+  });
+
+  it("refuses a second broker on a data directory in use", async () => {
+    const first = await startTestBroker();
+    cleanup.push(() => first.close());
+    const result = await run(["serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", first.dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`is in use by process ${process.pid}`);
+  });
+
+  it("serves /healthz and /readyz on the HTTP port, and stops on SIGTERM", async () => {
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    const broker = await startChildBroker(dir.path, ["--http", "127.0.0.1:0", "--log-level", "info"]);
+    // The HTTP port is logged with the gRPC address.
+    const httpPort = await broker.httpPortHint;
+    expect(httpPort).toBeGreaterThan(0);
+    const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+    expect(await ready.text()).toBe("ready\n");
+    broker.process.kill("SIGTERM");
+    expect(await broker.exited).toBe(0);
+  });
+});

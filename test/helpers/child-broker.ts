@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const tributaryBin = fileURLToPath(new URL("../../services/tributary.mjs", import.meta.url));
+
+export interface ChildBroker {
+  readonly process: ChildProcess;
+  readonly address: string;
+  /** Resolves with the exit code or signal when the process ends. */
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+  /** The HTTP port from the "broker listening" line, when HTTP is on. */
+  readonly httpPortHint: Promise<number | undefined>;
+}
+
+/**
+ * Runs `tributary serve` as a child process on port 0 and resolves once its
+ * "broker listening" log line gives the bound address: the same command a
+ * user runs, so it can be killed with SIGKILL like a real crash.
+ */
+export async function startChildBroker(dataDir: string, extraArgs: string[] = []): Promise<ChildBroker> {
+  const child = spawn(
+    process.execPath,
+    [tributaryBin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--http", "off", ...extraArgs],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? code)),
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  let httpPort: number | undefined;
+  const address = await new Promise<string>((resolve, reject) => {
+    lines.on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; address?: string; httpPort?: number };
+        if (entry.msg === "broker listening" && entry.address) {
+          httpPort = entry.httpPort;
+          resolve(entry.address);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then((how) => reject(new Error(`broker exited (${String(how)}) before listening: ${stderr}`)));
+  });
+  return { process: child, address, exited, httpPortHint: Promise.resolve(httpPort) };
+}

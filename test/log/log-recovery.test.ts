@@ -1,0 +1,260 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CorruptDataError } from "../../services/errors.js";
+import { Log, defaultLogConfig, type LogConfig, type RecordSpans } from "../../services/log/index.js";
+
+// --- helpers (duplicated from log.test.ts: only *.test.ts files live here) ---
+
+function spansOf(values: string[]): RecordSpans {
+  const parts: Buffer[] = [];
+  const starts = new Uint32Array(values.length);
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  values.forEach((v, i) => {
+    const bytes = Buffer.concat([Buffer.from([0x22, Buffer.byteLength(v)]), Buffer.from(v)]);
+    parts.push(Buffer.from([0xff]), bytes);
+    starts[i] = at + 1;
+    ends[i] = at + 1 + bytes.length;
+    at = ends[i];
+  });
+  return { source: Buffer.concat(parts), starts, ends, timestamps: new Float64Array(values.length), count: values.length };
+}
+
+/** Offsets and values of `repeated ConsumerRecord records = 1` (values < 128 bytes). */
+function decode(chunks: Buffer[]): Array<{ offset: number; value: string }> {
+  const buf = Buffer.concat(chunks);
+  const out: Array<{ offset: number; value: string }> = [];
+  let p = 0;
+  while (p < buf.length) {
+    expect(buf[p]).toBe(0x0a);
+    const length = buf[p + 1];
+    const end = p + 2 + length;
+    const offset = Number(buf.readBigInt64LE(p + 3));
+    let q = p + 11;
+    if (buf[q] === 0x10) {
+      q++;
+      while (buf[q++] & 0x80); // the append time varint
+    }
+    expect(buf[q]).toBe(0x22);
+    out.push({ offset, value: buf.toString("utf8", q + 2, q + 2 + buf[q + 1]) });
+    p = end;
+  }
+  return out;
+}
+
+const batch = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`.padEnd(30, "."));
+
+/** Reads every record from `from` to the high watermark, checking offsets are contiguous. */
+async function readAll(log: Log, from = log.logStartOffset): Promise<string[]> {
+  const values: string[] = [];
+  let offset = from;
+  while (offset < log.highWatermark) {
+    const fetched = await log.read(offset, 300);
+    for (const r of decode(fetched.chunks)) {
+      expect(r.offset).toBe(Number(offset) + values.length - Number(offset - from));
+      values.push(r.value);
+    }
+    offset = fetched.nextOffset;
+  }
+  return values;
+}
+
+/** Start positions of the frames in a .log file (baseOffset int64, batchLength int32). */
+async function frameStarts(file: string): Promise<number[]> {
+  const buf = await fs.readFile(file);
+  const starts: number[] = [];
+  for (let p = 0; p < buf.length; p += 12 + buf.readInt32LE(p + 8)) starts.push(p);
+  return starts;
+}
+
+async function flipByte(file: string, position: number): Promise<void> {
+  const handle = await fs.open(file, "r+");
+  const one = Buffer.alloc(1);
+  await handle.read(one, 0, 1, position);
+  one[0] ^= 0x40;
+  await handle.write(one, 0, 1, position);
+  await handle.close();
+}
+
+// --- fixture ---
+
+let dir: string;
+const clock = { nowMs: () => 1_700_000_000_000 };
+const logger = pino({ level: "silent" });
+const opened: Log[] = [];
+const segmentFile = (base: number, suffix = ".log"): string => path.join(dir, `${String(base).padStart(20, "0")}${suffix}`);
+
+async function open(overrides: Partial<LogConfig> = {}, at = dir): Promise<Log> {
+  const config = { ...defaultLogConfig, segmentBytes: 2048, indexIntervalBytes: 128, ...overrides };
+  const log = await Log.open({ dir: at, config, logger, clock });
+  opened.push(log);
+  return log;
+}
+
+/** Four segments of 10-record batches: offsets 0..79, values a-0 .. h-9. */
+async function fill(log: Log): Promise<string[]> {
+  const all: string[] = [];
+  for (const p of "abcdefgh") {
+    log.append(spansOf(batch(p, 10)));
+    all.push(...batch(p, 10));
+  }
+  await log.flush();
+  return all;
+}
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "tributary-recovery-"));
+});
+afterEach(async () => {
+  for (const log of opened.splice(0)) await log.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe("Log recovery", () => {
+  it("reopens with the same offsets and records and keeps appending contiguously", async () => {
+    let log = await open();
+    const all = await fill(log);
+    const segments = log.segmentCount;
+    await log.close();
+    log = await open();
+    expect(log.segmentCount).toBe(segments);
+    expect([log.logEndOffset, log.highWatermark]).toEqual([80n, 80n]);
+    expect(await readAll(log)).toEqual(all);
+    expect(log.append(spansOf(["next"])).baseOffset).toBe(80n);
+  });
+
+  it("truncates a torn tail and keeps offsets contiguous", async () => {
+    let log = await open({ segmentBytes: 1 << 20 });
+    const all = await fill(log);
+    await log.close();
+    const file = segmentFile(0);
+    const starts = await frameStarts(file);
+    await fs.truncate(file, (await fs.stat(file)).size - 7);
+    log = await open({ segmentBytes: 1 << 20 });
+    expect(log.logEndOffset).toBe(70n);
+    expect((await fs.stat(file)).size).toBe(starts[7]);
+    expect(await readAll(log)).toEqual(all.slice(0, 70));
+    await log.append(spansOf(["after"])).durable;
+    expect(decode((await log.read(70n, 100)).chunks)).toEqual([{ offset: 70, value: "after" }]);
+  });
+
+  it("truncates a tail batch with a flipped bit", async () => {
+    let log = await open({ segmentBytes: 1 << 20 });
+    const all = await fill(log);
+    await log.close();
+    const starts = await frameStarts(segmentFile(0));
+    await flipByte(segmentFile(0), starts[7] + 100); // recovery scans from the last index entry
+    log = await open({ segmentBytes: 1 << 20 });
+    expect(log.logEndOffset).toBe(70n);
+    expect((await fs.stat(segmentFile(0))).size).toBe(starts[7]);
+    expect(await readAll(log)).toEqual(all.slice(0, 70));
+    expect(log.append(spansOf(["after"])).baseOffset).toBe(70n);
+  });
+
+  it("does not trust an index past the log's valid length", async () => {
+    let log = await open({ segmentBytes: 1 << 20, indexIntervalBytes: 0 });
+    const all = await fill(log);
+    await log.close();
+    const starts = await frameStarts(segmentFile(0));
+    await fs.truncate(segmentFile(0), starts[4] + 20); // the saved index names frames 5..7
+    log = await open({ segmentBytes: 1 << 20, indexIntervalBytes: 0 });
+    expect(log.logEndOffset).toBe(40n);
+    expect(await readAll(log)).toEqual(all.slice(0, 40));
+    await log.append(spansOf(batch("z", 10))).durable;
+    expect(await readAll(log, 35n)).toEqual([...all.slice(35, 40), ...batch("z", 10)]);
+  });
+
+  it("rebuilds deleted indexes from the log", async () => {
+    let log = await open();
+    const all = await fill(log);
+    await log.close();
+    for (const name of await fs.readdir(dir)) if (/index$/.test(name)) await fs.rm(path.join(dir, name));
+    log = await open();
+    expect(await readAll(log)).toEqual(all);
+    expect(await readAll(log, 47n)).toEqual(all.slice(47));
+    expect((await log.offsetForTimestamp(0))?.offset).toBe(0n);
+    await expect(fs.stat(segmentFile(0, ".index"))).resolves.toBeDefined(); // saved again
+  });
+
+  it("rebuilds an index whose entries point at the wrong positions", async () => {
+    let log = await open();
+    const all = await fill(log);
+    await log.close();
+    const index = await fs.readFile(segmentFile(0, ".index"));
+    expect(index.length).toBeGreaterThan(0);
+    for (let p = 4; p < index.length; p += 8) index.writeInt32LE(index.readInt32LE(p) + 3, p);
+    await fs.writeFile(segmentFile(0, ".index"), index);
+    await fs.writeFile(segmentFile(0, ".timeindex"), Buffer.from("not an index"));
+    log = await open();
+    expect(await readAll(log)).toEqual(all);
+    expect(await readAll(log, 13n)).toEqual(all.slice(13));
+  });
+
+  it("rejects a read of a damaged batch in a sealed segment while other offsets still read", async () => {
+    let log = await open();
+    const all = await fill(log);
+    expect(log.segmentCount).toBeGreaterThan(2);
+    await log.close();
+    const starts = await frameStarts(segmentFile(0));
+    expect(starts.length).toBeGreaterThan(2);
+    await flipByte(segmentFile(0), starts[1] + 80); // records 10..19
+    log = await open();
+    expect(log.logEndOffset).toBe(80n); // a sealed segment is not truncated
+    await expect(log.read(12n, 1000)).rejects.toBeInstanceOf(CorruptDataError);
+    await expect(log.read(10n, 1000)).rejects.toMatchObject({ reason: "CORRUPT_DATA", kind: "data_loss" });
+    expect(decode((await log.read(0n, 1 << 20)).chunks).map((r) => r.value)).toEqual(all.slice(0, 10));
+    expect(await readAll(log, 20n)).toEqual(all.slice(20));
+  });
+
+  it("recovers from a crash without a clean close, including idempotent producer state", async () => {
+    const log = await open();
+    await fill(log);
+    await log.append(spansOf(["idem"]), { producerId: 9n, sequence: 3n }).durable;
+    log.append(spansOf(batch("i", 10)));
+    await log.flush();
+    const crashed = path.join(dir, "crashed"); // the files as a kill -9 leaves them: no index saves, no snapshot
+    await fs.mkdir(crashed);
+    for (const name of await fs.readdir(dir)) if (name !== "crashed") await fs.copyFile(path.join(dir, name), path.join(crashed, name));
+    const recovered = await open({}, crashed);
+    expect(recovered.logEndOffset).toBe(91n);
+    expect(await readAll(recovered)).toEqual(await readAll(log));
+    expect(recovered.append(spansOf(["idem"]), { producerId: 9n, sequence: 3n })).toMatchObject({ baseOffset: 80n, duplicate: true });
+  });
+
+  it("keeps every acknowledged append when the process is killed with SIGKILL", async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const child = path.join(dir, "writer.mts");
+    await fs.writeFile(
+      child,
+      `import { pino } from ${JSON.stringify(createRequire(import.meta.url).resolve("pino"))};
+       import { Log, defaultLogConfig } from ${JSON.stringify(path.resolve(here, "../../services/log/index.ts"))};
+       const log = await Log.open({ dir: process.argv[2], config: { ...defaultLogConfig, fsyncPolicy: "never", segmentBytes: 4096 },
+         logger: pino({ level: "silent" }), clock: { nowMs: () => Date.now() } });
+       const source = Buffer.from([0x22, 3, 0x61, 0x62, 0x63]);
+       const spans = { source, starts: Uint32Array.of(0, 0), ends: Uint32Array.of(5, 5), timestamps: new Float64Array(2), count: 2 };
+       for (let i = 0; ; i++) {
+         await log.append(spans).durable;
+         if (i === 500) process.stdout.write("acked\\n");
+       }`,
+    );
+    const data = path.join(dir, "partition");
+    const proc = spawn(process.execPath, ["--import", "tsx", child, data], { cwd: path.resolve(here, "../.."), stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("acked") && resolve());
+      proc.on("exit", (code) => reject(new Error(`writer exited with ${code}`)));
+    });
+    proc.kill("SIGKILL");
+    await new Promise((resolve) => proc.once("exit", resolve));
+    const log = await open({ segmentBytes: 4096 }, data);
+    expect(log.logEndOffset).toBeGreaterThanOrEqual(1002n);
+    expect(log.logEndOffset % 2n).toBe(0n); // whole batches only
+    const last = decode((await log.read(log.logEndOffset - 1n, 100)).chunks);
+    expect(last).toEqual([{ offset: Number(log.logEndOffset) - 1, value: "abc" }]);
+  }, 20_000);
+});
