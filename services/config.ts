@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "./errors.js";
+import { defaultLogConfig, type FsyncPolicy } from "./log/index.js";
 
-/** When appended data is fsynced (DESIGN.md §3, "What an ack promises"). */
-export type FsyncPolicy = "always" | "interval" | "never";
+export type { FsyncPolicy };
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 /**
@@ -66,14 +66,15 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   http: "127.0.0.1:7071",
   logLevel: "info",
   brokerId: 0,
-  segmentBytes: 1 * GiB,
-  segmentMs: 7 * dayMs,
-  retentionMs: 7 * dayMs,
-  retentionBytes: -1,
-  fsyncPolicy: "interval",
-  flushIntervalMs: 1000,
+  // Topic defaults are the storage engine's (Kafka's values).
+  segmentBytes: defaultLogConfig.segmentBytes,
+  segmentMs: defaultLogConfig.segmentMs,
+  retentionMs: defaultLogConfig.retentionMs,
+  retentionBytes: defaultLogConfig.retentionBytes,
+  fsyncPolicy: defaultLogConfig.fsyncPolicy,
+  flushIntervalMs: defaultLogConfig.flushIntervalMs,
   maxRecordBytes: 1 * MiB,
-  indexIntervalBytes: 4 * KiB,
+  indexIntervalBytes: defaultLogConfig.indexIntervalBytes,
   maxPartitionsPerTopic: 1000,
   maxRequestBytes: 64 * MiB,
   maxBatchRecords: 100_000,

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { Log } from "../log/index.js";
-import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, Log, writeFileAtomic } from "../log/index.js";
 import {
   effectiveTopicConfig,
   toLogConfig,
@@ -132,7 +131,7 @@ export class TopicManager {
       }
       const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
       const topic = await this.openTopic(meta);
-      await syncDirectory(this.config.dataDir);
+      await fsyncDir(this.config.dataDir);
       await this.writeMetadata(meta);
       this.log.info({ topic: name, partitions }, "topic created");
       return topic;
@@ -144,7 +143,7 @@ export class TopicManager {
       const topic = this.topics.get(name);
       if (topic === undefined) throw unknownTopic(name);
       await unlink(this.metadataPath(name));
-      await syncDirectory(join(this.config.dataDir, "meta", "topics"));
+      await fsyncDir(join(this.config.dataDir, "meta", "topics"));
       this.topics.delete(name);
       topic.controller.abort();
       await Promise.all(topic.logs.map((log) => log.delete()));
@@ -164,7 +163,7 @@ export class TopicManager {
       }
       this.validatePartitionCount(totalCount);
       for (let p = topic.logs.length; p < totalCount; p++) topic.logs.push(await this.openLog(topic, p));
-      await syncDirectory(this.config.dataDir);
+      await fsyncDir(this.config.dataDir);
       await this.writeMetadata(this.metadataOf(topic));
       this.log.info({ topic: name, partitions: totalCount }, "partitions created");
       return topic;
@@ -273,7 +272,7 @@ export class TopicManager {
   }
 
   private writeMetadata(meta: TopicMetadata): Promise<void> {
-    return writeFileAtomic(this.metadataPath(meta.name), JSON.stringify(meta, null, 2));
+    return writeFileAtomic(this.metadataPath(meta.name), Buffer.from(JSON.stringify(meta, null, 2)), true);
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -290,7 +289,7 @@ async function readOrCreateClusterId(path: string): Promise<string> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     const clusterId = randomUUID();
-    await writeFileAtomic(path, JSON.stringify({ clusterId }));
+    await writeFileAtomic(path, Buffer.from(JSON.stringify({ clusterId })), true);
     return clusterId;
   }
 }
