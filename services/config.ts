@@ -53,6 +53,14 @@ export interface BrokerConfig {
   readonly retentionCheckIntervalMs: number;
   /** HTTP/2 flow-control window per stream and per connection, bytes. Default 8 MiB. */
   readonly http2WindowBytes: number;
+  /** Bytes a Subscribe stream may have waiting to be sent before its readers pause. Default 8 MiB. */
+  readonly streamBufferBytes: number;
+  /** How long a static group member's partitions wait for it to reconnect, ms. Default 45000. */
+  readonly sessionTimeoutMs: number;
+  /** How long a rebalance waits for members to commit revoked partitions, ms. Default 30000. */
+  readonly rebalanceTimeoutMs: number;
+  /** Partitions of __consumer_offsets, fixed when it is first created. Default 8. */
+  readonly offsetsTopicPartitions: number;
 }
 
 const KiB = 1024;
@@ -82,6 +90,10 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   fetchMaxWaitMs: 30_000,
   retentionCheckIntervalMs: 300_000,
   http2WindowBytes: 8 * MiB,
+  streamBufferBytes: 8 * MiB,
+  sessionTimeoutMs: 45_000,
+  rebalanceTimeoutMs: 30_000,
+  offsetsTopicPartitions: 8,
 });
 
 type Kind =
@@ -112,6 +124,10 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   fetchMaxWaitMs: { type: "int", min: 0, max: 10 * 60 * 1000 },
   retentionCheckIntervalMs: { type: "int", min: 10, max: dayMs },
   http2WindowBytes: { type: "int", min: 64 * KiB, max: 2 ** 31 - 1 },
+  streamBufferBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
+  rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
+  offsetsTopicPartitions: { type: "int", min: 1, max: 1000 },
 };
 
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];

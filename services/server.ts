@@ -14,6 +14,7 @@ import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
 import { startHttpServer } from "./http/http-server.js";
+import { GroupCoordinator, OffsetStore } from "./groups/index.js";
 import { createProduceHandler } from "./produce/produce-handler.js";
 import { addReflection, bindService, rawRequest, type BoundService } from "./rpc/index.js";
 import { TopicManager, type Clock } from "./topics/index.js";
@@ -69,10 +70,13 @@ export async function startBroker(
   await prepareDataDir(config.dataDir);
   const unlock = await lockDataDir(config.dataDir);
   let topics: TopicManager | undefined;
+  let coordinator: GroupCoordinator | undefined;
   let server: Server | undefined;
   let http: HttpServer | undefined;
   try {
     topics = await TopicManager.open({ config, logger, clock });
+    const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
+    coordinator = new GroupCoordinator(topics, config, logger);
     server = createGrpcServer(config);
     let port = 0;
     const advertised = () => ({ host: listen.host, port });
@@ -84,13 +88,17 @@ export async function startBroker(
         FetchService,
         {
           fetch: createFetchHandler({ topics, config }),
-          subscribe: createSubscribeHandler({ topics, config, logger }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
       ),
-      bindService(CommitService, createCommitService(), logger),
-      bindService(AdminService, createAdminService({ topics, config, version, advertised }), logger),
+      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger),
+      bindService(
+        AdminService,
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock }),
+        logger,
+      ),
     ];
     for (const { definition, implementation } of services) server.addService(definition, implementation);
     addReflection(server, descriptorSetPath);
@@ -118,6 +126,7 @@ export async function startBroker(
 
     let closed: Promise<void> | undefined;
     const openTopics = topics;
+    const openCoordinator = coordinator;
     return {
       config,
       port,
@@ -130,6 +139,7 @@ export async function startBroker(
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
           await shutdownGrpc(grpcServer);
+          openCoordinator.close();
           await openTopics.close();
           await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
           http?.closeAllConnections();
@@ -141,6 +151,7 @@ export async function startBroker(
     };
   } catch (err) {
     server?.forceShutdown();
+    coordinator?.close();
     http?.close();
     await topics?.close().catch(() => undefined);
     await unlock();
@@ -167,9 +178,11 @@ function createGrpcServer(config: BrokerConfig): Server {
     "grpc.max_receive_message_length": config.maxRequestBytes,
     // A fetch answer is at most fetchMaxBytes, or one record when that is larger.
     "grpc.max_send_message_length": Math.max(config.fetchMaxBytes, config.maxRequestBytes) + 64 * 1024,
-    // Find dead peers of long-lived Subscribe streams.
-    "grpc.keepalive_time_ms": 30_000,
-    "grpc.keepalive_timeout_ms": 10_000,
+    // Find dead peers of long-lived Subscribe streams (a group member whose
+    // connection is black-holed): a ping every third of the session timeout,
+    // unanswered for another third, ends the connection and so the membership.
+    "grpc.keepalive_time_ms": Math.max(1_000, Math.floor(config.sessionTimeoutMs / 3)),
+    "grpc.keepalive_timeout_ms": Math.max(1_000, Math.floor(config.sessionTimeoutMs / 3)),
     "grpc.keepalive_permit_without_calls": 1,
   });
   // grpc-js has no option for the server's HTTP/2 receive window: the 64 KiB

@@ -1,9 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, OffsetOutOfRangeError, TributaryError } from "../errors.js";
+import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
+import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 
 export interface AdminDeps {
@@ -12,12 +14,10 @@ export interface AdminDeps {
   readonly version: string;
   /** The gRPC address clients reach this broker at, once listening. */
   readonly advertised: () => { host: string; port: number };
+  readonly coordinator: GroupCoordinator;
+  readonly offsets: OffsetStore;
+  readonly clock: { nowMs(): number };
 }
-
-const groupsLater = () =>
-  Promise.reject(
-    new TributaryError("unimplemented", "GROUPS_NOT_IMPLEMENTED", "consumer groups are not implemented yet"),
-  );
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */
 export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminService)["method"]> {
@@ -110,9 +110,6 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
         brokers: [{ id: config.brokerId, host, port, version: deps.version }],
       };
     },
-    listGroups: groupsLater,
-    describeGroup: groupsLater,
-    resetGroupOffsets: groupsLater,
-    deleteGroup: groupsLater,
+    ...createGroupAdmin(deps),
   };
 }

@@ -1,17 +1,66 @@
-import { TributaryError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
+import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
+import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 
-const groupsLater = () =>
-  Promise.reject(
-    new TributaryError("unimplemented", "GROUPS_NOT_IMPLEMENTED", "consumer groups are not implemented yet"),
-  );
+export interface CommitDeps {
+  readonly topics: TopicManager;
+  readonly coordinator: GroupCoordinator;
+  readonly offsets: OffsetStore;
+  readonly clock: { nowMs(): number };
+}
+
+/** Kafka's offset.metadata.max.bytes. */
+const maxMetadataBytes = 4096;
+const maxIdLength = 255;
+
+export function validateGroupId(groupId: string): void {
+  if (groupId === "" || groupId.length > maxIdLength) {
+    throw new InvalidArgumentError("INVALID_GROUP_ID", `a group id is 1 to ${maxIdLength} characters`);
+  }
+}
 
 /**
- * CommitService: the messages are part of v1 now so that clients generated
- * today stay valid; the behaviour arrives with the consumer-group coordinator.
- * Until then every call is UNIMPLEMENTED with reason GROUPS_NOT_IMPLEMENTED.
+ * CommitService: fenced commits into the offset store. A member commits with
+ * the member id and generation of its last assignment (or revocation) event;
+ * a commit carrying the generation of a revocation acknowledges it, so the
+ * rebalance can hand the partitions on without waiting for its timeout.
  */
-export function createCommitService(): ServiceImpl<(typeof CommitService)["method"]> {
-  return { commit: groupsLater, fetchCommitted: groupsLater };
+export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof CommitService)["method"]> {
+  const { topics, coordinator, offsets, clock } = deps;
+  return {
+    async commit(request) {
+      validateGroupId(request.groupId);
+      for (const o of request.offsets) {
+        validateTopicName(o.topic);
+        topics.partition(o.topic, o.partition);
+        if (o.offset < 0n) throw new InvalidArgumentError("INVALID_OFFSET", "a committed offset must not be negative");
+        if (Buffer.byteLength(o.metadata) > maxMetadataBytes) {
+          throw new InvalidArgumentError("INVALID_OFFSET", `offset metadata is at most ${maxMetadataBytes} bytes`);
+        }
+      }
+      coordinator.checkCommit(request.groupId, request.memberId, request.generation, request.offsets);
+      await offsets.commit(request.groupId, request.offsets, clock.nowMs());
+      coordinator.committed(request.groupId, request.memberId, request.generation);
+      return {};
+    },
+    async fetchCommitted(request) {
+      validateGroupId(request.groupId);
+      const wanted = new Set(request.partitions);
+      return {
+        offsets: offsets
+          .list(request.groupId)
+          .filter((o) => request.topic === "" || o.topic === request.topic)
+          .filter((o) => request.topic === "" || wanted.size === 0 || wanted.has(o.partition))
+          .map((o) => ({
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset,
+            metadata: o.metadata,
+            commitTimeMs: BigInt(o.commitTimeMs),
+          })),
+      };
+    },
+  };
 }

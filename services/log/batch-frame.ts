@@ -9,7 +9,7 @@
  *   16      1   magic            int8    format version, 1
  *   17      4   crc              uint32  CRC-32 (zlib) of bytes [21, frame end)
  *   21      2   attributes       int16   0: no compression
- *   23      4   lastOffsetDelta  int32   recordCount - 1
+ *   23      4   lastOffsetDelta  int32   offset of the last record - baseOffset
  *   27      8   firstTimestamp   int64   ms, of the first record (producer's or append time)
  *   35      8   maxTimestamp     int64   ms, the largest record timestamp in the batch
  *   43      8   producerId       int64   -1 if none
@@ -20,6 +20,14 @@
  * Like Kafka's v2 batch, the crc leaves out baseOffset, batchLength, leaderEpoch and
  * magic, so that replication can later restamp offsets and epochs; those fields are
  * checked structurally instead (baseOffset must continue the previous frame).
+ *
+ * Offsets: a frame covers [baseOffset, baseOffset + lastOffsetDelta], and each frame's
+ * baseOffset is one past the previous frame's last offset, so frames tile a segment's
+ * offsets. As appended, a frame's records have exactly those offsets and lastOffsetDelta
+ * is recordCount - 1. A frame rewritten by compaction (log-cleaner.ts) holds fewer
+ * records than its range: the entries' offsets increase but may skip, the first may lie
+ * above baseOffset, the last is always baseOffset + lastOffsetDelta, so lastOffsetDelta
+ * >= recordCount - 1. Only the offsets inside the entries identify records.
  */
 import { crc32 } from "node:zlib";
 
@@ -69,11 +77,16 @@ export function frameLastOffsetDelta(buf: Buffer, at: number): number {
 export function frameMaxTimestamp(buf: Buffer, at: number): number {
   return readInt64(buf, at + 35);
 }
+export function frameRecordCount(buf: Buffer, at: number): number {
+  return buf.readInt32LE(at + 59);
+}
 
 export interface FrameFields {
   baseOffset: number;
   frameLength: number;
   recordCount: number;
+  /** Offset of the last record - baseOffset; recordCount - 1 when omitted (an append). */
+  lastOffsetDelta?: number;
   firstTimestamp: number;
   maxTimestamp: number;
   producerId: bigint;
@@ -88,7 +101,7 @@ export function writeFrameHeader(buf: Buffer, at: number, f: FrameFields): void 
   buf.writeInt32LE(0, at + 12);
   buf[at + 16] = frameMagic;
   buf.writeInt16LE(0, at + 21);
-  buf.writeInt32LE(f.recordCount - 1, at + 23);
+  buf.writeInt32LE(f.lastOffsetDelta ?? f.recordCount - 1, at + 23);
   writeInt64(buf, f.firstTimestamp, at + 27);
   writeInt64(buf, f.maxTimestamp, at + 35);
   buf.writeBigInt64LE(f.producerId, at + 43);
@@ -133,7 +146,7 @@ export function frameHeaderProblem(buf: Buffer, at: number, expectedBase: number
   const count = buf.readInt32LE(at + 59);
   if (buf[at + 16] !== frameMagic) return "bad magic";
   if (length < frameHeaderBytes || length > room) return "bad length";
-  if (count <= 0 || frameLastOffsetDelta(buf, at) !== count - 1) return "bad record count";
+  if (count <= 0 || frameLastOffsetDelta(buf, at) < count - 1) return "bad record count"; // > in compacted frames
   // Each entry takes at least 11 bytes: tag, length, tag and 8 offset bytes.
   if (count * 11 > length - frameHeaderBytes) return "bad record count";
   const base = readInt64(buf, at);

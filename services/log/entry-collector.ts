@@ -1,18 +1,21 @@
 /**
  * Collecting record entries for a fetch out of a buffer of frames, without decoding
  * records: frames wholly below the target are skipped by their header, entries below it
- * inside the first frame by walking `0x0A varint length` (record-entry.ts), and the
- * rest is taken as subarrays (no copy). Used by LogSegment.read on tail memory and on
+ * inside the first frame by walking `0x0A varint length` and comparing each entry's own
+ * offset (record-entry.ts; compacted frames have gaps, see batch-frame.ts), and the rest
+ * is taken as subarrays (no copy). Used by LogSegment.read on tail memory and on
  * positional reads of the file.
  */
-import { frameCrcMatches, frameHeaderBytes, frameHeaderProblem, frameLastOffsetDelta, frameLength } from "./batch-frame.js";
-import { entryLengthAt, skipEntries } from "./record-entry.js";
+import { frameCrcMatches, frameHeaderBytes, frameHeaderProblem, frameLastOffsetDelta, frameLength, frameRecordCount } from "./batch-frame.js";
+import { entryLengthAt, entryOffsetAt } from "./record-entry.js";
 
 /** Records collected by `LogSegment.read`, accumulated across segments by the Log. */
 export interface ReadState {
   readonly chunks: Buffer[];
   bytes: number;
   recordCount: number;
+  /** Offset of the first record collected (meaningless while none). */
+  firstOffset: number;
   /** One past the last offset collected (the target while none). */
   nextOffset: number;
 }
@@ -63,23 +66,30 @@ export function collectEntries(buf: Buffer, bufPosition: number, end: number, ve
     }
     const frameEnd = at + length;
     let first = at + frameHeaderBytes;
-    let firstOffset = base;
-    if (base < s.target) {
-      first = skipEntries(buf, first, frameEnd, s.target - base);
-      firstOffset = s.target;
-      if (first < 0) {
+    let skipped = 0;
+    if (s.recordCount === 0) {
+      // The first frame: skip the entries below the target by their own offsets.
+      let firstOffset = entryOffsetAt(buf, first, frameEnd);
+      while (firstOffset >= 0 && firstOffset < s.target) {
+        first += entryLengthAt(buf, first, frameEnd); // >= 0: entryOffsetAt checked the entry's head
+        skipped++;
+        firstOffset = entryOffsetAt(buf, first, frameEnd);
+      }
+      if (firstOffset < 0) {
         s.problem = "bad entry";
         return "corrupt";
       }
+      s.firstOffset = firstOffset;
     }
     const room = s.maxBytes - s.bytes;
     if (frameEnd - first <= room) {
       s.chunks.push(buf.subarray(first, frameEnd));
       s.bytes += frameEnd - first;
-      s.recordCount += last + 1 - firstOffset;
-      s.nextOffset = last + 1;
+      s.recordCount += frameRecordCount(buf, at) - skipped;
+      s.nextOffset = last + 1; // the last entry's offset (batch-frame.ts)
     } else {
       let cut = first;
+      let lastTaken = -1;
       let n = 0;
       while (cut < frameEnd) {
         const entry = entryLengthAt(buf, cut, frameEnd);
@@ -88,14 +98,18 @@ export function collectEntries(buf: Buffer, bufPosition: number, end: number, ve
           break;
         }
         if (cut + entry - first > room && (n > 0 || s.bytes > 0)) break;
+        lastTaken = cut;
         cut += entry;
         n++;
       }
-      if (n > 0) {
+      const lastOffset = n > 0 ? entryOffsetAt(buf, lastTaken, frameEnd) : -1;
+      if (lastOffset >= 0) {
         s.chunks.push(buf.subarray(first, cut));
         s.bytes += cut - first;
         s.recordCount += n;
-        s.nextOffset = firstOffset + n;
+        s.nextOffset = lastOffset + 1;
+      } else if (n > 0) {
+        s.problem = "bad entry";
       }
       return "done";
     }
@@ -109,6 +123,7 @@ export function collectEntries(buf: Buffer, bufPosition: number, end: number, ve
 export function copyBack(s: ReadCursor, state: ReadState): void {
   state.bytes = s.bytes;
   state.recordCount = s.recordCount;
+  state.firstOffset = s.firstOffset;
   state.nextOffset = s.nextOffset;
 }
 

@@ -1,14 +1,17 @@
 /** What `Log.read` returns: record entries ready to be concatenated into a FetchResponse. */
 export interface FetchData {
   /** Whole record entries (`0x0A len ConsumerRecord`); the first is the first record with
-   * offset >= the requested one. Slices of buffers the log never writes again. */
+   * offset >= the requested one. Slices of buffers the log never writes again. In a
+   * compacted log, offsets may skip (records removed); entries carry their own. */
   chunks: Buffer[];
   /** Sum of chunk lengths. */
   bytes: number;
   recordCount: number;
-  /** Offset of the first record returned (= the requested offset when any). */
+  /** Offset of the first record returned: the requested offset, or above it when
+   * compaction removed that one (= the requested offset when none). */
   firstOffset: bigint;
-  /** One past the last record returned (= the requested offset when none). */
+  /** One past the last record returned. When none: the requested offset, or the high
+   * watermark when compaction removed every record from the requested one to it. */
   nextOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;

@@ -6,7 +6,8 @@
  * Directory contents: `<20-digit baseOffset>.log|.index|.timeindex` per segment,
  * `log-start-offset` (decimal text, replaced atomically and fsynced), and
  * `producer-state.snapshot` (see ProducerStateManager, written on clean close).
- * Leftover `*.tmp` files and indexes without a `.log` are removed.
+ * Leftover `*.tmp` files, `*.log.cleaned` files (a compaction that did not reach its
+ * rename, see log-cleaner.ts) and indexes without a `.log` are removed.
  *
  * Producer state: loaded from the snapshot when it covers the recovery scan of the
  * active segment (its endOffset is at or past the scan start and not past the log end),
@@ -63,7 +64,7 @@ export async function loadLog(dir: string, config: Readonly<LogConfig>, logger: 
   bases.sort((a, b) => a - b);
   for (const name of names) {
     const orphan = /^(\d{20})\.(index|timeindex)$/.exec(name);
-    if (name.endsWith(".tmp") || (orphan !== null && !bases.includes(Number(orphan[1])))) {
+    if (name.endsWith(".tmp") || name.endsWith(".cleaned") || (orphan !== null && !bases.includes(Number(orphan[1])))) {
       await unlinkIfExists(path.join(dir, name));
     }
   }

@@ -28,7 +28,7 @@ import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./ent
 import { closeFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
-import { entryLengthAt, entryTimestamp } from "./record-entry.js";
+import { entryLengthAt, entryOffsetAt, entryTimestamp } from "./record-entry.js";
 import { TimeIndex } from "./time-index.js";
 
 const minTailBytes = 64 * 1024;
@@ -199,8 +199,8 @@ export class LogSegment {
    */
   async read(target: number, maxBytes: number, indexIntervalBytes: number, state: ReadState): Promise<void> {
     const start = this.offsetIndex.lookup(target);
-    const { chunks, bytes, recordCount, nextOffset } = state;
-    const s: ReadCursor = { chunks, bytes, recordCount, nextOffset, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
+    const { chunks, bytes, recordCount, firstOffset, nextOffset } = state;
+    const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
     const end = this.committedSize;
     if (this.tail !== null && s.position >= this.tailPosition) {
       collectEntries(this.tail, this.tailPosition, end, false, s);
@@ -213,7 +213,10 @@ export class LogSegment {
       while (s.position < end) {
         const bufPosition = s.position;
         const buf = await pread(this.fd, bufPosition, Math.min(end - bufPosition, Math.max(length, s.need)));
-        if (buf.length < Math.min(end - bufPosition, s.need)) break;
+        if (buf.length < Math.min(end - bufPosition, s.need)) {
+          s.problem = "short read";
+          break;
+        }
         if (collectEntries(buf, bufPosition, end, true, s) !== "more") break;
         length = minReadBytes;
       }
@@ -225,9 +228,12 @@ export class LogSegment {
   }
 
   /** The caller asked for an offset this segment holds below the high watermark, so
-   * collecting nothing means damage (or records missing from the file). */
+   * collecting nothing means damage (or records missing from the file), except in a
+   * sealed segment walked cleanly to its end: compaction may have removed every record
+   * from the target on, and the Log goes on with the next segment. */
   private checkCollected(s: ReadCursor): void {
     if (s.recordCount > 0) return; // serve what came before any damage
+    if (s.problem === null && this.sealed && s.position >= this.committedSize) return;
     const problem = s.problem ?? "records missing";
     this.logger.error({ path: this.logPath, position: s.position, problem }, "corrupt batch frame");
     throw new CorruptDataError(`segment ${this.baseOffset} has a damaged batch at position ${s.position}`);
@@ -253,9 +259,10 @@ export class LogSegment {
         if (last < from || h.maxTimestamp < timestampMs) return true;
         const end = at + h.frameLength;
         let p = at + frameHeaderBytes;
-        for (let offset = h.baseOffset; offset <= last; offset++) {
+        for (let i = 0; i < h.recordCount; i++) {
           const length = entryLengthAt(buf, p, end);
-          const timestamp = length < 0 ? NaN : entryTimestamp(buf, p, end);
+          const offset = length < 0 ? -1 : entryOffsetAt(buf, p, end); // compacted frames have gaps
+          const timestamp = offset < 0 ? NaN : entryTimestamp(buf, p, end);
           if (Number.isNaN(timestamp)) {
             badEntry = position;
             return false;

@@ -1,18 +1,21 @@
 /**
  * A partition log: a directory of segments (DESIGN.md section 3), Kafka's `Log`.
  *
- * Invariants: offsets are contiguous from logStartOffset to logEndOffset, also across
- * restarts; logStartOffset <= highWatermark <= logEndOffset; readers see only records
- * below the high watermark, which moves only once records are handed to the OS (for
- * fsyncPolicy "always": fsynced), so nothing a reader saw can vanish in a process crash.
+ * Invariants: offsets increase from logStartOffset to logEndOffset, also across
+ * restarts, contiguously except where compaction (log-cleaner.ts) removed records from
+ * sealed segments (a read of a removed offset starts at the next record);
+ * logStartOffset <= highWatermark <= logEndOffset; readers see only records below the
+ * high watermark, which moves only once records are handed to the OS (for fsyncPolicy
+ * "always": fsynced), so nothing a reader saw can vanish in a process crash.
  * Every segment but the last is sealed. Offsets are JS numbers inside (below 2^53) and
  * bigints at this API.
  *
  * Concurrency: `append` is synchronous (offset assignment, roll, copy into the tail);
  * everything that touches files runs on one SerialQueue per log (writes and fsyncs by
- * the LogWriter, retention, deleteRecordsBefore, flush, close), so a roll or a deletion
- * never interleaves with a write in flight. Reads run concurrently and pin the segment
- * they read (LogSegment.acquire) so that a deletion closes its file only after them.
+ * the LogWriter, retention, deleteRecordsBefore, compaction's swaps, flush, close), so a
+ * roll or a deletion never interleaves with a write in flight. Reads run concurrently and
+ * pin the segment they read (LogSegment.acquire) so that a deletion or a compaction's
+ * swap closes its file only after them.
  */
 import assert from "node:assert";
 import fs from "node:fs";
@@ -23,10 +26,12 @@ import type { AppendOptions, AppendResult } from "./append-result.js";
 import { frameHeaderBytes, writeFrameHeader } from "./batch-frame.js";
 import type { FetchData } from "./fetch-data.js";
 import { storageError, writeFileAtomic } from "./file-io.js";
-import { validateLogConfig, type LogConfig } from "./log-config.js";
+import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
+import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
 import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
+import { LogSegments } from "./log-segments.js";
 import { LogWriter } from "./log-writer.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
@@ -48,33 +53,45 @@ const maxInt64 = 0x7fffffffffffffffn;
 export class Log {
   private state: "open" | "closing" | "closed" = "open";
   private closing: Promise<void> | null = null;
-  private readonly segments: LogSegment[];
+  private readonly segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
   private hw: number;
   private startOffset: number;
-  private totalBytes = 0;
   private readonly listeners = new Set<() => void>();
   private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
+  private readonly cleaner: LogCleaner;
 
   private constructor(
     private readonly dir: string,
-    private config: Readonly<LogConfig>,
+    private config: ResolvedLogConfig,
     private readonly logger: Logger,
     private readonly clock: { nowMs(): number },
     segments: LogSegment[],
     private readonly producers: ProducerStateManager,
     logStartOffset: number,
   ) {
-    this.segments = segments;
-    this.active = segments[segments.length - 1];
+    this.segments = new LogSegments(segments);
+    this.active = this.segments.last;
     this.nextOffset = this.hw = this.active.nextOffset;
     this.startOffset = logStartOffset;
-    for (const segment of segments) this.totalBytes += segment.size;
     const host = { logEndOffset: () => this.nextOffset, commit: (offset: number) => this.commit(offset) };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs);
+    this.cleaner = new LogCleaner({
+      dir,
+      logger,
+      queue: this.queue,
+      isOpen: () => this.state === "open",
+      flush: () => this.writer.flush(true),
+      snapshot: () => ({ segments: this.segments.toArray(), logStartOffset: this.startOffset, highWatermark: this.hw }),
+      locate: (s) => (this.segments.first === s ? "first" : this.segments.has(s) ? "other" : "gone"),
+      replace: (old, created) => {
+        this.segments.replace(old, created);
+        this.writer.forget(old);
+      },
+    });
   }
 
   /** Opens (creating if missing) and recovers the log in `options.dir`.
@@ -83,7 +100,7 @@ export class Log {
     const config = validateLogConfig(options.config);
     const loaded = await loadLog(options.dir, config, options.logger);
     const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset);
-    options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.length }, "log opened");
+    options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count }, "log opened");
     return log;
   }
 
@@ -97,10 +114,10 @@ export class Log {
     return BigInt(this.hw);
   }
   get sizeBytes(): number {
-    return this.totalBytes;
+    return this.segments.sizeBytes;
   }
   get segmentCount(): number {
-    return this.segments.length;
+    return this.segments.count;
   }
 
   /**
@@ -149,7 +166,7 @@ export class Log {
     });
     segment.appended(length, baseOffset, lastOffset, this.stats.maxTimestamp, now, this.config.indexIntervalBytes);
     this.nextOffset = lastOffset + 1;
-    this.totalBytes += length;
+    this.segments.grew(length);
     if (idempotent) this.producers.record(producerId, { sequence, baseOffset, lastOffset, appendTimeMs: now });
     const durable = this.writer.appended(segment);
     return { baseOffset: BigInt(baseOffset), lastOffset: BigInt(lastOffset), logAppendTimeMs: now, duplicate: false, durable };
@@ -190,7 +207,7 @@ export class Log {
     }
     sealed.seal();
     this.writer.rolled(sealed);
-    this.segments.push(created);
+    this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
   }
@@ -208,24 +225,33 @@ export class Log {
   }
 
   /**
-   * Record entries from `offset` on, below the high watermark: at least one record if
-   * any, else at most `maxBytes`; from a single segment.
+   * Record entries from `offset` on (from the next record when compaction removed that
+   * offset), below the high watermark: at least one record if any, else at most
+   * `maxBytes`; from a single segment. With no record left in [offset, highWatermark),
+   * `nextOffset` is where the next one will be.
    * @throws OffsetOutOfRangeError below logStartOffset or above logEndOffset;
    *   CorruptDataError when the first batch needed fails its checksum
    */
   async read(offset: bigint, maxBytes: number): Promise<FetchData> {
     this.checkOpen();
     const target = this.toOffset(offset);
-    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, nextOffset: target };
-    if (target < this.hw) {
-      const segment = this.segmentFor(target);
-      await segment.read(target, Math.max(0, maxBytes), this.config.indexIntervalBytes, state);
+    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, firstOffset: target, nextOffset: target };
+    let from = target;
+    while (from < this.hw) {
+      const segment = this.segments.floor(from);
+      await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, state);
+      if (state.recordCount > 0) break;
+      this.checkOpen(); // segments close once `close` begins
+      const next = this.segments.higher(segment.baseOffset); // the rest of `segment` was compacted away
+      if (next === null) break;
+      from = next.baseOffset;
     }
+    if (state.recordCount === 0) state.nextOffset = Math.max(target, Math.min(from, this.hw));
     return {
       chunks: state.chunks,
       bytes: state.bytes,
       recordCount: state.recordCount,
-      firstOffset: offset,
+      firstOffset: BigInt(state.recordCount > 0 ? state.firstOffset : target),
       nextOffset: BigInt(state.nextOffset),
       highWatermark: BigInt(this.hw),
       logStartOffset: BigInt(this.startOffset),
@@ -237,10 +263,12 @@ export class Log {
    * @throws CorruptDataError when a damaged batch is met before the answer */
   async offsetForTimestamp(timestampMs: number): Promise<{ offset: bigint; timestampMs: number } | null> {
     this.checkOpen();
-    for (const segment of this.segments.slice()) {
+    // Walks the live list (a compaction may swap a segment object meanwhile).
+    for (let segment: LogSegment | null = this.segments.first; segment !== null; segment = this.segments.higher(segment.baseOffset)) {
       if (segment.maxTimestamp < timestampMs || segment.nextOffset <= this.startOffset || !segment.isOpen) continue;
       const found = await segment.findOffsetByTimestamp(timestampMs, Math.max(this.startOffset, segment.baseOffset));
       if (found !== null) return { offset: BigInt(found.offset), timestampMs: found.timestampMs };
+      this.checkOpen();
     }
     return null;
   }
@@ -267,25 +295,29 @@ export class Log {
   }
 
   /**
-   * Deletes the oldest sealed segments whose newest record is older than retentionMs,
-   * then while the log exceeds retentionBytes, then those below logStartOffset; only
-   * segments below the high watermark. When every segment, the active one included, is
-   * past retentionMs, rolls first (Kafka). Returns how many segments were deleted.
+   * For cleanupPolicy "delete": deletes the oldest sealed segments whose newest record is
+   * older than retentionMs (or that compaction emptied), then while the log exceeds
+   * retentionBytes; only segments below the high watermark. When every segment, the
+   * active one included, is past retentionMs, rolls first (Kafka). For "compact": runs
+   * `compact` instead. Then, for both, deletes the segments below logStartOffset.
+   * Returns how many segments were deleted.
    */
   async applyRetention(nowMs: number): Promise<number> {
     this.checkOpen();
+    const compact = this.config.cleanupPolicy === "compact";
+    const compacted = compact ? (await this.compact(nowMs)).segmentsDeleted : 0;
     return this.queue.run(async () => {
       this.checkOpen();
       const { retentionMs, retentionBytes } = this.config;
-      let deleted = 0;
-      if (retentionMs >= 0) {
-        const expired = (s: LogSegment): boolean => s.size > 0 && nowMs - s.maxTimestamp > retentionMs;
+      let deleted = compacted;
+      if (!compact && retentionMs >= 0) {
+        const expired = (s: LogSegment): boolean => (s.size > 0 ? nowMs - s.maxTimestamp > retentionMs : s.sealed);
         if (this.segments.every(expired)) this.roll();
         await this.writer.flush(false);
         deleted += await this.deleteSegments(expired, "retentionMs");
       }
-      if (retentionBytes >= 0) {
-        let excess = this.totalBytes - retentionBytes;
+      if (!compact && retentionBytes >= 0) {
+        let excess = this.segments.sizeBytes - retentionBytes;
         deleted += await this.deleteSegments((s) => {
           if (excess < s.size) return false;
           excess -= s.size;
@@ -297,18 +329,30 @@ export class Log {
     });
   }
 
+  /**
+   * Compacts the sealed segments: keeps the newest record per key (tombstones until
+   * deleteRetentionMs past their segment's newest record at `nowMs`), see log-cleaner.ts.
+   * Runs in the background of appends and reads; passes run one at a time. Also for a
+   * log whose cleanupPolicy is "delete" when called directly.
+   * @throws UnavailableError LOG_CLOSED, STORAGE_ERROR; StorageFullError
+   */
+  async compact(nowMs: number): Promise<CompactionResult> {
+    this.checkOpen();
+    const { deleteRetentionMs, indexIntervalBytes } = this.config;
+    return this.cleaner.clean(nowMs, deleteRetentionMs, indexIntervalBytes).catch((err: unknown) => Promise.reject(storageError(err)));
+  }
+
   /** Deletes the longest prefix of sealed, fully committed segments matching `predicate`. */
   private async deleteSegments(predicate: (s: LogSegment) => boolean, reason: string): Promise<number> {
     const doomed: LogSegment[] = [];
-    while (this.segments.length > 1) {
-      const s = this.segments[0];
+    while (this.segments.count > 1) {
+      const s = this.segments.first;
       if (s === this.active || s.nextOffset > this.hw || s.committedSize < s.size || !predicate(s)) break;
-      doomed.push(this.segments.shift() as LogSegment);
-      this.totalBytes -= s.size;
+      doomed.push(this.segments.removeFirst());
       this.writer.forget(s);
     }
     if (doomed.length === 0) return 0;
-    this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+    this.startOffset = Math.max(this.startOffset, this.segments.first.baseOffset);
     for (const s of doomed) {
       await s.delete();
       this.logger.info({ baseOffset: s.baseOffset, path: s.logPath, reason }, "segment deleted");
@@ -352,7 +396,7 @@ export class Log {
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
       } finally {
-        for (const segment of this.segments) await segment.close();
+        for (const segment of this.segments.toArray()) await segment.close();
         this.state = "closed";
         this.logger.info({ dir: this.dir, logEndOffset: this.nextOffset }, "log closed");
       }
@@ -379,17 +423,5 @@ export class Log {
       throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
     }
     return Number(offset);
-  }
-
-  /** The segment holding `offset` (the one with the greatest baseOffset at or below it). */
-  private segmentFor(offset: number): LogSegment {
-    let low = 0;
-    let high = this.segments.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >>> 1;
-      if (this.segments[mid].baseOffset <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return this.segments[low];
   }
 }

@@ -10,7 +10,9 @@
  *
  * Protobuf merges concatenated fields, so the body decodes as a ConsumerRecord and a
  * fetch is slices of frames with no per-record decode or encode. The functions here walk
- * entries at the wire level (tag and length) only.
+ * entries at the wire level (tag and length) only; the offset always sits right after
+ * `0x0A <varint>`, so a read finds it without decoding (`entryOffsetAt`), and compaction
+ * reads keys and values the same way (`readEntryFields`).
  */
 import type { RecordSpans } from "./record-spans.js";
 
@@ -132,14 +134,82 @@ export function entryLengthAt(buf: Buffer, at: number, end: number): number {
   return at + length <= end ? length : -1;
 }
 
-/** Position after skipping `n` entries from `at`, or -1 if malformed. */
-export function skipEntries(buf: Buffer, at: number, end: number, n: number): number {
-  for (let i = 0; i < n; i++) {
-    const length = entryLengthAt(buf, at, end);
-    if (length < 0) return -1;
-    at += length;
+/** The offset stored in the entry at `at` (the 8 bytes after `0x0A <varint> 0x09`), or
+ * -1 if the entry does not start that way or runs past `end`. Records' own offsets are
+ * what the read path compares: in a compacted frame they are not baseOffset + index. */
+export function entryOffsetAt(buf: Buffer, at: number, end: number): number {
+  if (at >= end || buf[at] !== entryTag) return -1;
+  let pos = at + 1;
+  for (let n = 0; pos < end && buf[pos] >= 0x80; n++, pos++) if (n === 4) return -1;
+  pos++;
+  if (pos + offsetFieldBytes > end || buf[pos] !== offsetTag) return -1;
+  return buf.readInt32LE(pos + 5) * 4294967296 + buf.readUInt32LE(pos + 1);
+}
+
+/** What compaction needs of one entry, filled in by `readEntryFields` (reused, no allocation). */
+export interface EntryFields {
+  /** Bytes of the whole entry. */
+  length: number;
+  offset: number;
+  /** The record's timestamp (field 2, the last one wins), 0 if none. */
+  timestampMs: number;
+  /** The key's bytes are `[keyStart, keyEnd)`; empty when the record has no key. */
+  keyStart: number;
+  keyEnd: number;
+  /** Bytes of the value (field 4, the last one wins), -1 when absent. */
+  valueLength: number;
+}
+
+/**
+ * Walks the entry at `at` at the wire level (protobuf merge rules: the last key, value
+ * and timestamp win). Returns false when it is malformed or runs past `end`. Only for
+ * compaction, never the fetch path.
+ */
+export function readEntryFields(buf: Buffer, at: number, end: number, out: EntryFields): boolean {
+  const length = entryLengthAt(buf, at, end);
+  if (length < 0) return false;
+  const bodyEnd = at + length;
+  const offset = entryOffsetAt(buf, at, bodyEnd);
+  if (offset < 0) return false;
+  const v = { value: 0, next: 0 };
+  if (!readVarint(buf, at + 1, bodyEnd, v)) return false;
+  let pos = v.next + offsetFieldBytes;
+  out.length = length;
+  out.offset = offset;
+  out.timestampMs = 0;
+  out.keyStart = out.keyEnd = pos;
+  out.valueLength = -1;
+  while (pos < bodyEnd) {
+    if (!readVarint(buf, pos, bodyEnd, v)) return false;
+    const tag = v.value;
+    pos = v.next;
+    switch (tag & 7) {
+      case 0:
+        if (!readVarint(buf, pos, bodyEnd, v)) return false;
+        if (tag >>> 3 === 2) out.timestampMs = v.value;
+        pos = v.next;
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 2:
+        if (!readVarint(buf, pos, bodyEnd, v) || v.value < 0) return false;
+        pos = v.next + v.value;
+        if (tag >>> 3 === 3) {
+          out.keyStart = v.next;
+          out.keyEnd = pos;
+        } else if (tag >>> 3 === 4) {
+          out.valueLength = v.value;
+        }
+        break;
+      case 5:
+        pos += 4;
+        break;
+      default:
+        return false;
+    }
   }
-  return at;
+  return pos === bodyEnd;
 }
 
 function readVarint(buf: Buffer, at: number, end: number, out: { value: number; next: number }): boolean {

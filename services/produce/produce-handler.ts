@@ -35,6 +35,9 @@ export function createProduceHandler(deps: ProduceDeps) {
     const view = parseProduceRequest(request, limits);
     validateTopicName(view.topic);
     const topic = topics.get(view.topic);
+    if (topic.internal) {
+      throw new InvalidArgumentError("INTERNAL_TOPIC", `topic ${topic.name} is written by the broker only`);
+    }
     checkRecordSizes(view, topic.config.maxRecordBytes);
     const acks = checkAcks(view.acks);
     const idempotence = checkIdempotence(view);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import type { BrokerConfig, FsyncPolicy } from "../config.js";
 import type { LogConfig } from "../log/index.js";
 
@@ -32,6 +32,9 @@ export function effectiveTopicConfig(broker: BrokerConfig, overrides: TopicConfi
   };
 }
 
+/** How long tombstones of compacted topics are kept (Kafka's delete.retention.ms). */
+const deleteRetentionMs = 24 * 60 * 60 * 1000;
+
 export function toLogConfig(config: TopicConfigValues, broker: BrokerConfig): LogConfig {
   return {
     segmentBytes: config.segmentBytes,
@@ -41,6 +44,8 @@ export function toLogConfig(config: TopicConfigValues, broker: BrokerConfig): Lo
     fsyncPolicy: config.fsyncPolicy,
     flushIntervalMs: config.flushIntervalMs,
     indexIntervalBytes: broker.indexIntervalBytes,
+    cleanupPolicy: config.cleanupPolicy,
+    deleteRetentionMs: deleteRetentionMs,
   };
 }
 
@@ -55,8 +60,7 @@ const ranges: Record<Exclude<keyof TopicConfigValues, "cleanupPolicy" | "fsyncPo
 
 /**
  * Checks overrides before anything is written. The record limit may not exceed
- * what one request can carry; compaction is refused until the engine has it,
- * rather than accepted and silently not done.
+ * what one request can carry.
  */
 export function validateTopicConfig(overrides: TopicConfigOverrides, broker: BrokerConfig): void {
   for (const [key, [min, max]] of Object.entries(ranges)) {
@@ -70,13 +74,6 @@ export function validateTopicConfig(overrides: TopicConfigOverrides, broker: Bro
     throw new InvalidArgumentError(
       "INVALID_CONFIG",
       `maxRecordBytes may not exceed the broker's maxRequestBytes (${broker.maxRequestBytes})`,
-    );
-  }
-  if (overrides.cleanupPolicy === "compact") {
-    throw new TributaryError(
-      "unimplemented",
-      "COMPACTION_NOT_SUPPORTED",
-      "cleanup policy compact is not supported yet; use delete",
     );
   }
 }

@@ -63,6 +63,7 @@ export class TopicManager {
   private adminQueue: Promise<unknown> = Promise.resolve();
   private retentionTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly changeListeners = new Set<(topic: string) => void>();
 
   private constructor(
     readonly config: BrokerConfig,
@@ -121,8 +122,27 @@ export class TopicManager {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  create(name: string, partitions: number, overrides: TopicConfigOverrides): Promise<Topic> {
+  /**
+   * Calls `listener` after a topic is created or deleted or gains partitions
+   * (the group coordinator rebalances on it). Returns the unsubscribe.
+   */
+  onChange(listener: (topic: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * @param options.internal the broker's own topics (names starting with "__"),
+   *   which clients may not create, delete or change
+   */
+  create(
+    name: string,
+    partitions: number,
+    overrides: TopicConfigOverrides,
+    options: { internal?: boolean } = {},
+  ): Promise<Topic> {
     validateTopicName(name);
+    if (isInternalTopic(name) !== (options.internal ?? false)) throw reservedName(name);
     this.validatePartitionCount(partitions);
     validateTopicConfig(overrides, this.config);
     return this.serialize(async () => {
@@ -134,27 +154,27 @@ export class TopicManager {
       await fsyncDir(this.config.dataDir);
       await this.writeMetadata(meta);
       this.log.info({ topic: name, partitions }, "topic created");
+      this.changed(name);
       return topic;
     });
   }
 
   delete(name: string): Promise<void> {
     return this.serialize(async () => {
-      const topic = this.topics.get(name);
-      if (topic === undefined) throw unknownTopic(name);
+      const topic = this.mutableTopic(name);
       await unlink(this.metadataPath(name));
       await fsyncDir(join(this.config.dataDir, "meta", "topics"));
       this.topics.delete(name);
       topic.controller.abort();
       await Promise.all(topic.logs.map((log) => log.delete()));
       this.log.info({ topic: name }, "topic deleted");
+      this.changed(name);
     });
   }
 
   createPartitions(name: string, totalCount: number): Promise<Topic> {
     return this.serialize(async () => {
-      const topic = this.topics.get(name);
-      if (topic === undefined) throw unknownTopic(name);
+      const topic = this.mutableTopic(name);
       if (!Number.isInteger(totalCount) || totalCount <= topic.logs.length) {
         throw new InvalidArgumentError(
           "INVALID_PARTITIONS",
@@ -166,6 +186,7 @@ export class TopicManager {
       await fsyncDir(this.config.dataDir);
       await this.writeMetadata(this.metadataOf(topic));
       this.log.info({ topic: name, partitions: totalCount }, "partitions created");
+      this.changed(name);
       return topic;
     });
   }
@@ -173,8 +194,7 @@ export class TopicManager {
   updateConfig(name: string, changes: TopicConfigOverrides): Promise<Topic> {
     validateTopicConfig(changes, this.config);
     return this.serialize(async () => {
-      const topic = this.topics.get(name);
-      if (topic === undefined) throw unknownTopic(name);
+      const topic = this.mutableTopic(name);
       const overrides = { ...topic.overrides };
       for (const [key, value] of Object.entries(changes)) {
         if (value !== undefined) (overrides as Record<string, unknown>)[key] = value;
@@ -220,6 +240,24 @@ export class TopicManager {
     for (const topic of topics) topic.controller.abort();
     await Promise.all(topics.flatMap((topic) => topic.logs.map((log) => log.close())));
     this.log.info({ topics: topics.length }, "topics closed");
+  }
+
+  /** A topic clients may change: it exists and is not internal. */
+  private mutableTopic(name: string): MutableTopic {
+    const topic = this.topics.get(name);
+    if (topic === undefined) throw unknownTopic(name);
+    if (topic.internal) throw reservedName(name);
+    return topic;
+  }
+
+  private changed(topic: string): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(topic);
+      } catch (err) {
+        this.log.error({ err, topic }, "topic change listener failed");
+      }
+    }
   }
 
   private async openTopic(meta: TopicMetadata): Promise<MutableTopic> {
@@ -296,6 +334,13 @@ async function readOrCreateClusterId(path: string): Promise<string> {
 
 function unknownTopic(name: string): TributaryError {
   return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
+}
+
+function reservedName(name: string): TributaryError {
+  return new InvalidArgumentError(
+    "INTERNAL_TOPIC",
+    `topic ${name} is reserved for the broker (names starting with "__"); clients may read it, not change it`,
+  );
 }
 
 function unknownPartition(name: string, partition: number, count: number): TributaryError {

@@ -112,18 +112,18 @@ describe("AdminService", () => {
     expect((await t.admin.describeCluster({})).clusterId).toBe(cluster.clusterId);
   });
 
-  it("refuses compaction until the engine has it, and bad config values", async () => {
-    const compact = await t.admin
-      .createTopic({ name: "c", partitions: 1, config: { cleanupPolicy: CleanupPolicy.COMPACT } })
-      .catch((e: unknown) => e);
-    expect(compact).toMatchObject({ code: status.UNIMPLEMENTED });
-    expect(errorReason(compact)).toBe("COMPACTION_NOT_SUPPORTED");
+  it("creates compacted topics and refuses bad config values", async () => {
+    const compact = await t.admin.createTopic({ name: "c", partitions: 1, config: { cleanupPolicy: CleanupPolicy.COMPACT } });
+    expect(compact.topic?.config?.cleanupPolicy).toBe(CleanupPolicy.COMPACT);
+    await t.admin.deleteTopic({ name: "c" });
     for (const config of [{ segmentBytes: 10n }, { retentionMs: -5n }, { maxRecordBytes: 0 }, { flushIntervalMs: 0n }]) {
       const err = await t.admin.createTopic({ name: "c", partitions: 1, config }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: status.INVALID_ARGUMENT });
       expect(errorReason(err)).toBe("INVALID_CONFIG");
     }
     expect((await t.admin.listTopics({})).topics).toEqual([]);
+    const withInternal = await t.admin.listTopics({ includeInternal: true });
+    expect(withInternal.topics.map((x) => [x.name, x.internal])).toEqual([["__consumer_offsets", true]]);
   });
 
   it("reads back what a topic holds after its records were produced with a custom config", async () => {

@@ -113,11 +113,38 @@ describe("bad input", () => {
     }
   });
 
-  it("answers UNIMPLEMENTED with a reason for the group RPCs that come later", async () => {
-    await expectStatus(t.commit.commit({ groupId: "g" }), status.UNIMPLEMENTED, "GROUPS_NOT_IMPLEMENTED");
-    await expectStatus(t.commit.fetchCommitted({ groupId: "g" }), status.UNIMPLEMENTED, "GROUPS_NOT_IMPLEMENTED");
-    await expectStatus(t.admin.listGroups({}), status.UNIMPLEMENTED, "GROUPS_NOT_IMPLEMENTED");
-    await expectStatus(t.admin.describeGroup({ groupId: "g" }), status.UNIMPLEMENTED, "GROUPS_NOT_IMPLEMENTED");
+  it("refuses bad group requests and any client change to internal topics", async () => {
+    await expectStatus(t.commit.commit({ groupId: "" }), status.INVALID_ARGUMENT, "INVALID_GROUP_ID");
+    await expectStatus(
+      t.commit.commit({ groupId: "g", offsets: [{ topic: "good", partition: 0, offset: -1n }] }),
+      status.INVALID_ARGUMENT,
+      "INVALID_OFFSET",
+    );
+    await expectStatus(
+      t.commit.commit({ groupId: "g", offsets: [{ topic: "good", partition: 9, offset: 1n }] }),
+      status.NOT_FOUND,
+      "UNKNOWN_PARTITION",
+    );
+    await expectStatus(
+      t.commit.commit({ groupId: "g", memberId: "nobody", generation: 3, offsets: [] }),
+      status.FAILED_PRECONDITION,
+      "UNKNOWN_MEMBER",
+    );
+    await expectStatus(t.commit.fetchCommitted({ groupId: "x".repeat(256) }), status.INVALID_ARGUMENT, "INVALID_GROUP_ID");
+    await expectStatus(t.admin.describeGroup({ groupId: "never-seen" }), status.NOT_FOUND, "UNKNOWN_GROUP");
+    await expectStatus(t.admin.deleteGroup({ groupId: "never-seen" }), status.NOT_FOUND, "UNKNOWN_GROUP");
+    await expectStatus(t.admin.resetGroupOffsets({ groupId: "g", topic: "good" }), status.INVALID_ARGUMENT, "INVALID_RESET");
+    await expectStatus(
+      t.admin.resetGroupOffsets({ groupId: "g", topic: "nope", to: { case: "earliest", value: true } }),
+      status.NOT_FOUND,
+      "UNKNOWN_TOPIC",
+    );
+    const internal = "__consumer_offsets";
+    await expectStatus(t.produce.produce({ topic: internal, records: [{ value: bytes("x") }] }), status.INVALID_ARGUMENT, "INTERNAL_TOPIC");
+    await expectStatus(t.admin.createTopic({ name: "__mine", partitions: 1 }), status.INVALID_ARGUMENT, "INTERNAL_TOPIC");
+    await expectStatus(t.admin.deleteTopic({ name: internal }), status.INVALID_ARGUMENT, "INTERNAL_TOPIC");
+    await expectStatus(t.admin.createPartitions({ name: internal, totalCount: 99 }), status.INVALID_ARGUMENT, "INTERNAL_TOPIC");
+    await expectStatus(t.admin.updateTopicConfig({ name: internal, config: { retentionMs: 1n } }), status.INVALID_ARGUMENT, "INTERNAL_TOPIC");
   });
 
   it("leaves stored data intact and keeps serving after all of it", async () => {

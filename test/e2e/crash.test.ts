@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../clients/ts/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { startChildBroker, type ChildBroker } from "../helpers/child-broker.js";
@@ -113,4 +114,36 @@ describe("crash recovery", () => {
     expect(produced).toBeGreaterThanOrEqual(3 * 5_000);
     expect(verified).toBe(acked.size);
   }, 120_000);
+
+  it("keeps committed group offsets across kill -9 of the broker", async () => {
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    const first = await startChildBroker(dir.path);
+    const admin = createClient(AdminService, first.address);
+    const commit = createClient(CommitService, first.address);
+    await admin.createTopic({ name: "paid", partitions: 4 });
+    const wanted = new Map<string, bigint>();
+    for (let group = 0; group < 20; group++) {
+      const offsets = [0, 1, 2, 3].map((partition) => ({ topic: "paid", partition, offset: BigInt(group * 10 + partition) }));
+      await commit.commit({ groupId: `g${group}`, offsets });
+      for (const o of offsets) wanted.set(`g${group}/${o.partition}`, o.offset);
+    }
+    admin.close();
+    commit.close();
+    first.process.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+
+    const second = await startChildBroker(dir.path);
+    cleanup.push(async () => {
+      second.process.kill("SIGTERM");
+      await second.exited;
+    });
+    const after = createClient(CommitService, second.address);
+    const found = new Map<string, bigint>();
+    for (let group = 0; group < 20; group++) {
+      for (const o of (await after.fetchCommitted({ groupId: `g${group}` })).offsets) found.set(`g${group}/${o.partition}`, o.offset);
+    }
+    after.close();
+    expect(found).toEqual(wanted);
+  }, 60_000);
 });

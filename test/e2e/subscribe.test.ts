@@ -106,7 +106,11 @@ describe("Subscribe", () => {
       [{ topic: "events", partitions: [0], startPosition: { case: "offset", value: 99n } }, status.OUT_OF_RANGE, "OFFSET_OUT_OF_RANGE"],
       [{ topic: "../etc" }, status.INVALID_ARGUMENT, "INVALID_TOPIC_NAME"],
       [{}, status.INVALID_ARGUMENT, "INVALID_SUBSCRIPTION"],
-      [{ groupId: "g", topics: ["events"] }, status.UNIMPLEMENTED, "GROUPS_NOT_IMPLEMENTED"],
+      [{ groupId: "g" }, status.INVALID_ARGUMENT, "INVALID_SUBSCRIPTION"],
+      [{ groupId: "g", topics: ["nope"] }, status.NOT_FOUND, "UNKNOWN_TOPIC"],
+      [{ groupId: "g", topic: "events", topics: ["events"] }, status.INVALID_ARGUMENT, "INVALID_SUBSCRIPTION"],
+      [{ groupId: "g", topics: ["events"], startPosition: { case: "offset", value: 0n } }, status.INVALID_ARGUMENT, "INVALID_START"],
+      [{ groupId: "g".repeat(256), topics: ["events"] }, status.INVALID_ARGUMENT, "INVALID_SUBSCRIPTION"],
     ];
     for (const [request, code, reason] of cases) {
       const err = await take(t.fetch.subscribe(request), 1).catch((e: unknown) => e);

@@ -1,0 +1,144 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { validateGroupId } from "../commit/commit-service.js";
+import { partitionKey, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
+import type { ServiceImpl } from "../rpc/index.js";
+import { validateTopicName, type TopicManager } from "../topics/index.js";
+import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
+
+export interface GroupAdminDeps {
+  readonly topics: TopicManager;
+  readonly coordinator: GroupCoordinator;
+  readonly offsets: OffsetStore;
+  readonly clock: { nowMs(): number };
+}
+
+type GroupMethods = Pick<
+  ServiceImpl<(typeof AdminService)["method"]>,
+  "listGroups" | "describeGroup" | "resetGroupOffsets" | "deleteGroup"
+>;
+
+const notEmpty = (groupId: string) =>
+  new TributaryError("precondition", "GROUP_NOT_EMPTY", `group ${groupId} has members; stop them first`);
+const unknownGroup = (groupId: string) =>
+  new TributaryError("not_found", "UNKNOWN_GROUP", `group ${groupId} does not exist`);
+
+/** AdminService's consumer-group RPCs, over the coordinator and the offset store. */
+export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
+  const { topics, coordinator, offsets, clock } = deps;
+
+  return {
+    async listGroups() {
+      const ids = new Set([...coordinator.groupIds(), ...offsets.groups()]);
+      const groups = [...ids].sort().flatMap((groupId) => {
+        const described = coordinator.describe(groupId);
+        const members = described?.members.length ?? 0;
+        if (members === 0 && offsets.list(groupId).length === 0) return [];
+        return [{ groupId, state: described?.state ?? "Empty", members }];
+      });
+      return { groups };
+    },
+
+    async describeGroup(request) {
+      validateGroupId(request.groupId);
+      const described = coordinator.describe(request.groupId);
+      const committed = offsets.list(request.groupId);
+      if ((described === undefined || described.members.length === 0) && committed.length === 0) {
+        throw unknownGroup(request.groupId);
+      }
+      const owners = new Map<string, string>();
+      const partitions = new Map<string, PartitionRef>();
+      for (const member of described?.members ?? []) {
+        for (const p of member.assignment) {
+          owners.set(partitionKey(p), member.memberId);
+          partitions.set(partitionKey(p), p);
+        }
+      }
+      for (const c of committed) partitions.set(partitionKey(c), c);
+      const lag: Array<MessageInitShape<typeof GroupPartitionLagSchema>> = [];
+      for (const p of [...partitions.values()].sort((a, b) =>
+        a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+      )) {
+        let log;
+        try {
+          log = topics.partition(p.topic, p.partition);
+        } catch {
+          continue; // the topic or partition is gone; its commit stays until the group is deleted
+        }
+        const offset = offsets.get(request.groupId, p.topic, p.partition)?.offset;
+        const end = log.highWatermark;
+        lag.push({
+          topic: p.topic,
+          partition: p.partition,
+          committedOffset: offset ?? -1n,
+          logEndOffset: end,
+          lag: end - (offset ?? log.logStartOffset),
+          memberId: owners.get(partitionKey(p)) ?? "",
+        });
+      }
+      return {
+        groupId: request.groupId,
+        state: described?.state ?? "Empty",
+        generation: described?.generation ?? 0,
+        assignor: described?.assignor ?? "",
+        members: (described?.members ?? []).map((m) => ({
+          memberId: m.memberId,
+          instanceId: m.instanceId,
+          clientId: m.clientId,
+          host: m.host,
+          assignment: [...m.assignment],
+        })),
+        offsets: lag,
+      };
+    },
+
+    async resetGroupOffsets(request) {
+      validateGroupId(request.groupId);
+      validateTopicName(request.topic);
+      if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
+      const topic = topics.get(request.topic);
+      const partitions = request.partitions.length > 0 ? [...new Set(request.partitions)] : topic.logs.map((_, p) => p);
+      const commits = [];
+      for (const partition of partitions) {
+        const log = topics.partition(topic.name, partition);
+        let offset: bigint;
+        switch (request.to.case) {
+          case "earliest":
+            offset = log.logStartOffset;
+            break;
+          case "latest":
+            offset = log.highWatermark;
+            break;
+          case "timestampMs": {
+            if (request.to.value < 0n) throw new InvalidArgumentError("INVALID_RESET", "timestamp_ms must not be negative");
+            offset = (await log.offsetForTimestamp(Number(request.to.value)))?.offset ?? log.highWatermark;
+            break;
+          }
+          case "offset": {
+            const wanted = request.to.value;
+            offset = wanted < log.logStartOffset ? log.logStartOffset : wanted > log.highWatermark ? log.highWatermark : wanted;
+            break;
+          }
+          default:
+            throw new InvalidArgumentError("INVALID_RESET", "say where to: earliest, latest, timestamp_ms or offset");
+        }
+        commits.push({ topic: topic.name, partition, offset, metadata: "reset" });
+      }
+      // Checked again after the awaits above: a member may have joined meanwhile.
+      if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
+      await offsets.commit(request.groupId, commits, clock.nowMs());
+      return { offsets: commits.map((c) => ({ partition: c.partition, offset: c.offset })) };
+    },
+
+    async deleteGroup(request) {
+      validateGroupId(request.groupId);
+      if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
+      if (offsets.list(request.groupId).length === 0 && coordinator.describe(request.groupId) === undefined) {
+        throw unknownGroup(request.groupId);
+      }
+      await offsets.deleteGroup(request.groupId);
+      coordinator.forget(request.groupId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } from "../groups/index.js";
+import type { Log } from "../log/index.js";
+import { validateTopicName } from "../topics/index.js";
+import { Assignor, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
+import { StreamWriter } from "./stream-writer.js";
+import type { SubscribeDeps } from "./subscribe-handler.js";
+
+const assignors: Readonly<Record<number, AssignorKind>> = {
+  [Assignor.UNSPECIFIED]: "sticky",
+  [Assignor.STICKY]: "sticky",
+  [Assignor.RANGE]: "range",
+  [Assignor.ROUND_ROBIN]: "round-robin",
+};
+const maxIdLength = 255;
+
+interface Pump {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * A Subscribe stream that is a consumer-group member: it joins on open and
+ * leaves when the stream ends. Events from the coordinator are handled in
+ * order: `revoked` stops the partitions' pumps and only then tells the
+ * client (so no record of a revoked partition follows the revocation);
+ * `assignment` is written before any record of a newly assigned partition,
+ * whose reading starts at the group's committed offset, else by the request's
+ * reset policy (default latest, like Kafka's auto.offset.reset).
+ */
+export async function runGroupSubscription(
+  request: SubscribeRequest,
+  call: ServerWritableStream<unknown, unknown>,
+  deps: SubscribeDeps & { readonly maxBytes: number },
+): Promise<void> {
+  const { topics, coordinator, offsets, config, maxBytes } = deps;
+  checkGroupRequest(request);
+  for (const topic of request.topics) {
+    validateTopicName(topic);
+    topics.get(topic);
+  }
+  const assignor = assignors[request.assignor];
+  if (assignor === undefined) throw new InvalidArgumentError("INVALID_SUBSCRIPTION", `unknown assignor ${request.assignor}`);
+
+  const stop = new AbortController();
+  const onEnd = () => stop.abort();
+  call.once("cancelled", onEnd);
+  call.once("close", onEnd);
+  const queue: MemberEvent[] = [];
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const notify = () => wake?.();
+  stop.signal.addEventListener("abort", notify, { once: true });
+
+  const handle = coordinator.join({
+    groupId: request.groupId,
+    instanceId: request.instanceId,
+    clientId: request.clientId,
+    host: call.getPeer(),
+    topics: [...new Set(request.topics)],
+    assignor,
+    deliver: (event) => {
+      queue.push(event);
+      notify();
+    },
+  });
+  call.sendMetadata(new Metadata());
+  const writer = new StreamWriter(call, config.streamBufferBytes);
+  const pumps = new Map<string, Pump>();
+  const stopPump = async (key: string) => {
+    const pump = pumps.get(key);
+    if (pump === undefined) return;
+    pumps.delete(key);
+    pump.controller.abort();
+    await pump.done.catch(() => undefined);
+  };
+
+  try {
+    while (!stop.signal.aborted) {
+      if (failure !== undefined) throw failure;
+      const event = queue.shift();
+      if (event === undefined) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (event.kind === "fenced") {
+        throw new TributaryError("precondition", "FENCED_INSTANCE", "another stream joined with this instance id");
+      }
+      if (event.kind === "revoked") {
+        await Promise.all(event.partitions.map((p) => stopPump(partitionKey(p))));
+        await writer.write(encodeEvent({ case: "revoked", value: { generation: event.generation, partitions: [...event.partitions] } }), stop.signal);
+        continue;
+      }
+      await writer.write(
+        encodeEvent({
+          case: "assignment",
+          value: { generation: event.generation, memberId: event.memberId, partitions: [...event.partitions] },
+        }),
+        stop.signal,
+      );
+      const assigned = new Set(event.partitions.map(partitionKey));
+      for (const key of [...pumps.keys()]) if (!assigned.has(key)) await stopPump(key);
+      for (const p of event.partitions) {
+        const key = partitionKey(p);
+        if (pumps.has(key)) continue;
+        let log: Log;
+        let closed: AbortSignal;
+        try {
+          const topic = topics.get(p.topic);
+          log = topic.logs[p.partition];
+          closed = topic.closed;
+        } catch {
+          continue; // deleted since the assignment was computed; a rebalance follows
+        }
+        if (log === undefined) continue;
+        const controller = new AbortController();
+        const start = await startOffset(request, p, log, (requested, reset) =>
+          writer.write(encodeOffsetReset(p.topic, p.partition, requested, reset), stop.signal),
+        );
+        const done = pumpPartition({
+          topic: p.topic,
+          partition: p.partition,
+          log,
+          start,
+          maxBytes,
+          writer,
+          signals: [stop.signal, controller.signal, closed],
+        });
+        done.catch((err: unknown) => {
+          failure ??= err;
+          notify();
+        });
+        pumps.set(key, { controller, done });
+      }
+    }
+  } finally {
+    handle.leave();
+    stop.abort();
+    await Promise.all([...pumps.keys()].map(stopPump));
+    writer.close();
+    call.removeListener("cancelled", onEnd);
+    call.removeListener("close", onEnd);
+  }
+
+  /** The committed offset, else the reset policy; an out-of-range commit is reset and reported. */
+  async function startOffset(
+    req: SubscribeRequest,
+    p: PartitionRef,
+    log: Log,
+    reportReset: (requested: bigint, reset: bigint) => Promise<void>,
+  ): Promise<bigint> {
+    const committed = offsets.get(req.groupId, p.topic, p.partition);
+    if (committed !== undefined && committed.offset >= log.logStartOffset && committed.offset <= log.logEndOffset) {
+      return committed.offset;
+    }
+    const reset = await resetOffset(req, log);
+    if (committed !== undefined) await reportReset(committed.offset, reset);
+    return reset;
+  }
+}
+
+async function resetOffset(request: SubscribeRequest, log: Log): Promise<bigint> {
+  switch (request.startPosition.case) {
+    case "earliest":
+      return log.logStartOffset;
+    case "timestampMs": {
+      const found = await log.offsetForTimestamp(Number(request.startPosition.value));
+      return found === null ? log.highWatermark : found.offset;
+    }
+    default:
+      return log.highWatermark;
+  }
+}
+
+function checkGroupRequest(request: SubscribeRequest): void {
+  if (request.topic !== "" || request.partitions.length > 0) {
+    throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "a group subscription names topics, not topic/partitions");
+  }
+  if (request.topics.length === 0) {
+    throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "a group subscription needs at least one topic");
+  }
+  if (request.groupId.length > maxIdLength || request.instanceId.length > maxIdLength || request.clientId.length > maxIdLength) {
+    throw new InvalidArgumentError("INVALID_SUBSCRIPTION", `group, instance and client ids are at most ${maxIdLength} characters`);
+  }
+  const start = request.startPosition;
+  if (start.case === "offset" || start.case === "offsets") {
+    throw new InvalidArgumentError(
+      "INVALID_START",
+      "a group starts at its committed offsets; its reset policy is earliest, latest or timestamp_ms",
+    );
+  }
+  if (start.case === "timestampMs" && start.value < 0n) {
+    throw new InvalidArgumentError("INVALID_START", "timestamp_ms must not be negative");
+  }
+}
+
+function encodeEvent(event: NonNullable<Parameters<typeof create<typeof SubscribeResponseSchema>>[1]>["event"]): Buffer {
+  return Buffer.from(toBinary(SubscribeResponseSchema, create(SubscribeResponseSchema, { event })));
+}

@@ -1,0 +1,80 @@
+import { OffsetOutOfRangeError } from "../errors.js";
+import type { FetchData, Log } from "../log/index.js";
+import type { StreamWriter } from "./stream-writer.js";
+import { waitForRecords } from "./wait-for-records.js";
+import { WireWriter } from "./wire-writer.js";
+
+export interface PumpOptions {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: Log;
+  readonly start: bigint;
+  readonly maxBytes: number;
+  readonly writer: StreamWriter;
+  /** Aborted when this partition must stop (stream ended, revoked, topic gone). */
+  readonly signals: readonly AbortSignal[];
+}
+
+/**
+ * Streams one partition from `start`: reads what is there, writes it as one
+ * pre-encoded SubscribeResponse, otherwise waits for the log's high-watermark
+ * event. Resolves when a signal aborts. If retention or DeleteRecords moves
+ * the log start past the reader, it continues at the log start after an
+ * `offset_reset` event (Kafka's auto.offset.reset=earliest for a live reader).
+ */
+export async function pumpPartition(options: PumpOptions): Promise<void> {
+  const { topic, partition, log, maxBytes, writer, signals } = options;
+  const stopped = () => signals.some((s) => s.aborted);
+  const topicBytes = Buffer.byteLength(topic);
+  const signal = signals.length === 1 ? signals[0] : AbortSignal.any([...signals]);
+  let next = options.start;
+  while (!stopped()) {
+    let data: FetchData;
+    try {
+      data = await log.read(next, maxBytes);
+    } catch (err) {
+      if (err instanceof OffsetOutOfRangeError && next < log.logStartOffset) {
+        const reset = log.logStartOffset;
+        await writer.write(encodeOffsetReset(topic, partition, next, reset), signal);
+        next = reset;
+        continue;
+      }
+      if (stopped()) return; // the log closed under us: the topic went away
+      throw err;
+    }
+    if (data.recordCount === 0) {
+      // Compaction may have removed everything up to the high watermark: move past it.
+      if (data.nextOffset > next) next = data.nextOffset;
+      await waitForRecords(log, next, Number.POSITIVE_INFINITY, signals);
+      continue;
+    }
+    next = data.nextOffset;
+    await writer.write(encodeRecords(data, topic, topicBytes, partition), signal);
+  }
+}
+
+// SubscribeResponse.records (1) = PartitionRecords { records = 1 (stored
+// entries), topic = 2, partition = 3, high_watermark = 4 }.
+function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): Buffer {
+  const trailer = new WireWriter(topicBytes + 32)
+    .stringField(2, topic)
+    .varintField(3, partition)
+    .varintField(4, data.highWatermark)
+    .finish();
+  const innerLength = data.bytes + trailer.length;
+  const header = new WireWriter(6).lengthPrefix(1, innerLength).finish();
+  return Buffer.concat([header, ...data.chunks, trailer], header.length + innerLength);
+}
+
+// SubscribeResponse.offset_reset (4) = OffsetReset { topic = 1, partition = 2,
+// requested_offset = 3, reset_offset = 4 }.
+export function encodeOffsetReset(topic: string, partition: number, requested: bigint, reset: bigint): Buffer {
+  const inner = new WireWriter(Buffer.byteLength(topic) + 40)
+    .stringField(1, topic)
+    .varintField(2, partition)
+    .varintField(3, requested)
+    .varintField(4, reset)
+    .finish();
+  const header = new WireWriter(6).lengthPrefix(4, inner.length).finish();
+  return Buffer.concat([header, inner]);
+}

@@ -1,0 +1,11 @@
+export { assign, partitionKey, type AssignorKind, type Assignment, type PartitionRef } from "./assignors.js";
+export {
+  GroupCoordinator,
+  type CoordinatorConfig,
+  type GroupDescription,
+  type GroupState,
+  type JoinOptions,
+  type MemberEvent,
+  type MemberHandle,
+} from "./group-coordinator.js";
+export { OffsetStore, offsetsTopic, type CommittedOffset, type OffsetCommit } from "./offset-store.js";

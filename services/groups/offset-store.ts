@@ -1,0 +1,186 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import type { Log, RecordSpans } from "../log/index.js";
+import { partitionForKey } from "../produce/murmur2.js";
+import type { TopicManager } from "../topics/index.js";
+import { FetchResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
+
+/** The internal compacted topic that holds every group's committed offsets. */
+export const offsetsTopic = "__consumer_offsets";
+
+export interface CommittedOffset {
+  readonly offset: bigint;
+  readonly metadata: string;
+  readonly commitTimeMs: number;
+}
+
+export interface OffsetCommit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly metadata: string;
+}
+
+/**
+ * Committed offsets, durable as records of `__consumer_offsets` (Kafka's
+ * design): one record per (group, topic, partition), key
+ * `["group","topic",partition]` and value `{"offset":"N","metadata":"…",
+ * "commitTimeMs":T}` as JSON, an empty value as the tombstone of a deleted
+ * group. A group's records all go to partition murmur2(group) of the topic, so
+ * one group's commits stay ordered. The topic is compacted (newest record per
+ * key); on start the store replays it into memory, where reads are served.
+ */
+export class OffsetStore {
+  /** group -> "topic\0partition" -> offset */
+  private readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
+
+  private constructor(
+    private readonly logs: readonly Log[],
+    private readonly log: Logger,
+  ) {}
+
+  static async open(options: { topics: TopicManager; partitions: number; logger: Logger }): Promise<OffsetStore> {
+    const { topics, logger } = options;
+    let topic = topics.list(true).find((t) => t.name === offsetsTopic);
+    topic ??= await topics.create(offsetsTopic, options.partitions, { cleanupPolicy: "compact" }, { internal: true });
+    const store = new OffsetStore(topic.logs, logger.child({ component: "offsets" }));
+    let records = 0;
+    for (const log of topic.logs) records += await store.replay(log);
+    store.log.info({ groups: store.offsets.size, records }, "committed offsets loaded");
+    return store;
+  }
+
+  /** Appends the commits and resolves once they are as durable as an acknowledged produce. */
+  async commit(groupId: string, commits: readonly OffsetCommit[], nowMs: number): Promise<void> {
+    if (commits.length === 0) return;
+    const encoded = commits.map((c) =>
+      encodeRecord(
+        keyOf(groupId, c.topic, c.partition),
+        JSON.stringify({ offset: c.offset.toString(), metadata: c.metadata, commitTimeMs: nowMs }),
+      ),
+    );
+    await this.append(groupId, encoded);
+    for (const c of commits) {
+      this.apply(groupId, c.topic, c.partition, { offset: c.offset, metadata: c.metadata, commitTimeMs: nowMs });
+    }
+  }
+
+  get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(groupId)?.get(`${topic}\u0000${partition}`);
+  }
+
+  /** A group's committed offsets, sorted by topic and partition. */
+  list(groupId: string): Array<CommittedOffset & { topic: string; partition: number }> {
+    return [...(this.offsets.get(groupId)?.values() ?? [])].sort((a, b) =>
+      a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+    );
+  }
+
+  /** Groups with at least one committed offset. */
+  groups(): string[] {
+    return [...this.offsets.keys()];
+  }
+
+  /** Writes tombstones for every offset of the group and forgets it. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const entries = this.list(groupId);
+    if (entries.length === 0) return;
+    await this.append(
+      groupId,
+      entries.map((e) => encodeRecord(keyOf(groupId, e.topic, e.partition), null)),
+    );
+    this.offsets.delete(groupId);
+  }
+
+  private async append(groupId: string, records: Buffer[]): Promise<void> {
+    const log = this.logs[partitionForKey(Buffer.from(groupId), this.logs.length)];
+    const source = Buffer.concat(records);
+    const spans: RecordSpans = {
+      source,
+      starts: new Uint32Array(records.length),
+      ends: new Uint32Array(records.length),
+      timestamps: new Float64Array(records.length),
+      count: records.length,
+    };
+    let at = 0;
+    records.forEach((r, i) => {
+      spans.starts[i] = at;
+      at += r.length;
+      spans.ends[i] = at;
+    });
+    await log.append(spans).durable;
+  }
+
+  private apply(groupId: string, topic: string, partition: number, value: CommittedOffset | null): void {
+    const key = `${topic}\u0000${partition}`;
+    if (value === null) {
+      const group = this.offsets.get(groupId);
+      group?.delete(key);
+      if (group?.size === 0) this.offsets.delete(groupId);
+      return;
+    }
+    let group = this.offsets.get(groupId);
+    if (group === undefined) this.offsets.set(groupId, (group = new Map()));
+    group.set(key, { ...value, topic, partition });
+  }
+
+  /** Replays one partition of the topic; a record that does not parse is logged and skipped. */
+  private async replay(log: Log): Promise<number> {
+    let offset = log.logStartOffset;
+    let count = 0;
+    while (offset < log.highWatermark) {
+      const data = await log.read(offset, 4 * 1024 * 1024);
+      if (data.recordCount === 0) break;
+      const { records } = fromBinary(FetchResponseSchema, Buffer.concat(data.chunks));
+      for (const record of records) {
+        try {
+          const [groupId, topic, partition] = JSON.parse(Buffer.from(record.key).toString()) as [string, string, number];
+          if (record.value.length === 0) {
+            this.apply(groupId, topic, partition, null);
+          } else {
+            const value = JSON.parse(Buffer.from(record.value).toString()) as {
+              offset: string;
+              metadata: string;
+              commitTimeMs: number;
+            };
+            this.apply(groupId, topic, partition, {
+              offset: BigInt(value.offset),
+              metadata: value.metadata,
+              commitTimeMs: value.commitTimeMs,
+            });
+          }
+          count++;
+        } catch (err) {
+          this.log.warn({ err, offset: record.offset }, "skipping unreadable offset record");
+        }
+      }
+      offset = data.nextOffset;
+    }
+    return count;
+  }
+}
+
+function keyOf(groupId: string, topic: string, partition: number): string {
+  return JSON.stringify([groupId, topic, partition]);
+}
+
+/** A ProducerRecord with key (field 3) and value (field 4); no value is a tombstone. */
+function encodeRecord(key: string, value: string | null): Buffer {
+  const k = Buffer.from(key);
+  const parts = [Buffer.from([0x1a]), varint(k.length), k];
+  if (value !== null) {
+    const v = Buffer.from(value);
+    parts.push(Buffer.from([0x22]), varint(v.length), v);
+  }
+  return Buffer.concat(parts);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
