@@ -10,6 +10,10 @@ import {
   resolveConfig,
   type BrokerConfig,
 } from "./config.js";
+import { consumeCommand } from "./cli/consume-command.js";
+import { groupsCommand } from "./cli/groups-command.js";
+import { produceCommand } from "./cli/produce-command.js";
+import { topicsCommand } from "./cli/topics-command.js";
 import { TributaryError } from "./errors.js";
 import { startBroker, version } from "./server.js";
 
@@ -17,7 +21,12 @@ const usage = `tributary ${version}: a partitioned, durable log broker whose API
 
 Usage:
   tributary serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--http HOST:PORT|off] [flags]
+  tributary topics create|list|describe|delete ...
+  tributary produce TOPIC [--key K] [--header k=v ...] [--partition N]     (one record per stdin line)
+  tributary consume TOPIC [--group G] [--from earliest|latest|OFFSET|TIME] [--max N] [--json]
+  tributary groups list|describe|reset|delete ...
   tributary version
+Client commands take --broker HOST:PORT (default 127.0.0.1:7070).
 
 Every config key is a flag (--segment-bytes N), an environment variable
 (TRIBUTARY_SEGMENT_BYTES=N) or a key of the JSON file given with --config;
@@ -68,6 +77,14 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "serve":
       return serve(rest);
+    case "topics":
+      return topicsCommand(rest);
+    case "produce":
+      return produceCommand(rest);
+    case "consume":
+      return consumeCommand(rest);
+    case "groups":
+      return groupsCommand(rest);
     case "version":
     case "--version":
       console.log(version);
@@ -85,8 +102,12 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof TributaryError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+  const reason = (err as { metadata?: { get(key: string): unknown[] } }).metadata?.get("tributary-reason")[0];
+  if (err instanceof TributaryError || String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
     console.error(`tributary: ${(err as Error).message}`);
+  } else if (reason !== undefined) {
+    // A broker error: its message and stable reason, no stack.
+    console.error(`tributary: ${(err as { details?: string }).details} (${String(reason)})`);
   } else {
     console.error(err);
   }

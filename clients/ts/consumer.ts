@@ -1,0 +1,288 @@
+import { status } from "@grpc/grpc-js";
+import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { createClient, errorReason, type ClientOptions, type ServiceClient } from "./grpc-client.js";
+import { backoffMs, delay, isRetriable } from "./retry.js";
+
+export type StartPosition = "earliest" | "latest" | { readonly offset: bigint } | { readonly timestampMs: number };
+
+export interface ConsumerOptions extends ClientOptions {
+  /** Broker address, HOST:PORT. Default 127.0.0.1:7070. */
+  readonly broker?: string;
+  /** Group mode: the group to join, with `topics`. */
+  readonly groupId?: string;
+  readonly topics?: readonly string[];
+  /** Explicit mode: one topic and its partitions (all when omitted). */
+  readonly topic?: string;
+  readonly partitions?: readonly number[];
+  /** Where to start: explicit mode always; group mode where nothing is committed. Default "latest". */
+  readonly from?: StartPosition;
+  /** Group mode: commit processed offsets every autoCommitIntervalMs and on close. Default true. */
+  readonly autoCommit?: boolean;
+  /** Default 5000. */
+  readonly autoCommitIntervalMs?: number;
+  readonly clientId?: string;
+  /** Static group membership. */
+  readonly instanceId?: string;
+  readonly assignor?: Assignor;
+  /** First reconnect backoff, ms; doubles up to 5 s. Default 100. */
+  readonly reconnectBackoffMs?: number;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly timestampMs: bigint;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Uint8Array }>;
+}
+
+type Event = SubscribeResponse["event"];
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const stopSignal = Symbol("stop");
+
+/**
+ * Reads records as an async iterator, over a consumer group or explicit
+ * partitions. A record counts as processed once the loop asks for the next
+ * one; commits (auto, manual, on revocation, on close) store processed
+ * offsets only, so nothing is skipped. When the stream breaks it reconnects
+ * with backoff: explicit partitions resume after the last record delivered,
+ * a group member rejoins and resumes at the group's commits (at least once).
+ */
+export class Consumer implements AsyncIterable<ConsumedRecord> {
+  /** Group mode: the member id and generation of the last event, and owned partitions. */
+  memberId = "";
+  generation = 0;
+  assignment: Array<{ topic: string; partition: number }> = [];
+  private readonly fetch: ServiceClient<(typeof FetchService)["method"]>;
+  private readonly commits: ServiceClient<(typeof CommitService)["method"]>;
+  /** Next offset to process per partition (= last processed + 1). */
+  private readonly processed = new Map<string, bigint>();
+  /** Explicit mode: where to resume per partition after a reconnect or seek. */
+  private readonly resume = new Map<string, bigint>();
+  private readonly stop = new AbortController();
+  private restart = new AbortController();
+  private lastCommitMs = Date.now();
+  private iterating = false;
+  /** The record yielded to the application and not yet finished with. */
+  private current: { topic: string; partition: number; offset: bigint } | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly group: boolean;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.group = options.groupId !== undefined;
+    if (this.group ? !options.topics?.length : !options.topic) {
+      throw new Error("a Consumer needs groupId with topics, or topic");
+    }
+    const broker = options.broker ?? "127.0.0.1:7070";
+    this.fetch = createClient(FetchService, broker, options);
+    this.commits = createClient(CommitService, broker, options);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord> {
+    if (this.iterating) throw new Error("a Consumer can be iterated once at a time");
+    this.iterating = true;
+    let exited!: () => void;
+    this.exited = new Promise<void>((resolve) => (exited = resolve));
+    const stopped = new Promise<typeof stopSignal>((resolve) =>
+      this.stop.signal.addEventListener("abort", () => resolve(stopSignal), { once: true }),
+    );
+    let attempt = 0;
+    try {
+      while (!this.stop.signal.aborted) {
+        // Only a seek cancels the stream from here; close() first lets the final
+        // commit read the stream's remaining events (see leave()).
+        const stream = this.fetch.subscribe(this.request(), { signal: this.restart.signal });
+        const events = stream[Symbol.asyncIterator]();
+        let pending: Promise<IteratorResult<SubscribeResponse>> | undefined;
+        try {
+          for (;;) {
+            pending ??= events.next();
+            const next = await Promise.race([pending, stopped]);
+            if (next === stopSignal) break;
+            pending = undefined;
+            if (next.done) break;
+            attempt = 0;
+            const event = next.value.event;
+            if (event.case !== "records") {
+              await this.apply(event);
+              continue;
+            }
+            const { topic, partition, records } = event.value;
+            for (const r of records) {
+              if (this.stop.signal.aborted || this.restart.signal.aborted) break;
+              if (this.group && !this.owns(topic, partition)) break;
+              // Leaving the loop body, by asking for the next record or by break,
+              // means the application is done with this one.
+              this.current = { topic, partition, offset: r.offset };
+              yield { topic, partition, offset: r.offset, timestampMs: r.timestampMs, key: r.key, value: r.value, headers: r.headers };
+              this.finishCurrent();
+            }
+            await this.maybeAutoCommit();
+          }
+        } catch (err) {
+          if (this.stop.signal.aborted) break;
+          if (!this.restart.signal.aborted && !isRetriable(err) && (err as { code?: number }).code !== status.CANCELLED) throw err;
+        } finally {
+          this.finishCurrent();
+          if (!this.restart.signal.aborted) await this.leave(events, pending);
+          stream.cancel();
+        }
+        if (this.restart.signal.aborted) {
+          this.restart = new AbortController(); // a seek: reopen at once
+          continue;
+        }
+        if (this.stop.signal.aborted) break;
+        await delay(backoffMs(attempt++, this.options.reconnectBackoffMs ?? 100, 5_000), this.stop.signal);
+      }
+    } finally {
+      this.iterating = false;
+      exited();
+    }
+  }
+
+  /** Group mode: stores the processed offsets of owned partitions. Throws a stale-generation error during a rebalance. */
+  async commit(): Promise<void> {
+    if (!this.group) throw new Error("commit() needs a group");
+    // Called from the loop body after handling a record: that record is done.
+    this.finishCurrent();
+    await this.commitPartitions(this.assignment, this.generation);
+  }
+
+  /**
+   * Moves a partition's position. Explicit mode reopens the stream there; group
+   * mode commits it (the member must own the partition) and rejoins.
+   */
+  async seek(topic: string, partition: number, offset: bigint): Promise<void> {
+    if (this.group) {
+      await this.commits.commit({
+        groupId: this.options.groupId!,
+        memberId: this.memberId,
+        generation: this.generation,
+        offsets: [{ topic, partition, offset }],
+      });
+      this.processed.set(key(topic, partition), offset);
+    }
+    this.resume.set(key(topic, partition), offset);
+    this.restart.abort();
+  }
+
+  /**
+   * Stops iterating; in group mode commits what was processed and leaves the
+   * group. Call it after leaving the for-await loop (or from elsewhere while
+   * the loop waits): inside the loop body, break instead.
+   */
+  async close(): Promise<void> {
+    this.stop.abort();
+    if (this.iterating) await this.exited;
+    this.fetch.close();
+    this.commits.close();
+  }
+
+  /** The record the application has (yielded, loop body not yet left): done with it. */
+  private finishCurrent(): void {
+    const record = this.current;
+    if (record === undefined) return;
+    this.current = undefined;
+    this.processed.set(key(record.topic, record.partition), record.offset + 1n);
+    // After a seek, the stream reopens where the seek said, not after this record.
+    if (!this.restart.signal.aborted) this.resume.set(key(record.topic, record.partition), record.offset + 1n);
+  }
+
+  private owns(topic: string, partition: number): boolean {
+    return this.assignment.some((p) => p.topic === topic && p.partition === partition);
+  }
+
+  private request(): MessageInitShape<typeof SubscribeRequestSchema> {
+    const from = this.options.from ?? "latest";
+    const startPosition: MessageInitShape<typeof SubscribeRequestSchema>["startPosition"] =
+      from === "earliest"
+        ? { case: "earliest", value: true }
+        : from === "latest"
+          ? { case: "latest", value: true }
+          : "offset" in from
+            ? { case: "offset", value: from.offset }
+            : { case: "timestampMs", value: BigInt(from.timestampMs) };
+    if (this.group) {
+      return {
+        groupId: this.options.groupId,
+        topics: [...this.options.topics!],
+        clientId: this.options.clientId ?? "",
+        instanceId: this.options.instanceId ?? "",
+        assignor: this.options.assignor ?? Assignor.UNSPECIFIED,
+        startPosition,
+      };
+    }
+    const base = { topic: this.options.topic, partitions: [...(this.options.partitions ?? [])] };
+    if (this.resume.size === 0) return { ...base, startPosition };
+    // Resume exactly after what was delivered; partitions never read start as asked.
+    const offsets = [...this.resume].map(([k, offset]) => ({ partition: Number(k.split("\u0000")[1]), offset }));
+    return { ...base, startPosition: { case: "offsets", value: { offsets } } };
+  }
+
+  private async apply(event: Event): Promise<void> {
+    switch (event.case) {
+      case "assignment":
+        this.memberId = event.value.memberId;
+        this.generation = event.value.generation;
+        this.assignment = event.value.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+        for (const k of [...this.processed.keys()]) {
+          if (!this.assignment.some((p) => key(p.topic, p.partition) === k)) this.processed.delete(k);
+        }
+        break;
+      case "revoked": {
+        // Commit what was processed of them: that acknowledges the revocation.
+        const revoked = event.value.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+        this.generation = event.value.generation;
+        await this.commitPartitions(revoked, event.value.generation).catch(() => undefined);
+        this.assignment = this.assignment.filter((a) => !revoked.some((r) => r.topic === a.topic && r.partition === a.partition));
+        for (const r of revoked) this.processed.delete(key(r.topic, r.partition));
+        break;
+      }
+      case "offsetReset":
+        this.resume.set(key(event.value.topic, event.value.partition), event.value.resetOffset);
+        break;
+    }
+  }
+
+  private async maybeAutoCommit(): Promise<void> {
+    if (!this.group || this.options.autoCommit === false) return;
+    if (Date.now() - this.lastCommitMs < (this.options.autoCommitIntervalMs ?? 5_000)) return;
+    this.lastCommitMs = Date.now();
+    await this.commitPartitions(this.assignment, this.generation).catch(() => undefined); // a later commit covers it
+  }
+
+  private async commitPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>, generation: number): Promise<void> {
+    const offsets = partitions
+      .filter((p) => this.processed.has(key(p.topic, p.partition)))
+      .map((p) => ({ topic: p.topic, partition: p.partition, offset: this.processed.get(key(p.topic, p.partition))! }));
+    await this.commits.commit({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
+  }
+
+  /**
+   * Group mode with auto-commit: the final commit. A stale generation means a
+   * newer event is still in the stream: apply events (records are no longer
+   * processed) and commit again, for a bounded number of events.
+   */
+  private async leave(
+    events: AsyncIterator<SubscribeResponse>,
+    pending: Promise<IteratorResult<SubscribeResponse>> | undefined,
+  ): Promise<void> {
+    if (!this.group || this.options.autoCommit === false || this.memberId === "") return;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await this.commitPartitions(this.assignment, this.generation);
+        return;
+      } catch (err) {
+        if (errorReason(err) !== "STALE_GENERATION") return;
+      }
+      const next = await Promise.race([pending ?? events.next(), delay(1_000).then(() => undefined)]).catch(() => undefined);
+      pending = undefined;
+      if (next === undefined || next.done) return;
+      if (next.value.event.case !== "records") await this.apply(next.value.event);
+    }
+  }
+}
