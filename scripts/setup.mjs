@@ -4,16 +4,64 @@
 // Outside CI a failed install only warns (the tests that need the package then
 // fail and say why); under CI=true it is an error.
 import { execFileSync, spawnSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+
+const gocode = "/usr/share/gocode/src";
+const javaLibs = "/usr/share/java";
 
 /** Debian package -> a check that it is usable. */
 const packages = {
-  // A client that is not ours, using only server reflection (test/e2e/reflection.test.ts).
+  // A client that is not ours, using only server reflection (test/e2e/reflection.test.ts),
+  // and the Python example over gen/python (test/e2e/clients-python.test.ts).
   "python3-grpcio": () => canRun("/usr/bin/python3", ["-c", "import grpc"]),
   "python3-protobuf": () => canRun("/usr/bin/python3", ["-c", "import google.protobuf"]),
+  // protoc and the gRPC plugins behind buf.gen.clients.yaml (test/gen/generated-code.test.ts).
+  "protobuf-compiler": () => canRun("/usr/bin/protoc", ["--version"]),
+  "protobuf-compiler-grpc": () => isExecutable("/usr/bin/grpc_python_plugin"),
+  "protoc-gen-go": () => canRun("/usr/bin/protoc-gen-go", ["--version"]),
+  "protoc-gen-go-grpc": () => canRun("/usr/bin/protoc-gen-go-grpc", ["--version"]),
+  "protobuf-compiler-grpc-java-plugin": () => isExecutable("/usr/bin/grpc_java_plugin"),
+  // The Go example, built in GOPATH mode against /usr/share/gocode (test/e2e/clients-go.test.ts).
+  "golang-go": () => canRun("/usr/bin/go", ["version"]),
+  "golang-google-grpc-dev": () => exists(`${gocode}/google.golang.org/grpc/server.go`),
+  "golang-google-protobuf-dev": () => exists(`${gocode}/google.golang.org/protobuf/proto/encode.go`),
+  "golang-github-golang-protobuf-1-5-dev": () => exists(`${gocode}/github.com/golang/protobuf/proto/buffer.go`),
+  // The Java example, compiled with javac against the jars in /usr/share/java
+  // (test/e2e/clients-java.test.ts). libgrpc-java depends on none of the jars grpc-java
+  // needs besides its own (netty, perfmark, gson, guava, geronimo's javax.annotation).
+  "openjdk-17-jdk-headless": () => canRun("/usr/bin/javac", ["-version"]),
+  "libgrpc-java": () =>
+    hasJars("grpc-api", "grpc-core", "grpc-context", "grpc-netty", "grpc-protobuf", "grpc-protobuf-lite", "grpc-stub"),
+  "libprotobuf-java": () => hasJars("protobuf"),
+  "libnetty-java": () =>
+    hasJars("netty-buffer", "netty-codec", "netty-codec-http", "netty-codec-http2", "netty-common", "netty-handler", "netty-resolver", "netty-transport"),
+  "libperfmark-java": () => hasJars("perfmark-api"),
+  "libgoogle-gson-java": () => hasJars("gson"),
+  "libguava-java": () => hasJars("guava"),
+  "liberror-prone-java": () => hasJars("error_prone_annotations"),
+  "libjsr305-java": () => hasJars("jsr305"),
+  "libgeronimo-annotation-1.3-spec-java": () => hasJars("geronimo-annotation-1.3-spec"),
 };
 
 function canRun(command, args) {
   return spawnSync(command, args, { stdio: "ignore" }).status === 0;
+}
+
+function exists(path, mode = constants.R_OK) {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(path) {
+  return exists(path, constants.X_OK);
+}
+
+function hasJars(...names) {
+  return names.every((name) => exists(`${javaLibs}/${name}.jar`));
 }
 
 const missing = Object.entries(packages)
