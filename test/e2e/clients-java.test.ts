@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { partitionForKey } from "../../services/produce/murmur2.js";
-import { bytes, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkExample, parseSummary, type ExampleSummary } from "../helpers/example-client.js";
+import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 const exec = promisify(execFile);
 const javac = "/usr/bin/javac";
@@ -39,27 +39,6 @@ const jars = [
   "netty-transport",
 ].map((name) => `/usr/share/java/${name}.jar`);
 
-interface Summary {
-  topic: string;
-  group: string;
-  consumed: string[];
-  committed: Record<string, number>;
-}
-
-/** What one run of the example writes on a fresh topic: 12 keyed records over 3 partitions. */
-function expectedRun() {
-  const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
-  const perPartition = [0, 0, 0];
-  for (const key of keys) perPartition[partitionForKey(bytes(key), 3)] += 1;
-  return { values: keys.map((k) => k.replace("key", "value")).sort(), perPartition };
-}
-
-/** Commits as seen by the broker, `{partition: offset}`. */
-async function committedOffsets(t: TestBroker, group: string, topic: string) {
-  const { offsets } = await t.commit.fetchCommitted({ groupId: group, topic });
-  return Object.fromEntries(offsets.map((o) => [String(o.partition), Number(o.offset)]));
-}
-
 /**
  * clients/java/Quickstart.java over gen/java, compiled once with javac against
  * Debian's grpc-java jars: `scripts/setup.mjs` installs the packages; a missing
@@ -88,26 +67,12 @@ describe("the Java example over the generated stubs", () => {
     if (buildDir) await rm(buildDir, { recursive: true, force: true });
   });
 
-  const run = async (topic: string, group: string): Promise<Summary> => {
+  const run = async (topic: string, group: string): Promise<ExampleSummary> => {
     const { stdout } = await exec(java, ["-cp", classpath, "Quickstart", t.broker.address, topic, group], { timeout: 30_000 });
-    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Summary;
+    return parseSummary(stdout);
   };
 
   it("produces 12 keyed records, consumes and commits them in a group, and a second run resumes at the commit", async () => {
-    const { values, perPartition } = expectedRun();
-    const committed = (runs: number) =>
-      Object.fromEntries(perPartition.flatMap((n, p) => (n > 0 ? [[String(p), n * runs]] : [])));
-
-    expect(await run("java-orders", "java-group")).toEqual({ topic: "java-orders", group: "java-group", consumed: values, committed: committed(1) });
-    expect(await committedOffsets(t, "java-group", "java-orders")).toEqual(committed(1));
-
-    // The topic exists now (ALREADY_EXISTS is ignored) and the group reads only the new records.
-    expect(await run("java-orders", "java-group")).toEqual({ topic: "java-orders", group: "java-group", consumed: values, committed: committed(2) });
-    expect(await committedOffsets(t, "java-group", "java-orders")).toEqual(committed(2));
-
-    const { topic } = await t.admin.describeTopic({ name: "java-orders" });
-    expect(topic?.partitions.map((p) => Number(p.logEndOffset))).toEqual(perPartition.map((n) => n * 2));
-    // Cancelling the stream left the group.
-    await vi.waitFor(async () => expect((await t.admin.describeGroup({ groupId: "java-group" })).members).toEqual([]));
+    await checkExample(t, run, "java-orders", "java-group");
   });
 });
