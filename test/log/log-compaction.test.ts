@@ -3,108 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Log, defaultLogConfig, type LogConfig, type RecordSpans } from "../../services/log/index.js";
+import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
+import { decode, readAll, spansOf, type StoredRecord, type TestRecord } from "../helpers/log-records.js";
 
-// --- helpers (test files do not share modules: only *.test.ts files live here) ---
+// --- helpers ---
 
-/** A record to append: `value` null is a tombstone without a value field, "" one with an empty value. */
-interface Rec {
-  key?: string;
-  value: string | null;
-}
-interface Stored {
-  offset: number;
-  key: string;
-  value: string | null;
-}
+/** A stored record without its timestamp: what these tests compare, as they do not model append times. */
+type Stored = Omit<StoredRecord, "timestampMs">;
+const stored = ({ timestampMs: _, ...record }: StoredRecord): Stored => record;
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
-
-function spansOf(records: Rec[]): RecordSpans {
-  const parts: Buffer[] = [];
-  const starts = new Uint32Array(records.length);
-  const ends = new Uint32Array(records.length);
-  let at = 0;
-  records.forEach((r, i) => {
-    const bytes: number[] = [];
-    if (r.key !== undefined) bytes.push(0x1a, ...varint(Buffer.byteLength(r.key)), ...Buffer.from(r.key));
-    if (r.value !== null) bytes.push(0x22, ...varint(Buffer.byteLength(r.value)), ...Buffer.from(r.value));
-    parts.push(Buffer.from([0xff]), Buffer.from(bytes));
-    starts[i] = at + 1;
-    ends[i] = at + 1 + bytes.length;
-    at = ends[i];
-  });
-  return { source: Buffer.concat(parts), starts, ends, timestamps: new Float64Array(records.length), count: records.length };
-}
-
-/** Walks `repeated ConsumerRecord records = 1` at the wire level. */
-function decode(chunks: Buffer[]): Stored[] {
-  const buf = Buffer.concat(chunks);
-  const out: Stored[] = [];
-  let p = 0;
-  const readVarint = (): number => {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = buf[p++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (p < buf.length) {
-    expect(buf[p++]).toBe(0x0a);
-    const end = readVarint() + p;
-    const r: Stored = { offset: -1, key: "", value: null };
-    while (p < end) {
-      const tag = readVarint();
-      if (tag === 0x09) {
-        r.offset = Number(buf.readBigInt64LE(p));
-        p += 8;
-      } else if (tag === 0x10) readVarint();
-      else if (tag === 0x1a || tag === 0x22) {
-        const n = readVarint();
-        const s = buf.toString("utf8", p, p + n);
-        p += n;
-        if (tag === 0x1a) r.key = s;
-        else r.value = s;
-      } else throw new Error(`unexpected tag ${tag}`);
-    }
-    out.push(r);
-  }
-  return out;
-}
-
-/** Reads everything below the high watermark in reads of `maxBytes`, checking that each
- * read's firstOffset and nextOffset match the records it returned. */
-async function readAll(log: Log, maxBytes = 400, from = log.logStartOffset): Promise<Stored[]> {
-  const all: Stored[] = [];
-  let offset = from;
-  while (offset < log.highWatermark) {
-    const fetched = await log.read(offset, maxBytes);
-    const records = decode(fetched.chunks);
-    expect(records.length).toBe(fetched.recordCount);
-    if (records.length === 0) {
-      expect(fetched.nextOffset).toBeGreaterThan(offset);
-    } else {
-      expect(fetched.firstOffset).toBe(BigInt(records[0].offset));
-      expect(fetched.firstOffset).toBeGreaterThanOrEqual(offset);
-      expect(fetched.nextOffset).toBe(BigInt(records[records.length - 1].offset + 1));
-    }
-    for (const r of records) {
-      if (all.length > 0) expect(r.offset).toBeGreaterThan(all[all.length - 1].offset);
-      all.push(r);
-    }
-    offset = fetched.nextOffset;
-  }
-  return all;
-}
+/** Everything from the log start to the high watermark in reads of `maxBytes`, checked by `readAll`. */
+const readStored = async (log: Log, maxBytes = 400): Promise<Stored[]> => (await readAll(log, { maxBytes })).map(stored);
 
 // --- fixture ---
 
@@ -128,7 +37,7 @@ async function open(overrides: Partial<LogConfig> = {}, at = dir): Promise<Log> 
 class Model {
   readonly records: Stored[] = [];
   constructor(private readonly log: Log) {}
-  append(...batch: Rec[]): void {
+  append(...batch: TestRecord[]): void {
     const result = this.log.append(spansOf(batch));
     batch.forEach((r, i) => this.records.push({ offset: Number(result.baseOffset) + i, key: r.key ?? "", value: r.value }));
   }
@@ -187,9 +96,9 @@ describe("Log compaction", () => {
     expect(result.recordsRemoved).toBe(model.records.length - expected.length);
     expect(result.segmentsRewritten + result.segmentsDeleted).toBeGreaterThan(0);
     expect(log.sizeBytes).toBeLessThan(before);
-    expect(await readAll(log)).toEqual(expected);
-    expect(await readAll(log, 1)).toEqual(expected); // one record per read
-    expect(await readAll(log, 1 << 20)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
+    expect(await readStored(log, 1)).toEqual(expected); // one record per read
+    expect(await readStored(log, 1 << 20)).toEqual(expected);
     expect(log.logStartOffset).toBe(0n);
     expect(log.logEndOffset).toBe(60n);
 
@@ -198,7 +107,7 @@ describe("Log compaction", () => {
     model.append({ key: sealedSurvivor.key, value: "newer" });
     await log.flush();
     expect((await log.compact(now)).recordsRemoved).toBe(1);
-    expect((await readAll(log)).some((r) => r.offset === sealedSurvivor.offset)).toBe(false);
+    expect((await readStored(log)).some((r) => r.offset === sealedSurvivor.offset)).toBe(false);
   });
 
   it("starts a read of a removed offset at the next record, inside a frame and across segments", async () => {
@@ -234,7 +143,7 @@ describe("Log compaction", () => {
     const tombstoneSegmentMax = now - 1000;
 
     await log.compact(now);
-    let records = await readAll(log);
+    let records = await readStored(log);
     expect(records.filter((r) => r.offset < 5)).toEqual([
       { offset: 2, key: "stays", value: "1" },
       { offset: 3, key: "gone", value: null },
@@ -242,11 +151,11 @@ describe("Log compaction", () => {
     ]);
     now = tombstoneSegmentMax + hour;
     await log.compact(now);
-    expect((await readAll(log)).filter((r) => r.offset < 5)).toHaveLength(3); // not yet: strictly after
+    expect((await readStored(log)).filter((r) => r.offset < 5)).toHaveLength(3); // not yet: strictly after
     now += 1;
     const result = await log.compact(now);
     expect(result.recordsRemoved).toBe(2);
-    records = await readAll(log);
+    records = await readStored(log);
     expect(records.filter((r) => r.offset < 5)).toEqual([{ offset: 2, key: "stays", value: "1" }]);
     expect(records).toEqual(model.survivors(activeBase, false));
     expect(log.logStartOffset).toBe(0n);
@@ -262,7 +171,7 @@ describe("Log compaction", () => {
     const activeBytes = await fs.readFile(segmentFile(activeBase));
     await log.compact(now);
     expect(await fs.readFile(segmentFile(activeBase))).toEqual(activeBytes);
-    const records = await readAll(log);
+    const records = await readStored(log);
     expect(records.filter((r) => r.key === "")).toHaveLength(60);
     expect(records).toEqual(model.survivors(activeBase, true));
     expect(records.filter((r) => r.key === "k" && r.offset < activeBase)).toEqual([]); // all superseded by the active segment
@@ -281,15 +190,15 @@ describe("Log compaction", () => {
     expect(left.length).toBe(bases.length - result.segmentsDeleted);
     expect((await fs.stat(segmentFile(0))).size).toBe(0);
     const expected = model.survivors(bases[bases.length - 1], true);
-    expect(await readAll(log)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
     expect(await log.read(0n, 1)).toMatchObject({ firstOffset: BigInt(expected[0].offset) });
     await log.close();
 
     log = await open();
     expect([log.logStartOffset, log.logEndOffset]).toEqual([0n, 45n]);
-    expect(await readAll(log)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
     expect(await log.applyRetention(now + 365 * 24 * hour)).toBe(0); // compact: nothing deleted by age
-    expect(await readAll(log)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
   });
 
   it("preserves everything across a reopen, with rebuilt indexes too, and keeps appending at the log end", async () => {
@@ -299,24 +208,24 @@ describe("Log compaction", () => {
     await commits(log, model, 60, "v", mixedKey);
     const bases = await segmentBases();
     await log.compact(now);
-    const expected = await readAll(log);
+    const expected = await readStored(log);
     const timestamps = await log.offsetForTimestamp(now);
     await log.close();
 
     log = await open();
-    expect(await readAll(log)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
     expect(await log.offsetForTimestamp(now)).toEqual(timestamps);
     await log.close();
     for (const name of await fs.readdir(dir)) if (/index$/.test(name)) await fs.rm(path.join(dir, name));
     log = await open();
-    expect(await readAll(log)).toEqual(expected);
-    expect(await readAll(log, 1)).toEqual(expected);
+    expect(await readStored(log)).toEqual(expected);
+    expect(await readStored(log, 1)).toEqual(expected);
 
     const model2 = new Model(log);
     model2.append({ key: "group-0", value: "after" });
     expect(model2.records[0].offset).toBe(61);
     await log.flush();
-    expect((await readAll(log)).slice(-1)).toEqual([{ offset: 61, key: "group-0", value: "after" }]);
+    expect((await readStored(log)).slice(-1)).toEqual([{ offset: 61, key: "group-0", value: "after" }]);
     expect(bases.length).toBeGreaterThan(2);
   });
 
@@ -346,14 +255,14 @@ describe("Log compaction", () => {
       const model = new Model(log);
       for (let i = 0; i < 60; i++) model.append({ key: i % 2 === 0 ? `unique-${i}` : "hot", value: `v${i}`.padEnd(20, ".") });
       await log.flush(); // every sealed segment keeps about half its records
-      const expectedBefore = await readAll(log);
+      const expectedBefore = await readStored(log);
       await log.close();
       const before = path.join(dir, "before");
       await fs.mkdir(before);
       for (const name of await fs.readdir(dir)) if (name !== "before") await fs.copyFile(path.join(dir, name), path.join(before, name));
       log = await open();
       expect(await log.compact(now)).toMatchObject({ segmentsRewritten: (await segmentBases()).length - 1, segmentsDeleted: 0 });
-      const expectedAfter = await readAll(log);
+      const expectedAfter = await readStored(log);
       await log.close();
       const bases = await segmentBases();
       const base = bases[1]; // a rewritten segment that is not the first
@@ -363,13 +272,13 @@ describe("Log compaction", () => {
 
     async function reopenChecked(at: string, expected: Stored[]): Promise<void> {
       const log = await open({}, at);
-      expect(await readAll(log)).toEqual(expected);
-      expect(await readAll(log, 1)).toEqual(expected);
+      expect(await readStored(log)).toEqual(expected);
+      expect(await readStored(log, 1)).toEqual(expected);
       expect((await fs.readdir(at)).filter((n) => /\.(cleaned|tmp)$/.test(n))).toEqual([]);
       const end = log.logEndOffset;
       expect(log.append(spansOf([{ key: "z", value: "after" }])).baseOffset).toBe(end);
       await log.flush();
-      expect((await readAll(log)).slice(-1)).toEqual([{ offset: Number(end), key: "z", value: "after" }]);
+      expect((await readStored(log)).slice(-1)).toEqual([{ offset: Number(end), key: "z", value: "after" }]);
     }
 
     it("recovers the old segment when the .cleaned file was being written", async () => {
@@ -412,7 +321,7 @@ describe("Log compaction", () => {
     const checkRead = async (from: bigint, maxBytes: number): Promise<void> => {
       const fetched = await log.read(from, maxBytes);
       const records = decode(fetched.chunks);
-      for (const r of records) expect(r).toEqual(known.get(r.offset));
+      for (const r of records) expect(stored(r)).toEqual(known.get(r.offset));
       if (records.length > 0) {
         expect(fetched.firstOffset).toBe(BigInt(records[0].offset));
         expect(fetched.nextOffset).toBe(BigInt(records[records.length - 1].offset + 1));
@@ -442,7 +351,7 @@ describe("Log compaction", () => {
     await log.flush();
     await log.compact(now);
     const bases = await segmentBases();
-    expect(await readAll(log)).toEqual(model.survivors(bases[bases.length - 1], true));
+    expect(await readStored(log)).toEqual(model.survivors(bases[bases.length - 1], true));
     expect(log.logEndOffset).toBe(104n);
   });
 
@@ -468,8 +377,8 @@ describe("Log compaction", () => {
     now += 365 * 24 * hour;
     const result = await log.compact(now);
     expect(result.recordsRemoved).toBe(0);
-    expect(decode((await log.read(0n, 1)).chunks)).toEqual([{ offset: 0, key: "k", value: "old" }]);
-    expect(decode((await log.read(BigInt(tombstone), 1)).chunks)).toEqual([{ offset: tombstone, key: "k", value: null }]);
+    expect(decode((await log.read(0n, 1)).chunks).map(stored)).toEqual([{ offset: 0, key: "k", value: "old" }]);
+    expect(decode((await log.read(BigInt(tombstone), 1)).chunks).map(stored)).toEqual([{ offset: tombstone, key: "k", value: null }]);
   });
 
   it("fills and checks the compaction settings", async () => {

@@ -8,61 +8,18 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CorruptDataError } from "../../services/errors.js";
 import { Log, defaultLogConfig, type LogConfig, type RecordSpans } from "../../services/log/index.js";
+import { decode, readAll, spansOf } from "../helpers/log-records.js";
 
-// --- helpers (duplicated from log.test.ts: only *.test.ts files live here) ---
+// --- helpers ---
 
-function spansOf(values: string[]): RecordSpans {
-  const parts: Buffer[] = [];
-  const starts = new Uint32Array(values.length);
-  const ends = new Uint32Array(values.length);
-  let at = 0;
-  values.forEach((v, i) => {
-    const bytes = Buffer.concat([Buffer.from([0x22, Buffer.byteLength(v)]), Buffer.from(v)]);
-    parts.push(Buffer.from([0xff]), bytes);
-    starts[i] = at + 1;
-    ends[i] = at + 1 + bytes.length;
-    at = ends[i];
-  });
-  return { source: Buffer.concat(parts), starts, ends, timestamps: new Float64Array(values.length), count: values.length };
-}
-
-/** Offsets and values of `repeated ConsumerRecord records = 1` (values < 128 bytes). */
-function decode(chunks: Buffer[]): Array<{ offset: number; value: string }> {
-  const buf = Buffer.concat(chunks);
-  const out: Array<{ offset: number; value: string }> = [];
-  let p = 0;
-  while (p < buf.length) {
-    expect(buf[p]).toBe(0x0a);
-    const length = buf[p + 1];
-    const end = p + 2 + length;
-    const offset = Number(buf.readBigInt64LE(p + 3));
-    let q = p + 11;
-    if (buf[q] === 0x10) {
-      q++;
-      while (buf[q++] & 0x80); // the append time varint
-    }
-    expect(buf[q]).toBe(0x22);
-    out.push({ offset, value: buf.toString("utf8", q + 2, q + 2 + buf[q + 1]) });
-    p = end;
-  }
-  return out;
-}
+/** Spans of keyless records with these values. */
+const spansOfValues = (values: string[]): RecordSpans => spansOf(values.map((value) => ({ value })));
 
 const batch = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`.padEnd(30, "."));
 
-/** Reads every record from `from` to the high watermark, checking offsets are contiguous. */
-async function readAll(log: Log, from = log.logStartOffset): Promise<string[]> {
-  const values: string[] = [];
-  let offset = from;
-  while (offset < log.highWatermark) {
-    const fetched = await log.read(offset, 300);
-    for (const r of decode(fetched.chunks)) {
-      expect(r.offset).toBe(Number(offset) + values.length - Number(offset - from));
-      values.push(r.value);
-    }
-    offset = fetched.nextOffset;
-  }
-  return values;
+/** The values from `from` to the high watermark, read 300 bytes at a time, checked by `readAll` to have contiguous offsets. */
+async function readValues(log: Log, from?: bigint): Promise<Array<string | null>> {
+  return (await readAll(log, { from, maxBytes: 300, contiguous: true })).map((r) => r.value);
 }
 
 /** Start positions of the frames in a .log file (baseOffset int64, batchLength int32). */
@@ -101,7 +58,7 @@ async function open(overrides: Partial<LogConfig> = {}, at = dir): Promise<Log> 
 async function fill(log: Log): Promise<string[]> {
   const all: string[] = [];
   for (const p of "abcdefgh") {
-    log.append(spansOf(batch(p, 10)));
+    log.append(spansOfValues(batch(p, 10)));
     all.push(...batch(p, 10));
   }
   await log.flush();
@@ -125,8 +82,8 @@ describe("Log recovery", () => {
     log = await open();
     expect(log.segmentCount).toBe(segments);
     expect([log.logEndOffset, log.highWatermark]).toEqual([80n, 80n]);
-    expect(await readAll(log)).toEqual(all);
-    expect(log.append(spansOf(["next"])).baseOffset).toBe(80n);
+    expect(await readValues(log)).toEqual(all);
+    expect(log.append(spansOfValues(["next"])).baseOffset).toBe(80n);
   });
 
   it("truncates a torn tail and keeps offsets contiguous", async () => {
@@ -139,9 +96,9 @@ describe("Log recovery", () => {
     log = await open({ segmentBytes: 1 << 20 });
     expect(log.logEndOffset).toBe(70n);
     expect((await fs.stat(file)).size).toBe(starts[7]);
-    expect(await readAll(log)).toEqual(all.slice(0, 70));
-    await log.append(spansOf(["after"])).durable;
-    expect(decode((await log.read(70n, 100)).chunks)).toEqual([{ offset: 70, value: "after" }]);
+    expect(await readValues(log)).toEqual(all.slice(0, 70));
+    await log.append(spansOfValues(["after"])).durable;
+    expect(decode((await log.read(70n, 100)).chunks)).toEqual([{ offset: 70, timestampMs: clock.nowMs(), key: "", value: "after" }]);
   });
 
   it("truncates a tail batch with a flipped bit", async () => {
@@ -153,8 +110,8 @@ describe("Log recovery", () => {
     log = await open({ segmentBytes: 1 << 20 });
     expect(log.logEndOffset).toBe(70n);
     expect((await fs.stat(segmentFile(0))).size).toBe(starts[7]);
-    expect(await readAll(log)).toEqual(all.slice(0, 70));
-    expect(log.append(spansOf(["after"])).baseOffset).toBe(70n);
+    expect(await readValues(log)).toEqual(all.slice(0, 70));
+    expect(log.append(spansOfValues(["after"])).baseOffset).toBe(70n);
   });
 
   it("does not trust an index past the log's valid length", async () => {
@@ -165,9 +122,9 @@ describe("Log recovery", () => {
     await fs.truncate(segmentFile(0), starts[4] + 20); // the saved index names frames 5..7
     log = await open({ segmentBytes: 1 << 20, indexIntervalBytes: 0 });
     expect(log.logEndOffset).toBe(40n);
-    expect(await readAll(log)).toEqual(all.slice(0, 40));
-    await log.append(spansOf(batch("z", 10))).durable;
-    expect(await readAll(log, 35n)).toEqual([...all.slice(35, 40), ...batch("z", 10)]);
+    expect(await readValues(log)).toEqual(all.slice(0, 40));
+    await log.append(spansOfValues(batch("z", 10))).durable;
+    expect(await readValues(log, 35n)).toEqual([...all.slice(35, 40), ...batch("z", 10)]);
   });
 
   it("rebuilds deleted indexes from the log", async () => {
@@ -176,8 +133,8 @@ describe("Log recovery", () => {
     await log.close();
     for (const name of await fs.readdir(dir)) if (/index$/.test(name)) await fs.rm(path.join(dir, name));
     log = await open();
-    expect(await readAll(log)).toEqual(all);
-    expect(await readAll(log, 47n)).toEqual(all.slice(47));
+    expect(await readValues(log)).toEqual(all);
+    expect(await readValues(log, 47n)).toEqual(all.slice(47));
     expect((await log.offsetForTimestamp(0))?.offset).toBe(0n);
     await expect(fs.stat(segmentFile(0, ".index"))).resolves.toBeDefined(); // saved again
   });
@@ -192,8 +149,8 @@ describe("Log recovery", () => {
     await fs.writeFile(segmentFile(0, ".index"), index);
     await fs.writeFile(segmentFile(0, ".timeindex"), Buffer.from("not an index"));
     log = await open();
-    expect(await readAll(log)).toEqual(all);
-    expect(await readAll(log, 13n)).toEqual(all.slice(13));
+    expect(await readValues(log)).toEqual(all);
+    expect(await readValues(log, 13n)).toEqual(all.slice(13));
   });
 
   it("rejects a read of a damaged batch in a sealed segment while other offsets still read", async () => {
@@ -209,22 +166,22 @@ describe("Log recovery", () => {
     await expect(log.read(12n, 1000)).rejects.toBeInstanceOf(CorruptDataError);
     await expect(log.read(10n, 1000)).rejects.toMatchObject({ reason: "CORRUPT_DATA", kind: "data_loss" });
     expect(decode((await log.read(0n, 1 << 20)).chunks).map((r) => r.value)).toEqual(all.slice(0, 10));
-    expect(await readAll(log, 20n)).toEqual(all.slice(20));
+    expect(await readValues(log, 20n)).toEqual(all.slice(20));
   });
 
   it("recovers from a crash without a clean close, including idempotent producer state", async () => {
     const log = await open();
     await fill(log);
-    await log.append(spansOf(["idem"]), { producerId: 9n, sequence: 3n }).durable;
-    log.append(spansOf(batch("i", 10)));
+    await log.append(spansOfValues(["idem"]), { producerId: 9n, sequence: 3n }).durable;
+    log.append(spansOfValues(batch("i", 10)));
     await log.flush();
     const crashed = path.join(dir, "crashed"); // the files as a kill -9 leaves them: no index saves, no snapshot
     await fs.mkdir(crashed);
     for (const name of await fs.readdir(dir)) if (name !== "crashed") await fs.copyFile(path.join(dir, name), path.join(crashed, name));
     const recovered = await open({}, crashed);
     expect(recovered.logEndOffset).toBe(91n);
-    expect(await readAll(recovered)).toEqual(await readAll(log));
-    expect(recovered.append(spansOf(["idem"]), { producerId: 9n, sequence: 3n })).toMatchObject({ baseOffset: 80n, duplicate: true });
+    expect(await readValues(recovered)).toEqual(await readValues(log));
+    expect(recovered.append(spansOfValues(["idem"]), { producerId: 9n, sequence: 3n })).toMatchObject({ baseOffset: 80n, duplicate: true });
   });
 
   it("keeps every acknowledged append when the process is killed with SIGKILL", async () => {
@@ -255,6 +212,6 @@ describe("Log recovery", () => {
     expect(log.logEndOffset).toBeGreaterThanOrEqual(1002n);
     expect(log.logEndOffset % 2n).toBe(0n); // whole batches only
     const last = decode((await log.read(log.logEndOffset - 1n, 100)).chunks);
-    expect(last).toEqual([{ offset: Number(log.logEndOffset) - 1, value: "abc" }]);
+    expect(last).toEqual([{ offset: Number(log.logEndOffset) - 1, timestampMs: expect.any(Number), key: "", value: "abc" }]);
   }, 20_000);
 });
