@@ -54,6 +54,8 @@ export async function runGroupSubscription(
   let failure: unknown;
   const notify = () => wake?.();
   stop.signal.addEventListener("abort", notify, { once: true });
+  const onShutdown = () => stop.abort();
+  topics.shutdown.addEventListener("abort", onShutdown, { once: true });
 
   const handle = coordinator.join({
     groupId: request.groupId,
@@ -144,7 +146,9 @@ export async function runGroupSubscription(
     writer.close();
     call.removeListener("cancelled", onEnd);
     call.removeListener("close", onEnd);
+    topics.shutdown.removeEventListener("abort", onShutdown);
   }
+  if (topics.shutdown.aborted) throw new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
 
   /** The committed offset, else the reset policy; an out-of-range commit is reset and reported. */
   async function startOffset(

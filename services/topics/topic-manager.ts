@@ -64,6 +64,9 @@ export class TopicManager {
   private retentionTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly changeListeners = new Set<(topic: string) => void>();
+  private readonly stopping = new AbortController();
+  /** Aborted when the broker starts shutting down: long-lived readers end. */
+  readonly shutdown: AbortSignal = this.stopping.signal;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -227,6 +230,7 @@ export class TopicManager {
 
   /** Ends every tailing reader (Subscribe streams, waiting Fetches) before shutdown. */
   stopReaders(): void {
+    this.stopping.abort();
     for (const topic of this.topics.values()) topic.controller.abort();
   }
 

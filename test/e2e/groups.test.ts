@@ -219,4 +219,21 @@ describe("consumer groups", () => {
     await stable([a, b], 6);
     expect([...a.assignment, ...b.assignment].every((p) => p.topic === "orders")).toBe(true);
   });
+
+  it("ends a member's stream with UNAVAILABLE when the broker shuts down", async () => {
+    const other = await startTestBroker();
+    try {
+      await other.admin.createTopic({ name: "orders", partitions: 2 });
+      const stream = other.fetch.subscribe({ groupId: "closing", topics: ["orders"] });
+      const events = stream[Symbol.asyncIterator]();
+      expect((await events.next()).value?.event.case).toBe("assignment");
+      const ended = events.next().catch((e: unknown) => e);
+      await other.broker.close();
+      const err = await ended;
+      expect(err).toMatchObject({ code: status.UNAVAILABLE });
+      expect(errorReason(err)).toBe("SHUTTING_DOWN");
+    } finally {
+      await other.close();
+    }
+  });
 });
