@@ -1,0 +1,98 @@
+// The ceiling: a bare grpc-js server on the broker's method paths that only
+// acknowledges Produce with a fixed answer (no decoding, no storage) and streams
+// pre-encoded SubscribeResponse messages. Same message shapes and the same
+// HTTP/2 window tuning as the broker. Logs {"msg":"broker listening","address"}.
+// Subscribe: the value size comes from the topic name ("v100", "v1024"), the
+// number of records wanted from start_position.offset (0 = stream forever).
+// Usage: node --import tsx scripts/bench/bare-server.ts [RECORDS_PER_MESSAGE]
+import { Server, ServerCredentials, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ProduceResponseSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { SubscribeRequestSchema, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+
+const perMessage = Number(process.argv[2] ?? 1000);
+const window = 8 * 1024 * 1024;
+
+const ack = Buffer.from(
+  toBinary(ProduceResponseSchema, create(ProduceResponseSchema, { results: [{ partition: 0, baseOffset: 0n, recordCount: 1 }] })),
+);
+const encoded = new Map<number, Buffer>();
+function streamed(valueBytes: number): Buffer {
+  let message = encoded.get(valueBytes);
+  if (message === undefined) {
+    message = Buffer.from(
+      toBinary(
+        SubscribeResponseSchema,
+        create(SubscribeResponseSchema, {
+          event: {
+            case: "records",
+            value: {
+              topic: `v${valueBytes}`,
+              partition: 0,
+              highWatermark: 1n << 40n,
+              records: Array.from({ length: perMessage }, (_, i) => ({
+                offset: BigInt(i),
+                timestampMs: BigInt(Date.now()),
+                value: new Uint8Array(valueBytes),
+              })),
+            },
+          },
+        }),
+      ),
+    );
+    encoded.set(valueBytes, message);
+  }
+  return message;
+}
+
+const raw = (b: unknown) => b as Buffer;
+const server = new Server({ "grpc.max_receive_message_length": 64 << 20 });
+const internals = server as unknown as { commonServerOptions: { settings?: object } };
+internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: window };
+server.addService(
+  {
+    produce: {
+      path: "/tributary.v1.ProduceService/Produce",
+      requestStream: false,
+      responseStream: false,
+      requestDeserialize: raw,
+      requestSerialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+    },
+    subscribe: {
+      path: "/tributary.v1.FetchService/Subscribe",
+      requestStream: false,
+      responseStream: true,
+      requestDeserialize: (b: Buffer) => fromBinary(SubscribeRequestSchema, b),
+      requestSerialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+    },
+  },
+  {
+    produce: (_call: unknown, callback: sendUnaryData<Buffer>) => callback(null, ack),
+    subscribe: (call: ServerWritableStream<SubscribeRequest, Buffer>) => {
+      const valueBytes = Number(/^v(\d+)$/.exec(call.request.topic)?.[1] ?? 100);
+      const message = streamed(valueBytes);
+      const start = call.request.startPosition;
+      const total = start.case === "offset" && start.value > 0n ? Number(start.value) : Infinity;
+      let sent = 0;
+      const pump = () => {
+        while (sent < total && !call.cancelled) {
+          sent += perMessage;
+          if (!call.write(message)) return void call.once("drain", pump);
+        }
+        if (!call.cancelled) call.end();
+      };
+      pump();
+    },
+  },
+);
+server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
+  if (err) throw err;
+  const http2 = (server as unknown as { http2Servers: Map<import("node:http2").Http2Server, unknown> }).http2Servers;
+  for (const s of http2.keys()) s.on("session", (session) => session.setLocalWindowSize(window));
+  console.log(JSON.stringify({ msg: "broker listening", address: `127.0.0.1:${port}` }));
+});
+process.on("SIGTERM", () => server.tryShutdown(() => process.exit(0)));
