@@ -41,6 +41,9 @@ const packages = {
   "liberror-prone-java": () => hasJars("error_prone_annotations"),
   "libjsr305-java": () => hasJars("jsr305"),
   "libgeronimo-annotation-1.3-spec-java": () => hasJars("geronimo-annotation-1.3-spec"),
+  // Headless Chromium for the web console's browser tests, driven by playwright-core
+  // (test/console/console.test.ts); Playwright's own browser download does not work here.
+  chromium: () => canRun("/usr/bin/chromium", ["--version"]),
 };
 
 function canRun(command, args) {

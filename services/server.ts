@@ -14,7 +14,9 @@ import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
 import { startHttpServer } from "./http/http-server.js";
+import { createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
+import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler } from "./produce/produce-handler.js";
 import { addReflection, bindService, rawRequest, type BoundService } from "./rpc/index.js";
 import { TopicManager, type Clock } from "./topics/index.js";
@@ -74,30 +76,40 @@ export async function startBroker(
   let server: Server | undefined;
   let http: HttpServer | undefined;
   try {
-    topics = await TopicManager.open({ config, logger, clock });
+    // Process metrics start timers for the life of the process: only when /metrics is served.
+    const metrics = new BrokerMetrics({ processMetrics: config.http !== "off" });
+    topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync });
     const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
+    metrics.watch(topics, offsets);
     coordinator = new GroupCoordinator(topics, config, logger);
     server = createGrpcServer(config);
     let port = 0;
     const advertised = () => ({ host: listen.host, port });
     const services: BoundService[] = [
-      bindService(ProduceService, { produce: rawRequest(createProduceHandler({ topics, config, logger })) }, logger, {
-        produce: { request: "raw" },
-      }),
+      bindService(
+        ProduceService,
+        { produce: rawRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic })) },
+        logger,
+        { produce: { request: "raw" } },
+        metrics.rpc,
+      ),
       bindService(
         FetchService,
         {
-          fetch: createFetchHandler({ topics, config }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets }),
+          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
+        metrics.rpc,
       ),
-      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger),
+      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc),
       bindService(
         AdminService,
         createAdminService({ topics, config, version, advertised, coordinator, offsets, clock }),
         logger,
+        {},
+        metrics.rpc,
       ),
     ];
     for (const { definition, implementation } of services) server.addService(definition, implementation);
@@ -111,17 +123,19 @@ export async function startBroker(
         err ? reject(err) : resolve(bound),
       ),
     );
-    widenSessionWindows(server, config.http2WindowBytes);
+    widenSessionWindows(server, config.http2WindowBytes, metrics);
 
     let ready = true;
     let httpPort: number | undefined;
+    let consoleHandler: ConsoleHandler | undefined;
     if (config.http !== "off") {
       const { host, port: wanted } = parseHostPort(config.http)!;
-      const started = await startHttpServer(host, wanted, { ready: () => ready });
+      consoleHandler = createConsoleHandler({ address: grpcAddress(listen.host, port), logger });
+      const started = await startHttpServer(host, wanted, { ready: () => ready, console: consoleHandler, metrics: metrics.registry });
       http = started.server;
       httpPort = started.port;
     }
-    const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${port}`;
+    const address = grpcAddress(listen.host, port);
     log.info({ address, port, httpPort, dataDir: config.dataDir, version }, "broker listening");
 
     let closed: Promise<void> | undefined;
@@ -142,6 +156,7 @@ export async function startBroker(
           openCoordinator.close();
           await openTopics.close();
           await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+          consoleHandler?.close();
           http?.closeAllConnections();
           await unlock();
           log.info({ address }, "broker stopped");
@@ -157,6 +172,11 @@ export async function startBroker(
     await unlock();
     throw err;
   }
+}
+
+/** HOST:PORT for a gRPC client, with an IPv6 host in brackets. */
+function grpcAddress(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 async function prepareDataDir(dataDir: string): Promise<void> {
@@ -198,11 +218,14 @@ function createGrpcServer(config: BrokerConfig): Server {
   return server;
 }
 
-/** The connection-level window is separate from the per-stream setting. */
-function widenSessionWindows(server: Server, windowBytes: number): void {
+/** The connection-level window is separate from the per-stream setting. Also counts
+ * open connections for metrics. */
+function widenSessionWindows(server: Server, windowBytes: number, metrics: BrokerMetrics): void {
   const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
   for (const http2Server of internals.http2Servers?.keys() ?? []) {
     http2Server.on("session", (session: ServerHttp2Session) => {
+      metrics.connectionOpened();
+      session.once("close", () => metrics.connectionClosed());
       try {
         session.setLocalWindowSize(windowBytes);
       } catch {

@@ -2,6 +2,7 @@ import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData } from "../log/index.js";
+import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { waitForRecords } from "./wait-for-records.js";
@@ -10,6 +11,8 @@ import { WireWriter } from "./wire-writer.js";
 export interface FetchDeps {
   readonly topics: TopicManager;
   readonly config: BrokerConfig;
+  /** Records and bytes out, counted once per answer. */
+  readonly metrics?: TrafficMetrics;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface FetchDeps {
  * decoded or re-encoded.
  */
 export function createFetchHandler(deps: FetchDeps) {
-  const { topics, config } = deps;
+  const { topics, config, metrics } = deps;
 
   return async function fetch(request: FetchRequest, call: ServerUnaryCall<unknown, unknown>): Promise<Buffer> {
     validateTopicName(request.topic);
@@ -48,6 +51,7 @@ export function createFetchHandler(deps: FetchDeps) {
         if (log.highWatermark <= data.nextOffset) continue;
         data = await log.read(offset, maxBytes);
       }
+      if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);
       return encodeFetchResponse(data);
     } finally {
       call.removeListener("cancelled", onCancel);

@@ -131,6 +131,7 @@ export async function runGroupSubscription(
           maxBytes,
           writer,
           signals: [stop.signal, controller.signal, closed],
+          traffic: deps.metrics?.partition(p.topic, p.partition),
         });
         done.catch((err: unknown) => {
           failure ??= err;

@@ -1,5 +1,6 @@
 import { OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData, Log } from "../log/index.js";
+import type { PartitionTraffic } from "../metrics/index.js";
 import type { StreamWriter } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "./wire-writer.js";
@@ -13,6 +14,8 @@ export interface PumpOptions {
   readonly writer: StreamWriter;
   /** Aborted when this partition must stop (stream ended, revoked, topic gone). */
   readonly signals: readonly AbortSignal[];
+  /** This partition's traffic totals: records and bytes out added once per message written. */
+  readonly traffic?: PartitionTraffic;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface PumpOptions {
  */
 export async function pumpPartition(options: PumpOptions): Promise<void> {
   const { topic, partition, log, maxBytes, writer, signals } = options;
+  const traffic = options.traffic ?? { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
   const stopped = () => signals.some((s) => s.aborted);
   const topicBytes = Buffer.byteLength(topic);
   const signal = signals.length === 1 ? signals[0] : AbortSignal.any([...signals]);
@@ -50,6 +54,8 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     }
     next = data.nextOffset;
     await writer.write(encodeRecords(data, topic, topicBytes, partition), signal);
+    traffic.recordsOut += data.recordCount;
+    traffic.bytesOut += data.bytes;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
+import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { boundedMaxBytes } from "./fetch-handler.js";
@@ -17,6 +18,8 @@ export interface SubscribeDeps {
   readonly logger: Logger;
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
+  /** Records and bytes out per partition. */
+  readonly metrics?: TrafficMetrics;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
             maxBytes,
             writer,
             signals: [stop.signal, topic.closed],
+            traffic: deps.metrics?.partition(topic.name, partition),
           }),
         ),
       ).catch((err: unknown) => {

@@ -1,9 +1,13 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface HttpEndpoints {
   /** True once storage is open and gRPC is listening. */
   readonly ready: () => boolean;
+  /** Prometheus exposition for `/metrics` (a prom-client Registry fits). */
+  readonly metrics?: { readonly contentType: string; metrics(): Promise<string> };
+  /** The web console (services/http/console): answers `/` and `/console/...`, every method. */
+  readonly console?: { handles(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): void };
 }
 
 /**
@@ -18,12 +22,19 @@ export async function startHttpServer(
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (endpoints.console?.handles(path)) return endpoints.console.handle(req, res);
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    } else if (path === "/metrics" && endpoints.metrics) {
+      const { contentType } = endpoints.metrics;
+      endpoints.metrics.metrics().then(
+        (text) => res.writeHead(200, { "content-type": contentType }).end(text),
+        () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics failed\n"),
+      );
     } else if (path === "/readyz") {
       const ready = endpoints.ready();
       res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");

@@ -76,6 +76,7 @@ export class LogWriter {
     private readonly logger: Logger,
     private policy: FsyncPolicy,
     flushIntervalMs: number,
+    private readonly onFsync?: (seconds: number) => void,
   ) {
     this.configure(policy, flushIntervalMs);
   }
@@ -173,7 +174,7 @@ export class LogWriter {
         if (segment.sealed && segment.writtenSize === segment.size) {
           // A rolled segment is complete on disk before its successor gets bytes, so a
           // machine crash can tear only the last segment (the one recovery truncates).
-          await fdatasync(segment.fd);
+          await this.timed(fdatasync(segment.fd));
           segment.syncedSize = segment.writtenSize;
           this.unsynced.delete(segment);
         }
@@ -207,7 +208,7 @@ export class LogWriter {
     if (this.dirUnsynced) {
       this.dirUnsynced = false;
       try {
-        await fsyncDir(this.dir);
+        await this.timed(fsyncDir(this.dir));
       } catch (err) {
         this.dirUnsynced = true;
         throw err;
@@ -215,10 +216,18 @@ export class LogWriter {
     }
     for (const segment of this.unsynced) {
       const written = segment.writtenSize;
-      await fdatasync(segment.fd);
+      await this.timed(fdatasync(segment.fd));
       segment.syncedSize = written;
       if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
     }
+  }
+
+  /** Reports a successful fsync's latency to `onFsync` (metrics live outside the log). */
+  private async timed(fsync: Promise<void>): Promise<void> {
+    if (this.onFsync === undefined) return fsync;
+    const started = performance.now();
+    await fsync;
+    this.onFsync((performance.now() - started) / 1000);
   }
 
   /** Sealed segments whose bytes are all written (and fsynced, see `flush`): save their

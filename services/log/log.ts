@@ -44,6 +44,8 @@ export interface LogOptions {
   config: LogConfig;
   logger: Logger;
   clock: { nowMs(): number };
+  /** Called with the latency in seconds of each fsync the log writer does (metrics). */
+  onFsync?: (seconds: number) => void;
 }
 
 /** Largest frame: positions and lengths are int32. */
@@ -72,13 +74,14 @@ export class Log {
     segments: LogSegment[],
     private readonly producers: ProducerStateManager,
     logStartOffset: number,
+    onFsync?: (seconds: number) => void,
   ) {
     this.segments = new LogSegments(segments);
     this.active = this.segments.last;
     this.nextOffset = this.hw = this.active.nextOffset;
     this.startOffset = logStartOffset;
     const host = { logEndOffset: () => this.nextOffset, commit: (offset: number) => this.commit(offset) };
-    this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs);
+    this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
     this.cleaner = new LogCleaner({
       dir,
       logger,
@@ -99,7 +102,7 @@ export class Log {
   static async open(options: LogOptions): Promise<Log> {
     const config = validateLogConfig(options.config);
     const loaded = await loadLog(options.dir, config, options.logger);
-    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset);
+    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, options.onFsync);
     options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count }, "log opened");
     return log;
   }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import type { AppendResult, RecordSpans } from "../log/index.js";
+import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "./murmur2.js";
@@ -15,6 +16,8 @@ export interface ProduceDeps {
   readonly topics: TopicManager;
   readonly config: BrokerConfig;
   readonly logger: Logger;
+  /** Records and bytes in, counted once per partition batch. */
+  readonly metrics?: TrafficMetrics;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface ProduceDeps {
  * idempotent retry then answers those as duplicates.
  */
 export function createProduceHandler(deps: ProduceDeps) {
-  const { topics, config, logger } = deps;
+  const { topics, config, logger, metrics } = deps;
   const log = logger.child({ component: "produce" });
   const limits = { maxBatchRecords: config.maxBatchRecords };
 
@@ -38,18 +41,21 @@ export function createProduceHandler(deps: ProduceDeps) {
     if (topic.internal) {
       throw new InvalidArgumentError("INTERNAL_TOPIC", `topic ${topic.name} is written by the broker only`);
     }
-    checkRecordSizes(view, topic.config.maxRecordBytes);
+    const requestBytes = checkRecordSizes(view, topic.config.maxRecordBytes);
     const acks = checkAcks(view.acks);
     const idempotence = checkIdempotence(view);
 
     const appended: Array<{ partition: number; result: AppendResult; indexes?: number[] }> = [];
     if (view.partition !== undefined) {
       const logOf = topics.partition(topic.name, view.partition);
-      appended.push({ partition: view.partition, result: logOf.append(view, idempotence) });
+      const result = logOf.append(view, idempotence);
+      appended.push({ partition: view.partition, result });
+      if (!result.duplicate) metrics?.countIn(topic.name, view.partition, view.count, requestBytes);
     } else {
       for (const group of groupByPartition(view, topic)) {
         const result = topic.logs[group.partition].append(group.spans, idempotence);
         appended.push({ partition: group.partition, result, indexes: group.indexes });
+        if (!result.duplicate) metrics?.countIn(topic.name, group.partition, group.spans.count, group.bytes);
       }
     }
 
@@ -73,16 +79,21 @@ export function createProduceHandler(deps: ProduceDeps) {
   };
 }
 
-function checkRecordSizes(view: ProduceRequestView, maxRecordBytes: number): void {
+/** @returns the records' total size in bytes */
+function checkRecordSizes(view: ProduceRequestView, maxRecordBytes: number): number {
+  let total = 0;
   for (let i = 0; i < view.count; i++) {
-    if (view.ends[i] - view.starts[i] > maxRecordBytes) {
+    const size = view.ends[i] - view.starts[i];
+    total += size;
+    if (size > maxRecordBytes) {
       throw new TributaryError(
         "exhausted",
         "RECORD_TOO_LARGE",
-        `record ${i} is ${view.ends[i] - view.starts[i]} bytes; the topic's limit is ${maxRecordBytes}`,
+        `record ${i} is ${size} bytes; the topic's limit is ${maxRecordBytes}`,
       );
     }
   }
+  return total;
 }
 
 function checkAcks(acks: number): Acks {
@@ -107,6 +118,8 @@ interface PartitionGroup {
   partition: number;
   spans: RecordSpans;
   indexes: number[];
+  /** The records' total size in bytes. */
+  bytes: number;
 }
 
 /**
@@ -144,6 +157,7 @@ function groupByPartition(view: ProduceRequestView, topic: Topic): PartitionGrou
         count: 0,
       },
       indexes: [],
+      bytes: 0,
     };
     groups.push(group);
     groupOf[p] = group;
@@ -155,6 +169,7 @@ function groupByPartition(view: ProduceRequestView, topic: Topic): PartitionGrou
     spans.starts[j] = view.starts[i];
     spans.ends[j] = view.ends[i];
     spans.timestamps[j] = view.timestamps[i];
+    group.bytes += view.ends[i] - view.starts[i];
     group.indexes.push(i);
   }
   return groups;

@@ -1,14 +1,16 @@
-import type {
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServiceDefinition,
-  UntypedServiceImplementation,
-  sendUnaryData,
+import {
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
 } from "@grpc/grpc-js";
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Logger } from "pino";
 import { InvalidArgumentError } from "../errors.js";
+import type { RpcMetrics } from "../metrics/index.js";
 import { createServiceDefinition, UndecodableRequest, type RawCodec } from "./service-definition.js";
 import { toServiceError } from "./status.js";
 
@@ -41,13 +43,16 @@ export interface BoundService {
 /**
  * Wraps typed handlers into grpc-js's callback API: undecodable requests
  * become INVALID_ARGUMENT, thrown errors go through the status table, and a
- * stream whose client went away is ended quietly.
+ * stream whose client went away is ended quietly. With `metrics`, every call
+ * is counted by status code, unary calls timed, open streams gauged
+ * (services/metrics/rpc-metrics.ts).
  */
 export function bindService<T extends GenServiceMethods>(
   service: GenService<T>,
   impl: ServiceImpl<T>,
   log: Logger,
   raw: Readonly<Record<string, RawCodec>> = {},
+  metrics?: RpcMetrics,
 ): BoundService {
   const definition = createServiceDefinition(service, raw);
   const implementation: UntypedServiceImplementation = {};
@@ -66,33 +71,55 @@ export function bindService<T extends GenServiceMethods>(
         const request = call.request;
         if (request instanceof UndecodableRequest) {
           callback(toServiceError(undecodable(request), log, name));
+          metrics?.rejected(name, "INVALID_ARGUMENT");
           return;
         }
+        const started = metrics === undefined ? 0 : performance.now();
         handler(request, call).then(
-          (response) => callback(null, Buffer.isBuffer(response) ? response : create(output, response as never)),
-          (err: unknown) => callback(toServiceError(err, log, name)),
+          (response) => {
+            callback(null, Buffer.isBuffer(response) ? response : create(output, response as never));
+            metrics?.unary(name, "OK", (performance.now() - started) / 1000);
+          },
+          (err: unknown) => {
+            const error = toServiceError(err, log, name);
+            callback(error);
+            metrics?.unary(name, codeName(error.code), (performance.now() - started) / 1000);
+          },
         );
       };
     } else if (method.methodKind === "server_streaming") {
       implementation[method.localName] = (call: ServerWritableStream<unknown, unknown>) => {
         const request = call.request;
-        const fail = (err: unknown) => {
-          if (call.cancelled || call.destroyed) return;
-          call.emit("error", toServiceError(err, log, name));
+        const fail = (err: unknown): string => {
+          if (call.cancelled || call.destroyed) return "CANCELLED";
+          const error = toServiceError(err, log, name);
+          call.emit("error", error);
+          return codeName(error.code);
         };
         if (request instanceof UndecodableRequest) {
-          fail(undecodable(request));
+          metrics?.rejected(name, fail(undecodable(request)));
           return;
         }
-        handler(request, call).then(() => {
-          if (!call.cancelled && !call.destroyed) call.end();
-        }, fail);
+        metrics?.streamOpened(name);
+        handler(request, call).then(
+          () => {
+            const gone = call.cancelled || call.destroyed;
+            if (!gone) call.end();
+            metrics?.streamClosed(name, gone ? "CANCELLED" : "OK");
+          },
+          (err: unknown) => metrics?.streamClosed(name, fail(err)),
+        );
       };
     } else {
       throw new Error(`${name}: ${method.methodKind} methods are not supported`);
     }
   }
   return { definition, implementation };
+}
+
+/** "OK", "INVALID_ARGUMENT"...: grpc-js's status enum, by number. */
+function codeName(code: number | undefined): string {
+  return (code === undefined ? undefined : status[code]) ?? "UNKNOWN";
 }
 
 function undecodable(request: UndecodableRequest): InvalidArgumentError {

@@ -73,14 +73,21 @@ export class TopicManager {
     readonly clusterId: string,
     private readonly log: Logger,
     private readonly clock: Clock,
+    private readonly onFsync?: (seconds: number) => void,
   ) {}
 
-  static async open(options: { config: BrokerConfig; logger: Logger; clock: Clock }): Promise<TopicManager> {
+  /** @param options.onFsync observes every log's fsync latency in seconds (metrics) */
+  static async open(options: {
+    config: BrokerConfig;
+    logger: Logger;
+    clock: Clock;
+    onFsync?: (seconds: number) => void;
+  }): Promise<TopicManager> {
     const { config, logger, clock } = options;
     const metaDir = join(config.dataDir, "meta", "topics");
     await mkdir(metaDir, { recursive: true });
     const clusterId = await readOrCreateClusterId(join(config.dataDir, "meta", "cluster.json"));
-    const manager = new TopicManager(config, clusterId, logger.child({ component: "topics" }), clock);
+    const manager = new TopicManager(config, clusterId, logger.child({ component: "topics" }), clock, options.onFsync);
 
     const known = new Set<string>();
     for (const file of await readdir(metaDir)) {
@@ -288,6 +295,7 @@ export class TopicManager {
       config: toLogConfig(topic.config, this.config),
       logger: this.log.child({ topic: topic.name, partition }),
       clock: this.clock,
+      onFsync: this.onFsync,
     });
   }
 

@@ -1,0 +1,216 @@
+import { fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { Admin, createClient, type ServiceClient } from "../../../clients/ts/index.js";
+import {
+  CreatePartitionsRequestSchema,
+  CreateTopicRequestSchema,
+  DeleteRecordsRequestSchema,
+  DescribeClusterResponseSchema,
+  DescribeGroupResponseSchema,
+  GroupListingSchema,
+  ResetGroupOffsetsRequestSchema,
+  ResetGroupOffsetsResponseSchema,
+  TopicConfigSchema,
+  TopicDescriptionSchema,
+} from "../../../gen/ts/tributary/v1/admin_pb.js";
+import { FetchService } from "../../../gen/ts/tributary/v1/fetch_pb.js";
+import { ConsumerRecordSchema } from "../../../gen/ts/tributary/v1/record_pb.js";
+import { ConsoleRequestError } from "./http-error.js";
+
+/** Most records one browse answer holds. */
+const maxBrowseLimit = 500;
+/** Records per browse answer when the request names no limit. */
+const defaultBrowseLimit = 50;
+/** Bytes one browse asks the broker for. */
+const browseFetchMaxBytes = 4 * 1024 * 1024;
+
+/** A parsed API request: method, path segments after /console/api/, query, JSON body. */
+export interface ApiRequest {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+}
+
+/** What the router answers: HTTP status and a JSON value. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: JsonValue;
+}
+
+const json = <D extends DescMessage>(schema: D, message: MessageShape<D>): JsonValue =>
+  toJson(schema, message, { alwaysEmitImplicit: true });
+
+/**
+ * The console's JSON API: each route is one or a few calls of the broker's own
+ * gRPC services through the TypeScript client, so validation, errors and
+ * (later) ACLs are the broker's. Bodies and answers use the protobuf JSON
+ * mapping of the RPC's messages (camelCase, int64 as strings, bytes as base64).
+ */
+export class ConsoleApi {
+  private readonly admin: Admin;
+  private readonly fetch: ServiceClient<(typeof FetchService)["method"]>;
+
+  /** @param address the broker's own gRPC address, HOST:PORT */
+  constructor(address: string) {
+    this.admin = new Admin({ broker: address });
+    this.fetch = createClient(FetchService, address);
+  }
+
+  close(): void {
+    this.admin.close();
+    this.fetch.close();
+  }
+
+  /** Answers one request; throws ServiceError or ConsoleRequestError, which the caller maps. */
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    const [collection, name, action, extra] = req.segments;
+    const route = `${req.method} ${collection ?? ""}${name === undefined ? "" : "/:name"}${action === undefined ? "" : `/${action}`}`;
+    if (extra !== undefined) throw notFound();
+    switch (route) {
+      case "GET overview":
+        return ok(await this.overview());
+      case "GET topics/:name":
+        return ok(json(TopicDescriptionSchema, await this.admin.describeTopic(name)));
+      case "POST topics": {
+        const request = parse(CreateTopicRequestSchema, req.body);
+        const created = await this.admin.createTopic(request.name, request.partitions, request.config);
+        return { status: 201, body: json(TopicDescriptionSchema, created.topic!) };
+      }
+      case "DELETE topics/:name":
+        await this.admin.deleteTopic(name);
+        return ok({});
+      case "POST topics/:name/partitions": {
+        const request = parse(CreatePartitionsRequestSchema, { ...asObject(req.body), name });
+        const answer = await this.admin.createPartitions(name, request.totalCount);
+        return ok(json(TopicDescriptionSchema, answer.topic!));
+      }
+      case "PATCH topics/:name/config": {
+        const answer = await this.admin.updateTopicConfig(name, parse(TopicConfigSchema, req.body));
+        return ok(json(TopicDescriptionSchema, answer.topic!));
+      }
+      case "POST topics/:name/delete-records": {
+        const request = parse(DeleteRecordsRequestSchema, { ...asObject(req.body), topic: name });
+        const answer = await this.admin.deleteRecords(name, request.partition, request.beforeOffset);
+        return ok({ logStartOffset: answer.logStartOffset.toString() });
+      }
+      case "GET topics/:name/records":
+        return ok(await this.browse(name, req.query));
+      case "GET groups":
+        return ok({ groups: (await this.admin.listGroups()).map((g) => json(GroupListingSchema, g)) });
+      case "GET groups/:name":
+        return ok(json(DescribeGroupResponseSchema, await this.admin.describeGroup(name)));
+      case "POST groups/:name/reset": {
+        const request = parse(ResetGroupOffsetsRequestSchema, { ...asObject(req.body), groupId: name });
+        const to = request.to;
+        if (to.case === undefined) throw new ConsoleRequestError("INVALID_BODY", "give one of earliest, latest, offset, timestampMs");
+        const target =
+          to.case === "earliest" || to.case === "latest"
+            ? to.case
+            : to.case === "offset"
+              ? { offset: to.value }
+              : { timestampMs: Number(to.value) };
+        const answer = await this.admin.resetGroupOffsets(name, request.topic, target, request.partitions);
+        return ok(json(ResetGroupOffsetsResponseSchema, answer));
+      }
+      case "DELETE groups/:name":
+        await this.admin.deleteGroup(name);
+        return ok({});
+      default:
+        throw notFound();
+    }
+  }
+
+  /** Broker, topics with partitions, and each group's committed offsets summed per topic. */
+  private async overview(): Promise<JsonValue> {
+    const [cluster, listings, groups] = await Promise.all([
+      this.admin.describeCluster(),
+      this.admin.listTopics(),
+      this.admin.listGroups(),
+    ]);
+    const topics = await Promise.all(listings.map((t) => this.admin.describeTopic(t.name).catch(ignoreNotFound)));
+    const described = await Promise.all(groups.map((g) => this.admin.describeGroup(g.groupId).catch(ignoreNotFound)));
+    return {
+      cluster: json(DescribeClusterResponseSchema, cluster),
+      topics: topics.filter((t) => t !== undefined).map((t) => json(TopicDescriptionSchema, t)),
+      groups: described
+        .filter((g) => g !== undefined)
+        .map((g) => {
+          const committed: Record<string, string> = {};
+          let lag = 0n;
+          for (const o of g.offsets) {
+            if (o.committedOffset >= 0n) committed[o.topic] = ((BigInt(committed[o.topic] ?? 0)) + o.committedOffset).toString();
+            lag += o.lag;
+          }
+          return { groupId: g.groupId, state: g.state, members: g.members.length, committed, lag: lag.toString() };
+        }),
+    };
+  }
+
+  /**
+   * Reads up to `limit` records of one partition from `offset`, from the first
+   * record at or after `timestampMs` (through ListOffsets), or from the
+   * earliest offset when neither is given.
+   */
+  private async browse(topic: string, query: URLSearchParams): Promise<JsonValue> {
+    const partition = integerParam(query, "partition") ?? 0n;
+    const limit = Number(integerParam(query, "limit") ?? BigInt(defaultBrowseLimit));
+    if (limit < 1 || limit > maxBrowseLimit) throw new ConsoleRequestError("INVALID_LIMIT", `limit must be 1..${maxBrowseLimit}`);
+    const timestampMs = integerParam(query, "timestampMs");
+    let offset = integerParam(query, "offset");
+    if (offset === undefined) {
+      const spec = timestampMs === undefined ? "earliest" : Number(timestampMs);
+      offset = (await this.admin.listOffsets(topic, Number(partition), spec)).offset;
+    }
+    const records: JsonValue[] = [];
+    let next = offset;
+    let highWatermark = offset;
+    let logStartOffset = 0n;
+    // A fetch stops at a batch boundary or at maxBytes: read until the limit or the high watermark.
+    for (;;) {
+      const answer = await this.fetch.fetch({ topic, partition: Number(partition), offset: next, maxBytes: browseFetchMaxBytes, maxWaitMs: 0 });
+      highWatermark = answer.highWatermark;
+      logStartOffset = answer.logStartOffset;
+      for (const record of answer.records) {
+        if (record.offset < next) continue;
+        if (records.length < limit) records.push(json(ConsumerRecordSchema, record));
+      }
+      if (records.length >= limit || answer.records.length === 0 || answer.nextOffset >= highWatermark) break;
+      next = answer.nextOffset;
+    }
+    return { topic, partition: Number(partition), offset: offset.toString(), highWatermark: highWatermark.toString(), logStartOffset: logStartOffset.toString(), records };
+  }
+}
+
+const ok = (body: JsonValue): ApiResponse => ({ status: 200, body });
+
+const notFound = () => new ConsoleRequestError("UNKNOWN_ROUTE", "no such console API route", { status: 404 });
+
+function ignoreNotFound(err: unknown): undefined {
+  // A topic or group deleted between the listing and the describe.
+  if ((err as { code?: number }).code === 5) return undefined;
+  throw err;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ConsoleRequestError("INVALID_BODY", "the request body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}
+
+/** The body as the RPC's request message, by the protobuf JSON mapping; unknown fields are refused. */
+function parse<D extends DescMessage>(schema: D, body: unknown): MessageShape<D> {
+  try {
+    return fromJson(schema, asObject(body) as JsonValue);
+  } catch (cause) {
+    if (cause instanceof ConsoleRequestError) throw cause;
+    throw new ConsoleRequestError("INVALID_BODY", (cause as Error).message, { cause });
+  }
+}
+
+function integerParam(query: URLSearchParams, name: string): bigint | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new ConsoleRequestError("INVALID_PARAMETER", `${name} must be an integer`);
+  return BigInt(raw);
+}

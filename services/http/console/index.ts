@@ -1,0 +1,3 @@
+export { createConsoleHandler, consolePrefix, consoleAssetsDir, type ConsoleHandler, type ConsoleHandlerOptions } from "./console-handler.js";
+export { ConsoleApi, type ApiRequest, type ApiResponse } from "./console-api.js";
+export { ConsoleRequestError, toHttpError, type ErrorBody } from "./http-error.js";
