@@ -1,0 +1,91 @@
+import { credentials, makeGenericClientConstructor, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+
+/** How a raw call ended: the answer's status code and reason (OK for a normal answer or a stream cut by us). */
+export interface RawOutcome {
+  code: status;
+  reason: string;
+  /** A stream delivered at least one message before it was cancelled. */
+  events: number;
+}
+
+const identity = (b: Buffer) => b;
+
+/**
+ * One channel for raw calls to any method path with arbitrary request bytes:
+ * unary, or server-streaming cancelled after its first message, its error, or
+ * `streamMs` without either. Every call has a deadline, so a long poll cannot
+ * hold the fuzzing up.
+ */
+export class RawChannel {
+  private readonly client: Record<string, (...args: unknown[]) => unknown> & { close(): void };
+
+  constructor(address: string, paths: Array<{ path: string; streaming: boolean }>) {
+    const definition: Record<string, unknown> = {};
+    paths.forEach(({ path, streaming }, i) => {
+      definition[`m${i}`] = {
+        path,
+        requestStream: false,
+        responseStream: streaming,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      };
+    });
+    this.paths = paths.map((p) => p.path);
+    const Client = makeGenericClientConstructor(definition as never, "Raw");
+    this.client = new Client(address, credentials.createInsecure(), {
+      "grpc.max_send_message_length": -1,
+      "grpc.max_receive_message_length": -1,
+    }) as never;
+  }
+
+  private readonly paths: string[];
+
+  private method(path: string): string {
+    const i = this.paths.indexOf(path);
+    if (i < 0) throw new Error(`unknown path ${path}`);
+    return `m${i}`;
+  }
+
+  unary(path: string, request: Buffer, deadlineMs = 3000): Promise<RawOutcome> {
+    return new Promise((resolve) => {
+      this.client[this.method(path)](request, { deadline: Date.now() + deadlineMs }, (err: ServiceError | null) => {
+        resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0 });
+      });
+    });
+  }
+
+  stream(path: string, request: Buffer, streamMs = 300): Promise<RawOutcome> {
+    return new Promise((resolve) => {
+      const call = this.client[this.method(path)](request, { deadline: Date.now() + 5000 }) as ClientReadableStream<Buffer>;
+      let events = 0;
+      let done = false;
+      const finish = (result: RawOutcome) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(result);
+        call.cancel();
+      };
+      const timer = setTimeout(() => finish({ code: status.OK, reason: "", events }), streamMs);
+      call.on("data", () => {
+        events++;
+        finish({ code: status.OK, reason: "", events });
+      });
+      call.on("error", (err: ServiceError) => {
+        if (!done) finish(outcome(err, events));
+      });
+      call.on("end", () => finish({ code: status.OK, reason: "", events }));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function outcome(err: ServiceError, events: number): RawOutcome {
+  const reason = err.metadata?.get("tributary-reason")[0];
+  return { code: err.code, reason: typeof reason === "string" ? reason : "", events };
+}
