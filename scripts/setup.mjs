@@ -44,6 +44,8 @@ const packages = {
   // Headless Chromium for the web console's browser tests, driven by playwright-core
   // (test/console/console.test.ts); Playwright's own browser download does not work here.
   chromium: () => canRun("/usr/bin/chromium", ["--version"]),
+  // Certificates generated at test time for TLS and mutual TLS (test/security/).
+  openssl: () => canRun("/usr/bin/openssl", ["version"]),
 };
 
 function canRun(command, args) {

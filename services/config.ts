@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "./errors.js";
 import { defaultLogConfig, type FsyncPolicy } from "./log/index.js";
+import { validateAcls, validateAuthTokens, type AclRule, type AuthToken } from "./auth/config.js";
+import { validateQuotas, type QuotaRule } from "./auth/quotas.js";
 
-export type { FsyncPolicy };
+export type { FsyncPolicy, AclRule, AuthToken, QuotaRule };
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 /**
@@ -61,6 +63,21 @@ export interface BrokerConfig {
   readonly rebalanceTimeoutMs: number;
   /** Partitions of __consumer_offsets, fixed when it is first created. Default 8. */
   readonly offsetsTopicPartitions: number;
+  /** PEM certificate chain served on the gRPC port; with tlsKey turns on TLS. Default none (plaintext). */
+  readonly tlsCert?: string;
+  /** PEM private key of tlsCert. Default none. */
+  readonly tlsKey?: string;
+  /** PEM CA bundle: clients must present a certificate it signed (mutual TLS); the
+   * certificate's subject CN becomes the call's principal. Default none. */
+  readonly tlsClientCa?: string;
+  /** Bearer tokens, stored as SHA-256 hex: `[{ "principal": "...", "sha256": "..." }]`. Default none. */
+  readonly authTokens: readonly AuthToken[];
+  /** Allow rules, deny by default once authentication is on (docs/security.md). Default none. */
+  readonly acls: readonly AclRule[];
+  /** Reflection needs an authenticated principal too. Default false. */
+  readonly reflectionRequiresAuth: boolean;
+  /** Per-principal produce/fetch byte rates; needs authentication (docs/security.md). Default none. */
+  readonly quotas: readonly QuotaRule[];
 }
 
 const KiB = 1024;
@@ -94,14 +111,28 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 30_000,
   offsetsTopicPartitions: 8,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsClientCa: undefined,
+  authTokens: [],
+  acls: [],
+  reflectionRequiresAuth: false,
+  quotas: [],
 });
 
 type Kind =
   | { type: "string"; check?: (value: string) => string | undefined }
   | { type: "int"; min: number; max: number }
-  | { type: "enum"; values: readonly string[] };
+  | { type: "enum"; values: readonly string[] }
+  | { type: "bool" }
+  /** A JSON value (a file key, or JSON text in a flag or variable), checked by `validate`. */
+  | { type: "json"; validate: (value: unknown, where: string) => unknown };
 
 const addressCheck = (value: string) => (parseHostPort(value) ? undefined : "expected HOST:PORT");
+
+function nonEmpty(value: string): string | undefined {
+  return value.length > 0 ? undefined : "must not be empty";
+}
 
 const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   listen: { type: "string", check: addressCheck },
@@ -128,6 +159,13 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   offsetsTopicPartitions: { type: "int", min: 1, max: 1000 },
+  tlsCert: { type: "string", check: nonEmpty },
+  tlsKey: { type: "string", check: nonEmpty },
+  tlsClientCa: { type: "string", check: nonEmpty },
+  authTokens: { type: "json", validate: validateAuthTokens },
+  acls: { type: "json", validate: validateAcls },
+  reflectionRequiresAuth: { type: "bool" },
+  quotas: { type: "json", validate: validateQuotas },
 };
 
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];
@@ -137,8 +175,28 @@ function configError(message: string): InvalidArgumentError {
 }
 
 /** Parses one value given as text (flag, env) or JSON (file) for a key. */
-function parseValue(key: keyof BrokerConfig, raw: unknown, source: string): string | number {
+function parseValue(key: keyof BrokerConfig, raw: unknown, source: string): unknown {
   const kind = fields[key];
+  if (kind.type === "bool") {
+    if (raw === true || raw === "true") return true;
+    if (raw === false || raw === "false") return false;
+    throw configError(`${source}: ${key} must be true or false`);
+  }
+  if (kind.type === "json") {
+    let value = raw;
+    if (typeof raw === "string") {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw configError(`${source}: ${key} must be JSON`);
+      }
+    }
+    try {
+      return kind.validate(value, `${source}: ${key}`);
+    } catch (err) {
+      throw configError((err as Error).message);
+    }
+  }
   if (kind.type === "int") {
     const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
     if (typeof value !== "number" || !Number.isInteger(value) || value < kind.min || value > kind.max) {
@@ -166,7 +224,23 @@ export function resolveConfig(...layers: Array<{ source: string; values: Record<
       merged[key] = parseValue(key as keyof BrokerConfig, raw, source);
     }
   }
-  return Object.freeze(merged as unknown as BrokerConfig);
+  const tls = merged as { tlsCert?: string; tlsKey?: string; tlsClientCa?: string };
+  if ((tls.tlsCert === undefined) !== (tls.tlsKey === undefined)) {
+    throw configError("tlsCert and tlsKey must be given together");
+  }
+  if (tls.tlsClientCa !== undefined && tls.tlsCert === undefined) {
+    throw configError("tlsClientCa needs tlsCert and tlsKey (mutual TLS is TLS)");
+  }
+  const config = Object.freeze(merged as unknown as BrokerConfig);
+  if (config.quotas.length > 0 && !authEnabled(config)) {
+    throw configError("quotas are per principal: they need authentication (authTokens or tlsClientCa)");
+  }
+  return config;
+}
+
+/** Authentication is on when tokens or client certificates are configured. */
+export function authEnabled(config: BrokerConfig): boolean {
+  return config.authTokens.length > 0 || config.tlsClientCa !== undefined;
 }
 
 /** `dataDir` -> `--data-dir`. */

@@ -19,7 +19,9 @@ export type ErrorKind =
   | "unavailable" // UNAVAILABLE: retry later (shutting down, partition busy)
   | "exhausted" // RESOURCE_EXHAUSTED: a limit, a full disk
   | "data_loss" // DATA_LOSS: a checksum failed
-  | "unimplemented"; // UNIMPLEMENTED
+  | "unimplemented" // UNIMPLEMENTED
+  | "unauthenticated" // UNAUTHENTICATED: no or bad credentials (services/auth)
+  | "permission_denied"; // PERMISSION_DENIED: an ACL does not allow it (services/auth)
 
 export class TributaryError extends Error {
   override name = "TributaryError";

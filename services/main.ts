@@ -14,6 +14,7 @@ import { consumeCommand } from "./cli/consume-command.js";
 import { groupsCommand } from "./cli/groups-command.js";
 import { produceCommand } from "./cli/produce-command.js";
 import { topicsCommand } from "./cli/topics-command.js";
+import { newToken } from "./auth/tokens.js";
 import { TributaryError } from "./errors.js";
 import { startBroker, version } from "./server.js";
 
@@ -25,6 +26,7 @@ Usage:
   tributary produce TOPIC [--key K] [--header k=v ...] [--partition N]     (one record per stdin line)
   tributary consume TOPIC [--group G] [--from earliest|latest|OFFSET|TIME] [--max N] [--json]
   tributary groups list|describe|reset|delete ...
+  tributary auth hash-token      (prints a new random token and the sha256 for authTokens)
   tributary version
 Client commands take --broker HOST:PORT (default 127.0.0.1:7070).
 
@@ -33,8 +35,25 @@ Every config key is a flag (--segment-bytes N), an environment variable
 flags win over the environment, which wins over the file.
 
 Config keys and defaults:
-${configKeys.map((k) => `  --${flagName(k)} (${envName(k)}) default ${String(defaultConfig[k])}`).join("\n")}
+${configKeys.map((k) => `  --${flagName(k)} (${envName(k)}) default ${showDefault(defaultConfig[k])}`).join("\n")}
 `;
+
+/** How --help shows a default: JSON for lists, "none" when unset. */
+function showDefault(value: unknown): string {
+  if (value === undefined) return "none";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** \`tributary auth hash-token\`: a new token for a client, its hash for the broker's authTokens. */
+function authCommand(args: string[]): void {
+  if (args[0] !== "hash-token" || args.length !== 1) {
+    throw new TributaryError("invalid", "USAGE", "usage: tributary auth hash-token");
+  }
+  const { token, sha256 } = newToken();
+  console.log(`token:  ${token}`);
+  console.log(`sha256: ${sha256}`);
+  console.log(`config: { "principal": "NAME", "sha256": "${sha256}" }   (add to authTokens; give the token to the client)`);
+}
 
 async function serve(args: string[]): Promise<void> {
   const options = Object.fromEntries([
@@ -85,6 +104,8 @@ export async function main(argv: string[]): Promise<void> {
       return consumeCommand(rest);
     case "groups":
       return groupsCommand(rest);
+    case "auth":
+      return authCommand(rest);
     case "version":
     case "--version":
       console.log(version);

@@ -3,12 +3,13 @@ import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { fileURLToPath } from "node:url";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { pino, type Logger } from "pino";
 import { createAdminService } from "./admin/admin-service.js";
 import { createCommitService } from "./commit/commit-service.js";
-import { parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
+import { Authorizer } from "./auth/authorizer.js";
+import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
@@ -18,7 +19,7 @@ import { createConsoleHandler, type ConsoleHandler } from "./http/console/index.
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler } from "./produce/produce-handler.js";
-import { addReflection, bindService, rawRequest, type BoundService } from "./rpc/index.js";
+import { addReflection, bindService, rawRequest, toServiceError, type BoundService } from "./rpc/index.js";
 import { TopicManager, type Clock } from "./topics/index.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
@@ -69,6 +70,16 @@ export async function startBroker(
   const log = logger.child({ component: "broker" });
   const listen = parseHostPort(config.listen)!;
 
+  // Before anything else: bad TLS files or config fail the start, not the first call.
+  const credentials = serverCredentials(config);
+  const auth = authEnabled(config)
+    ? new Authorizer({
+        authTokens: config.authTokens,
+        acls: config.acls,
+        mutualTls: config.tlsClientCa !== undefined,
+        quotas: config.quotas,
+      })
+    : undefined;
   await prepareDataDir(config.dataDir);
   const unlock = await lockDataDir(config.dataDir);
   let topics: TopicManager | undefined;
@@ -92,6 +103,7 @@ export async function startBroker(
         logger,
         { produce: { request: "raw" } },
         metrics.rpc,
+        auth,
       ),
       bindService(
         FetchService,
@@ -102,24 +114,30 @@ export async function startBroker(
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
         metrics.rpc,
+        auth,
       ),
-      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc),
+      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc, auth),
       bindService(
         AdminService,
         createAdminService({ topics, config, version, advertised, coordinator, offsets, clock }),
         logger,
         {},
         metrics.rpc,
+        auth,
       ),
     ];
     for (const { definition, implementation } of services) server.addService(definition, implementation);
-    addReflection(server, descriptorSetPath);
+    addReflection(
+      server,
+      descriptorSetPath,
+      auth !== undefined && config.reflectionRequiresAuth ? requireAuthentication(auth, logger) : undefined,
+    );
     const health = new HealthImplementation({ "": "SERVING" });
     health.addToServer(server);
 
     const grpcServer = server;
     port = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync(config.listen, ServerCredentials.createInsecure(), (err, bound) =>
+      grpcServer.bindAsync(config.listen, credentials, (err, bound) =>
         err ? reject(err) : resolve(bound),
       ),
     );
@@ -172,6 +190,45 @@ export async function startBroker(
     await unlock();
     throw err;
   }
+}
+
+/** Plaintext, TLS (tlsCert + tlsKey) or mutual TLS (plus tlsClientCa: client certificates required). */
+function serverCredentials(config: BrokerConfig): ServerCredentials {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return ServerCredentials.createInsecure();
+  const read = (key: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (cause) {
+      throw new TributaryError("precondition", "TLS_FILE_UNREADABLE", `${key} ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  };
+  const cert = read("tlsCert", config.tlsCert);
+  const key = read("tlsKey", config.tlsKey);
+  const clientCa = config.tlsClientCa === undefined ? null : read("tlsClientCa", config.tlsClientCa);
+  return ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
+}
+
+type GuardedCall = Parameters<Authorizer["authenticate"]>[0] & { emit(event: "error", err: unknown): boolean };
+
+/** Wraps handlers (reflection's bidi streams) so that unauthenticated calls end with UNAUTHENTICATED. */
+function requireAuthentication(auth: Authorizer, logger: Logger) {
+  return (implementation: UntypedServiceImplementation): UntypedServiceImplementation =>
+    Object.fromEntries(
+      Object.entries(implementation).map(([name, handler]) => [
+        name,
+        (call: GuardedCall, ...rest: unknown[]) => {
+          try {
+            auth.authenticate(call);
+          } catch (err) {
+            call.emit("error", toServiceError(err, logger, `reflection/${name}`));
+            return;
+          }
+          (handler as (...args: unknown[]) => void)(call, ...rest);
+        },
+      ]),
+    ) as UntypedServiceImplementation;
 }
 
 /** HOST:PORT for a gRPC client, with an IPv6 host in brackets. */

@@ -42,7 +42,12 @@ export interface ServerStream<T> extends AsyncIterable<T> {
 }
 
 export interface ClientOptions {
+  /** Channel credentials: `credentials.createSsl(ca, key, cert)` for TLS and mutual TLS.
+   * Default plaintext. */
   readonly credentials?: ChannelCredentials;
+  /** A bearer token, sent as `authorization: Bearer <token>` on every call (docs/security.md).
+   * Use it over TLS: on a plaintext channel anyone on the path can read it. */
+  readonly token?: string;
   readonly channelOptions?: ChannelOptions;
 }
 
@@ -81,6 +86,13 @@ export function createClient<T extends GenServiceMethods>(
     ...options.channelOptions,
   }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
 
+  const token = options.token;
+  const metadataOf = (settings: CallSettings): Metadata => {
+    if (token === undefined) return settings.metadata ?? new Metadata();
+    const metadata = settings.metadata?.clone() ?? new Metadata();
+    if (metadata.get("authorization").length === 0) metadata.set("authorization", `Bearer ${token}`);
+    return metadata;
+  };
   const client: Record<string, unknown> = { close: () => grpc.close() };
   for (const method of service.methods) {
     const invoke = grpc[method.localName].bind(grpc);
@@ -89,7 +101,7 @@ export function createClient<T extends GenServiceMethods>(
         new Promise((resolve, reject) => {
           const call = invoke(
             create(method.input, request as never),
-            settings.metadata ?? new Metadata(),
+            metadataOf(settings),
             callOptions(settings),
             (err: ServiceError | null, response: unknown) => (err ? reject(err) : resolve(response)),
           ) as { cancel(): void };
@@ -99,7 +111,7 @@ export function createClient<T extends GenServiceMethods>(
       client[method.localName] = (request: unknown, settings: CallSettings = {}) => {
         const call = invoke(
           create(method.input, request as never),
-          settings.metadata ?? new Metadata(),
+          metadataOf(settings),
           callOptions(settings),
         ) as ClientReadableStream<unknown>;
         settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });

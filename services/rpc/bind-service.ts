@@ -9,6 +9,7 @@ import {
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Logger } from "pino";
+import type { Authorizer, CallCredentialsSource, Meter } from "../auth/authorizer.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { createServiceDefinition, UndecodableRequest, type RawCodec } from "./service-definition.js";
@@ -45,7 +46,12 @@ export interface BoundService {
  * become INVALID_ARGUMENT, thrown errors go through the status table, and a
  * stream whose client went away is ended quietly. With `metrics`, every call
  * is counted by status code, unary calls timed, open streams gauged
- * (services/metrics/rpc-metrics.ts).
+ * (services/metrics/rpc-metrics.ts). With `auth` (only when authentication
+ * is configured), every handler is wrapped: the call is authenticated,
+ * checked against the ACL table (services/auth/method-acls.ts) and admitted
+ * by its quota before the handler runs, and binding fails if a method has no
+ * table entry. Without `auth` the handlers are exactly the plain ones: the
+ * one branch is taken here, once per method, not per call.
  */
 export function bindService<T extends GenServiceMethods>(
   service: GenService<T>,
@@ -53,6 +59,7 @@ export function bindService<T extends GenServiceMethods>(
   log: Logger,
   raw: Readonly<Record<string, RawCodec>> = {},
   metrics?: RpcMetrics,
+  auth?: Authorizer,
 ): BoundService {
   const definition = createServiceDefinition(service, raw);
   const implementation: UntypedServiceImplementation = {};
@@ -62,6 +69,9 @@ export function bindService<T extends GenServiceMethods>(
       | ((request: unknown, call: unknown) => Promise<unknown>)
       | undefined;
     if (handler === undefined) throw new Error(`no handler for ${name}`);
+    if (auth !== undefined && auth.requirements(name) === undefined) {
+      throw new Error(`${name} has no entry in the ACL table (services/auth/method-acls.ts)`);
+    }
     if (method.methodKind === "unary") {
       const output = method.output;
       implementation[method.localName] = (
@@ -113,8 +123,92 @@ export function bindService<T extends GenServiceMethods>(
     } else {
       throw new Error(`${name}: ${method.methodKind} methods are not supported`);
     }
+    if (auth !== undefined) {
+      implementation[method.localName] = guard(implementation[method.localName]!, method.methodKind, name, auth, log, metrics);
+    }
   }
   return { definition, implementation };
+}
+
+type UnaryCall = ServerUnaryCall<unknown, unknown>;
+type StreamCall = ServerWritableStream<unknown, unknown>;
+
+/**
+ * Wraps a bound handler with authentication, authorization and quotas. A
+ * refused call never reaches the handler; a metered one has its answer (or,
+ * for a stream, each message's write completion) delayed by its quota.
+ */
+function guard(
+  plain: UntypedServiceImplementation[string],
+  kind: string,
+  name: string,
+  auth: Authorizer,
+  log: Logger,
+  metrics: RpcMetrics | undefined,
+): UntypedServiceImplementation[string] {
+  if (kind === "unary") {
+    const inner = plain as (call: UnaryCall, callback: sendUnaryData<unknown>) => void;
+    return ((call: UnaryCall, callback: sendUnaryData<unknown>) => {
+      // Undecodable requests keep their INVALID_ARGUMENT answer from the plain handler.
+      if (call.request instanceof UndecodableRequest) return inner(call, callback);
+      const outcome = check(auth, name, call.request, call);
+      if ("error" in outcome) {
+        const error = toServiceError(outcome.error, log, name);
+        callback(error);
+        metrics?.rejected(name, codeName(error.code));
+        return;
+      }
+      const meter = outcome.meter;
+      if (meter === undefined) return inner(call, callback);
+      // A produce is charged its request (before it is appended), a fetch its answer.
+      const produced = meter.kind === "produce" && Buffer.isBuffer(call.request) ? meter.charge(call.request.length) : 0;
+      inner(call, (err, value) => {
+        const delay = err ? 0 : meter.kind === "fetch" ? meter.charge(Buffer.isBuffer(value) ? value.length : 0) : produced;
+        if (delay > 0) setTimeout(() => callback(err, value), delay);
+        else callback(err, value);
+      });
+    }) as UntypedServiceImplementation[string];
+  }
+  const inner = plain as (call: StreamCall) => void;
+  return ((call: StreamCall) => {
+    if (call.request instanceof UndecodableRequest) return inner(call);
+    const outcome = check(auth, name, call.request, call);
+    if ("error" in outcome) {
+      const error = toServiceError(outcome.error, log, name);
+      call.emit("error", error);
+      metrics?.rejected(name, codeName(error.code));
+      return;
+    }
+    if (outcome.meter !== undefined) throttleWrites(call, outcome.meter);
+    inner(call);
+  }) as UntypedServiceImplementation[string];
+}
+
+/** Authenticates, authorizes and admits (quotas) a call: the error to answer with, or its quota meter. */
+function check(
+  auth: Authorizer,
+  name: string,
+  request: unknown,
+  call: CallCredentialsSource,
+): { error: unknown } | { meter: Meter | undefined } {
+  try {
+    const principal = auth.authenticate(call);
+    auth.authorize(principal, name, request);
+    return { meter: auth.meter(principal, name) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Charges every message of a metered stream; a write's completion waits out the debt, and
+ * the stream's writer (services/fetch/stream-writer.ts) waits for completions. */
+function throttleWrites(call: StreamCall, meter: Meter): void {
+  const write = call.write.bind(call) as (chunk: unknown, done?: (err?: Error | null) => void) => boolean;
+  call.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    const done = (typeof encoding === "function" ? encoding : cb) as ((err?: Error | null) => void) | undefined;
+    const delay = meter.charge(Buffer.isBuffer(chunk) ? chunk.length : 0);
+    return write(chunk, done === undefined || delay === 0 ? done : (err) => setTimeout(() => done(err), delay));
+  }) as typeof call.write;
 }
 
 /** "OK", "INVALID_ARGUMENT"...: grpc-js's status enum, by number. */

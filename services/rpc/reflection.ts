@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Server } from "@grpc/grpc-js";
+import type { Server, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { ReflectionService } from "@grpc/reflection";
@@ -13,10 +13,21 @@ import { protoPath as healthProtoPath } from "grpc-health-check";
  * proto comments and JSON names (proto-loader's own loader drops both).
  * The health proto is added so that `grpcurl list` shows grpc.health.v1.
  */
-export function addReflection(server: Server, descriptorSetPath: string): void {
+export function addReflection(
+  server: Server,
+  descriptorSetPath: string,
+  guard?: (implementation: UntypedServiceImplementation) => UntypedServiceImplementation,
+): void {
   const set = fromBinary(FileDescriptorSetSchema, readFileSync(descriptorSetPath));
   const fileDescriptorProtos = set.file.map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file)));
   const health = protoLoader.loadSync(healthProtoPath, { keepCase: true });
   const definition = { ...health, "tributary.v1": { fileDescriptorProtos } } as unknown as protoLoader.PackageDefinition;
-  new ReflectionService(definition).addToServer(server);
+  // With a guard (reflectionRequiresAuth), the handlers are wrapped as they are added.
+  const target = guard
+    ? ({
+        addService: (service: ServiceDefinition, implementation: UntypedServiceImplementation) =>
+          server.addService(service, guard(implementation)),
+      } as unknown as Server)
+    : server;
+  new ReflectionService(definition).addToServer(target);
 }

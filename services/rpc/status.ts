@@ -16,6 +16,8 @@ const codeByKind: Readonly<Record<ErrorKind, status>> = {
   exhausted: status.RESOURCE_EXHAUSTED,
   data_loss: status.DATA_LOSS,
   unimplemented: status.UNIMPLEMENTED,
+  unauthenticated: status.UNAUTHENTICATED,
+  permission_denied: status.PERMISSION_DENIED,
 };
 
 /**

@@ -1,0 +1,116 @@
+import type { Metadata } from "@grpc/grpc-js";
+import type { AclRule, Operation, ResourceType } from "./config.js";
+import { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
+import { methodAcls, type Requirement } from "./method-acls.js";
+import { methodQuotas, QuotaManager, type QuotaKind, type QuotaRule } from "./quotas.js";
+import { hashToken } from "./tokens.js";
+
+/** A call's quota: charge(bytes) takes them and answers how long to delay, ms. */
+export interface Meter {
+  readonly kind: QuotaKind;
+  charge(bytes: number): number;
+}
+
+/** What authentication needs of a call: grpc-js server calls have both. */
+export interface CallCredentialsSource {
+  readonly metadata: Metadata;
+  getAuthContext?(): { sslPeerCertificate?: { subject?: Record<string, string | string[] | undefined> } } | null;
+}
+
+export interface AuthorizerOptions {
+  readonly authTokens: readonly { principal: string; sha256: string }[];
+  readonly acls: readonly AclRule[];
+  /** Client certificates are required (mutual TLS): their CN is a principal. */
+  readonly mutualTls: boolean;
+  /** Per-principal byte rates (services/auth/quotas.ts). */
+  readonly quotas?: readonly QuotaRule[];
+  /** The method table; tests pass their own. */
+  readonly table?: Readonly<Record<string, readonly Requirement[]>>;
+}
+
+/**
+ * Authentication (bearer token, else client certificate CN) and authorization
+ * (allow rules, deny by default) of every RPC. Built only when authentication
+ * is configured; a broker without it has no Authorizer and no checks at all.
+ */
+export class Authorizer {
+  private readonly principalByHash: ReadonlyMap<string, string>;
+  private readonly table: Readonly<Record<string, readonly Requirement[]>>;
+  private readonly quotas: QuotaManager | undefined;
+
+  constructor(private readonly options: AuthorizerOptions) {
+    this.principalByHash = new Map(options.authTokens.map((t) => [t.sha256, t.principal]));
+    this.table = options.table ?? methodAcls;
+    this.quotas = options.quotas?.length ? new QuotaManager(options.quotas) : undefined;
+  }
+
+  /** The call's quota meter, or undefined when it is not metered; throws QuotaExceededError
+   * while the principal's debt is too deep to wait out. */
+  meter(principal: string, method: string): Meter | undefined {
+    const quotas = this.quotas;
+    const kind = methodQuotas[method];
+    if (quotas === undefined || kind === undefined || !quotas.metered(principal, kind)) return undefined;
+    quotas.admit(principal, kind);
+    return { kind, charge: (bytes) => quotas.charge(principal, kind, bytes) };
+  }
+
+  /** The table entry of a method, or undefined (bindService refuses to start then). */
+  requirements(method: string): readonly Requirement[] | undefined {
+    return Object.hasOwn(this.table, method) ? this.table[method] : undefined;
+  }
+
+  /** The call's principal, or an UnauthenticatedError. */
+  authenticate(call: CallCredentialsSource): string {
+    const header = call.metadata.get("authorization")[0];
+    if (header !== undefined) {
+      const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (match === null) {
+        throw new UnauthenticatedError("INVALID_TOKEN", 'the authorization header must be "Bearer <token>"');
+      }
+      const principal = this.principalByHash.get(hashToken(match[1]!));
+      if (principal === undefined) throw new UnauthenticatedError("INVALID_TOKEN", "unknown bearer token");
+      return principal;
+    }
+    if (this.options.mutualTls) {
+      const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+      const name = Array.isArray(cn) ? cn[0] : cn;
+      if (name) return name;
+    }
+    throw new UnauthenticatedError(
+      "MISSING_CREDENTIALS",
+      this.options.mutualTls
+        ? "this broker requires a client certificate with a subject CN or an authorization: Bearer token"
+        : "this broker requires an authorization: Bearer <token> header",
+    );
+  }
+
+  /** Throws PermissionDeniedError unless an allow rule covers every requirement. */
+  authorize(principal: string, method: string, request: unknown): void {
+    const requirements = this.requirements(method);
+    if (requirements === undefined) throw new PermissionDeniedError(`${method} is not covered by the ACL table`);
+    for (const requirement of requirements) {
+      for (const name of requirement.names(request as never)) {
+        if (!this.allows(principal, requirement.type, name, requirement.operation)) {
+          throw new PermissionDeniedError(
+            `principal "${principal}" may not ${requirement.operation} ${requirement.type} "${name}"`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Whether some rule allows `operation` on the resource. */
+  allows(principal: string, type: ResourceType, name: string, operation: Operation): boolean {
+    return this.options.acls.some(
+      (rule) =>
+        (rule.principal === principal || rule.principal === "*") &&
+        rule.resource.type === type &&
+        rule.operations.includes(operation) &&
+        (rule.resource.name !== undefined
+          ? rule.resource.name === name
+          : rule.resource.prefix !== undefined
+            ? name.startsWith(rule.resource.prefix)
+            : true),
+    );
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Walks every method of every Tributary service: each must have an entry in
+ * the ACL table, be refused without credentials (UNAUTHENTICATED), be refused
+ * when any one of its permissions is missing (PERMISSION_DENIED), and pass
+ * authorization with exactly its permissions. A new RPC without a table entry
+ * and a case here fails this test.
+ */
+import { status } from "@grpc/grpc-js";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, errorReason, type ServiceClient } from "../../clients/ts/index.js";
+import { Authorizer, methodAcls, produceTopic, type AclRule, type Operation, type ResourceType } from "../../services/auth/index.js";
+import { hashToken } from "../../services/auth/tokens.js";
+import { bindService } from "../../services/rpc/index.js";
+import { startBroker, type Broker } from "../../services/server.js";
+import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
+import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { ProduceService, ProduceRequestSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { bytes, silentLogger, tempDir } from "../helpers/test-broker.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const services: GenService<any>[] = [ProduceService, FetchService, CommitService, AdminService];
+
+type Grant = readonly [ResourceType, string, Operation];
+interface Case {
+  readonly request: Record<string, unknown>;
+  /** Every permission the call needs, written out here independently of the table. */
+  readonly needs: readonly Grant[];
+}
+
+/** One or more cases per method, by full path. */
+const cases: Record<string, readonly Case[]> = {
+  "tributary.v1.ProduceService/Produce": [
+    { request: { topic: "t1", records: [{ value: bytes("v") }] }, needs: [["topic", "t1", "write"]] },
+  ],
+  "tributary.v1.FetchService/Fetch": [
+    { request: { topic: "t1", partition: 0, offset: 0n, maxWaitMs: 0 }, needs: [["topic", "t1", "read"]] },
+  ],
+  "tributary.v1.FetchService/Subscribe": [
+    { request: { topic: "t1", startPosition: { case: "earliest", value: true } }, needs: [["topic", "t1", "read"]] },
+    {
+      request: { groupId: "g1", topics: ["t1", "t2"], startPosition: { case: "earliest", value: true } },
+      needs: [["group", "g1", "read"], ["topic", "t1", "read"], ["topic", "t2", "read"]],
+    },
+  ],
+  "tributary.v1.CommitService/Commit": [
+    {
+      request: { groupId: "g1", offsets: [{ topic: "t1", partition: 0, offset: 0n }] },
+      needs: [["group", "g1", "read"], ["topic", "t1", "read"]],
+    },
+  ],
+  "tributary.v1.CommitService/FetchCommitted": [
+    { request: { groupId: "g1", topic: "t1" }, needs: [["group", "g1", "describe"], ["topic", "t1", "describe"]] },
+  ],
+  "tributary.v1.AdminService/CreateTopic": [{ request: { name: "new", partitions: 1 }, needs: [["topic", "new", "create"]] }],
+  "tributary.v1.AdminService/DeleteTopic": [{ request: { name: "gone" }, needs: [["topic", "gone", "delete"]] }],
+  "tributary.v1.AdminService/ListTopics": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/DescribeTopic": [{ request: { name: "t1" }, needs: [["topic", "t1", "describe"]] }],
+  "tributary.v1.AdminService/CreatePartitions": [{ request: { name: "t1", totalCount: 2 }, needs: [["topic", "t1", "alter"]] }],
+  "tributary.v1.AdminService/UpdateTopicConfig": [{ request: { name: "t1" }, needs: [["topic", "t1", "alter"]] }],
+  "tributary.v1.AdminService/ListOffsets": [{ request: { topic: "t1", partition: 0 }, needs: [["topic", "t1", "describe"]] }],
+  "tributary.v1.AdminService/DeleteRecords": [
+    { request: { topic: "t1", partition: 0, beforeOffset: 0n }, needs: [["topic", "t1", "delete"]] },
+  ],
+  "tributary.v1.AdminService/DescribeCluster": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/ListGroups": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/DescribeGroup": [{ request: { groupId: "g1" }, needs: [["group", "g1", "describe"]] }],
+  "tributary.v1.AdminService/ResetGroupOffsets": [
+    { request: { groupId: "g1", topic: "t1" }, needs: [["group", "g1", "alter"], ["topic", "t1", "describe"]] },
+  ],
+  "tributary.v1.AdminService/DeleteGroup": [{ request: { groupId: "gone" }, needs: [["group", "gone", "delete"]] }],
+};
+
+const allMethods = services.flatMap((service) =>
+  service.methods.map((method) => ({ service, method, path: `${service.typeName}/${method.name}` })),
+);
+
+/** Principals: `<path>#<case>` with exactly the needs, `<path>#<case>-<i>` without need i. */
+const tokens = new Map<string, string>();
+const acls: AclRule[] = [{ principal: "setup", resource: { type: "topic", prefix: "" }, operations: ["create", "write"] }];
+const grant = (principal: string, [type, name, operation]: Grant): AclRule => ({
+  principal,
+  resource: type === "cluster" ? { type } : { type, name },
+  operations: [operation],
+});
+for (const [path, list] of Object.entries(cases)) {
+  list.forEach((c, k) => {
+    const exact = `${path}#${k}`;
+    tokens.set(exact, `token-${exact}`);
+    acls.push(...c.needs.map((need) => grant(exact, need)));
+    c.needs.forEach((_, i) => {
+      const missing = `${exact}-${i}`;
+      tokens.set(missing, `token-${missing}`);
+      acls.push(...c.needs.filter((__, j) => j !== i).map((need) => grant(missing, need)));
+    });
+  });
+}
+tokens.set("setup", "token-setup");
+const authTokens = [...tokens].map(([principal, token]) => ({ principal, sha256: hashToken(token) }));
+
+describe("the ACL table", () => {
+  it("has an entry and a test case for every method of every service, and nothing else", () => {
+    const paths = allMethods.map((m) => m.path).sort();
+    expect(Object.keys(methodAcls).sort()).toEqual(paths);
+    expect(Object.keys(cases).sort()).toEqual(paths);
+  });
+
+  it("makes bindService refuse a method without an entry when auth is on", () => {
+    const impl = Object.fromEntries(AdminService.methods.map((m) => [m.localName, async () => ({})]));
+    const partial = Object.fromEntries(Object.entries(methodAcls).filter(([path]) => !path.endsWith("/DeleteGroup")));
+    const auth = new Authorizer({ authTokens: [], acls: [], mutualTls: false, table: partial });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => bindService(AdminService, impl as any, silentLogger, {}, undefined, auth)).toThrow(
+      /AdminService\/DeleteGroup has no entry in the ACL table/,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => bindService(AdminService, impl as any, silentLogger, {}, undefined, undefined)).not.toThrow();
+  });
+
+  it("reads the topic of a raw Produce request", () => {
+    const request = create(ProduceRequestSchema, { topic: "orders", records: [{ key: bytes("k"), value: bytes("v") }], acks: 1 });
+    expect(produceTopic(Buffer.from(toBinary(ProduceRequestSchema, request)))).toBe("orders");
+    expect(produceTopic(Buffer.from([0x0a, 0x05, 0x61]))).toBe(""); // truncated
+  });
+});
+
+describe("every RPC is authorized", () => {
+  let broker: Broker;
+  let dir: { path: string; remove(): Promise<void> };
+  const clients: Array<{ close(): void }> = [];
+
+  const client = (service: GenService<GenServiceMethods>, principal?: string): ServiceClient<GenServiceMethods> => {
+    const c = createClient(service, broker.address, principal ? { token: tokens.get(principal)! } : {});
+    clients.push(c);
+    return c;
+  };
+
+  /** Calls a method; resolves with the error (or undefined on success / a stream that started). */
+  async function call(service: GenService<GenServiceMethods>, localName: string, kind: string, request: unknown, principal?: string) {
+    const c = client(service, principal) as unknown as Record<string, (r: unknown, s: unknown) => unknown>;
+    if (kind === "unary") {
+      return (c[localName]!(request, { deadline: 5000 }) as Promise<unknown>).then(() => undefined, (err: unknown) => err);
+    }
+    const stream = c[localName]!(request, { deadline: 1000 }) as AsyncIterable<unknown> & { cancel(): void };
+    try {
+      for await (const _ of stream) break; // one message: the call was admitted
+      return undefined;
+    } catch (err) {
+      return err;
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    broker = await startBroker(
+      { listen: "127.0.0.1:0", http: "off", logLevel: "silent", dataDir: dir.path, authTokens, acls },
+      { logger: silentLogger },
+    );
+    const admin = client(AdminService, "setup") as unknown as ServiceClient<typeof AdminService.method>;
+    await admin.createTopic({ name: "t1", partitions: 1 });
+    await admin.createTopic({ name: "t2", partitions: 1 });
+    const produce = client(ProduceService, "setup") as unknown as ServiceClient<typeof ProduceService.method>;
+    await produce.produce({ topic: "t1", records: [{ value: bytes("a") }] });
+    await produce.produce({ topic: "t2", records: [{ value: bytes("b") }] });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await broker?.close();
+    await dir?.remove();
+  });
+
+  for (const { service, method, path } of allMethods) {
+    const list = cases[path] ?? [];
+    it(`${path}: ${list.length} case(s)`, async () => {
+      expect(list.length, `no test case for ${path}`).toBeGreaterThan(0);
+      for (const [k, c] of list.entries()) {
+        const unauthenticated = await call(service, method.localName, method.methodKind, c.request);
+        expect(unauthenticated, `${path}#${k} without a token`).toMatchObject({ code: status.UNAUTHENTICATED });
+        for (let i = 0; i < c.needs.length; i++) {
+          const denied = await call(service, method.localName, method.methodKind, c.request, `${path}#${k}-${i}`);
+          expect(denied, `${path}#${k} without ${c.needs[i]!.join(" ")}`).toMatchObject({ code: status.PERMISSION_DENIED });
+          expect(errorReason(denied)).toBe("NOT_AUTHORIZED");
+        }
+        const allowed = await call(service, method.localName, method.methodKind, c.request, `${path}#${k}`);
+        const code = (allowed as { code?: number } | undefined)?.code;
+        expect(code === status.PERMISSION_DENIED || code === status.UNAUTHENTICATED, `${path}#${k} with its grants: ${String(allowed)}`).toBe(false);
+      }
+    });
+  }
+});
