@@ -57,6 +57,9 @@ export interface BrokerConfig {
   readonly http2WindowBytes: number;
   /** Bytes a Subscribe stream may have waiting to be sent before its readers pause. Default 8 MiB. */
   readonly streamBufferBytes: number;
+  /** Bytes all Subscribe streams together may hold read or waiting to be sent; each
+   * stream's share is min(streamBufferBytes, this / open streams). Default 128 MiB. */
+  readonly subscribeMemoryBytes: number;
   /** How long a static group member's partitions wait for it to reconnect, ms. Default 45000. */
   readonly sessionTimeoutMs: number;
   /** How long a rebalance waits for members to commit revoked partitions, ms. Default 30000. */
@@ -108,6 +111,7 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   retentionCheckIntervalMs: 300_000,
   http2WindowBytes: 8 * MiB,
   streamBufferBytes: 8 * MiB,
+  subscribeMemoryBytes: 128 * MiB,
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 30_000,
   offsetsTopicPartitions: 8,
@@ -156,6 +160,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   retentionCheckIntervalMs: { type: "int", min: 10, max: dayMs },
   http2WindowBytes: { type: "int", min: 64 * KiB, max: 2 ** 31 - 1 },
   streamBufferBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  subscribeMemoryBytes: { type: "int", min: 1 * MiB, max: 64 * GiB },
   sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   offsetsTopicPartitions: { type: "int", min: 1, max: 1000 },

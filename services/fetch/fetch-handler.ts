@@ -4,6 +4,7 @@ import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData } from "../log/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
+import { PartsMessage } from "../rpc/index.js";
 import type { FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "./wire-writer.js";
@@ -24,7 +25,7 @@ export interface FetchDeps {
 export function createFetchHandler(deps: FetchDeps) {
   const { topics, config, metrics } = deps;
 
-  return async function fetch(request: FetchRequest, call: ServerUnaryCall<unknown, unknown>): Promise<Buffer> {
+  return async function fetch(request: FetchRequest, call: ServerUnaryCall<unknown, unknown>): Promise<PartsMessage> {
     validateTopicName(request.topic);
     const topic = topics.get(request.topic);
     const log = topics.partition(request.topic, request.partition);
@@ -67,12 +68,11 @@ export function boundedMaxBytes(requested: number, limit: number): number {
 
 // FetchResponse: records = 1 (the stored entries), high_watermark = 2,
 // log_start_offset = 3, next_offset = 4.
-function encodeFetchResponse(data: FetchData): Buffer {
+function encodeFetchResponse(data: FetchData): PartsMessage {
   const trailer = new WireWriter(33)
     .varintField(2, data.highWatermark)
     .varintField(3, data.logStartOffset)
     .varintField(4, data.nextOffset)
     .finish();
-  if (data.chunks.length === 0) return trailer;
-  return Buffer.concat([...data.chunks, trailer], data.bytes + trailer.length);
+  return new PartsMessage([...data.chunks, trailer]);
 }

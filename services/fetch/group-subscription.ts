@@ -6,7 +6,7 @@ import type { Log } from "../log/index.js";
 import { validateTopicName } from "../topics/index.js";
 import { Assignor, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
-import { StreamWriter } from "./stream-writer.js";
+import { StreamWriter, type StreamBudget } from "./stream-writer.js";
 import type { SubscribeDeps } from "./subscribe-handler.js";
 
 const assignors: Readonly<Record<number, AssignorKind>> = {
@@ -34,9 +34,9 @@ interface Pump {
 export async function runGroupSubscription(
   request: SubscribeRequest,
   call: ServerWritableStream<unknown, unknown>,
-  deps: SubscribeDeps & { readonly maxBytes: number },
+  deps: SubscribeDeps & { readonly maxBytes: number; readonly budget: StreamBudget },
 ): Promise<void> {
-  const { topics, coordinator, offsets, config, maxBytes } = deps;
+  const { topics, coordinator, offsets, maxBytes, budget } = deps;
   checkGroupRequest(request);
   for (const topic of request.topics) {
     validateTopicName(topic);
@@ -70,7 +70,7 @@ export async function runGroupSubscription(
     },
   });
   call.sendMetadata(new Metadata());
-  const writer = new StreamWriter(call, config.streamBufferBytes);
+  const writer = new StreamWriter(call, budget);
   const pumps = new Map<string, Pump>();
   const stopPump = async (key: string) => {
     const pump = pumps.get(key);

@@ -3,6 +3,7 @@ import type { FetchData, Log } from "../log/index.js";
 import type { PartitionTraffic } from "../metrics/index.js";
 import type { StreamWriter } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
+import { PartsMessage } from "../rpc/index.js";
 import { WireWriter } from "./wire-writer.js";
 
 export interface PumpOptions {
@@ -19,8 +20,8 @@ export interface PumpOptions {
 }
 
 /**
- * Streams one partition from `start`: reads what is there, writes it as one
- * pre-encoded SubscribeResponse, otherwise waits for the log's high-watermark
+ * Streams one partition from `start`: once the stream has room (StreamWriter.reserve),
+ * reads what is there, writes it as one pre-encoded SubscribeResponse, otherwise waits for the log's high-watermark
  * event. Resolves when a signal aborts. If retention or DeleteRecords moves
  * the log start past the reader, it continues at the log start after an
  * `offset_reset` event (Kafka's auto.offset.reset=earliest for a live reader).
@@ -33,10 +34,20 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
   const signal = signals.length === 1 ? signals[0] : AbortSignal.any([...signals]);
   let next = options.start;
   while (!stopped()) {
-    let data: FetchData;
+    // Room first, then the read: a stream that cannot send holds no read buffer.
+    const reserved = await writer.reserve(maxBytes, signal);
+    if (reserved === 0) {
+      // Stopped, or the stream ended and its "cancelled"/"close" abort is on its way.
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      return;
+    }
+    // Declared per turn and dropped before the next wait: a suspended pump must not
+    // keep its last read buffer alive (hundreds of waiting pumps held gigabytes).
+    let data: FetchData | undefined;
     try {
-      data = await log.read(next, maxBytes);
+      data = await log.read(next, reserved);
     } catch (err) {
+      writer.unreserve(reserved);
       if (err instanceof OffsetOutOfRangeError && next < log.logStartOffset) {
         const reset = log.logStartOffset;
         await writer.write(encodeOffsetReset(topic, partition, next, reset), signal);
@@ -47,21 +58,24 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
       throw err;
     }
     if (data.recordCount === 0) {
+      writer.unreserve(reserved);
       // Compaction may have removed everything up to the high watermark: move past it.
       if (data.nextOffset > next) next = data.nextOffset;
       await waitForRecords(log, next, Number.POSITIVE_INFINITY, signals);
       continue;
     }
     next = data.nextOffset;
-    await writer.write(encodeRecords(data, topic, topicBytes, partition), signal);
     traffic.recordsOut += data.recordCount;
     traffic.bytesOut += data.bytes;
+    const message = encodeRecords(data, topic, topicBytes, partition);
+    data = undefined;
+    writer.send(message, reserved);
   }
 }
 
 // SubscribeResponse.records (1) = PartitionRecords { records = 1 (stored
 // entries), topic = 2, partition = 3, high_watermark = 4 }.
-function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): Buffer {
+function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): PartsMessage {
   const trailer = new WireWriter(topicBytes + 32)
     .stringField(2, topic)
     .varintField(3, partition)
@@ -69,7 +83,7 @@ function encodeRecords(data: FetchData, topic: string, topicBytes: number, parti
     .finish();
   const innerLength = data.bytes + trailer.length;
   const header = new WireWriter(6).lengthPrefix(1, innerLength).finish();
-  return Buffer.concat([header, ...data.chunks, trailer], header.length + innerLength);
+  return new PartsMessage([header, ...data.chunks, trailer]);
 }
 
 // SubscribeResponse.offset_reset (4) = OffsetReset { topic = 1, partition = 2,

@@ -1,49 +1,191 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { PartsMessage } from "../rpc/index.js";
+
+/** The smallest read a stream is ever given, however many streams share the budget. */
+export const minReadBytes = 64 * 1024;
+
+interface Waiter {
+  /** Grants the wait if it can go now; true when granted. */
+  readonly tryGrant: () => boolean;
+  readonly resolve: () => void;
+}
 
 /**
- * Writes pre-encoded messages to a server stream with a bound on the bytes
- * the broker holds for it. grpc-js buffers 16 messages per stream whatever
- * their size, so write()'s own answer would let a slow reader pin 16 full
- * messages per stream; this counts bytes handed over and not yet accepted by
- * the HTTP/2 stream, and makes writers wait while that is above `limitBytes`.
- * At most `limitBytes` plus one message is held per stream.
+ * The broker-wide bound on Subscribe memory: bytes that streams have read for
+ * sending, or handed to grpc-js and not yet accepted by the HTTP/2 stream.
+ * Without it each stream's own bound multiplies by the number of streams (100
+ * readers of a backlog held gigabytes). Each stream's share is
+ * `min(perStreamBytes, totalBytes / open streams)`, never below
+ * `minReadBytes`, and a stream holding nothing may always read once, so a
+ * budget held by stalled readers slows the others but never starves them:
+ * memory stays under `totalBytes` plus one read per stream.
+ */
+export class StreamBudget {
+  /** Bytes reserved or pending across all streams. */
+  used = 0;
+  private streams = 0;
+  private readonly waiters: Waiter[] = [];
+
+  constructor(
+    readonly totalBytes: number,
+    readonly perStreamBytes: number,
+  ) {}
+
+  /** What one stream may hold now. */
+  share(): number {
+    return Math.max(minReadBytes, Math.min(this.perStreamBytes, Math.floor(this.totalBytes / Math.max(1, this.streams))));
+  }
+
+  open(): void {
+    this.streams++;
+  }
+
+  close(): void {
+    this.streams--;
+    this.wake(); // every remaining share just grew
+  }
+
+  take(bytes: number): void {
+    this.used += bytes;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    this.wake();
+  }
+
+  /** Resolves once `tryGrant` succeeds (re-tried whenever bytes come back) or `signal` aborts. */
+  wait(tryGrant: () => boolean, signal: AbortSignal): Promise<void> {
+    if (tryGrant()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = {
+        tryGrant,
+        resolve: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Grants waiters in arrival order; one that cannot go yet does not hold up the others
+   * (its own stream may be the full one). */
+  private wake(): void {
+    for (let i = 0; i < this.waiters.length; ) {
+      const waiter = this.waiters[i];
+      if (waiter.tryGrant()) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      } else {
+        i++;
+      }
+    }
+  }
+}
+
+/**
+ * Writes pre-encoded messages to one server stream within its share of the
+ * StreamBudget. grpc-js buffers 16 messages per stream whatever their size,
+ * so write()'s own answer would let a slow reader pin 16 full messages; this
+ * counts bytes handed over and not yet accepted by the HTTP/2 stream.
+ *
+ * Readers reserve before they read (`reserve`), so a paused stream holds no
+ * read buffers either: at most its share plus one read is held per stream.
  */
 export class StreamWriter {
-  private pendingBytes = 0;
-  private waiters: Array<() => void> = [];
+  /** Reserved by reads in progress plus written and not yet accepted. */
+  private held = 0;
+  private closed = false;
 
   constructor(
     private readonly call: ServerWritableStream<unknown, unknown>,
-    private readonly limitBytes: number,
-  ) {}
+    private readonly budget: StreamBudget,
+  ) {
+    budget.open();
+  }
 
-  /** Writes now; resolves when the stream can take more (or `signal` aborts). */
+  /**
+   * Waits until this stream may read, and reserves the bytes for it: half the
+   * stream's share (so one message is on the wire while the next is read), within
+   * `maxBytes`. Resolves 0 when `signal` aborts or the stream ended.
+   * Every non-zero answer must be given back through `send` or `unreserve`.
+   */
+  async reserve(maxBytes: number, signal: AbortSignal): Promise<number> {
+    let granted = 0;
+    await this.budget.wait(() => {
+      if (signal.aborted || this.closed || this.call.destroyed) return true;
+      const share = this.budget.share();
+      let size = Math.max(1, Math.min(maxBytes, Math.max(minReadBytes, Math.floor(share / 2))));
+      if (this.held + size > share || this.budget.used + size > this.budget.totalBytes) {
+        if (this.held > 0) return false;
+        // A stream holding nothing may always read a little: it cannot be starved by
+        // others, and the overdraft is at most one small read per stream.
+        size = Math.min(size, minReadBytes);
+      }
+      granted = size;
+      this.hold(size);
+      return true;
+    }, signal);
+    if (granted > 0 && (signal.aborted || this.closed)) {
+      this.unreserve(granted);
+      return 0;
+    }
+    return granted;
+  }
+
+  /** Gives back a reservation that was not used (nothing to read, or the read failed). */
+  unreserve(reserved: number): void {
+    this.release(reserved);
+  }
+
+  /** Writes a message read under a reservation of `reserved` bytes; the message's
+   * bytes stay held until the HTTP/2 stream accepts them. */
+  send(message: PartsMessage, reserved: number): void {
+    if (this.closed || this.call.destroyed) {
+      message.discard();
+      this.release(reserved);
+      return;
+    }
+    const length = message.byteLength;
+    this.hold(length);
+    this.release(reserved);
+    this.call.write(message, () => this.release(length));
+  }
+
+  /** Writes a small control message (assignment, revocation, reset) now; resolves when
+   * the stream is within its share again (or `signal` aborts). */
   async write(message: Buffer, signal: AbortSignal): Promise<void> {
-    if (signal.aborted || this.call.destroyed) return;
-    this.pendingBytes += message.length;
-    this.call.write(message, () => {
-      this.pendingBytes -= message.length;
-      if (this.pendingBytes < this.limitBytes) this.wakeAll();
-    });
-    if (this.pendingBytes < this.limitBytes) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.waiters.push(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    if (signal.aborted || this.closed || this.call.destroyed) return;
+    this.hold(message.length);
+    this.call.write(message, () => this.release(message.length));
+    await this.budget.wait(() => signal.aborted || this.closed || this.held < this.budget.share(), signal);
   }
 
-  /** Releases every waiter (the stream ended). */
+  /** The stream ended: everything it holds goes back to the others at once (grpc-js
+   * does not call back writes of a cancelled stream), and its waiters are released. */
   close(): void {
-    this.wakeAll();
+    if (this.closed) return;
+    this.budget.give(this.held);
+    this.held = 0;
+    this.closed = true;
+    this.budget.close();
   }
 
-  private wakeAll(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  private hold(bytes: number): void {
+    this.held += bytes;
+    this.budget.take(bytes);
+  }
+
+  private release(bytes: number): void {
+    if (this.closed) return; // close() gave back everything
+    this.held -= bytes;
+    this.budget.give(bytes);
   }
 }

@@ -10,7 +10,7 @@ import { boundedMaxBytes } from "./fetch-handler.js";
 import { runGroupSubscription } from "./group-subscription.js";
 import { pumpPartition } from "./partition-pump.js";
 import { resolveStartOffset } from "./start-position.js";
-import { StreamWriter } from "./stream-writer.js";
+import { StreamBudget, StreamWriter } from "./stream-writer.js";
 
 export interface SubscribeDeps {
   readonly topics: TopicManager;
@@ -32,10 +32,11 @@ export interface SubscribeDeps {
 export function createSubscribeHandler(deps: SubscribeDeps) {
   const { topics, config } = deps;
   const log = deps.logger.child({ component: "subscribe" });
+  const budget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
 
   return async function subscribe(request: SubscribeRequest, call: ServerWritableStream<unknown, unknown>): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
-    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes });
+    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");
     }
@@ -52,7 +53,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const onEnd = () => stop.abort();
     call.once("cancelled", onEnd);
     call.once("close", onEnd);
-    const writer = new StreamWriter(call, config.streamBufferBytes);
+    const writer = new StreamWriter(call, budget);
     log.debug({ topic: topic.name, partitions: partitions.length }, "subscription opened");
     try {
       await Promise.all(

@@ -12,14 +12,15 @@ import type { Logger } from "pino";
 import type { Authorizer, CallCredentialsSource, Meter } from "../auth/authorizer.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { RpcMetrics } from "../metrics/index.js";
+import { PartsMessage, wireLength } from "./parts-message.js";
 import { createServiceDefinition, UndecodableRequest, type RawCodec } from "./service-definition.js";
 import { toServiceError } from "./status.js";
 
-/** A unary handler: a message (or, for raw-response methods, its bytes) or a throw. */
+/** A unary handler: a message (or, for raw-response methods, its bytes or parts) or a throw. */
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
   call: ServerUnaryCall<MessageShape<I>, unknown>,
-) => Promise<MessageInitShape<O> | Buffer>;
+) => Promise<MessageInitShape<O> | Buffer | PartsMessage>;
 
 /** A server-streaming handler: writes to `call`, resolves when the stream should end. */
 export type StreamHandler<I extends DescMessage> = (
@@ -87,7 +88,7 @@ export function bindService<T extends GenServiceMethods>(
         const started = metrics === undefined ? 0 : performance.now();
         handler(request, call).then(
           (response) => {
-            callback(null, Buffer.isBuffer(response) ? response : create(output, response as never));
+            callback(null, Buffer.isBuffer(response) || response instanceof PartsMessage ? response : create(output, response as never));
             metrics?.unary(name, "OK", (performance.now() - started) / 1000);
           },
           (err: unknown) => {
@@ -163,7 +164,7 @@ function guard(
       // A produce is charged its request (before it is appended), a fetch its answer.
       const produced = meter.kind === "produce" && Buffer.isBuffer(call.request) ? meter.charge(call.request.length) : 0;
       inner(call, (err, value) => {
-        const delay = err ? 0 : meter.kind === "fetch" ? meter.charge(Buffer.isBuffer(value) ? value.length : 0) : produced;
+        const delay = err ? 0 : meter.kind === "fetch" ? meter.charge(wireLength(value)) : produced;
         if (delay > 0) setTimeout(() => callback(err, value), delay);
         else callback(err, value);
       });
@@ -206,7 +207,7 @@ function throttleWrites(call: StreamCall, meter: Meter): void {
   const write = call.write.bind(call) as (chunk: unknown, done?: (err?: Error | null) => void) => boolean;
   call.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
     const done = (typeof encoding === "function" ? encoding : cb) as ((err?: Error | null) => void) | undefined;
-    const delay = meter.charge(Buffer.isBuffer(chunk) ? chunk.length : 0);
+    const delay = meter.charge(wireLength(chunk));
     return write(chunk, done === undefined || delay === 0 ? done : (err) => setTimeout(() => done(err), delay));
   }) as typeof call.write;
 }
