@@ -74,7 +74,8 @@ export function createClient<T extends GenServiceMethods>(
       path: `/${service.typeName}/${method.name}`,
       requestStream: false,
       responseStream: method.methodKind === "server_streaming",
-      requestSerialize: (value: unknown) => Buffer.from(toBinary(method.input, value as never)),
+      // A Buffer is a request encoded already (the Producer writes its own, produce-encoder.ts).
+      requestSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.input, value as never))),
       requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
       responseSerialize: (value: unknown) => Buffer.from(toBinary(method.output, value as never)),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
@@ -100,7 +101,7 @@ export function createClient<T extends GenServiceMethods>(
       client[method.localName] = (request: unknown, settings: CallSettings = {}) =>
         new Promise((resolve, reject) => {
           const call = invoke(
-            create(method.input, request as never),
+            Buffer.isBuffer(request) ? request : create(method.input, request as never),
             metadataOf(settings),
             callOptions(settings),
             (err: ServiceError | null, response: unknown) => (err ? reject(err) : resolve(response)),

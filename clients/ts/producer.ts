@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Acks, ProduceService, type ProduceResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Acks, ProduceService, type ProduceRequestSchema, type ProduceResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { createClient, type ClientOptions, type ServiceClient } from "./grpc-client.js";
+import { RecordsEncoder } from "./produce-encoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
 
 export interface ProducerOptions extends ClientOptions {
@@ -39,23 +41,16 @@ export interface RecordMetadata {
   readonly offset: bigint;
 }
 
-interface Pending {
-  readonly record: { key: Uint8Array; value: Uint8Array; headers: Array<{ key: string; value: Uint8Array }>; timestampMs: bigint };
-  readonly partition: number | undefined;
-  readonly bytes: number;
-  resolve(metadata: RecordMetadata): void;
-  reject(err: unknown): void;
-}
-
+/** The records of a batch are encoded as they are sent; only their promises wait here. */
 interface Batch {
   readonly topic: string;
   readonly partition: number | undefined;
-  readonly records: Pending[];
-  bytes: number;
+  readonly records: RecordsEncoder;
+  readonly resolves: Array<(metadata: RecordMetadata) => void>;
+  readonly rejects: Array<(err: unknown) => void>;
 }
 
-const encoder = new TextEncoder();
-const toBytes = (v: Uint8Array | string | undefined) => (v === undefined ? new Uint8Array() : typeof v === "string" ? encoder.encode(v) : v);
+const noHeaders: ReadonlyArray<readonly [string, Uint8Array | string]> = [];
 
 /**
  * Sends records in batches. `send()` resolves with the record's partition and
@@ -97,24 +92,27 @@ export class Producer {
 
   send(message: ProducerMessage): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new Error("producer is closed"));
-    const headers = message.headers === undefined ? [] : Array.isArray(message.headers) ? message.headers : Object.entries(message.headers);
-    const record = {
-      key: toBytes(message.key),
-      value: toBytes(message.value),
-      headers: (headers as Array<readonly [string, Uint8Array | string]>).map(([key, value]) => ({ key, value: toBytes(value) })),
-      timestampMs: BigInt(message.timestampMs ?? 0),
-    };
-    const bytes = record.key.length + record.value.length + record.headers.reduce((n, h) => n + h.key.length + h.value.length + 4, 0) + 16;
+    const headers =
+      message.headers === undefined
+        ? noHeaders
+        : Array.isArray(message.headers)
+          ? (message.headers as ReadonlyArray<readonly [string, Uint8Array | string]>)
+          : Object.entries(message.headers);
+    const slot = message.partition === undefined ? message.topic : `${message.topic}\u0000${message.partition}`;
+    let batch = this.open.get(slot);
+    if (batch === undefined) {
+      batch = { topic: message.topic, partition: message.partition, records: new RecordsEncoder(), resolves: [], rejects: [] };
+      this.open.set(slot, batch);
+    }
+    try {
+      batch.records.add({ key: message.key, value: message.value, headers, timestampMs: message.timestampMs ?? 0 });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<RecordMetadata>((resolve, reject) => {
-      const slot = `${message.topic}\u0000${message.partition ?? ""}`;
-      let batch = this.open.get(slot);
-      if (batch === undefined) {
-        batch = { topic: message.topic, partition: message.partition, records: [], bytes: 0 };
-        this.open.set(slot, batch);
-      }
-      batch.records.push({ record, partition: message.partition, bytes, resolve, reject });
-      batch.bytes += bytes;
-      if (batch.bytes >= this.options.batchBytes) {
+      batch.resolves.push(resolve);
+      batch.rejects.push(reject);
+      if (batch.records.bytes >= this.options.batchBytes) {
         this.seal(slot);
       } else {
         this.lingerTimer ??= setTimeout(() => {
@@ -145,6 +143,7 @@ export class Producer {
     const batch = this.open.get(slot);
     if (batch === undefined) return;
     this.open.delete(slot);
+    if (batch.records.count === 0) return; // its only record failed to encode
     let queue = this.queues.get(batch.topic);
     if (queue === undefined) this.queues.set(batch.topic, (queue = []));
     queue.push(batch);
@@ -173,14 +172,15 @@ export class Producer {
 
   private async sendBatch(batch: Batch): Promise<void> {
     const sequence = ++this.sequence;
-    const request = {
+    // Encoded once: a retry sends the same bytes (same sequence), which is what lets
+    // the broker answer it as a duplicate.
+    const request = batch.records.finish({
       topic: batch.topic,
       partition: batch.partition,
-      records: batch.records.map((p) => p.record),
       acks: this.options.acks,
       producerId: this.producerId,
       sequence,
-    };
+    }) as unknown as MessageInitShape<typeof ProduceRequestSchema>;
     let answer: ProduceResponse | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -188,17 +188,20 @@ export class Producer {
         break;
       } catch (err) {
         if (!isRetriable(err) || attempt + 1 >= this.options.retries) {
-          for (const p of batch.records) p.reject(err);
+          for (const reject of batch.rejects) reject(err);
           return;
         }
         await delay(backoffMs(attempt, this.options.retryBackoffMs, 5_000));
       }
     }
+    const { topic, resolves } = batch;
     for (const result of answer.results) {
-      const indexes = result.recordIndexes.length > 0 ? result.recordIndexes : batch.records.map((_, i) => i);
-      indexes.forEach((index, i) =>
-        batch.records[index].resolve({ topic: batch.topic, partition: result.partition, offset: result.baseOffset + BigInt(i) }),
-      );
+      const { partition, baseOffset, recordIndexes } = result;
+      if (recordIndexes.length > 0) {
+        for (let i = 0; i < recordIndexes.length; i++) resolves[recordIndexes[i]]({ topic, partition, offset: baseOffset + BigInt(i) });
+      } else {
+        for (let i = 0; i < resolves.length; i++) resolves[i]({ topic, partition, offset: baseOffset + BigInt(i) });
+      }
     }
   }
 }
