@@ -1,7 +1,7 @@
 import { OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData, Log } from "../log/index.js";
 import type { PartitionTraffic } from "../metrics/index.js";
-import type { StreamWriter } from "./stream-writer.js";
+import { minReadBytes, type Reservation, type StreamWriter } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { PartsMessage } from "../rpc/index.js";
 import { WireWriter } from "./wire-writer.js";
@@ -33,10 +33,11 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
   const topicBytes = Buffer.byteLength(topic);
   const signal = signals.length === 1 ? signals[0] : AbortSignal.any([...signals]);
   let next = options.start;
+  const admitLargeRead = (reservation: Reservation) => (bytes: number) => writer.admitLargeRead(reservation, bytes, signal);
   while (!stopped()) {
     // Room first, then the read: a stream that cannot send holds no read buffer.
-    const reserved = await writer.reserve(maxBytes, signal);
-    if (reserved === 0) {
+    const reservation = await writer.reserve(maxBytes, signal);
+    if (reservation === null) {
       // Stopped, or the stream ended and its "cancelled"/"close" abort is on its way.
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
       return;
@@ -45,9 +46,9 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     // keep its last read buffer alive (hundreds of waiting pumps held gigabytes).
     let data: FetchData | undefined;
     try {
-      data = await log.read(next, reserved);
+      data = await log.read(next, reservation.bytes, { admitLargeRead: admitLargeRead(reservation) });
     } catch (err) {
-      writer.unreserve(reserved);
+      writer.unreserve(reservation);
       if (err instanceof OffsetOutOfRangeError && next < log.logStartOffset) {
         const reset = log.logStartOffset;
         await writer.write(encodeOffsetReset(topic, partition, next, reset), signal);
@@ -58,7 +59,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
       throw err;
     }
     if (data.recordCount === 0) {
-      writer.unreserve(reserved);
+      writer.unreserve(reservation);
       // Compaction may have removed everything up to the high watermark: move past it.
       if (data.nextOffset > next) next = data.nextOffset;
       await waitForRecords(log, next, Number.POSITIVE_INFINITY, signals);
@@ -69,7 +70,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     traffic.bytesOut += data.bytes;
     const message = encodeRecords(data, topic, topicBytes, partition);
     data = undefined;
-    writer.send(message, reserved);
+    writer.send(message, reservation);
   }
 }
 
@@ -83,7 +84,10 @@ function encodeRecords(data: FetchData, topic: string, topicBytes: number, parti
     .finish();
   const innerLength = data.bytes + trailer.length;
   const header = new WireWriter(6).lengthPrefix(1, innerLength).finish();
-  return new PartsMessage([header, ...data.chunks, trailer]);
+  // Records cut from a stored batch much larger than the message: copy them out, so
+  // that a message waiting for a slow reader holds its own bytes, not the whole read.
+  const chunks = data.readBytes > 2 * data.bytes + minReadBytes ? [Buffer.concat(data.chunks, data.bytes)] : data.chunks;
+  return new PartsMessage([header, ...chunks, trailer]);
 }
 
 // SubscribeResponse.offset_reset (4) = OffsetReset { topic = 1, partition = 2,

@@ -23,6 +23,8 @@ interface Waiter {
 export class StreamBudget {
   /** Bytes reserved or pending across all streams. */
   used = 0;
+  /** A read beyond the budget is in progress (StreamWriter.admitLargeRead): one at a time. */
+  overdrawn = false;
   private streams = 0;
   private readonly waiters: Waiter[] = [];
 
@@ -114,10 +116,10 @@ export class StreamWriter {
   /**
    * Waits until this stream may read, and reserves the bytes for it: half the
    * stream's share (so one message is on the wire while the next is read), within
-   * `maxBytes`. Resolves 0 when `signal` aborts or the stream ended.
-   * Every non-zero answer must be given back through `send` or `unreserve`.
+   * `maxBytes`. Resolves null when `signal` aborts or the stream ended. Every
+   * reservation must be given back through `send` or `unreserve`.
    */
-  async reserve(maxBytes: number, signal: AbortSignal): Promise<number> {
+  async reserve(maxBytes: number, signal: AbortSignal): Promise<Reservation | null> {
     let granted = 0;
     await this.budget.wait(() => {
       if (signal.aborted || this.closed || this.call.destroyed) return true;
@@ -133,29 +135,57 @@ export class StreamWriter {
       this.hold(size);
       return true;
     }, signal);
-    if (granted > 0 && (signal.aborted || this.closed)) {
-      this.unreserve(granted);
-      return 0;
+    if (granted === 0) return null;
+    const reservation = new Reservation(granted);
+    if (signal.aborted || this.closed) {
+      this.unreserve(reservation);
+      return null;
     }
-    return granted;
+    return reservation;
+  }
+
+  /**
+   * A read under `reservation` is about to allocate `bytes` (a stored batch larger
+   * than the reservation, read whole for its CRC). Takes the difference from the
+   * budget; with no room there, overdraws it, but only one read at a time broker-wide
+   * (the overdraft ends at `send` or `unreserve`), so large batches cannot multiply
+   * memory by the number of streams, and readers stalled on full streams cannot
+   * starve the others either.
+   */
+  async admitLargeRead(reservation: Reservation, bytes: number, signal: AbortSignal): Promise<void> {
+    const extra = bytes - reservation.bytes;
+    if (extra <= 0) return;
+    const budget = this.budget;
+    await budget.wait(() => {
+      if (signal.aborted || this.closed) return true;
+      if (budget.used + extra > budget.totalBytes) {
+        if (budget.overdrawn) return false;
+        budget.overdrawn = true;
+        reservation.overdraft = true;
+      }
+      this.hold(extra);
+      reservation.bytes += extra;
+      return true;
+    }, signal);
   }
 
   /** Gives back a reservation that was not used (nothing to read, or the read failed). */
-  unreserve(reserved: number): void {
-    this.release(reserved);
+  unreserve(reservation: Reservation): void {
+    this.release(reservation.bytes);
+    this.endOverdraft(reservation);
   }
 
-  /** Writes a message read under a reservation of `reserved` bytes; the message's
-   * bytes stay held until the HTTP/2 stream accepts them. */
-  send(message: PartsMessage, reserved: number): void {
+  /** Writes a message read under `reservation`; the message's bytes stay held until the
+   * HTTP/2 stream accepts them. */
+  send(message: PartsMessage, reservation: Reservation): void {
     if (this.closed || this.call.destroyed) {
       message.discard();
-      this.release(reserved);
+      this.unreserve(reservation);
       return;
     }
     const length = message.byteLength;
     this.hold(length);
-    this.release(reserved);
+    this.unreserve(reservation);
     this.call.write(message, () => this.release(length));
   }
 
@@ -178,7 +208,15 @@ export class StreamWriter {
     this.budget.close();
   }
 
+  private endOverdraft(reservation: Reservation): void {
+    if (!reservation.overdraft) return;
+    reservation.overdraft = false;
+    this.budget.overdrawn = false;
+    this.budget.give(0); // wakes the next large read
+  }
+
   private hold(bytes: number): void {
+    if (this.closed) return; // close() gave back everything; nothing more is taken
     this.held += bytes;
     this.budget.take(bytes);
   }
@@ -188,4 +226,12 @@ export class StreamWriter {
     this.held -= bytes;
     this.budget.give(bytes);
   }
+}
+
+/** Bytes a read may use, from `StreamWriter.reserve` until `send` or `unreserve`. */
+export class Reservation {
+  /** Set while this read overdraws the budget (at most one read broker-wide). */
+  overdraft = false;
+
+  constructor(public bytes: number) {}
 }

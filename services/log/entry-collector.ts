@@ -18,6 +18,8 @@ export interface ReadState {
   firstOffset: number;
   /** One past the last offset collected (the target while none). */
   nextOffset: number;
+  /** Bytes read from files so far (FetchData.readBytes). */
+  readBytes: number;
 }
 
 /** A read in progress: the state plus where the walk stands. */
@@ -125,6 +127,7 @@ export function copyBack(s: ReadCursor, state: ReadState): void {
   state.recordCount = s.recordCount;
   state.firstOffset = s.firstOffset;
   state.nextOffset = s.nextOffset;
+  state.readBytes = s.readBytes;
 }
 
 function more(s: ReadCursor, need: number): Walk {

@@ -15,4 +15,15 @@ export interface FetchData {
   nextOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;
+  /** Bytes read from segment files for this answer: the buffers `chunks` may keep alive.
+   * Above `bytes` when a stored batch was larger than `maxBytes` (it is read whole). */
+  readBytes: number;
+}
+
+/** Options of `Log.read`. */
+export interface ReadOptions {
+  /** Awaited before a file read of `bytes` beyond what `maxBytes` asked for (a stored
+   * batch larger than it, which is read whole to check its CRC): lets a caller that
+   * budgets memory wait for room first. */
+  readonly admitLargeRead?: (bytes: number) => Promise<void>;
 }

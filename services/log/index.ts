@@ -1,5 +1,5 @@
 export type { AppendOptions, AppendResult } from "./append-result.js";
-export type { FetchData } from "./fetch-data.js";
+export type { FetchData, ReadOptions } from "./fetch-data.js";
 export { Log, type LogOptions } from "./log.js";
 export type { CompactionResult } from "./log-cleaner.js";
 export {

@@ -194,13 +194,20 @@ export class LogSegment {
    * Collects record entries from `target` on, up to `maxBytes` (at least one record when
    * `state` is still empty), below `committedSize`. Tail data comes from memory, the rest
    * from one positional read (a second only for a frame larger than the first read);
-   * frames read from the file are crc-checked.
+   * frames read from the file are crc-checked. `admitLargeRead` is awaited before a file
+   * read larger than `maxBytes` asked for (a batch bigger than that).
    * @throws CorruptDataError when the first frame needed is damaged
    */
-  async read(target: number, maxBytes: number, indexIntervalBytes: number, state: ReadState): Promise<void> {
+  async read(
+    target: number,
+    maxBytes: number,
+    indexIntervalBytes: number,
+    state: ReadState,
+    admitLargeRead?: (bytes: number) => Promise<void>,
+  ): Promise<void> {
     const start = this.offsetIndex.lookup(target);
-    const { chunks, bytes, recordCount, firstOffset, nextOffset } = state;
-    const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
+    const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
+    const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
     const end = this.committedSize;
     if (this.tail !== null && s.position >= this.tailPosition) {
       collectEntries(this.tail, this.tailPosition, end, false, s);
@@ -212,7 +219,10 @@ export class LogSegment {
       let length = Math.max(minReadBytes, maxBytes + indexIntervalBytes + 2 * frameHeaderBytes);
       while (s.position < end) {
         const bufPosition = s.position;
-        const buf = await pread(this.fd, bufPosition, Math.min(end - bufPosition, Math.max(length, s.need)));
+        const size = Math.min(end - bufPosition, Math.max(length, s.need));
+        if (s.need > length && admitLargeRead !== undefined) await admitLargeRead(size);
+        const buf = await pread(this.fd, bufPosition, size);
+        s.readBytes += buf.length;
         if (buf.length < Math.min(end - bufPosition, s.need)) {
           s.problem = "short read";
           break;

@@ -24,7 +24,7 @@ import type { Logger } from "pino";
 import { InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
 import type { AppendOptions, AppendResult } from "./append-result.js";
 import { frameHeaderBytes, writeFrameHeader } from "./batch-frame.js";
-import type { FetchData } from "./fetch-data.js";
+import type { FetchData, ReadOptions } from "./fetch-data.js";
 import { storageError, writeFileAtomic } from "./file-io.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
@@ -235,14 +235,14 @@ export class Log {
    * @throws OffsetOutOfRangeError below logStartOffset or above logEndOffset;
    *   CorruptDataError when the first batch needed fails its checksum
    */
-  async read(offset: bigint, maxBytes: number): Promise<FetchData> {
+  async read(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<FetchData> {
     this.checkOpen();
     const target = this.toOffset(offset);
-    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, firstOffset: target, nextOffset: target };
+    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, firstOffset: target, nextOffset: target, readBytes: 0 };
     let from = target;
     while (from < this.hw) {
       const segment = this.segments.floor(from);
-      await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, state);
+      await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, state, options.admitLargeRead);
       if (state.recordCount > 0) break;
       this.checkOpen(); // segments close once `close` begins
       const next = this.segments.higher(segment.baseOffset); // the rest of `segment` was compacted away
@@ -258,6 +258,7 @@ export class Log {
       nextOffset: BigInt(state.nextOffset),
       highWatermark: BigInt(this.hw),
       logStartOffset: BigInt(this.startOffset),
+      readBytes: state.readBytes,
     };
   }
 
