@@ -57,6 +57,11 @@ export interface BrokerConfig {
   readonly http2WindowBytes: number;
   /** Bytes a Subscribe stream may have waiting to be sent before its readers pause. Default 8 MiB. */
   readonly streamBufferBytes: number;
+  /** Most open gRPC connections (TCP); one beyond it is closed at once. Default 10000. */
+  readonly maxConnections: number;
+  /** Most concurrent streams (calls) per connection, HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS;
+   * a client queues calls beyond it. Default 1000. */
+  readonly maxStreamsPerConnection: number;
   /** Bytes all Subscribe streams together may hold read or waiting to be sent; each
    * stream's share is min(streamBufferBytes, this / open streams). Default 128 MiB. */
   readonly subscribeMemoryBytes: number;
@@ -81,6 +86,21 @@ export interface BrokerConfig {
   readonly reflectionRequiresAuth: boolean;
   /** Per-principal produce/fetch byte rates; needs authentication (docs/security.md). Default none. */
   readonly quotas: readonly QuotaRule[];
+  /** File holding the plaintext bearer token the web console sends to the gRPC port; the
+   * console then acts as that token's authTokens principal. A file, so the token is in no
+   * config file, flag or environment variable (docs/console.md). Default none. */
+  readonly consoleTokenFile?: string;
+  /** PEM CA bundle the web console verifies the broker's tlsCert with; needed with TLS
+   * unless http is off. Default none. */
+  readonly consoleTlsCa?: string;
+  /** Name the console checks the broker's certificate for instead of the listen host
+   * (grpc.ssl_target_name_override). Default none: the listen host. */
+  readonly consoleTlsServerName?: string;
+  /** PEM client certificate the console presents under mutual TLS; needed with tlsClientCa
+   * unless http is off. Its CN is the console's principal unless consoleTokenFile is set. Default none. */
+  readonly consoleTlsCert?: string;
+  /** PEM private key of consoleTlsCert. Default none. */
+  readonly consoleTlsKey?: string;
 }
 
 const KiB = 1024;
@@ -111,6 +131,8 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   retentionCheckIntervalMs: 300_000,
   http2WindowBytes: 8 * MiB,
   streamBufferBytes: 8 * MiB,
+  maxConnections: 10_000,
+  maxStreamsPerConnection: 1000,
   subscribeMemoryBytes: 128 * MiB,
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 30_000,
@@ -122,6 +144,11 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   acls: [],
   reflectionRequiresAuth: false,
   quotas: [],
+  consoleTokenFile: undefined,
+  consoleTlsCa: undefined,
+  consoleTlsServerName: undefined,
+  consoleTlsCert: undefined,
+  consoleTlsKey: undefined,
 });
 
 type Kind =
@@ -160,6 +187,8 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   retentionCheckIntervalMs: { type: "int", min: 10, max: dayMs },
   http2WindowBytes: { type: "int", min: 64 * KiB, max: 2 ** 31 - 1 },
   streamBufferBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  maxConnections: { type: "int", min: 1, max: 1_000_000 },
+  maxStreamsPerConnection: { type: "int", min: 1, max: 2 ** 31 - 1 },
   subscribeMemoryBytes: { type: "int", min: 1 * MiB, max: 64 * GiB },
   sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
@@ -171,6 +200,11 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   acls: { type: "json", validate: validateAcls },
   reflectionRequiresAuth: { type: "bool" },
   quotas: { type: "json", validate: validateQuotas },
+  consoleTokenFile: { type: "string", check: nonEmpty },
+  consoleTlsCa: { type: "string", check: nonEmpty },
+  consoleTlsServerName: { type: "string", check: nonEmpty },
+  consoleTlsCert: { type: "string", check: nonEmpty },
+  consoleTlsKey: { type: "string", check: nonEmpty },
 };
 
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];
@@ -237,10 +271,30 @@ export function resolveConfig(...layers: Array<{ source: string; values: Record<
     throw configError("tlsClientCa needs tlsCert and tlsKey (mutual TLS is TLS)");
   }
   const config = Object.freeze(merged as unknown as BrokerConfig);
+  checkConsoleKeys(config);
   if (config.quotas.length > 0 && !authEnabled(config)) {
     throw configError("quotas are per principal: they need authentication (authTokens or tlsClientCa)");
   }
   return config;
+}
+
+/** The console's credential keys only make sense with the broker settings they answer. */
+function checkConsoleKeys(config: BrokerConfig): void {
+  if ((config.consoleTlsCert === undefined) !== (config.consoleTlsKey === undefined)) {
+    throw configError("consoleTlsCert and consoleTlsKey must be given together");
+  }
+  if (config.consoleTlsCa !== undefined && config.tlsCert === undefined) {
+    throw configError("consoleTlsCa needs tlsCert: without it the gRPC port is plaintext");
+  }
+  if (config.consoleTlsServerName !== undefined && config.consoleTlsCa === undefined) {
+    throw configError("consoleTlsServerName needs consoleTlsCa (it names the broker's certificate)");
+  }
+  if (config.consoleTlsCert !== undefined && config.tlsClientCa === undefined) {
+    throw configError("consoleTlsCert needs tlsClientCa: only under mutual TLS does the broker ask for client certificates");
+  }
+  if (config.consoleTokenFile !== undefined && config.authTokens.length === 0) {
+    throw configError("consoleTokenFile needs authTokens: its token must be one of them");
+  }
 }
 
 /** Authentication is on when tokens or client certificates are configured. */
@@ -258,12 +312,16 @@ export function envName(key: string): string {
   return `TRIBUTARY_${flagName(key).replace(/-/g, "_").toUpperCase()}`;
 }
 
+/** Variables of the client commands (services/cli), not broker config: `serve` skips them, so
+ * one shell can run both. None may equal a config key's envName (test/docs checks). */
+export const clientEnvNames: readonly string[] = ["TRIBUTARY_TOKEN"];
+
 /** Reads `TRIBUTARY_*` variables; an unknown one is an error, not a silent typo. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const byEnv = new Map(configKeys.map((key) => [envName(key), key]));
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("TRIBUTARY_")) continue;
+    if (!name.startsWith("TRIBUTARY_") || clientEnvNames.includes(name)) continue;
     const key = byEnv.get(name);
     if (key === undefined) throw configError(`environment: unknown variable ${name}`);
     values[key] = value;

@@ -14,6 +14,8 @@ import { consumeCommand } from "./cli/consume-command.js";
 import { groupsCommand } from "./cli/groups-command.js";
 import { produceCommand } from "./cli/produce-command.js";
 import { topicsCommand } from "./cli/topics-command.js";
+import { connectionUsage, dropIpServerNameWarning, type CliEnv } from "./cli/cli-args.js";
+import { describeCliError } from "./cli/cli-error.js";
 import { newToken } from "./auth/tokens.js";
 import { TributaryError } from "./errors.js";
 import { startBroker, version } from "./server.js";
@@ -28,7 +30,7 @@ Usage:
   tributary groups list|describe|reset|delete ...
   tributary auth hash-token      (prints a new random token and the sha256 for authTokens)
   tributary version
-Client commands take --broker HOST:PORT (default 127.0.0.1:7070).
+${connectionUsage}
 
 Every config key is a flag (--segment-bytes N), an environment variable
 (TRIBUTARY_SEGMENT_BYTES=N) or a key of the JSON file given with --config;
@@ -93,17 +95,19 @@ async function serve(args: string[]): Promise<void> {
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  const env: CliEnv = { token: process.env.TRIBUTARY_TOKEN };
+  if (command !== "serve") dropIpServerNameWarning();
   switch (command) {
     case "serve":
       return serve(rest);
     case "topics":
-      return topicsCommand(rest);
+      return topicsCommand(rest, env);
     case "produce":
-      return produceCommand(rest);
+      return produceCommand(rest, env);
     case "consume":
-      return consumeCommand(rest);
+      return consumeCommand(rest, env);
     case "groups":
-      return groupsCommand(rest);
+      return groupsCommand(rest, env);
     case "auth":
       return authCommand(rest);
     case "version":
@@ -123,14 +127,6 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const reason = (err as { metadata?: { get(key: string): unknown[] } }).metadata?.get("tributary-reason")[0];
-  if (err instanceof TributaryError || String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
-    console.error(`tributary: ${(err as Error).message}`);
-  } else if (reason !== undefined) {
-    // A broker error: its message and stable reason, no stack.
-    console.error(`tributary: ${(err as { details?: string }).details} (${String(reason)})`);
-  } else {
-    console.error(err);
-  }
+  console.error(describeCliError(err));
   process.exit(1);
 });

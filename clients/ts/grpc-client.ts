@@ -45,10 +45,21 @@ export interface ClientOptions {
   /** Channel credentials: `credentials.createSsl(ca, key, cert)` for TLS and mutual TLS.
    * Default plaintext. */
   readonly credentials?: ChannelCredentials;
+  /** TLS from PEM contents, when `credentials` is not given: `ca` verifies the broker (default
+   * the system's roots), `cert` + `key` are a client certificate for mutual TLS, `serverName`
+   * is the name the broker's certificate must carry when it is not the dialed host. */
+  readonly tls?: TlsOptions;
   /** A bearer token, sent as `authorization: Bearer <token>` on every call (docs/security.md).
    * Use it over TLS: on a plaintext channel anyone on the path can read it. */
   readonly token?: string;
   readonly channelOptions?: ChannelOptions;
+}
+
+export interface TlsOptions {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly serverName?: string;
 }
 
 /** Default channel options: large flow-control windows and message sizes for batches. */
@@ -82,8 +93,10 @@ export function createClient<T extends GenServiceMethods>(
     };
   }
   const Constructor = makeGenericClientConstructor(definition, service.typeName);
-  const grpc = new Constructor(address, options.credentials ?? grpcCredentials.createInsecure(), {
+  const tls = options.tls;
+  const grpc = new Constructor(address, options.credentials ?? tlsCredentials(tls) ?? grpcCredentials.createInsecure(), {
     ...defaultChannelOptions,
+    ...(tls?.serverName ? { "grpc.ssl_target_name_override": tls.serverName, "grpc.default_authority": tls.serverName } : {}),
     ...options.channelOptions,
   }) as GrpcClient & Record<string, (...args: unknown[]) => unknown>;
 
@@ -168,6 +181,10 @@ function iterate<T>(call: ClientReadableStream<T>, highWater = 16): AsyncIterato
       return { value: undefined, done: true };
     },
   };
+}
+
+function tlsCredentials(tls: TlsOptions | undefined): ChannelCredentials | undefined {
+  return tls === undefined ? undefined : grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
 }
 
 function callOptions(settings: CallSettings): CallOptions {

@@ -5,6 +5,7 @@ export {
   reasonMetadataKey,
   type CallSettings,
   type ClientOptions,
+  type TlsOptions,
   type ServerStream,
   type ServiceClient,
 } from "./grpc-client.js";

@@ -1,7 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { AclRule, Operation, ResourceType } from "./config.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
-import { methodAcls, type Requirement } from "./method-acls.js";
+import { clusterName, methodAcls, type Requirement } from "./method-acls.js";
 import { methodQuotas, QuotaManager, type QuotaKind, type QuotaRule } from "./quotas.js";
 import { hashToken } from "./tokens.js";
 
@@ -99,18 +99,36 @@ export class Authorizer {
     }
   }
 
+  /**
+   * Whether listings show the resource to the principal (Kafka's rule for
+   * ListGroups, applied to topics too): `describe` on the cluster shows every
+   * topic and group; otherwise a resource is shown when some rule grants the
+   * principal any operation on it (any permission implies describing it).
+   */
+  visible(principal: string, type: ResourceType, name: string): boolean {
+    return (
+      this.allows(principal, "cluster", clusterName, "describe") ||
+      this.options.acls.some((rule) => this.matches(rule, principal, type, name))
+    );
+  }
+
   /** Whether some rule allows `operation` on the resource. */
   allows(principal: string, type: ResourceType, name: string, operation: Operation): boolean {
     return this.options.acls.some(
-      (rule) =>
-        (rule.principal === principal || rule.principal === "*") &&
-        rule.resource.type === type &&
-        rule.operations.includes(operation) &&
-        (rule.resource.name !== undefined
-          ? rule.resource.name === name
-          : rule.resource.prefix !== undefined
-            ? name.startsWith(rule.resource.prefix)
-            : true),
+      (rule) => rule.operations.includes(operation) && this.matches(rule, principal, type, name),
+    );
+  }
+
+  /** Whether a rule is about this principal and resource (whatever its operations). */
+  private matches(rule: AclRule, principal: string, type: ResourceType, name: string): boolean {
+    return (
+      (rule.principal === principal || rule.principal === "*") &&
+      rule.resource.type === type &&
+      (rule.resource.name !== undefined
+        ? rule.resource.name === name
+        : rule.resource.prefix !== undefined
+          ? name.startsWith(rule.resource.prefix)
+          : true)
     );
   }
 }

@@ -46,7 +46,9 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   ],
   "tributary.v1.AdminService/CreateTopic": [{ type: "topic", operation: "create", names: (r: { name: string }) => one(r.name) }],
   "tributary.v1.AdminService/DeleteTopic": [{ type: "topic", operation: "delete", names: (r: { name: string }) => one(r.name) }],
-  "tributary.v1.AdminService/ListTopics": [{ type: "cluster", operation: "describe", names: cluster }],
+  // Listings need only a principal; the answer holds what it may see (Authorizer.visible,
+  // applied by the handler through visibleTo(call)).
+  "tributary.v1.AdminService/ListTopics": [],
   "tributary.v1.AdminService/DescribeTopic": [
     { type: "topic", operation: "describe", names: (r: { name: string }) => one(r.name) },
   ],
@@ -63,7 +65,7 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
     { type: "topic", operation: "delete", names: (r: { topic: string }) => one(r.topic) },
   ],
   "tributary.v1.AdminService/DescribeCluster": [{ type: "cluster", operation: "describe", names: cluster }],
-  "tributary.v1.AdminService/ListGroups": [{ type: "cluster", operation: "describe", names: cluster }],
+  "tributary.v1.AdminService/ListGroups": [],
   "tributary.v1.AdminService/DescribeGroup": [
     { type: "group", operation: "describe", names: (r: { groupId: string }) => one(r.groupId) },
   ],
@@ -87,7 +89,9 @@ export function produceTopic(buf: Buffer): string {
     let result = 0;
     let shift = 0;
     for (;;) {
-      if (pos >= buf.length || shift > 49) throw new RangeError("truncated varint");
+      // Up to 10 bytes: int64 fields (producer_id, sequence) take 9 or 10. Values past 2^53
+      // lose precision, which is harmless: they are only skipped.
+      if (pos >= buf.length || shift > 63) throw new RangeError("truncated varint");
       const byte = buf[pos++]!;
       result += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return result;

@@ -1,13 +1,13 @@
 import { TextDecoder } from "node:util";
 import { Consumer, type ConsumedRecord } from "../../clients/ts/index.js";
-import { parseCommand, parsePosition, required, toJson } from "./cli-args.js";
+import { connection, parseCommand, parsePosition, required, toJson, type CliEnv } from "./cli-args.js";
 
 /**
  * `tributary consume TOPIC [--group G] [--from earliest|latest|OFFSET|TIME]
  * [--partition N ...] [--max N] [--json]`: prints records until Ctrl-C (or
  * --max); with --group, as a member that commits what it printed.
  */
-export async function consumeCommand(args: string[]): Promise<void> {
+export async function consumeCommand(args: string[], env: CliEnv = {}): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     group: { type: "string" },
     from: { type: "string", default: "latest" },
@@ -18,10 +18,11 @@ export async function consumeCommand(args: string[]): Promise<void> {
   const topic = required(positionals, 0, "topic");
   const max = values.max === undefined ? Number.POSITIVE_INFINITY : Number(values.max);
   const from = parsePosition(values.from!);
+  const conn = connection(values, env);
   const consumer = new Consumer(
     values.group !== undefined
-      ? { broker: values.broker, groupId: values.group, topics: [topic], from, clientId: "tributary-cli" }
-      : { broker: values.broker, topic, partitions: (values.partition ?? []).map(Number), from },
+      ? { ...conn, groupId: values.group, topics: [topic], from, clientId: "tributary-cli" }
+      : { ...conn, topic, partitions: (values.partition ?? []).map(Number), from },
   );
   const stop = () => void consumer.close();
   process.once("SIGINT", stop);

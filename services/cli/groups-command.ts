@@ -1,13 +1,13 @@
 import { Admin } from "../../clients/ts/index.js";
 import { InvalidArgumentError } from "../errors.js";
-import { parseCommand, parsePosition, required, toJson } from "./cli-args.js";
+import { connection, parseCommand, parsePosition, required, toJson, type CliEnv } from "./cli-args.js";
 
 const usage = `tributary groups list
 tributary groups describe GROUP [--json]
 tributary groups reset GROUP --topic TOPIC --to earliest|latest|OFFSET|TIME [--partition N ...]
 tributary groups delete GROUP`;
 
-export async function groupsCommand(args: string[]): Promise<void> {
+export async function groupsCommand(args: string[], env: CliEnv = {}): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseCommand(rest, {
     topic: { type: "string" },
@@ -15,7 +15,7 @@ export async function groupsCommand(args: string[]): Promise<void> {
     partition: { type: "string", multiple: true },
     json: { type: "boolean", default: false },
   });
-  const admin = new Admin({ broker: values.broker });
+  const admin = new Admin(connection(values, env));
   try {
     switch (action) {
       case "list":

@@ -1,13 +1,13 @@
 import { createInterface } from "node:readline";
 import { Producer } from "../../clients/ts/index.js";
 import { InvalidArgumentError } from "../errors.js";
-import { parseCommand, progress, progressDone, required } from "./cli-args.js";
+import { connection, parseCommand, progress, progressDone, required, type CliEnv } from "./cli-args.js";
 
 /**
  * `tributary produce TOPIC [--key K] [--header k=v ...] [--partition N]`:
  * one record per line of standard input, batched by the Producer.
  */
-export async function produceCommand(args: string[]): Promise<void> {
+export async function produceCommand(args: string[], env: CliEnv = {}): Promise<void> {
   const { values, positionals } = parseCommand(args, {
     key: { type: "string" },
     header: { type: "string", multiple: true },
@@ -20,7 +20,7 @@ export async function produceCommand(args: string[]): Promise<void> {
     return [h.slice(0, at), h.slice(at + 1)];
   });
   const partition = values.partition === undefined ? undefined : Number(values.partition);
-  const producer = new Producer({ broker: values.broker });
+  const producer = new Producer(connection(values, env));
   let sent = 0;
   let failed: unknown;
   const pending = new Set<Promise<unknown>>();

@@ -1,7 +1,7 @@
 import { Admin } from "../../clients/ts/index.js";
 import { CleanupPolicy, FsyncPolicy } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { InvalidArgumentError } from "../errors.js";
-import { parseCommand, required, toJson } from "./cli-args.js";
+import { connection, parseCommand, required, toJson, type CliEnv } from "./cli-args.js";
 
 const usage = `tributary topics create NAME [--partitions N] [--config key=value ...]
 tributary topics list [--internal]
@@ -10,7 +10,7 @@ tributary topics delete NAME
   config keys: retentionMs retentionBytes segmentBytes segmentMs flushIntervalMs maxRecordBytes
                cleanupPolicy=delete|compact fsyncPolicy=always|interval|never`;
 
-export async function topicsCommand(args: string[]): Promise<void> {
+export async function topicsCommand(args: string[], env: CliEnv = {}): Promise<void> {
   const [action, ...rest] = args;
   const { values, positionals } = parseCommand(rest, {
     partitions: { type: "string", default: "1" },
@@ -18,7 +18,7 @@ export async function topicsCommand(args: string[]): Promise<void> {
     internal: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   });
-  const admin = new Admin({ broker: values.broker });
+  const admin = new Admin(connection(values, env));
   try {
     switch (action) {
       case "create": {

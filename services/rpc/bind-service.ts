@@ -10,6 +10,7 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Logger } from "pino";
 import type { Authorizer, CallCredentialsSource, Meter } from "../auth/authorizer.js";
+import { attachCallAuth } from "../auth/call-auth.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { PartsMessage, wireLength } from "./parts-message.js";
@@ -50,7 +51,8 @@ export interface BoundService {
  * (services/metrics/rpc-metrics.ts). With `auth` (only when authentication
  * is configured), every handler is wrapped: the call is authenticated,
  * checked against the ACL table (services/auth/method-acls.ts) and admitted
- * by its quota before the handler runs, and binding fails if a method has no
+ * by its quota before the handler runs (listings then filter by the
+ * principal: services/auth/call-auth.ts), and binding fails if a method has no
  * table entry. Without `auth` the handlers are exactly the plain ones: the
  * one branch is taken here, once per method, not per call.
  */
@@ -195,7 +197,10 @@ function check(
   try {
     const principal = auth.authenticate(call);
     auth.authorize(principal, name, request);
-    return { meter: auth.meter(principal, name) };
+    const meter = auth.meter(principal, name);
+    // Handlers that list resources filter them through this (services/auth/call-auth.ts).
+    attachCallAuth(call, { principal, visible: (type, resource) => auth.visible(principal, type, resource) });
+    return { meter };
   } catch (error) {
     return { error };
   }
