@@ -15,7 +15,7 @@ import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
 import { startHttpServer } from "./http/http-server.js";
-import { createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
+import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler } from "./produce/produce-handler.js";
@@ -72,6 +72,8 @@ export async function startBroker(
 
   // Before anything else: bad TLS files or config fail the start, not the first call.
   const credentials = serverCredentials(config);
+  // The console is a client of the gRPC port: with TLS or auth on it needs credentials too.
+  const consoleClient = config.http === "off" ? undefined : consoleCredentials(config);
   const auth = authEnabled(config)
     ? new Authorizer({
         authTokens: config.authTokens,
@@ -142,13 +144,17 @@ export async function startBroker(
       ),
     );
     widenSessionWindows(server, config.http2WindowBytes, metrics);
+    limitConnections(server, config.maxConnections, log);
 
     let ready = true;
     let httpPort: number | undefined;
     let consoleHandler: ConsoleHandler | undefined;
     if (config.http !== "off") {
       const { host, port: wanted } = parseHostPort(config.http)!;
-      consoleHandler = createConsoleHandler({ address: grpcAddress(listen.host, port), logger });
+      // A wildcard listen address is not one to dial: the console is on this host, so loopback.
+      const consoleHost = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host === "::" ? "::1" : listen.host;
+      consoleHandler = createConsoleHandler({ address: grpcAddress(consoleHost, port), ...consoleClient, logger });
+      if (config.tlsCert !== undefined || auth !== undefined) await consoleHandler.probe();
       const started = await startHttpServer(host, wanted, { ready: () => ready, console: consoleHandler, metrics: metrics.registry });
       http = started.server;
       httpPort = started.port;
@@ -261,6 +267,8 @@ function createGrpcServer(config: BrokerConfig): Server {
     "grpc.keepalive_time_ms": Math.max(1_000, Math.floor(config.sessionTimeoutMs / 3)),
     "grpc.keepalive_timeout_ms": Math.max(1_000, Math.floor(config.sessionTimeoutMs / 3)),
     "grpc.keepalive_permit_without_calls": 1,
+    // SETTINGS_MAX_CONCURRENT_STREAMS: a client queues calls beyond it on its side.
+    "grpc.max_concurrent_streams": config.maxStreamsPerConnection,
   });
   // grpc-js has no option for the server's HTTP/2 receive window: the 64 KiB
   // default halves throughput of 100 KB–1 MB requests (TOOLCHAIN.md). Its
@@ -288,6 +296,27 @@ function widenSessionWindows(server: Server, windowBytes: number, metrics: Broke
       } catch {
         session.once("connect", () => session.setLocalWindowSize(windowBytes));
       }
+    });
+  }
+}
+
+/** maxConnections: Node's net.Server closes a connection beyond the limit as soon as it is
+ * accepted (before any HTTP/2 byte) and emits "drop"; logged at most once a second. */
+function limitConnections(server: Server, maxConnections: number, log: Logger): void {
+  const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
+  let dropped = 0;
+  let loggedAt = 0;
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    http2Server.maxConnections = maxConnections;
+    http2Server.on("drop", (peer?: { remoteAddress?: string; remotePort?: number }) => {
+      dropped++;
+      if (Date.now() - loggedAt < 1_000) return;
+      loggedAt = Date.now();
+      log.warn(
+        { maxConnections, dropped, remoteAddress: peer?.remoteAddress, remotePort: peer?.remotePort },
+        "connection refused: maxConnections reached",
+      );
+      dropped = 0;
     });
   }
 }

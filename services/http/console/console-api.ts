@@ -1,6 +1,9 @@
 import { fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
-import { Admin, createClient, type ServiceClient } from "../../../clients/ts/index.js";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { Admin, createClient, errorReason, type ClientOptions, type ServiceClient } from "../../../clients/ts/index.js";
+import { TributaryError } from "../../errors.js";
 import {
+  AdminService,
   CreatePartitionsRequestSchema,
   CreateTopicRequestSchema,
   DeleteRecordsRequestSchema,
@@ -22,6 +25,8 @@ const maxBrowseLimit = 500;
 const defaultBrowseLimit = 50;
 /** Bytes one browse asks the broker for. */
 const browseFetchMaxBytes = 4 * 1024 * 1024;
+/** How long the start-up probe waits for the broker's own port (loopback: the handshake is instant). */
+const probeDeadlineMs = 10_000;
 
 /** A parsed API request: method, path segments after /console/api/, query, JSON body. */
 export interface ApiRequest {
@@ -43,17 +48,59 @@ const json = <D extends DescMessage>(schema: D, message: MessageShape<D>): JsonV
 /**
  * The console's JSON API: each route is one or a few calls of the broker's own
  * gRPC services through the TypeScript client, so validation, errors and
- * (later) ACLs are the broker's. Bodies and answers use the protobuf JSON
+ * ACLs are the broker's: the console acts as the principal of the
+ * credentials it is given (docs/console.md). Bodies and answers use the protobuf JSON
  * mapping of the RPC's messages (camelCase, int64 as strings, bytes as base64).
  */
 export class ConsoleApi {
   private readonly admin: Admin;
   private readonly fetch: ServiceClient<(typeof FetchService)["method"]>;
+  private readonly address: string;
+  private readonly client: ClientOptions;
 
-  /** @param address the broker's own gRPC address, HOST:PORT */
-  constructor(address: string) {
-    this.admin = new Admin({ broker: address });
-    this.fetch = createClient(FetchService, address);
+  /**
+   * @param address the broker's own gRPC address, HOST:PORT
+   * @param client TLS credentials and token of the console's principal (console-credentials.ts)
+   */
+  constructor(address: string, client: ClientOptions = {}) {
+    this.admin = new Admin({ ...client, broker: address });
+    this.fetch = createClient(FetchService, address, client);
+    this.address = address;
+    this.client = client;
+  }
+
+  /**
+   * One call at start-up, so that a console that cannot reach the broker's port
+   * (a CA that did not sign the broker's certificate, a server name its
+   * subjectAltName lacks, a client certificate the broker refuses) fails the
+   * start instead of every page. Being refused by an ACL proves the connection
+   * and the credentials work; UNAUTHENTICATED is accepted only when the
+   * console was given no credentials (it then answers 401, docs/console.md).
+   * @returns whether the console is authenticated to the broker
+   */
+  async probe(credentialed: boolean): Promise<boolean> {
+    // Its own client for the deadline; grpc-js shares the connection of equal credentials.
+    const admin = createClient(AdminService, this.address, this.client);
+    try {
+      await admin.describeCluster({}, { deadline: probeDeadlineMs });
+      return true;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === GrpcStatus.PERMISSION_DENIED) return true;
+      if (code === GrpcStatus.UNAUTHENTICATED && !credentialed) return false;
+      const reason = errorReason(err);
+      throw new TributaryError(
+        "precondition",
+        "CONSOLE_UNREACHABLE",
+        `the web console cannot call the broker's gRPC port: ${GrpcStatus[code ?? GrpcStatus.UNKNOWN] ?? code}` +
+          `${reason ? ` ${reason}` : ""}: ${(err as { details?: string }).details ?? (err as Error).message}. ` +
+          "Check consoleTlsCa (the CA that signed tlsCert), consoleTlsServerName (a name in the certificate's subjectAltName), " +
+          "consoleTlsCert/consoleTlsKey and consoleTokenFile, or set http to off",
+        { cause: err },
+      );
+    } finally {
+      admin.close();
+    }
   }
 
   close(): void {
@@ -127,8 +174,8 @@ export class ConsoleApi {
       this.admin.listTopics(),
       this.admin.listGroups(),
     ]);
-    const topics = await Promise.all(listings.map((t) => this.admin.describeTopic(t.name).catch(ignoreNotFound)));
-    const described = await Promise.all(groups.map((g) => this.admin.describeGroup(g.groupId).catch(ignoreNotFound)));
+    const topics = await Promise.all(listings.map((t) => this.admin.describeTopic(t.name).catch(ignoreUnseen)));
+    const described = await Promise.all(groups.map((g) => this.admin.describeGroup(g.groupId).catch(ignoreUnseen)));
     return {
       cluster: json(DescribeClusterResponseSchema, cluster),
       topics: topics.filter((t) => t !== undefined).map((t) => json(TopicDescriptionSchema, t)),
@@ -185,9 +232,12 @@ const ok = (body: JsonValue): ApiResponse => ({ status: 200, body });
 
 const notFound = () => new ConsoleRequestError("UNKNOWN_ROUTE", "no such console API route", { status: 404 });
 
-function ignoreNotFound(err: unknown): undefined {
-  // A topic or group deleted between the listing and the describe.
-  if ((err as { code?: number }).code === 5) return undefined;
+function ignoreUnseen(err: unknown): undefined {
+  const code = (err as { code?: number }).code;
+  // A topic or group deleted between the listing and the describe, or one the
+  // console's principal may not describe: the overview shows what it may see,
+  // as Kafka's metadata leaves out topics a client is not authorized for.
+  if (code === GrpcStatus.NOT_FOUND || code === GrpcStatus.PERMISSION_DENIED) return undefined;
   throw err;
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import type { ClientOptions } from "../../../clients/ts/index.js";
 import { ConsoleApi } from "./console-api.js";
 import { ConsoleRequestError, toHttpError } from "./http-error.js";
 
@@ -24,6 +25,10 @@ const contentTypes: Readonly<Record<string, string>> = {
 export interface ConsoleHandlerOptions {
   /** The broker's own gRPC address, HOST:PORT: every API call goes through it. */
   readonly address: string;
+  /** The console principal's TLS credentials and token (consoleCredentials()); default plaintext, none. */
+  readonly client?: ClientOptions;
+  /** Whether `client` carries a token or client certificate. Default false. */
+  readonly credentialed?: boolean;
   readonly logger: Logger;
 }
 
@@ -31,9 +36,15 @@ export interface ConsoleHandler {
   /** True for the paths the console answers: `/` and everything under /console/. */
   handles(path: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Calls the broker once; throws CONSOLE_UNREACHABLE when the console cannot connect (ConsoleApi.probe). */
+  probe(): Promise<void>;
   /** Closes the console's gRPC clients. */
   close(): void;
 }
+
+/** Added to a 401's message: the refused credentials are the console's, fixed in the broker's config. */
+const unauthenticatedHint =
+  "the broker refused the web console's own credentials; give it a principal with consoleTokenFile or, under mutual TLS, consoleTlsCert (docs/console.md)";
 
 /**
  * The web console on the broker's HTTP port: static assets under /console/
@@ -42,6 +53,7 @@ export interface ConsoleHandler {
 export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHandler {
   const log = options.logger.child({ component: "console" });
   let api: ConsoleApi | undefined;
+  const connect = (): ConsoleApi => (api ??= new ConsoleApi(options.address, options.client));
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
@@ -53,13 +65,16 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHan
       }
       const body = mutating ? await readJson(req) : undefined;
       const segments = url.pathname.slice(`${consolePrefix}api/`.length).split("/").filter((s) => s !== "").map(decodeURIComponent);
-      api ??= new ConsoleApi(options.address);
-      const answer = await api.handle({ method, segments, query: url.searchParams, body });
+      const answer = await connect().handle({ method, segments, query: url.searchParams, body });
       sendJson(res, answer.status, answer.body);
     } catch (err) {
       const mapped = toHttpError(err);
       if (mapped.internal) log.error({ err, path: url.pathname }, "console API call failed");
-      sendJson(res, mapped.status, mapped.body);
+      const body =
+        mapped.status === 401
+          ? { error: { ...mapped.body.error, message: `${unauthenticatedHint}: ${mapped.body.error.message}` } }
+          : mapped.body;
+      sendJson(res, mapped.status, body);
     }
   }
 
@@ -94,6 +109,18 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHan
         void serveApi(req, res, url);
       } else {
         void serveAsset(req, res, url.pathname);
+      }
+    },
+    async probe() {
+      try {
+        const authenticated = await connect().probe(options.credentialed ?? false);
+        if (!authenticated) {
+          log.warn({}, "authentication is on but the web console has no credentials: its API answers 401 (docs/console.md)");
+        }
+      } catch (err) {
+        api?.close();
+        api = undefined;
+        throw err;
       }
     },
     close() {

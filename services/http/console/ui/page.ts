@@ -17,7 +17,17 @@ export interface PageContext {
 export const chartCapacity = 60;
 
 export function describeError(err: unknown): string {
-  if (err instanceof ApiError) return `${err.code}${err.reason ? ` ${err.reason}` : ""}: ${err.message}`;
+  if (err instanceof ApiError) {
+    // Under authentication the console acts as one principal: say so, so a refusal
+    // reads as "the console may not", not as a broken page.
+    const who =
+      err.status === 403
+        ? "Not allowed for the console's principal — "
+        : err.status === 401
+          ? "The console is not authenticated to the broker — "
+          : "";
+    return `${who}${err.code}${err.reason ? ` ${err.reason}` : ""}: ${err.message}`;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 
