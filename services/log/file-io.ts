@@ -44,6 +44,23 @@ export function pwritev(fd: number, buffers: Buffer[], position: number): Promis
   });
 }
 
+/** `pwritev` done on the calling thread (no thread-pool hop): for writes into the page
+ * cache, which take microseconds. Throws the fs error. */
+export function pwritevSync(fd: number, buffers: Buffer[], position: number): void {
+  let bufs = buffers;
+  let at = position;
+  for (;;) {
+    const written = fs.writevSync(fd, bufs, at);
+    let rest = written;
+    let i = 0;
+    while (i < bufs.length && rest >= bufs[i].length) rest -= bufs[i++].length;
+    if (i === bufs.length) return;
+    bufs = bufs.slice(i);
+    bufs[0] = bufs[0].subarray(rest);
+    at += written;
+  }
+}
+
 export function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }

@@ -11,7 +11,9 @@
  * The tail: appends are copied into `tail`, a buffer mirroring the file from
  * `tailPosition`. A tail buffer is never written again below its `tailLength`: when a
  * frame does not fit, the unwritten rest of the old tail is queued for the writer and a
- * new buffer is allocated, so slices handed to readers stay valid forever.
+ * new buffer is allocated, so slices handed to readers stay valid forever. Only a
+ * full-size tail that no reader has seen (`tail` never read while it was current) is
+ * reused, once its bytes are in the file (`recycleWritten`).
  *
  * Concurrency: appends and the tail are touched synchronously by `Log.append`; file
  * writes, fsyncs and index saves come from the Log's serial queue only; reads run
@@ -34,6 +36,10 @@ import { TimeIndex } from "./time-index.js";
 const minTailBytes = 64 * 1024;
 const maxTailBytes = 4 * 1024 * 1024;
 const minReadBytes = 16 * 1024;
+/** Full-size tail buffers to reuse (see `recycleWritten`): fewer large allocations, which
+ * drive V8's full GCs under a heavy produce load. Shared by all segments (one thread). */
+const tailPool: Buffer[] = [];
+const maxPooledTails = 4;
 
 export class LogSegment {
   readonly logPath: string;
@@ -54,7 +60,21 @@ export class LogSegment {
   rollingBaseMs: number | null = null;
   /** Sealed by a roll: no more appends. */
   sealed = false;
-  tail: Buffer | null = null;
+  /** The tail buffer, for readers: one a reader has seen is never reused (its slices
+   * stay valid forever), so this getter marks it lent. Appends use `appendTail`. */
+  get tail(): Buffer | null {
+    if (this.tailBuffer !== null) this.tailLent = true;
+    return this.tailBuffer;
+  }
+  /** The tail buffer for `Log.append` to write into, right after `reserve`. */
+  get appendTail(): Buffer {
+    return this.tailBuffer as Buffer;
+  }
+  private tailBuffer: Buffer | null = null;
+  private tailLent = false;
+  /** Retired full-size tail buffers no reader has seen, with the file position their
+   * bytes end at: once written up to there, they go back to `tailPool`. */
+  private recyclable: Array<{ buffer: Buffer; end: number }> = [];
   tailPosition = 0;
   tailLength = 0;
   private tailWritten = 0;
@@ -109,9 +129,11 @@ export class LogSegment {
 
   /** Makes room in the tail for a frame of `length` bytes; returns where it goes in `tail`. */
   reserve(length: number): number {
-    if (this.tail === null || this.tailLength + length > this.tail.length) {
+    if (this.tailBuffer === null || this.tailLength + length > this.tailBuffer.length) {
       this.retireTail();
-      this.tail = Buffer.allocUnsafeSlow(Math.max(length, this.nextTailBytes));
+      const bytes = Math.max(length, this.nextTailBytes);
+      this.tailBuffer = (bytes === maxTailBytes ? tailPool.pop() : undefined) ?? Buffer.allocUnsafeSlow(bytes);
+      this.tailLent = false;
       this.nextTailBytes = Math.min(maxTailBytes, this.nextTailBytes * 2);
       this.tailPosition = this.size;
       this.tailLength = 0;
@@ -153,11 +175,20 @@ export class LogSegment {
   takeUnwritten(): Buffer[] {
     const buffers = this.retired;
     this.retired = [];
-    if (this.tail !== null && this.tailLength > this.tailWritten) {
-      buffers.push(this.tail.subarray(this.tailWritten, this.tailLength));
+    if (this.tailBuffer !== null && this.tailLength > this.tailWritten) {
+      buffers.push(this.tailBuffer.subarray(this.tailWritten, this.tailLength));
       this.tailWritten = this.tailLength;
     }
     return buffers;
+  }
+
+  /** Called by the writer once `writtenSize` advanced: retired tail buffers that no
+   * reader saw and whose bytes are all in the file go back to the pool. */
+  recycleWritten(): void {
+    while (this.recyclable.length > 0 && this.recyclable[0].end <= this.writtenSize) {
+      const { buffer } = this.recyclable.shift()!;
+      if (tailPool.length < maxPooledTails) tailPool.push(buffer);
+    }
   }
 
   /** Gives back buffers whose write failed; they are written first next time. */
@@ -184,10 +215,11 @@ export class LogSegment {
   }
 
   private retireTail(): void {
-    if (this.tail !== null && this.tailLength > this.tailWritten) {
-      this.retired.push(this.tail.subarray(this.tailWritten, this.tailLength));
-    }
-    this.tail = null;
+    const tail = this.tailBuffer;
+    if (tail === null) return;
+    if (this.tailLength > this.tailWritten) this.retired.push(tail.subarray(this.tailWritten, this.tailLength));
+    if (!this.tailLent && tail.length === maxTailBytes) this.recyclable.push({ buffer: tail, end: this.tailPosition + this.tailLength });
+    this.tailBuffer = null;
   }
 
   /**

@@ -3,9 +3,15 @@
  *
  * Appends copy their frame into the active segment's tail and call `appended`, which
  * schedules one flush per tick (setImmediate): every byte appended since the previous
- * flush goes to the OS in one positional writev per segment. Then, for fsyncPolicy
- * "always", fdatasync (and an fsync of the directory when a segment file was created),
- * and only then the high watermark moves and the tick's `durable` promise resolves.
+ * flush goes to the OS in one positional writev per segment. For "interval" and "never"
+ * that writev is synchronous (writevSync): a write into the page cache takes tens of
+ * microseconds, less than the thread-pool round trip of an async one, and the ack still
+ * waits for it to return. A sync write that took over `slowWriteMs` (the kernel throttling
+ * dirty pages, a slow disk) switches the writer to async writes for `asyncAfterSlowMs`, so
+ * that the event loop is stalled by at most one slow write per period. For fsyncPolicy
+ * "always" the write is async, then fdatasync (and an fsync of the directory when a
+ * segment file was created). Only then the high watermark moves and the tick's
+ * `durable` promise resolves.
  * Group commit falls out of the serial queue: while a flush (write or fsync) is in
  * flight, new appends accumulate and the next flush takes them all. "interval" fsyncs
  * every `flushIntervalMs` on an unref'd timer; "never" only on roll and close.
@@ -21,7 +27,7 @@
  * `rolled` and `durableAt` are synchronous, called from `Log.append`.
  */
 import type { Logger } from "pino";
-import { fdatasync, fsyncDir, pwritev, storageError } from "./file-io.js";
+import { fdatasync, fsyncDir, pwritev, pwritevSync, storageError } from "./file-io.js";
 import type { FsyncPolicy } from "./log-config.js";
 import type { LogSegment } from "./log-segment.js";
 import type { SerialQueue } from "./serial-queue.js";
@@ -45,6 +51,8 @@ function createDeferred(): Deferred {
 
 const resolved = Promise.resolve();
 const retryMs = 1000;
+const slowWriteMs = 5;
+const asyncAfterSlowMs = 1000;
 
 /** What the writer needs from its Log. */
 export interface WriterHost {
@@ -68,6 +76,8 @@ export class LogWriter {
   private dirUnsynced = false;
   private intervalTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Until then (performance.now() ms) writes are async: a recent sync write was slow. */
+  private asyncUntil = 0;
 
   constructor(
     private readonly dir: string,
@@ -167,8 +177,10 @@ export class LogWriter {
         let bytes = 0;
         for (const b of buffers) bytes += b.length;
         if (bytes === 0) continue;
-        await pwritev(segment.fd, buffers, segment.writtenSize);
+        const pending = this.write(segment.fd, buffers, segment.writtenSize);
+        if (pending !== undefined) await pending;
         segment.writtenSize += bytes;
+        segment.recycleWritten();
         this.uncommitted.add(segment);
         this.unsynced.add(segment);
         if (segment.sealed && segment.writtenSize === segment.size) {
@@ -200,6 +212,21 @@ export class LogWriter {
     this.host.commit(endOffset);
     deferred.resolve();
     await this.finishSeals();
+  }
+
+  /** One positional write of `buffers`: synchronous unless the policy is "always" or a
+   * recent sync write was slow (see the file comment). */
+  private write(fd: number, buffers: Buffer[], position: number): Promise<void> | undefined {
+    if (this.policy === "always") return pwritev(fd, buffers, position);
+    const started = performance.now();
+    if (started < this.asyncUntil) return pwritev(fd, buffers, position);
+    pwritevSync(fd, buffers, position);
+    const took = performance.now() - started;
+    if (took > slowWriteMs) {
+      this.asyncUntil = started + took + asyncAfterSlowMs;
+      this.logger.debug({ dir: this.dir, ms: took }, "slow sync write: async writes for a while");
+    }
+    return undefined;
   }
 
   /** fsyncs the directory (if a segment was created) and every segment with unsynced

@@ -155,8 +155,8 @@ export class Log {
     const baseOffset = this.nextOffset;
     const lastOffset = baseOffset + count - 1;
     const at = segment.reserve(length);
-    const tail = segment.tail as Buffer;
-    const end = writeRecordEntries(tail, at + frameHeaderBytes, records, baseOffset, now, this.stats);
+    const tail = segment.appendTail;
+    const end = writeRecordEntries(tail, at + frameHeaderBytes, records, baseOffset, now, this.stats, entriesLength);
     assert(end === at + length, "frame length mismatch");
     writeFrameHeader(tail, at, {
       baseOffset,

@@ -66,9 +66,20 @@ export function recordEntriesLength(spans: RecordSpans, appendTimeMs: number): n
   return total;
 }
 
+const stamp = Buffer.alloc(11); // writeRecordEntries' scratch
+
 /**
- * Writes the entries of `spans` at `at`, with offsets from `baseOffset`: one copy per
- * record, varints inline, no allocation. Returns the position after the last entry.
+ * Writes the entries of `spans` at `at`, with offsets from `baseOffset`, no allocation.
+ * Returns the position after the last entry. `entriesLength` is `recordEntriesLength`'s
+ * answer for the same spans and time.
+ *
+ * When the records lie in `source` in order, each at most its stored header's size past
+ * the previous one (a request's records: only a tag and a length between them), the
+ * bytes are moved with one bulk copy and then one `copyWithin` per record inside `buf`
+ * (no per-record view object, unlike `Buffer.copy`): the bulk copy puts the records
+ * where the last one belongs, and walking forward each record moves left into place,
+ * never over a record not yet moved (its header fits in the room the move leaves).
+ * Otherwise (records regrouped by partition) one copy per record.
  */
 export function writeRecordEntries(
   buf: Buffer,
@@ -77,18 +88,40 @@ export function writeRecordEntries(
   baseOffset: number,
   appendTimeMs: number,
   stats: EntriesStats,
+  entriesLength: number,
 ): number {
   const { source, starts, ends, timestamps, count } = spans;
-  const stampBytes = 1 + varintSize(appendTimeMs);
+  // The append-time field, encoded once: 0x10 <varint appendTimeMs>.
+  stamp[0] = timestampTag;
+  const stampBytes = writeVarint(stamp, appendTimeMs, 1);
+  const end = at + entriesLength;
+  // The bulk path needs each record's move to be leftward or none: the gap before
+  // record i (in source) at most its stored header's size.
+  let bulk = true;
+  for (let i = 1; i < count; i++) {
+    const gap = starts[i] - ends[i - 1];
+    if (gap < 0 || gap > offsetFieldBytes + 2) {
+      // 2: tag and the smallest varint; larger headers only make room
+      bulk = false;
+      break;
+    }
+  }
+  let shift = 0; // source position + shift = where the bulk copy put a byte
+  if (bulk) {
+    const first = starts[0];
+    const last = ends[count - 1];
+    shift = end - last;
+    source.copy(buf, first + shift, first, last);
+  }
   let maxTimestamp = -Infinity;
   for (let i = 0; i < count; i++) {
     const start = starts[i];
-    const end = ends[i];
+    const recordEnd = ends[i];
     const produced = timestamps[i];
     const stamped = produced === 0;
     const timestamp = stamped ? appendTimeMs : produced;
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
-    let body = offsetFieldBytes + (end - start) + (stamped ? stampBytes : 0);
+    let body = offsetFieldBytes + (recordEnd - start) + (stamped ? stampBytes : 0);
     buf[at++] = entryTag;
     while (body >= 0x80) {
       buf[at++] = (body & 0x7f) | 0x80;
@@ -108,11 +141,14 @@ export function writeRecordEntries(
     buf[at + 7] = high >>> 16;
     buf[at + 8] = high >>> 24;
     at += offsetFieldBytes;
-    if (stamped) {
-      buf[at++] = timestampTag;
-      at = writeVarint(buf, appendTimeMs, at);
+    if (stamped) for (let k = 0; k < stampBytes; k++) buf[at++] = stamp[k];
+    if (bulk) {
+      const from = start + shift;
+      if (from !== at) buf.copyWithin(at, from, from + (recordEnd - start));
+      at += recordEnd - start;
+    } else {
+      at += source.copy(buf, at, start, recordEnd);
     }
-    at += source.copy(buf, at, start, end);
   }
   stats.firstTimestamp = timestamps[0] === 0 ? appendTimeMs : timestamps[0];
   stats.maxTimestamp = maxTimestamp;

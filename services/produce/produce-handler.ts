@@ -7,7 +7,7 @@ import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "./murmur2.js";
-import { parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
+import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
 
 type ProduceResponseInit = MessageInitShape<typeof ProduceResponseSchema>;
 type PartitionResultInit = MessageInitShape<typeof ProducePartitionResultSchema>;
@@ -33,9 +33,11 @@ export function createProduceHandler(deps: ProduceDeps) {
   const { topics, config, logger, metrics } = deps;
   const log = logger.child({ component: "produce" });
   const limits = { maxBatchRecords: config.maxBatchRecords };
+  // The view's arrays, reused by every call: they are read only before the first await.
+  const scratch = new ParseScratch();
 
   return async function produce(request: Buffer): Promise<ProduceResponseInit> {
-    const view = parseProduceRequest(request, limits);
+    const view = parseProduceRequest(request, limits, scratch);
     validateTopicName(view.topic);
     const topic = topics.get(view.topic);
     if (topic.internal) {

@@ -6,7 +6,7 @@ import { malformed, WireType, WireReader } from "./wire-reader.js";
  * A ProduceRequest seen at the wire level: scalar fields decoded, records left
  * in the request buffer as spans of their ProducerRecord bytes. Nothing per
  * record is allocated; arrays are indexed by the record's position in the
- * request.
+ * request and may be longer than `count` (a ParseScratch's).
  */
 export interface ProduceRequestView {
   readonly source: Buffer;
@@ -24,6 +24,36 @@ export interface ProduceRequestView {
   /** Record i's key is source[keyStarts[i], keyEnds[i]); empty when equal. */
   readonly keyStarts: Uint32Array;
   readonly keyEnds: Uint32Array;
+}
+
+/**
+ * Arrays a caller lends to `parseProduceRequest` so that a request allocates none: the
+ * view's arrays are then these (longer than `count`), valid until the next parse with
+ * the same scratch. The produce handler uses them only synchronously.
+ */
+export class ParseScratch {
+  starts = new Uint32Array(0);
+  ends = new Uint32Array(0);
+  timestamps = new Float64Array(0);
+  keyStarts = new Uint32Array(0);
+  keyEnds = new Uint32Array(0);
+
+  /** Makes room for `count` records; returns the arrays, `timestamps` and key spans zeroed. */
+  take(count: number): this {
+    if (this.starts.length < count) {
+      const size = Math.max(count, 2 * this.starts.length);
+      this.starts = new Uint32Array(size);
+      this.ends = new Uint32Array(size);
+      this.timestamps = new Float64Array(size);
+      this.keyStarts = new Uint32Array(size);
+      this.keyEnds = new Uint32Array(size);
+    } else {
+      this.timestamps.fill(0, 0, count);
+      this.keyStarts.fill(0, 0, count);
+      this.keyEnds.fill(0, 0, count);
+    }
+    return this;
+  }
 }
 
 export interface ProduceLimits {
@@ -56,7 +86,7 @@ const enum RecordField {
  * or it would poison a partition for strict parsers (upb rejects invalid
  * UTF-8 in string fields, for instance).
  */
-export function parseProduceRequest(source: Buffer, limits: ProduceLimits): ProduceRequestView {
+export function parseProduceRequest(source: Buffer, limits: ProduceLimits, scratch?: ParseScratch): ProduceRequestView {
   let topic = "";
   let partition: number | undefined;
   let acks = 0;
@@ -109,11 +139,14 @@ export function parseProduceRequest(source: Buffer, limits: ProduceLimits): Prod
     );
   }
 
-  const starts = new Uint32Array(count);
-  const ends = new Uint32Array(count);
-  const timestamps = new Float64Array(count);
-  const keyStarts = new Uint32Array(count);
-  const keyEnds = new Uint32Array(count);
+  const { starts, ends, timestamps, keyStarts, keyEnds } =
+    scratch?.take(count) ?? {
+      starts: new Uint32Array(count),
+      ends: new Uint32Array(count),
+      timestamps: new Float64Array(count),
+      keyStarts: new Uint32Array(count),
+      keyEnds: new Uint32Array(count),
+    };
   reader.pos = 0;
   let i = 0;
   while (!reader.done) {

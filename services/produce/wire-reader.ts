@@ -26,6 +26,24 @@ export class WireReader {
 
   /** A varint that must fit in 32 bits unsigned (tags, lengths, int32 fields). */
   uint32(): number {
+    // Fast paths: one- and two-byte varints (tags, record and field lengths).
+    const pos = this.pos;
+    if (pos + 1 < this.end) {
+      const b0 = this.buf[pos];
+      if (b0 < 0x80) {
+        this.pos = pos + 1;
+        return b0;
+      }
+      const b1 = this.buf[pos + 1];
+      if (b1 < 0x80) {
+        this.pos = pos + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.uint32Slow();
+  }
+
+  private uint32Slow(): number {
     const buf = this.buf;
     let result = 0;
     let shift = 0;
