@@ -48,6 +48,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     try {
       data = await log.read(next, reservation.bytes, { admitLargeRead: admitLargeRead(reservation) });
     } catch (err) {
+      writer.recycleLargeBuffers(reservation); // nothing points into them
       writer.unreserve(reservation);
       if (err instanceof OffsetOutOfRangeError && next < log.logStartOffset) {
         const reset = log.logStartOffset;
@@ -59,6 +60,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
       throw err;
     }
     if (data.recordCount === 0) {
+      writer.recycleLargeBuffers(reservation);
       writer.unreserve(reservation);
       // Compaction may have removed everything up to the high watermark: move past it.
       if (data.nextOffset > next) next = data.nextOffset;
@@ -68,15 +70,19 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     next = data.nextOffset;
     traffic.recordsOut += data.recordCount;
     traffic.bytesOut += data.bytes;
-    const message = encodeRecords(data, topic, topicBytes, partition);
+    const { message, copied } = encodeRecords(data, topic, topicBytes, partition);
     data = undefined;
+    // Records copied out: the large-read buffers can serve the next large read. Otherwise
+    // the message points into them and they are left to the garbage collector.
+    if (copied) writer.recycleLargeBuffers(reservation);
+    else reservation.largeBuffers.length = 0;
     writer.send(message, reservation);
   }
 }
 
 // SubscribeResponse.records (1) = PartitionRecords { records = 1 (stored
 // entries), topic = 2, partition = 3, high_watermark = 4 }.
-function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): PartsMessage {
+function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): { message: PartsMessage; copied: boolean } {
   const trailer = new WireWriter(topicBytes + 32)
     .stringField(2, topic)
     .varintField(3, partition)
@@ -86,8 +92,9 @@ function encodeRecords(data: FetchData, topic: string, topicBytes: number, parti
   const header = new WireWriter(6).lengthPrefix(1, innerLength).finish();
   // Records cut from a stored batch much larger than the message: copy them out, so
   // that a message waiting for a slow reader holds its own bytes, not the whole read.
-  const chunks = data.readBytes > 2 * data.bytes + minReadBytes ? [Buffer.concat(data.chunks, data.bytes)] : data.chunks;
-  return new PartsMessage([header, ...chunks, trailer]);
+  const copied = data.readBytes > 2 * data.bytes + minReadBytes;
+  const chunks = copied ? [Buffer.concat(data.chunks, data.bytes)] : data.chunks;
+  return { message: new PartsMessage([header, ...chunks, trailer]), copied };
 }
 
 // SubscribeResponse.offset_reset (4) = OffsetReset { topic = 1, partition = 2,

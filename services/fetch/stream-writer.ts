@@ -3,6 +3,7 @@ import type { PartsMessage } from "../rpc/index.js";
 
 /** The smallest read a stream is ever given, however many streams share the budget. */
 export const minReadBytes = 64 * 1024;
+const maxPooledLargeBuffers = 8;
 
 interface Waiter {
   /** Grants the wait if it can go now; true when granted. */
@@ -25,6 +26,10 @@ export class StreamBudget {
   used = 0;
   /** A read beyond the budget is in progress (StreamWriter.admitLargeRead): one at a time. */
   overdrawn = false;
+  /** Buffers for stored batches larger than a read: the records a message needs are
+   * copied out of them, so they can be reused. With many small readers of big batches,
+   * allocating one per read was most of the garbage (and of the RSS peak). */
+  private readonly largeBuffers: Buffer[] = [];
   private streams = 0;
   private readonly waiters: Waiter[] = [];
 
@@ -32,6 +37,18 @@ export class StreamBudget {
     readonly totalBytes: number,
     readonly perStreamBytes: number,
   ) {}
+
+  /** A buffer of at least `bytes` for a large read: a pooled one if it fits. */
+  takeLargeBuffer(bytes: number): Buffer {
+    const i = this.largeBuffers.findIndex((b) => b.length >= bytes && b.length <= 2 * bytes);
+    if (i >= 0) return this.largeBuffers.splice(i, 1)[0];
+    return Buffer.allocUnsafeSlow(Math.ceil(bytes / minReadBytes) * minReadBytes);
+  }
+
+  /** Gives back a large-read buffer nothing points into any more. */
+  giveLargeBuffer(buffer: Buffer): void {
+    if (this.largeBuffers.length < maxPooledLargeBuffers) this.largeBuffers.push(buffer);
+  }
 
   /** What one stream may hold now. */
   share(): number {
@@ -152,7 +169,22 @@ export class StreamWriter {
    * memory by the number of streams, and readers stalled on full streams cannot
    * starve the others either.
    */
-  async admitLargeRead(reservation: Reservation, bytes: number, signal: AbortSignal): Promise<void> {
+  async admitLargeRead(reservation: Reservation, bytes: number, signal: AbortSignal): Promise<Buffer> {
+    const budget = this.budget;
+    await this.admitBytes(reservation, bytes, signal);
+    const buffer = budget.takeLargeBuffer(bytes);
+    reservation.largeBuffers.push(buffer);
+    return buffer;
+  }
+
+  /** Gives a reservation's large-read buffers back for reuse, once the records a message
+   * needs were copied out of them (or nothing was taken from them). */
+  recycleLargeBuffers(reservation: Reservation): void {
+    for (const buffer of reservation.largeBuffers) this.budget.giveLargeBuffer(buffer);
+    reservation.largeBuffers.length = 0;
+  }
+
+  private async admitBytes(reservation: Reservation, bytes: number, signal: AbortSignal): Promise<void> {
     const extra = bytes - reservation.bytes;
     if (extra <= 0) return;
     const budget = this.budget;
@@ -232,6 +264,8 @@ export class StreamWriter {
 export class Reservation {
   /** Set while this read overdraws the budget (at most one read broker-wide). */
   overdraft = false;
+  /** Pooled buffers the read went into (StreamWriter.admitLargeRead). */
+  readonly largeBuffers: Buffer[] = [];
 
   constructor(public bytes: number) {}
 }

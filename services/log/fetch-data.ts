@@ -24,6 +24,7 @@ export interface FetchData {
 export interface ReadOptions {
   /** Awaited before a file read of `bytes` beyond what `maxBytes` asked for (a stored
    * batch larger than it, which is read whole to check its CRC): lets a caller that
-   * budgets memory wait for room first. */
-  readonly admitLargeRead?: (bytes: number) => Promise<void>;
+   * budgets memory wait for room first. It may answer a buffer of at least `bytes` to
+   * read into, which the answer's chunks then point into. */
+  readonly admitLargeRead?: (bytes: number) => Promise<Buffer | undefined>;
 }

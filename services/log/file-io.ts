@@ -8,9 +8,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { StorageFullError, UnavailableError } from "../errors.js";
 
-/** Reads up to `length` bytes at `position` into a new buffer (shorter only at end of file). */
-export function pread(fd: number, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafeSlow(length);
+/** Reads up to `length` bytes at `position` into a new buffer, or the start of `into`
+ * (at least `length` long). Shorter only at end of file. */
+export function pread(fd: number, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const buf = into === undefined ? Buffer.allocUnsafeSlow(length) : into.subarray(0, length);
   return new Promise((resolve, reject) => {
     let done = 0;
     const step = (): void => {

@@ -235,7 +235,7 @@ export class LogSegment {
     maxBytes: number,
     indexIntervalBytes: number,
     state: ReadState,
-    admitLargeRead?: (bytes: number) => Promise<void>,
+    admitLargeRead?: (bytes: number) => Promise<Buffer | undefined>,
   ): Promise<void> {
     const start = this.offsetIndex.lookup(target);
     const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
@@ -252,8 +252,8 @@ export class LogSegment {
       while (s.position < end) {
         const bufPosition = s.position;
         const size = Math.min(end - bufPosition, Math.max(length, s.need));
-        if (s.need > length && admitLargeRead !== undefined) await admitLargeRead(size);
-        const buf = await pread(this.fd, bufPosition, size);
+        const into = s.need > length && admitLargeRead !== undefined ? await admitLargeRead(size) : undefined;
+        const buf = await pread(this.fd, bufPosition, size, into);
         s.readBytes += buf.length;
         if (buf.length < Math.min(end - bufPosition, s.need)) {
           s.problem = "short read";
