@@ -76,6 +76,7 @@ export class LogWriter {
   private dirUnsynced = false;
   private intervalTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private syncingBeside = false;
   /** Until then (performance.now() ms) writes are async: a recent sync write was slow. */
   private asyncUntil = 0;
 
@@ -136,7 +137,7 @@ export class LogWriter {
     this.intervalTimer = null;
     if (policy === "interval" && !this.stopped) {
       this.intervalTimer = setInterval(() => {
-        this.queue.run(() => this.sync()).catch((err: unknown) => this.logger.error({ err, dir: this.dir }, "log fsync failed"));
+        this.syncBeside().catch((err: unknown) => this.logger.error({ err, dir: this.dir }, "log fsync failed"));
       }, flushIntervalMs);
       this.intervalTimer.unref();
     }
@@ -246,6 +247,45 @@ export class LogWriter {
       await this.timed(fdatasync(segment.fd));
       segment.syncedSize = written;
       if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
+    }
+  }
+
+  /**
+   * The "interval" fsync, run beside the serial queue rather than in it: appends keep
+   * being written and acknowledged while fdatasync runs. In the queue, every flush
+   * waited behind it (up to tens of ms on a busy disk), which put a latency spike on
+   * produce and end-to-end delivery once per interval. A write racing the fsync is
+   * fine: what was written before fdatasync began is what `syncedSize` claims. Each
+   * segment is held open (`acquire`) while its fsync runs, so its fd is not closed and
+   * reused under it.
+   */
+  private async syncBeside(): Promise<void> {
+    if (this.syncingBeside) return; // the previous one is still running: the next tick takes it all
+    this.syncingBeside = true;
+    try {
+      if (this.dirUnsynced) {
+        this.dirUnsynced = false;
+        try {
+          await this.timed(fsyncDir(this.dir));
+        } catch (err) {
+          this.dirUnsynced = true;
+          throw err;
+        }
+      }
+      for (const segment of [...this.unsynced]) {
+        if (!segment.isOpen) continue;
+        const written = segment.writtenSize;
+        segment.acquire();
+        try {
+          await this.timed(fdatasync(segment.fd));
+        } finally {
+          segment.release();
+        }
+        if (written > segment.syncedSize) segment.syncedSize = written;
+        if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
+      }
+    } finally {
+      this.syncingBeside = false;
     }
   }
 
