@@ -57,11 +57,13 @@ describe("consumer group churn", () => {
     add();
     add();
 
-    // A producer that runs until the churn is over (at most 2,000 batches of 20 keyed records).
+    // A producer that runs until the churn is over. The cap only bounds a runaway test:
+    // on a loaded machine the churn (child processes starting) outlasted 2,000 batches
+    // once the broker got faster, so it is 10,000 batches of 20 keyed records.
     let produced = 0;
     let stopProducing = false;
     const producer = (async () => {
-      for (let batch = 0; batch < 2000 && !stopProducing; batch++) {
+      for (let batch = 0; batch < 10_000 && !stopProducing; batch++) {
         await t.produce.produce({
           topic: "orders",
           records: Array.from({ length: 20 }, (_, i) => ({ key: bytes(`k${batch}-${i}`), value: bytes(`v${batch}-${i}`) })),
