@@ -79,6 +79,8 @@ export class LogSegment {
   tailLength = 0;
   private tailWritten = 0;
   private nextTailBytes = minTailBytes;
+  /** `size` at the previous `dropIdleTail` call. */
+  private sizeAtIdleCheck = -1;
   private retired: Buffer[] = [];
   private bytesSinceIndexEntry = 0;
   private forceIndexEntry = false;
@@ -212,6 +214,25 @@ export class LogSegment {
   async saveIndexes(): Promise<void> {
     await this.offsetIndex.save(this.indexPath);
     await this.timeIndex.save(this.timeIndexPath);
+  }
+
+  /**
+   * Lets go of the tail buffer of a segment that had no append since the previous call
+   * and whose bytes are all written: an idle partition must not pin up to 4 MiB (a
+   * broker with many partitions that were busy once held that much per partition).
+   * Reads then come from the file (everything committed is in it); readers keep the
+   * slices they hold; the next append starts a new, small tail. Synchronous, like
+   * appends. Returns true when the tail was dropped.
+   */
+  dropIdleTail(): boolean {
+    const size = this.size;
+    const idle = size === this.sizeAtIdleCheck;
+    this.sizeAtIdleCheck = size;
+    if (!idle || this.tailBuffer === null || this.writtenSize !== size || this.retired.length > 0) return false;
+    this.retireTail();
+    this.recycleWritten();
+    this.nextTailBytes = minTailBytes;
+    return true;
   }
 
   private retireTail(): void {

@@ -51,10 +51,13 @@ export interface LogOptions {
 /** Largest frame: positions and lengths are int32. */
 const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
 const maxInt64 = 0x7fffffffffffffffn;
+/** How often an idle partition is checked for a tail buffer to let go of. */
+const idleTailCheckMs = 2000;
 
 export class Log {
   private state: "open" | "closing" | "closed" = "open";
   private closing: Promise<void> | null = null;
+  private readonly idleTailTimer: NodeJS.Timeout;
   private readonly segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
@@ -82,6 +85,11 @@ export class Log {
     this.startOffset = logStartOffset;
     const host = { logEndOffset: () => this.nextOffset, commit: (offset: number) => this.commit(offset) };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
+    // An idle partition lets go of its tail buffer (LogSegment.dropIdleTail).
+    this.idleTailTimer = setInterval(() => {
+      if (this.state === "open") this.active.dropIdleTail();
+    }, idleTailCheckMs);
+    this.idleTailTimer.unref();
     this.cleaner = new LogCleaner({
       dir,
       logger,
@@ -391,6 +399,7 @@ export class Log {
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
+    clearInterval(this.idleTailTimer);
     this.writer.stop();
     this.closing = this.queue.run(async () => {
       try {

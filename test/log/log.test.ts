@@ -139,6 +139,25 @@ describe("Log", () => {
     expectContiguous(await log.read(900n, 1 << 20), 900n);
   });
 
+  it("lets an idle partition's tail buffer go, then reads from the file and appends into a new one", async () => {
+    const log = await open();
+    await appendAll(log, [values(50, "a", 100)]);
+    const held = (await log.read(10n, 1 << 20)).chunks.map((c) => Buffer.from(c));
+    const active = (log as unknown as { active: { dropIdleTail(): boolean; tail: Buffer | null } }).active;
+    expect(active.dropIdleTail()).toBe(false); // the first check only notes the size
+    log.append(spansOf(values(5, "b", 100)));
+    expect(active.dropIdleTail()).toBe(false); // appended since (and not yet written)
+    await log.flush();
+    expect(active.dropIdleTail()).toBe(true); // no append since the previous check, all written: dropped
+    expect(active.tail).toBeNull();
+    const fromFile = await log.read(10n, 1 << 20);
+    expect(Buffer.concat(fromFile.chunks).subarray(0, Buffer.concat(held).length).equals(Buffer.concat(held))).toBe(true);
+    expectContiguous(fromFile, 10n);
+    await appendAll(log, [values(5, "c", 100)]);
+    expectContiguous(await log.read(50n, 1 << 20), 50n);
+    expect((await log.read(59n, 1 << 20)).recordCount).toBe(1);
+  });
+
   it("rolls a segment before an append that would exceed segmentBytes", async () => {
     const log = await open({ segmentBytes: 2000 });
     await appendAll(log, [values(10, "a", 100)]);
