@@ -233,15 +233,7 @@ export class LogWriter {
   /** fsyncs the directory (if a segment was created) and every segment with unsynced
    * writes. Run inside the queue only. */
   async sync(): Promise<void> {
-    if (this.dirUnsynced) {
-      this.dirUnsynced = false;
-      try {
-        await this.timed(fsyncDir(this.dir));
-      } catch (err) {
-        this.dirUnsynced = true;
-        throw err;
-      }
-    }
+    await this.syncDir();
     for (const segment of this.unsynced) {
       const written = segment.writtenSize;
       await this.timed(fdatasync(segment.fd));
@@ -263,15 +255,7 @@ export class LogWriter {
     if (this.syncingBeside) return; // the previous one is still running: the next tick takes it all
     this.syncingBeside = true;
     try {
-      if (this.dirUnsynced) {
-        this.dirUnsynced = false;
-        try {
-          await this.timed(fsyncDir(this.dir));
-        } catch (err) {
-          this.dirUnsynced = true;
-          throw err;
-        }
-      }
+      await this.syncDir();
       for (const segment of [...this.unsynced]) {
         if (!segment.isOpen) continue;
         const written = segment.writtenSize;
@@ -286,6 +270,18 @@ export class LogWriter {
       }
     } finally {
       this.syncingBeside = false;
+    }
+  }
+
+  /** fsyncs the directory when a segment file was created since the last time. */
+  private async syncDir(): Promise<void> {
+    if (!this.dirUnsynced) return;
+    this.dirUnsynced = false;
+    try {
+      await this.timed(fsyncDir(this.dir));
+    } catch (err) {
+      this.dirUnsynced = true;
+      throw err;
     }
   }
 

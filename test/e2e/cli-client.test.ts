@@ -1,26 +1,10 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionForKey } from "../../services/produce/murmur2.js";
-import { tributaryBin } from "../helpers/child-broker.js";
+import { runCli } from "../helpers/child-broker.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 /** Runs the `tributary` command as a process, feeding `input` on stdin. */
-function cli(args: string[], input = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tributaryBin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+const cli = (args: string[], input = "") => runCli(args, { input });
 
 describe("the tributary CLI", () => {
   let t: TestBroker;

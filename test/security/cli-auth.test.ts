@@ -3,14 +3,13 @@
  * user runs it: TLS with bearer tokens and ACLs, and mutual TLS with a client
  * certificate.
  */
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../services/auth/tokens.js";
 import { clientEnvNames, configFromEnv, configKeys, envName } from "../../services/config.js";
 import { startBroker, type Broker } from "../../services/server.js";
-import { tributaryBin } from "../helpers/child-broker.js";
+import { runCli } from "../helpers/child-broker.js";
 import { silentLogger, tempDir } from "../helpers/test-broker.js";
 import { makeTestPki, type TestPki } from "./certs.js";
 
@@ -24,20 +23,7 @@ function cli(args: string[], options: { input?: string; token?: string } = {}) {
   const env = { ...process.env };
   delete env.TRIBUTARY_TOKEN;
   if (options.token !== undefined) env.TRIBUTARY_TOKEN = options.token;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [tributaryBin, ...args], { stdio: ["pipe", "pipe", "pipe"], env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? "");
-  });
+  return runCli(args, { input: options.input, env });
 }
 
 describe("the tributary CLI against a secured broker", () => {
