@@ -17,9 +17,14 @@ interface Waiter {
  * Without it each stream's own bound multiplies by the number of streams (100
  * readers of a backlog held gigabytes). Each stream's share is
  * `min(perStreamBytes, totalBytes / open streams)`, never below
- * `minReadBytes`, and a stream holding nothing may always read once, so a
- * budget held by stalled readers slows the others but never starves them:
- * memory stays under `totalBytes` plus one read per stream.
+ * `minReadBytes`, and a stream holding nothing may always read `minReadBytes`,
+ * so a budget held by stalled readers slows the others but never starves them.
+ * A stored batch larger than a read is read whole: within the budget when there
+ * is room, else one such read at a time. Memory stays under `totalBytes` plus
+ * `minReadBytes` per stream plus one stored batch.
+ *
+ * Every release re-tries every waiter (cheap arithmetic each); with thousands of
+ * streams at full speed that scan is the cost to watch.
  */
 export class StreamBudget {
   /** Bytes reserved or pending across all streams. */
