@@ -3,6 +3,7 @@ import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { createClient, errorReason, type ClientOptions, type ServiceClient } from "./grpc-client.js";
+import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
 
 export type StartPosition = "earliest" | "latest" | { readonly offset: bigint } | { readonly timestampMs: number };
@@ -69,6 +70,9 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   private iterating = false;
   /** The record yielded to the application and not yet finished with. */
   private current: { topic: string; partition: number; offset: bigint } | undefined;
+  private currentTopic = "";
+  private currentPartition = -1;
+  private currentKey = "";
   private exited: Promise<void> = Promise.resolve();
   private readonly group: boolean;
 
@@ -78,7 +82,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       throw new Error("a Consumer needs groupId with topics, or topic");
     }
     const broker = options.broker ?? "127.0.0.1:7070";
-    this.fetch = createClient(FetchService, broker, options);
+    this.fetch = createClient(FetchService, broker, { ...options, decoders: { subscribe: decodeSubscribeResponse } });
     this.commits = createClient(CommitService, broker, options);
   }
 
@@ -111,14 +115,15 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
               await this.apply(event);
               continue;
             }
-            const { topic, partition, records } = event.value;
+            // Decoded by records-decoder.ts: the records are ConsumedRecords already.
+            const { topic, partition, records } = (event as unknown as DecodedRecords).value;
             for (const r of records) {
               if (this.stop.signal.aborted || this.restart.signal.aborted) break;
               if (this.group && !this.owns(topic, partition)) break;
               // Leaving the loop body, by asking for the next record or by break,
               // means the application is done with this one.
-              this.current = { topic, partition, offset: r.offset };
-              yield { topic, partition, offset: r.offset, timestampMs: r.timestampMs, key: r.key, value: r.value, headers: r.headers };
+              this.current = r;
+              yield r;
               this.finishCurrent();
             }
             await this.maybeAutoCommit();
@@ -187,9 +192,16 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     const record = this.current;
     if (record === undefined) return;
     this.current = undefined;
-    this.processed.set(key(record.topic, record.partition), record.offset + 1n);
+    // The key string of the last partition is kept: records come in runs of one partition.
+    if (record.topic !== this.currentTopic || record.partition !== this.currentPartition) {
+      this.currentTopic = record.topic;
+      this.currentPartition = record.partition;
+      this.currentKey = key(record.topic, record.partition);
+    }
+    const next = record.offset + 1n;
+    this.processed.set(this.currentKey, next);
     // After a seek, the stream reopens where the seek said, not after this record.
-    if (!this.restart.signal.aborted) this.resume.set(key(record.topic, record.partition), record.offset + 1n);
+    if (!this.restart.signal.aborted) this.resume.set(this.currentKey, next);
   }
 
   private owns(topic: string, partition: number): boolean {

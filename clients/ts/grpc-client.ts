@@ -53,6 +53,9 @@ export interface ClientOptions {
    * Use it over TLS: on a plaintext channel anyone on the path can read it. */
   readonly token?: string;
   readonly channelOptions?: ChannelOptions;
+  /** Decoders that replace protobuf-es for a method's responses, by method name: the
+   * Consumer decodes Subscribe's records at the wire level (records-decoder.ts). */
+  readonly decoders?: Readonly<Record<string, (bytes: Buffer) => unknown>>;
 }
 
 export interface TlsOptions {
@@ -89,7 +92,7 @@ export function createClient<T extends GenServiceMethods>(
       requestSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.input, value as never))),
       requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
       responseSerialize: (value: unknown) => Buffer.from(toBinary(method.output, value as never)),
-      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+      responseDeserialize: options.decoders?.[method.localName] ?? ((bytes: Buffer) => fromBinary(method.output, bytes)),
     };
   }
   const Constructor = makeGenericClientConstructor(definition, service.typeName);
