@@ -5,12 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../clients/ts/index.js";
 import { newToken } from "../../services/auth/tokens.js";
 import { resolveConfig, type BrokerConfig } from "../../services/config.js";
-import { startBroker, type Broker } from "../../services/server.js";
+import type { Broker } from "../../services/server.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { makeTestPki, type TestPki } from "../security/certs.js";
 import { launchChromium } from "./browser.js";
-import { bytes, silentLogger, tempDir } from "../helpers/test-broker.js";
+import { BrokerSet, bytes } from "../helpers/test-broker.js";
 
 /** Allow rules of a read-only console: see everything, read records, change nothing. */
 const readOnly = (principal: string) => [
@@ -32,8 +32,7 @@ describe("the console under authentication", () => {
   let tokenFile: string;
   let strangerTokenFile: string;
   let consoleCert: { cert: string; key: string };
-  let brokers: Broker[] = [];
-  let dirs: Array<{ remove(): Promise<void> }> = [];
+  const started = new BrokerSet();
 
   beforeAll(() => {
     pki = makeTestPki();
@@ -46,24 +45,11 @@ describe("the console under authentication", () => {
     writeFileSync(consoleCert.cert, pair.cert);
     writeFileSync(consoleCert.key, pair.key, { mode: 0o600 });
   });
-  afterEach(async () => {
-    for (const b of brokers) await b.close();
-    for (const d of dirs) await d.remove();
-    brokers = [];
-    dirs = [];
-  });
+  afterEach(() => started.closeAll());
   afterAll(() => pki?.remove());
 
-  async function broker(settings: Partial<BrokerConfig>): Promise<Broker> {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const started = await startBroker(
-      { listen: "127.0.0.1:0", http: "127.0.0.1:0", logLevel: "silent", dataDir: dir.path, ...settings },
-      { logger: silentLogger },
-    );
-    brokers.push(started);
-    return started;
-  }
+  /** A broker with its HTTP port (and so its console) on. */
+  const broker = (settings: Partial<BrokerConfig>) => started.start({ http: "127.0.0.1:0", ...settings });
 
   /** TLS, tokens, and a console whose token principal "console" may only describe and read. */
   const readOnlyTokenConsole = () =>
@@ -82,14 +68,8 @@ describe("the console under authentication", () => {
 
   /** A start that must fail: the data directory is still removed afterwards. */
   async function refusedStart(settings: Partial<BrokerConfig>): Promise<unknown> {
-    const dir = await tempDir();
-    dirs.push(dir);
-    return startBroker(
-      { listen: "127.0.0.1:0", http: "127.0.0.1:0", logLevel: "silent", dataDir: dir.path, ...settings },
-      { logger: silentLogger },
-    ).then(
-      (b) => {
-        brokers.push(b);
+    return broker(settings).then(
+      () => {
         throw new Error("the broker started");
       },
       (err: unknown) => err,

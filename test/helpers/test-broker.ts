@@ -71,3 +71,31 @@ export async function startTestBroker(settings: Partial<BrokerConfig> = {}, exis
 /** Encodes text as bytes for record keys and values. */
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (data: Uint8Array): string => new TextDecoder().decode(data);
+
+/**
+ * Brokers from startBroker() on port 0, each with its own temp data dir (HTTP off and
+ * a silent log unless the settings say otherwise). `closeAll` closes them and removes
+ * the dirs, including the dir of a start that failed.
+ */
+export class BrokerSet {
+  private brokers: Broker[] = [];
+  private dirs: Array<{ remove(): Promise<void> }> = [];
+
+  async start(settings: Partial<BrokerConfig> | Record<string, unknown> = {}): Promise<Broker> {
+    const dir = await tempDir();
+    this.dirs.push(dir);
+    const broker = await startBroker(
+      { listen: "127.0.0.1:0", http: "off", logLevel: "silent", dataDir: dir.path, ...settings },
+      { logger: silentLogger },
+    );
+    this.brokers.push(broker);
+    return broker;
+  }
+
+  async closeAll(): Promise<void> {
+    const brokers = this.brokers.splice(0);
+    const dirs = this.dirs.splice(0);
+    for (const b of brokers) await b.close();
+    for (const d of dirs) await d.remove();
+  }
+}

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, errorReason } from "../../clients/ts/index.js";
 import { hashToken } from "../../services/auth/tokens.js";
 import { resolveConfig } from "../../services/config.js";
-import { startBroker, type Broker } from "../../services/server.js";
+import type { Broker } from "../../services/server.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { silentLogger, tempDir } from "../helpers/test-broker.js";
+import { BrokerSet } from "../helpers/test-broker.js";
 
 const adminToken = "admin-secret-token";
 const readerToken = "reader-secret-token";
@@ -98,30 +98,14 @@ function healthCheck(client: ReturnType<typeof rawClient>): Promise<Buffer> {
 }
 
 describe("token authentication", () => {
-  let dirs: Array<{ remove(): Promise<void> }> = [];
-  let brokers: Broker[] = [];
+  const started = new BrokerSet();
+  const start = (settings: Record<string, unknown>) => started.start(settings);
   let broker: Broker;
-
-  async function start(settings: Record<string, unknown>): Promise<Broker> {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const b = await startBroker(
-      { listen: "127.0.0.1:0", http: "off", logLevel: "silent", dataDir: dir.path, ...settings },
-      { logger: silentLogger },
-    );
-    brokers.push(b);
-    return b;
-  }
 
   beforeAll(async () => {
     broker = await start({ authTokens, acls });
   });
-  afterAll(async () => {
-    for (const b of brokers) await b.close();
-    for (const d of dirs) await d.remove();
-    brokers = [];
-    dirs = [];
-  });
+  afterAll(() => started.closeAll());
 
   it("refuses calls without credentials or with a bad token: UNAUTHENTICATED with a reason", async () => {
     const none = createClient(AdminService, broker.address);

@@ -8,9 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../services/auth/tokens.js";
 import { clientEnvNames, configFromEnv, configKeys, envName } from "../../services/config.js";
-import { startBroker, type Broker } from "../../services/server.js";
 import { runCli } from "../helpers/child-broker.js";
-import { silentLogger, tempDir } from "../helpers/test-broker.js";
+import { BrokerSet } from "../helpers/test-broker.js";
 import { makeTestPki, type TestPki } from "./certs.js";
 
 const opsToken = "ops-token-0123456789";
@@ -28,22 +27,12 @@ function cli(args: string[], options: { input?: string; token?: string } = {}) {
 
 describe("the tributary CLI against a secured broker", () => {
   let pki: TestPki;
-  const dirs: Array<{ remove(): Promise<void> }> = [];
-  const brokers: Broker[] = [];
+  const started = new BrokerSet();
   let tls: string[]; // --broker ADDRESS --tls-ca CA for the TLS + tokens broker
   let mtls: string[]; // the same for the mutual-TLS broker, without a client certificate
   let clientCert: string[];
 
-  async function broker(settings: Record<string, unknown>): Promise<Broker> {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const started = await startBroker(
-      { listen: "127.0.0.1:0", http: "off", logLevel: "silent", dataDir: dir.path, ...settings },
-      { logger: silentLogger },
-    );
-    brokers.push(started);
-    return started;
-  }
+  const broker = (settings: Record<string, unknown>) => started.start(settings);
 
   beforeAll(async () => {
     pki = makeTestPki();
@@ -80,8 +69,7 @@ describe("the tributary CLI against a secured broker", () => {
   });
 
   afterAll(async () => {
-    for (const b of brokers) await b.close();
-    for (const d of dirs) await d.remove();
+    await started.closeAll();
     pki?.remove();
   });
 

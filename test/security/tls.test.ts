@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, errorReason } from "../../clients/ts/index.js";
-import { startBroker, type Broker } from "../../services/server.js";
+import { startBroker } from "../../services/server.js";
 import { resolveConfig } from "../../services/config.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { silentLogger, tempDir } from "../helpers/test-broker.js";
+import { BrokerSet, silentLogger, tempDir } from "../helpers/test-broker.js";
 import { makeTestPki, type TestPki } from "./certs.js";
 
 describe("openssl", () => {
@@ -44,29 +44,15 @@ const localhost = { "grpc.ssl_target_name_override": "localhost" };
 
 describe("TLS and mutual TLS", () => {
   let pki: TestPki;
-  let dirs: Array<{ remove(): Promise<void> }> = [];
-  let brokers: Broker[] = [];
-
-  async function broker(settings: Record<string, unknown>): Promise<Broker> {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const started = await startBroker(
-      { listen: "127.0.0.1:0", http: "off", logLevel: "silent", dataDir: dir.path, ...settings },
-      { logger: silentLogger },
-    );
-    brokers.push(started);
-    return started;
-  }
+  const started = new BrokerSet();
+  const broker = (settings: Record<string, unknown>) => started.start(settings);
 
   beforeAll(() => {
     pki = makeTestPki();
   });
   afterAll(async () => {
-    for (const b of brokers) await b.close();
-    for (const d of dirs) await d.remove();
+    await started.closeAll();
     pki?.remove();
-    brokers = [];
-    dirs = [];
   });
 
   it("serves TLS; a plaintext client cannot talk to it", async () => {
