@@ -9,6 +9,7 @@ import { pino, type Logger } from "pino";
 import { createAdminService } from "./admin/admin-service.js";
 import { createCommitService } from "./commit/commit-service.js";
 import { Authorizer } from "./auth/authorizer.js";
+import { readTlsFile } from "./auth/tls-files.js";
 import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { TributaryError } from "./errors.js";
@@ -201,18 +202,9 @@ export async function startBroker(
 /** Plaintext, TLS (tlsCert + tlsKey) or mutual TLS (plus tlsClientCa: client certificates required). */
 function serverCredentials(config: BrokerConfig): ServerCredentials {
   if (config.tlsCert === undefined || config.tlsKey === undefined) return ServerCredentials.createInsecure();
-  const read = (key: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (cause) {
-      throw new TributaryError("precondition", "TLS_FILE_UNREADABLE", `${key} ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-  };
-  const cert = read("tlsCert", config.tlsCert);
-  const key = read("tlsKey", config.tlsKey);
-  const clientCa = config.tlsClientCa === undefined ? null : read("tlsClientCa", config.tlsClientCa);
+  const cert = readTlsFile("tlsCert", config.tlsCert);
+  const key = readTlsFile("tlsKey", config.tlsKey);
+  const clientCa = config.tlsClientCa === undefined ? null : readTlsFile("tlsClientCa", config.tlsClientCa);
   return ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
 }
 

@@ -32,12 +32,8 @@ export function pwritev(fd: number, buffers: Buffer[], position: number): Promis
     const step = (bufs: Buffer[], at: number): void => {
       fs.writev(fd, bufs, at, (err, written) => {
         if (err) return reject(err);
-        let rest = written;
-        let i = 0;
-        while (i < bufs.length && rest >= bufs[i].length) rest -= bufs[i++].length;
-        if (i === bufs.length) return resolve();
-        const remaining = bufs.slice(i);
-        remaining[0] = remaining[0].subarray(rest);
+        const remaining = unwritten(bufs, written);
+        if (remaining === null) return resolve();
         step(remaining, at + written);
       });
     };
@@ -48,18 +44,24 @@ export function pwritev(fd: number, buffers: Buffer[], position: number): Promis
 /** `pwritev` done on the calling thread (no thread-pool hop): for writes into the page
  * cache, which take microseconds. Throws the fs error. */
 export function pwritevSync(fd: number, buffers: Buffer[], position: number): void {
-  let bufs = buffers;
+  let bufs: Buffer[] | null = buffers;
   let at = position;
-  for (;;) {
+  while (bufs !== null) {
     const written = fs.writevSync(fd, bufs, at);
-    let rest = written;
-    let i = 0;
-    while (i < bufs.length && rest >= bufs[i].length) rest -= bufs[i++].length;
-    if (i === bufs.length) return;
-    bufs = bufs.slice(i);
-    bufs[0] = bufs[0].subarray(rest);
+    bufs = unwritten(bufs, written);
     at += written;
   }
+}
+
+/** What a writev of `bufs` that wrote `written` bytes left to write, or null when all. */
+function unwritten(bufs: Buffer[], written: number): Buffer[] | null {
+  let rest = written;
+  let i = 0;
+  while (i < bufs.length && rest >= bufs[i].length) rest -= bufs[i++].length;
+  if (i === bufs.length) return null;
+  const remaining = bufs.slice(i);
+  remaining[0] = remaining[0].subarray(rest);
+  return remaining;
 }
 
 export function fdatasync(fd: number): Promise<void> {

@@ -12,8 +12,8 @@
  * `tailPosition`. A tail buffer is never written again below its `tailLength`: when a
  * frame does not fit, the unwritten rest of the old tail is queued for the writer and a
  * new buffer is allocated, so slices handed to readers stay valid forever. Only a
- * full-size tail that no reader has seen (`tail` never read while it was current) is
- * reused, once its bytes are in the file (`recycleWritten`).
+ * full-size tail that no reader took slices of (`read` marks it lent) is reused, once
+ * its bytes are in the file (`recycleWritten`). Appends write through `appendTail`.
  *
  * Concurrency: appends and the tail are touched synchronously by `Log.append`; file
  * writes, fsyncs and index saves come from the Log's serial queue only; reads run
@@ -60,12 +60,6 @@ export class LogSegment {
   rollingBaseMs: number | null = null;
   /** Sealed by a roll: no more appends. */
   sealed = false;
-  /** The tail buffer, for readers: one a reader has seen is never reused (its slices
-   * stay valid forever), so this getter marks it lent. Appends use `appendTail`. */
-  get tail(): Buffer | null {
-    if (this.tailBuffer !== null) this.tailLent = true;
-    return this.tailBuffer;
-  }
   /** The tail buffer for `Log.append` to write into, right after `reserve`. */
   get appendTail(): Buffer {
     return this.tailBuffer as Buffer;
@@ -262,8 +256,10 @@ export class LogSegment {
     const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
     const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
     const end = this.committedSize;
-    if (this.tail !== null && s.position >= this.tailPosition) {
-      collectEntries(this.tail, this.tailPosition, end, false, s);
+    if (this.tailBuffer !== null && s.position >= this.tailPosition) {
+      // Slices of the tail go to the reader: it is lent, never reused (its slices stay valid).
+      this.tailLent = true;
+      collectEntries(this.tailBuffer, this.tailPosition, end, false, s);
       copyBack(s, state);
       return this.checkCollected(s);
     }

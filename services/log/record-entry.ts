@@ -198,8 +198,8 @@ export interface EntryFields {
 
 /**
  * Walks the entry at `at` at the wire level (protobuf merge rules: the last key, value
- * and timestamp win). Returns false when it is malformed or runs past `end`. Only for
- * compaction, never the fetch path.
+ * and timestamp win). Returns false when it is malformed or runs past `end`. For
+ * compaction and the timestamp search, never the fetch path.
  */
 export function readEntryFields(buf: Buffer, at: number, end: number, out: EntryFields): boolean {
   const length = entryLengthAt(buf, at, end);
@@ -268,36 +268,7 @@ function readVarint(buf: Buffer, at: number, end: number, out: { value: number; 
  * has none, or NaN if the entry is malformed. Only for the rare timestamp search.
  */
 export function entryTimestamp(buf: Buffer, at: number, end: number): number {
-  const length = entryLengthAt(buf, at, end);
-  if (length < 0) return NaN;
-  const bodyEnd = at + length;
-  const v = { value: 0, next: 0 };
-  if (!readVarint(buf, at + 1, bodyEnd, v)) return NaN;
-  let pos = v.next;
-  let timestamp = 0;
-  while (pos < bodyEnd) {
-    if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
-    const tag = v.value;
-    pos = v.next;
-    switch (tag & 7) {
-      case 0:
-        if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
-        if (tag >>> 3 === 2) timestamp = v.value;
-        pos = v.next;
-        break;
-      case 1:
-        pos += 8;
-        break;
-      case 2:
-        if (!readVarint(buf, pos, bodyEnd, v)) return NaN;
-        pos = v.next + v.value;
-        break;
-      case 5:
-        pos += 4;
-        break;
-      default:
-        return NaN;
-    }
-  }
-  return pos === bodyEnd ? timestamp : NaN;
+  return readEntryFields(buf, at, end, timestampScratch) ? timestampScratch.timestampMs : NaN;
 }
+
+const timestampScratch: EntryFields = { length: 0, offset: 0, timestampMs: 0, keyStart: 0, keyEnd: 0, valueLength: -1 };

@@ -2,4 +2,4 @@ export { bindService, rawRequest, type BoundService, type ServiceImpl } from "./
 export { createServiceDefinition, type RawCodec } from "./service-definition.js";
 export { toServiceError, reasonMetadataKey } from "./status.js";
 export { addReflection } from "./reflection.js";
-export { PartsMessage, wireLength, type WireMessage } from "./parts-message.js";
+export { PartsMessage, wireLength } from "./parts-message.js";

@@ -47,14 +47,7 @@ export class PartsMessage {
     this.onCopied?.();
   }
 
-  /** One buffer with the whole message (tests and slow paths). */
-  toBuffer(): Buffer {
-    return Buffer.concat(this.parts as Buffer[], this.byteLength);
-  }
 }
-
-/** What a raw-response method answers or writes: a Buffer or a PartsMessage. */
-export type WireMessage = Buffer | PartsMessage;
 
 /** Bytes of a raw message (for quotas and metrics); 0 for anything else. */
 export function wireLength(message: unknown): number {

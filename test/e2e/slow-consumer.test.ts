@@ -1,18 +1,14 @@
-import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "../../clients/ts/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { startChildBroker } from "../helpers/child-broker.js";
+import { MiB, memoryOf } from "../helpers/process-stats.js";
 import { tempDir } from "../helpers/test-broker.js";
 
-const MiB = 1024 * 1024;
 
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
+const rssBytes = async (pid: number) => (await memoryOf(pid)).rssBytes;
 
 /**
  * A group member that stops reading must not make the broker buffer the

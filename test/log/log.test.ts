@@ -143,13 +143,13 @@ describe("Log", () => {
     const log = await open();
     await appendAll(log, [values(50, "a", 100)]);
     const held = (await log.read(10n, 1 << 20)).chunks.map((c) => Buffer.from(c));
-    const active = (log as unknown as { active: { dropIdleTail(): boolean; tail: Buffer | null } }).active;
+    const active = (log as unknown as { active: { dropIdleTail(): boolean; tailBuffer: Buffer | null } }).active;
     expect(active.dropIdleTail()).toBe(false); // the first check only notes the size
     log.append(spansOf(values(5, "b", 100)));
     expect(active.dropIdleTail()).toBe(false); // appended since (and not yet written)
     await log.flush();
     expect(active.dropIdleTail()).toBe(true); // no append since the previous check, all written: dropped
-    expect(active.tail).toBeNull();
+    expect(active.tailBuffer).toBeNull();
     const fromFile = await log.read(10n, 1 << 20);
     expect(Buffer.concat(fromFile.chunks).subarray(0, Buffer.concat(held).length).equals(Buffer.concat(held))).toBe(true);
     expectContiguous(fromFile, 10n);

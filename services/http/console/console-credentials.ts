@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ClientOptions } from "../../../clients/ts/index.js";
+import { readTlsFile } from "../../auth/tls-files.js";
 import { hashToken } from "../../auth/tokens.js";
 import type { BrokerConfig } from "../../config.js";
 import { InvalidArgumentError, TributaryError } from "../../errors.js";
@@ -80,12 +81,5 @@ function readToken(path: string, authTokens: ConsoleConfig["authTokens"]): strin
   return text;
 }
 
-function readTlsFile(key: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (cause) {
-    throw new TributaryError("precondition", "TLS_FILE_UNREADABLE", `${key} ${path}: ${(cause as Error).message}`, { cause });
-  }
-}
 
 const invalid = (message: string) => new InvalidArgumentError("INVALID_CONFIG", message);
