@@ -27,7 +27,7 @@ export interface DecodedRecords {
   readonly value: { readonly topic: string; readonly partition: number; readonly highWatermark: bigint; readonly records: ConsumedRecord[] };
 }
 
-export type DecodedEvent = DecodedRecords | Exclude<SubscribeResponse["event"], { case: "records" }>;
+type DecodedEvent = DecodedRecords | Exclude<SubscribeResponse["event"], { case: "records" }>;
 
 const empty = new Uint8Array(0);
 const noHeaders: ConsumedRecord["headers"] = Object.freeze([]);
