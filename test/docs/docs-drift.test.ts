@@ -106,3 +106,24 @@ describe("docs/errors.md", () => {
     expect(stale, "rows in docs/errors.md for reasons no source file throws").toEqual([]);
   });
 });
+
+describe("the broker's node flags", () => {
+  // V8 takes --initial-old-space-size only on node's command line, so it is written in
+  // three places: the `tributary` shebang and package.json's start and serve scripts.
+  const shebang = read("services/tributary.mjs").split("\n", 1)[0]!;
+  const flags = shebang.replace(/^#!\/usr\/bin\/env -S node\b/, "").trim();
+  const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+
+  it("are on the tributary command's first line", () => {
+    expect(shebang.startsWith("#!/usr/bin/env -S node ")).toBe(true);
+    expect(flags).toMatch(/^--initial-old-space-size=\d+$/);
+  });
+
+  it("are the same in package.json's start and serve scripts", () => {
+    for (const name of ["start", "serve"]) expect(scripts[name], `package.json scripts.${name}`).toContain(`node ${flags} services/tributary.mjs serve`);
+  });
+
+  it("are explained in docs/configuration.md", () => {
+    expect(read("docs/configuration.md")).toContain(flags);
+  });
+});

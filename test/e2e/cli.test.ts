@@ -52,6 +52,20 @@ describe("tributary serve", () => {
     expect(result.stderr).toContain(`is in use by process ${process.pid}`);
   });
 
+  it("runs node with the broker's GC flag from its first line, and warns when started without it", async () => {
+    const gcWarning = (log: readonly string[]) => log.some((line) => line.includes("without the broker's GC setting"));
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    const command = await startChildBroker(dir.path, ["--log-level", "info"]);
+    expect(gcWarning(command.startLog), command.startLog.join("\n")).toBe(false);
+    command.process.kill("SIGTERM");
+    expect(await command.exited).toBe(0);
+    const bare = await startChildBroker(dir.path, ["--log-level", "info"], { node: false });
+    expect(gcWarning(bare.startLog), bare.startLog.join("\n")).toBe(true);
+    bare.process.kill("SIGTERM");
+    expect(await bare.exited).toBe(0);
+  });
+
   it("serves /healthz and /readyz on the HTTP port, and stops on SIGTERM", async () => {
     const dir = await tempDir();
     cleanup.push(dir.remove);

@@ -11,19 +11,23 @@ export interface ChildBroker {
   readonly exited: Promise<number | NodeJS.Signals | null>;
   /** The HTTP port from the "broker listening" line, when HTTP is on. */
   readonly httpPortHint: Promise<number | undefined>;
+  /** The log lines up to and including "broker listening". */
+  readonly startLog: readonly string[];
 }
 
 /**
  * Runs `tributary serve` as a child process on port 0 and resolves once its
  * "broker listening" log line gives the bound address: the same command a
- * user runs, so it can be killed with SIGKILL like a real crash.
+ * user runs (the executable itself, so node gets the flags of its first line),
+ * so it can be killed with SIGKILL like a real crash. `node: false` runs it
+ * as `node services/tributary.mjs` instead, without those flags.
  */
-export async function startChildBroker(dataDir: string, extraArgs: string[] = []): Promise<ChildBroker> {
-  const child = spawn(
-    process.execPath,
-    [tributaryBin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--http", "off", ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+export async function startChildBroker(dataDir: string, extraArgs: string[] = [], options: { node?: boolean } = {}): Promise<ChildBroker> {
+  const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--http", "off", ...extraArgs];
+  const child =
+    options.node === false
+      ? spawn(process.execPath, [tributaryBin, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(tributaryBin, args, { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once("exit", (code, signal) => resolve(signal ?? code)),
   );
@@ -31,11 +35,15 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
   let httpPort: number | undefined;
+  const startLog: string[] = [];
+  let listening = false;
   const address = await new Promise<string>((resolve, reject) => {
     lines.on("line", (line) => {
+      if (!listening) startLog.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; address?: string; httpPort?: number };
         if (entry.msg === "broker listening" && entry.address) {
+          listening = true;
           httpPort = entry.httpPort;
           resolve(entry.address);
         }
@@ -45,7 +53,7 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
     });
     void exited.then((how) => reject(new Error(`broker exited (${String(how)}) before listening: ${stderr}`)));
   });
-  return { process: child, address, exited, httpPortHint: Promise.resolve(httpPort) };
+  return { process: child, address, exited, httpPortHint: Promise.resolve(httpPort), startLog };
 }
 
 export interface CliResult {

@@ -37,12 +37,11 @@ export class LoadHarness {
       this.undo.push(dir.remove);
       path = dir.path;
     }
-    // As test/helpers/child-broker.ts, but keeping the log lines from before "broker listening".
-    const child = spawn(
-      process.execPath,
-      [tributaryBin, "serve", "--listen", "127.0.0.1:0", "--data-dir", path, "--http", "off", ...args],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    // As test/helpers/child-broker.ts (the executable itself, with its node flags), but
+    // keeping every log line.
+    const child = spawn(tributaryBin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", path, "--http", "off", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
       child.once("exit", (code, signal) => resolve(signal ?? code)),
     );
