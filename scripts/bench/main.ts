@@ -19,7 +19,7 @@ import { paced, readStamp, stamp } from "./pace.js";
 import { install, startNats, startRedis, type Peer } from "./peers.js";
 import { table, writeReport, fmtBytes, fmtNum, type Figure, type Results, type Target } from "./report.js";
 import {
-  cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, produceRequestOf, Progress,
+  brokerNodeFlags, cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, produceRequestOf, Progress,
   rawClient, removeDir, rssBytes, sampleRss, setDeadline, sleep, startNode, subscribeRequest, tempDir, type Proc, type RawClient,
 } from "./util.js";
 
@@ -124,13 +124,20 @@ function machine(): Record<string, string> {
 
 async function startBroker(dir: string): Promise<Proc> {
   const extra = args["broker-args"]!.split(/\s+/).filter(Boolean);
-  return startNode(["services/tributary.mjs", "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir, ...extra]);
+  // Retention checked every second: the produce topic keeps a bounded size (see producePhase).
+  const own = ["--retention-check-interval-ms", "1000"];
+  return startNode([...brokerNodeFlags, "services/tributary.mjs", "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir, ...own, ...extra]);
 }
 
 // ---------------------------------------------------------------- phases
 
 async function producePhase(broker: string, bare: string, admin: Admin) {
-  await admin.createTopic("bench-produce", 4);
+  // The produce topic keeps at most ~192 MiB a partition (retention 128 MiB, segments of
+  // 64 MiB), as a broker with retention does once it has run a while: its page cache is
+  // recycled. Kept forever, the run's ~10 GB fill fresh page cache, and on this VM a
+  // plain write() loop took 4-5× the system CPU per byte once the first few GB were
+  // written, which then decided the figure (docs/PERFORMANCE.md, "The machine").
+  await admin.createTopic("bench-produce", 4, { segmentBytes: 64n << 20n, retentionBytes: 128n << 20n });
   const cases = [100, 1024].flatMap((size) => [1, 100, 1000].map((batch) => ({ size, batch })));
   const results = new Map<string, number[]>();
   const push = (k: string, v: number) => (results.get(k) ?? results.set(k, []).get(k)!).push(v);
@@ -628,7 +635,7 @@ async function main() {
   } else if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(broker)) {
     throw new Error("--broker must be a loopback address (127.0.0.1:PORT, localhost:PORT or [::1]:PORT)");
   }
-  const bare = await startNode(["--import", "tsx", "scripts/bench/bare-server.ts", "1000"]);
+  const bare = await startNode([...brokerNodeFlags, "--import", "tsx", "scripts/bench/bare-server.ts", "1000"]);
   for (const name of vs) {
     try {
       const peer = name === "nats" ? await startNats(natsWindow) : name === "redis" ? await startRedis(500, 4) : undefined;

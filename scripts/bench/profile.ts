@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Admin } from "../../clients/ts/index.js";
-import { cleanupAll, closedLoop, drain, produceCall, produceRequest, rawClient, startNode, subscribeRequest, tempDir } from "./util.js";
+import { brokerNodeFlags, cleanupAll, closedLoop, drain, produceCall, produceRequest, rawClient, startNode, subscribeRequest, tempDir } from "./util.js";
 
 const mode = process.argv[2] ?? "produce";
 const seconds = Number(process.argv[3] ?? 5);
@@ -19,7 +19,7 @@ interface Node {
 
 const dir = await tempDir("profile-data");
 const profDir = await tempDir("profile");
-const broker = await startNode(["--import", "tsx", "--cpu-prof", "--cpu-prof-dir", profDir, "services/main.ts", "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir]);
+const broker = await startNode([...brokerNodeFlags, "--import", "tsx", "--cpu-prof", "--cpu-prof-dir", profDir, "services/main.ts", "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir]);
 const admin = new Admin({ broker: broker.address });
 await admin.createTopic("p", 4);
 const client = rawClient(broker.address);

@@ -2,6 +2,7 @@
 // by PID only), temp dirs, progress bars on stderr, statistics, the raw-bytes
 // gRPC client and wire-level helpers.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -57,6 +58,14 @@ function stopper(child: ChildProcess, exited: Promise<number | null>) {
     return code;
   };
 }
+
+/** The node flags the `tributary` command runs with (the first line of services/tributary.mjs).
+ * The harness gives them to the broker and to the ceiling alike: the same runtime. */
+export const brokerNodeFlags: string[] = readFileSync(join(root, "services/tributary.mjs"), "utf8")
+  .split("\n", 1)[0]!
+  .replace(/^#!\/usr\/bin\/env -S node\b/, "")
+  .split(/\s+/)
+  .filter(Boolean);
 
 /** Starts a node process that logs {"msg":"broker listening","address"} on stdout. */
 export async function startNode(args: string[], timeoutMs = 60_000): Promise<Proc> {
