@@ -677,7 +677,7 @@ async function main() {
 
   const results: Results = {
     startedAt: new Date(started).toISOString(),
-    options: { quick, rounds, brokerArgs: args["broker-args"], seconds, latencySeconds, vs, broker: args.broker ?? "own", subscribersGib, largeGib, lanes, sendWindow },
+    options: { quick, rounds, nodeFlags: brokerNodeFlags.join(" "), produceTopicRetentionBytes: 128 << 20, brokerArgs: args["broker-args"], seconds, latencySeconds, vs, broker: args.broker ?? "own", subscribersGib, largeGib, lanes, sendWindow },
     machine: machine(),
     peers: peerStatus,
     figures,
