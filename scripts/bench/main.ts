@@ -635,7 +635,7 @@ async function main() {
   } else if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(broker)) {
     throw new Error("--broker must be a loopback address (127.0.0.1:PORT, localhost:PORT or [::1]:PORT)");
   }
-  const bare = await startNode([...brokerNodeFlags, "--import", "tsx", "scripts/bench/bare-server.ts", "1000"]);
+  const bare = await startNode([...brokerNodeFlags, "--import", "tsx", "scripts/bench/bare-server.ts"]);
   for (const name of vs) {
     try {
       const peer = name === "nats" ? await startNats(natsWindow) : name === "redis" ? await startRedis(500, 4) : undefined;
