@@ -10,32 +10,25 @@
  * full copy and allocation per message, which on a read-heavy broker was most of
  * the garbage. If grpc-js ever used the object any other way, every Subscribe and
  * Fetch would fail loudly (it is not a Buffer), not send wrong bytes.
- *
- * `onCopied` runs after the copy: the read buffers behind the parts may go back to
- * their pool then, as nothing else refers to them.
  */
 export class PartsMessage {
   readonly byteLength: number;
   private copied = false;
 
-  constructor(
-    private parts: readonly Buffer[],
-    private readonly onCopied?: () => void,
-  ) {
+  constructor(private parts: readonly Buffer[]) {
     let length = 0;
     for (const part of parts) length += part.length;
     this.byteLength = length;
   }
 
-  /** Buffer.copy's shape, for the whole message. Copies once: the parts' buffers may
-   * be reused afterwards. */
+  /** Buffer.copy's shape, for the whole message. Copies once: the parts are let go
+   * afterwards. */
   copy(target: Uint8Array, targetStart = 0): number {
-    if (this.copied) throw new Error("PartsMessage copied twice: its read buffers may have been reused");
+    if (this.copied) throw new Error("PartsMessage copied twice: its parts were let go after the first copy");
     this.copied = true;
     let at = targetStart;
     for (const part of this.parts) at += part.copy(target, at);
     this.parts = []; // whoever still holds this object must not hold the read buffers
-    this.onCopied?.();
     return at - targetStart;
   }
 
@@ -44,9 +37,7 @@ export class PartsMessage {
     if (this.copied) return;
     this.copied = true;
     this.parts = [];
-    this.onCopied?.();
   }
-
 }
 
 /** Bytes of a raw message (for quotas and metrics); 0 for anything else. */
