@@ -85,7 +85,7 @@ async function serve(args: string[]): Promise<void> {
   const logger = pino({ level: config.logLevel });
   if (!process.execArgv.some((flag) => flag.startsWith(`${gcFlag}=`))) {
     logger.warn(
-      { missing: `${gcFlag}=64` },
+      { missing: gcFlag },
       "node runs without the broker's GC setting: produce costs about 1.6× the CPU per request (docs/configuration.md, Node.js runtime flags)",
     );
   }

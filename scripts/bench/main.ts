@@ -131,13 +131,15 @@ async function startBroker(dir: string): Promise<Proc> {
 
 // ---------------------------------------------------------------- phases
 
+// The produce topic keeps at most ~192 MiB a partition (retention 128 MiB, segments of
+// 64 MiB), as a broker with retention does once it has run a while: its page cache is
+// recycled. Kept forever, the run's ~10 GB fill fresh page cache, and on this VM a
+// plain write() loop took 4-5× the system CPU per byte once the first few GB were
+// written, which then decided the figure (docs/PERFORMANCE.md, "The machine").
+const produceTopicConfig = { segmentBytes: 64n << 20n, retentionBytes: 128n << 20n };
+
 async function producePhase(broker: string, bare: string, admin: Admin) {
-  // The produce topic keeps at most ~192 MiB a partition (retention 128 MiB, segments of
-  // 64 MiB), as a broker with retention does once it has run a while: its page cache is
-  // recycled. Kept forever, the run's ~10 GB fill fresh page cache, and on this VM a
-  // plain write() loop took 4-5× the system CPU per byte once the first few GB were
-  // written, which then decided the figure (docs/PERFORMANCE.md, "The machine").
-  await admin.createTopic("bench-produce", 4, { segmentBytes: 64n << 20n, retentionBytes: 128n << 20n });
+  await admin.createTopic("bench-produce", 4, produceTopicConfig);
   const cases = [100, 1024].flatMap((size) => [1, 100, 1000].map((batch) => ({ size, batch })));
   const results = new Map<string, number[]>();
   const push = (k: string, v: number) => (results.get(k) ?? results.set(k, []).get(k)!).push(v);
@@ -677,7 +679,7 @@ async function main() {
 
   const results: Results = {
     startedAt: new Date(started).toISOString(),
-    options: { quick, rounds, nodeFlags: brokerNodeFlags.join(" "), produceTopicRetentionBytes: 128 << 20, brokerArgs: args["broker-args"], seconds, latencySeconds, vs, broker: args.broker ?? "own", subscribersGib, largeGib, lanes, sendWindow },
+    options: { quick, rounds, nodeFlags: brokerNodeFlags.join(" "), produceTopicRetentionBytes: Number(produceTopicConfig.retentionBytes), brokerArgs: args["broker-args"], seconds, latencySeconds, vs, broker: args.broker ?? "own", subscribersGib, largeGib, lanes, sendWindow },
     machine: machine(),
     peers: peerStatus,
     figures,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { startChildBroker, tributaryBin } from "../helpers/child-broker.js";
+import type { LogEntry } from "../helpers/process-stats.js";
 import { startTestBroker, tempDir } from "../helpers/test-broker.js";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -53,15 +54,15 @@ describe("tributary serve", () => {
   });
 
   it("runs node with the broker's GC flag from its first line, and warns when started without it", async () => {
-    const gcWarning = (log: readonly string[]) => log.some((line) => line.includes("without the broker's GC setting"));
+    const gcWarning = (logs: readonly LogEntry[]) => logs.some((entry) => entry.msg?.includes("without the broker's GC setting"));
     const dir = await tempDir();
     cleanup.push(dir.remove);
     const command = await startChildBroker(dir.path, ["--log-level", "info"]);
-    expect(gcWarning(command.startLog), command.startLog.join("\n")).toBe(false);
+    expect(gcWarning(command.logs), JSON.stringify(command.logs)).toBe(false);
     command.process.kill("SIGTERM");
     expect(await command.exited).toBe(0);
     const bare = await startChildBroker(dir.path, ["--log-level", "info"], { node: false });
-    expect(gcWarning(bare.startLog), bare.startLog.join("\n")).toBe(true);
+    expect(gcWarning(bare.logs), JSON.stringify(bare.logs)).toBe(true);
     bare.process.kill("SIGTERM");
     expect(await bare.exited).toBe(0);
   });

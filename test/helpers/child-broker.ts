@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { LogEntry } from "./process-stats.js";
 
 export const tributaryBin = fileURLToPath(new URL("../../services/tributary.mjs", import.meta.url));
 
@@ -11,8 +12,8 @@ export interface ChildBroker {
   readonly exited: Promise<number | NodeJS.Signals | null>;
   /** The HTTP port from the "broker listening" line, when HTTP is on. */
   readonly httpPortHint: Promise<number | undefined>;
-  /** The log lines up to and including "broker listening". */
-  readonly startLog: readonly string[];
+  /** Its JSON log lines from the first one on (startup, recovery), growing as it runs. */
+  readonly logs: LogEntry[];
 }
 
 /**
@@ -35,15 +36,13 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
   let httpPort: number | undefined;
-  const startLog: string[] = [];
-  let listening = false;
+  const logs: LogEntry[] = [];
   const address = await new Promise<string>((resolve, reject) => {
     lines.on("line", (line) => {
-      if (!listening) startLog.push(line);
       try {
-        const entry = JSON.parse(line) as { msg?: string; address?: string; httpPort?: number };
+        const entry = JSON.parse(line) as LogEntry & { address?: string; httpPort?: number };
+        logs.push(entry);
         if (entry.msg === "broker listening" && entry.address) {
-          listening = true;
           httpPort = entry.httpPort;
           resolve(entry.address);
         }
@@ -53,7 +52,7 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
     });
     void exited.then((how) => reject(new Error(`broker exited (${String(how)}) before listening: ${stderr}`)));
   });
-  return { process: child, address, exited, httpPortHint: Promise.resolve(httpPort), startLog };
+  return { process: child, address, exited, httpPortHint: Promise.resolve(httpPort), logs };
 }
 
 export interface CliResult {

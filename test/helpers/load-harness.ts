@@ -1,20 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { createClient, type ServiceClient } from "../../clients/ts/index.js";
-import { tributaryBin } from "./child-broker.js";
-import type { LogEntry } from "./process-stats.js";
+import { startChildBroker, type ChildBroker } from "./child-broker.js";
 import { tempDir } from "./test-broker.js";
 
-/** `tributary serve` in a child process, with every log line it wrote. */
-export interface LoggedBroker {
-  readonly process: ChildProcess;
-  readonly address: string;
+/** `tributary serve` in a child process (with every log line it wrote) and its data directory. */
+export interface LoggedBroker extends ChildBroker {
   readonly dataDir: string;
-  /** Resolves with the exit code or signal when the process ends. */
-  readonly exited: Promise<number | NodeJS.Signals | null>;
-  /** Its JSON log lines from the first one on (startup, recovery), growing as it runs. */
-  readonly logs: LogEntry[];
 }
 
 /** One TCP connection per client: grpc-js otherwise shares one subchannel (one
@@ -37,35 +28,12 @@ export class LoadHarness {
       this.undo.push(dir.remove);
       path = dir.path;
     }
-    // As test/helpers/child-broker.ts (the executable itself, with its node flags), but
-    // keeping every log line.
-    const child = spawn(tributaryBin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", path, "--http", "off", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-      child.once("exit", (code, signal) => resolve(signal ?? code)),
-    );
+    const broker = await startChildBroker(path, args);
     this.undo.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
+      if (broker.process.exitCode === null && broker.process.signalCode === null) broker.process.kill("SIGKILL");
+      await broker.exited;
     });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const logs: LogEntry[] = [];
-    const address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        let entry: LogEntry;
-        try {
-          entry = JSON.parse(line) as LogEntry;
-        } catch {
-          return; // not a log line
-        }
-        logs.push(entry);
-        if (entry.msg === "broker listening" && typeof entry.address === "string") resolve(entry.address);
-      });
-      void exited.then((how) => reject(new Error(`broker exited (${String(how)}) before listening: ${stderr}`)));
-    });
-    return { process: child, address, dataDir: path, exited, logs };
+    return { ...broker, dataDir: path };
   }
 
   /** A client on its own TCP connection. */
