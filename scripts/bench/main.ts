@@ -267,11 +267,10 @@ async function subscribePhase(broker: string, bare: string, admin: Admin) {
 }
 
 /**
- * Drains a backlog again and again (each time a new stream from its start) until
- * `seconds` have passed, at least once; records per second over all the drains. One
- * drain of the 2M-record backlog takes about 0.4 s here, so a burst of other work on the
- * machine during one drain used to decide a round (rounds of 4.16M, 5.57M and 5.08M
- * records/s in one run).
+ * Calls `once` (drain `count` records with a new stream from the backlog's start, return
+ * the seconds it took) until `seconds` have passed, at least once; records per second
+ * over all the drains. One drain of the 2M-record backlog takes about 0.4 s here, short
+ * enough for a burst of other work on the machine to decide a round.
  */
 async function drainFor(count: number, once: () => Promise<number>): Promise<number> {
   let drains = 0;
