@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 import {
   configFromEnv,
   configFromFile,
@@ -82,7 +83,7 @@ async function serve(args: string[]): Promise<void> {
     { source: "environment", values: configFromEnv(process.env) },
     { source: "flags", values: fromFlags },
   );
-  const logger = pino({ level: config.logLevel });
+  const logger = brokerLogger(config.logLevel);
   if (!process.execArgv.some((flag) => flag.startsWith(`${gcFlag}=`))) {
     logger.warn(
       { missing: gcFlag },
@@ -105,6 +106,17 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+/**
+ * JSON lines for machines (a file, a pipe, a log collector), as before; on a
+ * terminal, pino-pretty's one line per entry with the level and time first,
+ * since a person is reading. Written synchronously either way, so that the
+ * last lines before process.exit are not lost.
+ */
+function brokerLogger(level: string): Logger {
+  if (!process.stdout.isTTY) return pino({ level });
+  return pino({ level }, pretty({ sync: true, colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -65,6 +65,37 @@ describe("tributary serve", () => {
     expect(gcWarning(bare.logs), JSON.stringify(bare.logs)).toBe(true);
     bare.process.kill("SIGTERM");
     expect(await bare.exited).toBe(0);
+  });
+
+  it("logs human-readable lines on a terminal and JSON lines otherwise", async () => {
+    const dir = await tempDir();
+    cleanup.push(dir.remove);
+    // `script` runs the broker on a pseudo-terminal, as a person's shell would.
+    const command = [tributaryBin, "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir.path];
+    const child = spawn("script", ["-qfec", command.map((arg) => `'${arg}'`).join(" "), "/dev/null"], {
+      stdio: ["pipe", "pipe", "inherit"],
+      detached: true,
+    });
+    cleanup.push(async () => {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    });
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("broker listening")) resolve();
+      });
+      child.once("exit", () => reject(new Error(`exited before listening: ${output}`)));
+    });
+    const line = output.split(/\r?\n/).find((l) => l.includes("broker listening"))!;
+    expect(line.trimStart().startsWith("{")).toBe(false);
+    expect(line).toContain("INFO");
+    process.kill(-child.pid!, "SIGTERM");
+
+    const piped = await startChildBroker(dir.path, ["--log-level", "info"]);
+    expect(piped.logs.some((entry) => entry.msg === "broker listening")).toBe(true);
+    piped.process.kill("SIGTERM");
+    expect(await piped.exited).toBe(0);
   });
 
   it("serves /healthz and /readyz on the HTTP port, and stops on SIGTERM", async () => {
