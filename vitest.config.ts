@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Import "tributary" as its TypeScript source (package.json's "source" condition), not dist/.
+  resolve: { conditions: ["source"] },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
