@@ -5,6 +5,7 @@
 // fail and say why); under CI=true it is an error.
 import { execFileSync, spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const gocode = "/usr/share/gocode/src";
 const javaLibs = "/usr/share/java";
@@ -73,24 +74,48 @@ const missing = Object.entries(packages)
   .filter(([, usable]) => !usable())
   .map(([name]) => name);
 
-if (missing.length === 0) process.exit(0);
-
 const ci = process.env.CI === "true";
-console.log(`setup: installing Debian packages: ${missing.join(" ")}`);
-try {
-  const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
-  const run = (args) =>
-    execFileSync(sudo[0] ?? args[0], [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
-      stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  run(["apt-get", "update", "-qq"]);
-  run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing]);
-} catch (err) {
-  const message = `setup: could not install ${missing.join(" ")}: ${err.message}`;
+if (missing.length > 0) installPackages(missing);
+buildGrpcurl();
+
+function installPackages(missing) {
+  console.log(`setup: installing Debian packages: ${missing.join(" ")}`);
+  try {
+    const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
+    const run = (args) =>
+      execFileSync(sudo[0] ?? args[0], [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+    run(["apt-get", "update", "-qq"]);
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  } catch (err) {
+    fail(`setup: could not install ${missing.join(" ")}: ${err.message}`);
+  }
+}
+
+/**
+ * The real grpcurl (v1.8.5), which no registry has, built offline from the sources kept
+ * in ../shared/tools/grpcurl (about 15 s, once; it installs the Debian Go libraries it
+ * needs). test/e2e/readme-grpcurl.test.ts runs the README's grpcurl commands with it.
+ * It goes under node_modules/, which git ignores.
+ */
+function buildGrpcurl() {
+  const out = fileURLToPath(new URL("../node_modules/.cache/tributary", import.meta.url));
+  if (isExecutable(`${out}/grpcurl`)) return;
+  const script = fileURLToPath(new URL("../../shared/tools/grpcurl/build.sh", import.meta.url));
+  try {
+    execFileSync("bash", [script, out], { stdio: ["ignore", "inherit", "inherit"] });
+  } catch (err) {
+    fail(`setup: could not build grpcurl with ${script}: ${err.message}`);
+  }
+}
+
+/** Under CI a missing tool is an error; elsewhere the tests that need it fail and say why. */
+function fail(message) {
   if (ci) {
     console.error(message);
     process.exit(1);
   }
-  console.warn(`${message}\nsetup: the tests that need them will fail until they are installed.`);
+  console.warn(`${message}\nsetup: the tests that need it will fail until it is there.`);
 }
