@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { makeTestPki } from "../security/certs.js";
+import { newToken } from "../../services/auth/tokens.js";
 
 const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
 /** Built by scripts/setup.mjs (`npm test` runs it) from ../shared/tools/grpcurl. */
@@ -104,11 +106,13 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
     await t?.close();
   });
 
-  const withBroker = (args: string[]) => args.map((arg) => (arg === readmeAddress ? t.broker.address : arg));
+  /** The README's address replaced by `address`, and any file or token it names by `files`. */
+  const withBroker = (args: string[], address = t.broker.address, files: Record<string, string> = {}) =>
+    args.map((arg) => (arg === readmeAddress ? address : (files[arg] ?? arg)));
 
   /** A unary command: exits 0 and prints what the README shows. */
-  async function runUnary(step: Step): Promise<void> {
-    const { stdout } = await promisify(execFile)(grpcurl, withBroker(step.args), { timeout: 20_000 });
+  async function runUnary(step: Step, args = withBroker(step.args)): Promise<void> {
+    const { stdout } = await promisify(execFile)(grpcurl, args, { timeout: 20_000 });
     if (step.expected.length > 0) {
       const printed = messages(stdout);
       expect(matches(printed, step.expected), `${step.line}\nprinted: ${JSON.stringify(printed)}`).toBe(true);
@@ -116,16 +120,16 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
   }
 
   /** A streaming command (Subscribe): runs until it has printed what the README shows, then is stopped. */
-  function startStream(step: Step): { child: ChildProcess; printed: () => unknown[] } {
-    const child = spawn(grpcurl, withBroker(step.args), { stdio: ["ignore", "pipe", "inherit"] });
+  function startStream(step: Step, args = withBroker(step.args)): { child: ChildProcess; printed: () => unknown[] } {
+    const child = spawn(grpcurl, args, { stdio: ["ignore", "pipe", "inherit"] });
     streams.push(child);
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     return { child, printed: () => messages(stdout.slice(0, stdout.lastIndexOf("\n}") + 2)) };
   }
 
-  async function runStream(step: Step): Promise<void> {
-    const stream = startStream(step);
+  async function runStream(step: Step, args = withBroker(step.args)): Promise<void> {
+    const stream = startStream(step, args);
     await vi.waitFor(
       () => {
         const printed = stream.printed().slice(0, step.expected.length);
@@ -142,6 +146,54 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
     for (const step of steps) {
       if (step.args.at(-1)!.endsWith("/Subscribe")) await runStream(step);
       else await runUnary(step);
+    }
+  });
+
+  it('"Secure deployment": a token over TLS, and a client certificate under the mutual-TLS config', async () => {
+    const steps = stepsUnder("## Secure deployment");
+    expect(steps.map((s) => s.args.at(-1))).toEqual(["list", "tributary.v1.FetchService/Subscribe"]);
+    const pki = makeTestPki();
+    const brokers: TestBroker[] = [];
+    try {
+      const billing = pki.client("billing");
+      const files: Record<string, string> = { "ca.pem": pki.caPath };
+      for (const [name, bytes] of [["billing.pem", billing.cert], ["billing.key", billing.key]] as const) {
+        files[name] = `${pki.dir}/${name}`;
+        writeFileSync(files[name]!, bytes);
+      }
+      const { token, sha256 } = newToken();
+      files["authorization: Bearer 2q6m…"] = `authorization: Bearer ${token}`;
+      // The README's config, with its files made here and a real hash for "ops"; the
+      // console is off (its own test is test/console/console-auth.test.ts).
+      const block = /## Secure deployment[\s\S]*?```json\n([\s\S]*?)\n```/.exec(readme);
+      const config = JSON.parse(block![1]!) as Record<string, unknown>;
+      for (const key of Object.keys(config)) if (key.startsWith("console")) delete config[key];
+      Object.assign(config, {
+        tlsCert: pki.serverCertPath,
+        tlsKey: pki.serverKeyPath,
+        tlsClientCa: pki.caPath,
+        authTokens: [{ principal: "ops", sha256 }],
+        listen: "127.0.0.1:0",
+        http: "off",
+      });
+      const mutual = await startTestBroker(config as never);
+      brokers.push(mutual);
+      const { tlsClientCa: _, ...tokensOnly } = config;
+      const tls = await startTestBroker(tokensOnly as never);
+      brokers.push(tls);
+      // "orders", created by ops with its token.
+      const createOrders = (address: string, ...certificate: string[]) =>
+        promisify(execFile)(grpcurl, [
+          "-cacert", pki.caPath, ...certificate, "-H", `authorization: Bearer ${token}`,
+          "-d", '{"name":"orders","partitions":1}', address, "tributary.v1.AdminService/CreateTopic",
+        ]);
+      await createOrders(tls.broker.address);
+      await runUnary(steps[0]!, withBroker(steps[0]!.args, tls.broker.address, files));
+      await createOrders(mutual.broker.address, "-cert", files["billing.pem"]!, "-key", files["billing.key"]!);
+      await runStream(steps[1]!, withBroker(steps[1]!.args, mutual.broker.address, files));
+    } finally {
+      for (const b of brokers) await b.close().catch(() => undefined);
+      pki.remove();
     }
   });
 });
