@@ -1,4 +1,4 @@
-import { credentials, makeGenericClientConstructor, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 
 /** How a raw call ended: the answer's status code and reason (OK for a normal answer or a stream cut by us). */
 export interface RawOutcome {
@@ -19,7 +19,8 @@ const identity = (b: Buffer) => b;
 export class RawChannel {
   private readonly client: Record<string, (...args: unknown[]) => unknown> & { close(): void };
 
-  constructor(address: string, paths: Array<{ path: string; streaming: boolean }>) {
+  /** With `token`, every call carries `authorization: Bearer <token>`. */
+  constructor(address: string, paths: Array<{ path: string; streaming: boolean }>, options: { token?: string } = {}) {
     const definition: Record<string, unknown> = {};
     paths.forEach(({ path, streaming }, i) => {
       definition[`m${i}`] = {
@@ -38,6 +39,15 @@ export class RawChannel {
       "grpc.max_send_message_length": -1,
       "grpc.max_receive_message_length": -1,
     }) as never;
+    this.token = options.token;
+  }
+
+  private readonly token: string | undefined;
+
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set("authorization", `Bearer ${this.token}`);
+    return metadata;
   }
 
   private readonly paths: string[];
@@ -50,7 +60,7 @@ export class RawChannel {
 
   unary(path: string, request: Buffer, deadlineMs = 3000): Promise<RawOutcome> {
     return new Promise((resolve) => {
-      this.client[this.method(path)](request, { deadline: Date.now() + deadlineMs }, (err: ServiceError | null) => {
+      this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + deadlineMs }, (err: ServiceError | null) => {
         resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0 });
       });
     });
@@ -58,7 +68,7 @@ export class RawChannel {
 
   stream(path: string, request: Buffer, streamMs = 300): Promise<RawOutcome> {
     return new Promise((resolve) => {
-      const call = this.client[this.method(path)](request, { deadline: Date.now() + 5000 }) as ClientReadableStream<Buffer>;
+      const call = this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + 5000 }) as ClientReadableStream<Buffer>;
       let events = 0;
       let done = false;
       const finish = (result: RawOutcome) => {
