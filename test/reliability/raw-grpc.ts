@@ -6,6 +6,8 @@ export interface RawOutcome {
   reason: string;
   /** A stream delivered at least one message before it was cancelled. */
   events: number;
+  /** The answer's bytes (a unary call's message, a stream's first message). */
+  response?: Buffer;
 }
 
 const identity = (b: Buffer) => b;
@@ -60,8 +62,8 @@ export class RawChannel {
 
   unary(path: string, request: Buffer, deadlineMs = 3000): Promise<RawOutcome> {
     return new Promise((resolve) => {
-      this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + deadlineMs }, (err: ServiceError | null) => {
-        resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0 });
+      this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + deadlineMs }, (err: ServiceError | null, response?: Buffer) => {
+        resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0, response });
       });
     });
   }
@@ -79,9 +81,9 @@ export class RawChannel {
         call.cancel();
       };
       const timer = setTimeout(() => finish({ code: status.OK, reason: "", events }), streamMs);
-      call.on("data", () => {
+      call.on("data", (message: Buffer) => {
         events++;
-        finish({ code: status.OK, reason: "", events });
+        finish({ code: status.OK, reason: "", events, response: message });
       });
       call.on("error", (err: ServiceError) => {
         if (!done) finish(outcome(err, events));
