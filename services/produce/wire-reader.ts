@@ -53,7 +53,7 @@ export class WireReader {
       const byte = buf[this.pos++];
       result += (byte & 0x7f) * multiplier;
       if (byte < 0x80) {
-        if (result > 0xffffffff) throw malformed("field number above 2^29 - 1");
+        if (Math.floor(result / 8) > maxFieldNumber) throw malformed("field number above 2^29 - 1");
         if (result < 8) throw malformed("field number 0");
         return result;
       }
