@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { fileURLToPath } from "node:url";
-import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServerInterceptor, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { pino, type Logger } from "pino";
 import { createAdminService } from "./admin/admin-service.js";
@@ -19,8 +19,8 @@ import { startHttpServer } from "./http/http-server.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
-import { createProduceHandler } from "./produce/produce-handler.js";
-import { addReflection, bindService, rawRequest, toServiceError, type BoundService } from "./rpc/index.js";
+import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
+import { addReflection, authenticateFirst, bindService, parsedRequest, toServiceError, type BoundService } from "./rpc/index.js";
 import { TopicManager, type Clock } from "./topics/index.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
@@ -96,15 +96,16 @@ export async function startBroker(
     const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
     metrics.watch(topics, offsets);
     coordinator = new GroupCoordinator(topics, config, logger);
-    server = createGrpcServer(config);
+    // With auth on, calls are authenticated from their metadata before their body is read.
+    server = createGrpcServer(config, auth === undefined ? [] : [authenticateFirst(auth, logger, metrics.rpc)]);
     let port = 0;
     const advertised = () => ({ host: listen.host, port });
     const services: BoundService[] = [
       bindService(
         ProduceService,
-        { produce: rawRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic })) },
+        { produce: parsedRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic })) },
         logger,
-        { produce: { request: "raw" } },
+        { produce: { request: createProduceParser(config) } },
         metrics.rpc,
         auth,
       ),
@@ -248,8 +249,9 @@ async function prepareDataDir(dataDir: string): Promise<void> {
   }
 }
 
-function createGrpcServer(config: BrokerConfig): Server {
+function createGrpcServer(config: BrokerConfig, interceptors: ServerInterceptor[]): Server {
   const server = new Server({
+    interceptors,
     "grpc.max_receive_message_length": config.maxRequestBytes,
     // A fetch answer is at most fetchMaxBytes, or one record when that is larger.
     "grpc.max_send_message_length": Math.max(config.fetchMaxBytes, config.maxRequestBytes) + 64 * 1024,

@@ -59,8 +59,20 @@ export class Authorizer {
     return Object.hasOwn(this.table, method) ? this.table[method] : undefined;
   }
 
+  /** Principals of calls already authenticated, by their metadata object: the pre-body check
+   * (services/rpc/authenticate-first.ts) and the handler wrapper see the same one. */
+  private readonly principalByMetadata = new WeakMap<Metadata, string>();
+
   /** The call's principal, or an UnauthenticatedError. */
   authenticate(call: CallCredentialsSource): string {
+    const known = this.principalByMetadata.get(call.metadata);
+    if (known !== undefined) return known;
+    const principal = this.principalOf(call);
+    this.principalByMetadata.set(call.metadata, principal);
+    return principal;
+  }
+
+  private principalOf(call: CallCredentialsSource): string {
     const header = call.metadata.get("authorization")[0];
     if (header !== undefined) {
       const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

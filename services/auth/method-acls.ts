@@ -4,7 +4,8 @@ import type { Operation, ResourceType } from "./config.js";
 export interface Requirement {
   readonly type: ResourceType;
   readonly operation: Operation;
-  /** The resource names, read from the decoded request (a Buffer for raw-request methods). */
+  /** The resource names, read from the decoded request: the very object the handler gets
+   * (bindService decodes once; for Produce it is the parser's ProduceRequestView). */
   readonly names: (request: never) => readonly string[];
 }
 
@@ -20,7 +21,7 @@ const one = (name: string): readonly string[] => [name];
  */
 export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.ProduceService/Produce": [
-    { type: "topic", operation: "write", names: (request: Buffer) => one(produceTopic(request)) },
+    { type: "topic", operation: "write", names: (r: { topic: string }) => one(r.topic) },
   ],
   "tributary.v1.FetchService/Fetch": [{ type: "topic", operation: "read", names: (r: { topic: string }) => one(r.topic) }],
   "tributary.v1.FetchService/Subscribe": [
@@ -77,45 +78,3 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
     { type: "group", operation: "delete", names: (r: { groupId: string }) => one(r.groupId) },
   ],
 };
-
-/**
- * The topic (field 1) of a raw ProduceRequest, read without decoding the
- * records. "" when absent or malformed (the handler then rejects the request;
- * no ACL grants the empty name except an all-topics rule).
- */
-export function produceTopic(buf: Buffer): string {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      // Up to 10 bytes: int64 fields (producer_id, sequence) take 9 or 10. Values past 2^53
-      // lose precision, which is harmless: they are only skipped.
-      if (pos >= buf.length || shift > 63) throw new RangeError("truncated varint");
-      const byte = buf[pos++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return result;
-      shift += 7;
-    }
-  };
-  let topic = "";
-  try {
-    while (pos < buf.length) {
-      const tag = varint();
-      const field = Math.floor(tag / 8);
-      const wire = tag & 7;
-      if (wire === 0) varint();
-      else if (wire === 1) pos += 8;
-      else if (wire === 5) pos += 4;
-      else if (wire === 2) {
-        const length = varint();
-        if (pos + length > buf.length) return "";
-        if (field === 1) topic = buf.toString("utf8", pos, pos + length);
-        pos += length;
-      } else return "";
-    }
-  } catch {
-    return "";
-  }
-  return topic;
-}

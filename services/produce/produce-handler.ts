@@ -21,9 +21,23 @@ export interface ProduceDeps {
 }
 
 /**
- * ProduceService.Produce over the request's raw bytes: walk them once
- * (parseProduceRequest), choose each record's partition, and append each
- * partition's records as one batch straight from the request buffer. Offsets
+ * The Produce request parser for bindService (MethodCodec.request): the one
+ * walk of a request's bytes, whose view both the ACL check (its topic) and the
+ * handler act on (issue 14: two parsers that disagreed let a principal write
+ * to a topic it was not allowed). The view's arrays are this parser's scratch,
+ * reused by every call: bindService hands the view to the handler in the same
+ * tick, and the handler reads them only before its first await.
+ */
+export function createProduceParser(config: Pick<BrokerConfig, "maxBatchRecords">): (bytes: Buffer) => ProduceRequestView {
+  const limits = { maxBatchRecords: config.maxBatchRecords };
+  const scratch = new ParseScratch();
+  return (bytes) => parseProduceRequest(bytes, limits, scratch);
+}
+
+/**
+ * ProduceService.Produce over a parsed request (createProduceParser): choose
+ * each record's partition, and append each partition's records as one batch
+ * straight from the request buffer. Offsets
  * are assigned synchronously, so records of one partition keep the request's
  * order. A request spanning partitions is not atomic across them (as in
  * Kafka): a failure on one partition leaves the others appended, and an
@@ -32,12 +46,8 @@ export interface ProduceDeps {
 export function createProduceHandler(deps: ProduceDeps) {
   const { topics, config, logger, metrics } = deps;
   const log = logger.child({ component: "produce" });
-  const limits = { maxBatchRecords: config.maxBatchRecords };
-  // The view's arrays, reused by every call: they are read only before the first await.
-  const scratch = new ParseScratch();
 
-  return async function produce(request: Buffer): Promise<ProduceResponseInit> {
-    const view = parseProduceRequest(request, limits, scratch);
+  return async function produce(view: ProduceRequestView): Promise<ProduceResponseInit> {
     validateTopicName(view.topic);
     const topic = topics.get(view.topic);
     if (topic.internal) {

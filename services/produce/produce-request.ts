@@ -94,11 +94,18 @@ export function parseProduceRequest(source: Buffer, limits: ProduceLimits, scrat
   let sequence: bigint | undefined;
   let count = 0;
 
+  // Singular fields seen, by bit: each may appear once. Protobuf lets the last one win, but
+  // two topics in one request are how a parser disagreement becomes an ACL bypass (issue 14).
+  let seen = 0;
   const reader = new WireReader(source);
   while (!reader.done) {
-    const tag = reader.uint32();
+    const tag = reader.tag();
     const field = tag >>> 3;
     const wireType = tag & 7;
+    if (field !== Field.records && field <= Field.sequence) {
+      if (seen & (1 << field)) throw malformed(`field ${field} appears twice`);
+      seen |= 1 << field;
+    }
     switch (field) {
       case Field.topic:
         expectWireType(wireType, WireType.len, "topic");
@@ -150,7 +157,7 @@ export function parseProduceRequest(source: Buffer, limits: ProduceLimits, scrat
   reader.pos = 0;
   let i = 0;
   while (!reader.done) {
-    const tag = reader.uint32();
+    const tag = reader.tag();
     if (tag >>> 3 === Field.records) {
       const end = reader.lengthDelimited();
       starts[i] = reader.pos;
@@ -174,10 +181,17 @@ function scanRecord(
 ): void {
   const outerEnd = reader.end;
   reader.end = end;
+  // The stored bytes are served verbatim: a record whose key appeared twice would be
+  // partitioned by one and read back, by a first-wins parser, with the other.
+  let seen = 0;
   while (reader.pos < end) {
-    const tag = reader.uint32();
+    const tag = reader.tag();
     const field = tag >>> 3;
     const wireType = tag & 7;
+    if (field !== RecordField.headers && field < 32) {
+      if (seen & (1 << field)) throw new InvalidArgumentError("INVALID_RECORD", `record field ${field} appears twice`);
+      seen |= 1 << field;
+    }
     switch (field) {
       case RecordField.timestampMs: {
         expectRecordWireType(wireType, WireType.varint, "timestamp_ms");
@@ -215,13 +229,15 @@ function scanRecord(
 }
 
 function scanHeader(reader: WireReader, end: number): void {
+  let seen = 0;
   while (reader.pos < end) {
-    const tag = reader.uint32();
+    const tag = reader.tag();
     const field = tag >>> 3;
     const wireType = tag & 7;
-    if ((field !== 1 && field !== 2) || wireType !== WireType.len) {
-      throw new InvalidArgumentError("INVALID_RECORD", `record header field ${field} (wire type ${wireType}) is invalid`);
+    if ((field !== 1 && field !== 2) || wireType !== WireType.len || seen & field) {
+      throw new InvalidArgumentError("INVALID_RECORD", `record header field ${field} (wire type ${wireType}) is invalid or repeated`);
     }
+    seen |= field;
     const fieldEnd = reader.lengthDelimited();
     if (fieldEnd > end) throw malformed("header field exceeds header");
     if (field === 1 && !isUtf8(reader.buf.subarray(reader.pos, fieldEnd))) {

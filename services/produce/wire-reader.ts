@@ -3,6 +3,9 @@ import { InvalidArgumentError } from "../errors.js";
 /** Protobuf wire types (https://protobuf.dev/programming-guides/encoding/). */
 export const WireType = { varint: 0, fixed64: 1, len: 2, startGroup: 3, endGroup: 4, fixed32: 5 } as const;
 
+/** The largest field number protobuf allows (2^29 - 1): a tag is a uint32 of field << 3 | wire type. */
+export const maxFieldNumber = 2 ** 29 - 1;
+
 /**
  * A cursor over protobuf bytes that reads tags, varints and lengths only: the
  * produce path walks requests with it instead of decoding them into objects
@@ -24,7 +27,42 @@ export class WireReader {
     return this.pos >= this.end;
   }
 
-  /** A varint that must fit in 32 bits unsigned (tags, lengths, int32 fields). */
+  /**
+   * A field tag (field number << 3 | wire type), held to what the protobuf
+   * spec allows: at most 5 bytes, a uint32 (so a field number of at most
+   * 2^29 - 1), a field number above 0. Every parser of request bytes reads
+   * tags here: one that accepted a 6-byte tag as field 1 while another read a
+   * larger field let a second topic past the ACL check (issue 14).
+   */
+  tag(): number {
+    const pos = this.pos;
+    if (pos < this.end) {
+      // Fast path: a one-byte tag (fields 1-15), the common case.
+      const b0 = this.buf[pos];
+      if (b0 < 0x80) {
+        if (b0 < 8) throw malformed("field number 0");
+        this.pos = pos + 1;
+        return b0;
+      }
+    }
+    const buf = this.buf;
+    let result = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) throw malformed("truncated tag");
+      const byte = buf[this.pos++];
+      result += (byte & 0x7f) * multiplier;
+      if (byte < 0x80) {
+        if (Math.floor(result / 8) > maxFieldNumber) throw malformed("field number above 2^29 - 1");
+        if (result < 8) throw malformed("field number 0");
+        return result;
+      }
+      multiplier *= 128;
+    }
+    throw malformed("tag longer than 5 bytes");
+  }
+
+  /** A varint that must fit in 32 bits unsigned (lengths, int32 fields). */
   uint32(): number {
     // Fast paths: one- and two-byte varints (tags, record and field lengths).
     const pos = this.pos;

@@ -1,5 +1,8 @@
-export { bindService, rawRequest, type BoundService, type ServiceImpl } from "./bind-service.js";
-export { createServiceDefinition, type RawCodec } from "./service-definition.js";
+export { bindService, parsedRequest, type BoundService, type ServiceImpl } from "./bind-service.js";
+export { authenticateFirst } from "./authenticate-first.js";
+export { createServiceDefinition, type MethodCodec } from "./service-definition.js";
+export { methodRequestLimits, type RequestLimits } from "./request-limits.js";
+export { scanRequest } from "./request-scan.js";
 export { toServiceError, reasonMetadataKey } from "./status.js";
 export { addReflection } from "./reflection.js";
 export { PartsMessage, wireLength } from "./parts-message.js";

@@ -2,22 +2,19 @@ import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescService } from "@bufbuild/protobuf";
 
 /**
- * Per-method codec choice. "raw" hands the handler (or takes from it) the
- * message bytes as a Buffer: the hot methods walk and build protobuf at the
- * wire level instead of paying protobuf-es's per-field decode and encode.
+ * Per-method codec choice. Every request reaches the handler wrapper
+ * (bind-service.ts) as its undecoded bytes: it is decoded there, after the call
+ * is authenticated and checked against its method's limits (issue 14).
  */
-export interface RawCodec {
-  readonly request?: "raw";
+export interface MethodCodec {
+  /**
+   * Parses the request bytes into what the handler gets instead of a
+   * protobuf-es message: the hot methods walk protobuf at the wire level (one
+   * walk, whose result the ACL check reads too). Throws TributaryErrors.
+   */
+  readonly request?: (bytes: Buffer) => unknown;
+  /** "raw": the handler answers with the message bytes (or parts) already encoded. */
   readonly response?: "raw";
-}
-
-/**
- * What a protobuf-es request deserializer produces for bytes that do not
- * decode. grpc-js answers INTERNAL when a deserializer throws; returning this
- * instead lets the handler wrapper answer INVALID_ARGUMENT, which is the truth.
- */
-export class UndecodableRequest {
-  constructor(readonly cause: unknown) {}
 }
 
 /**
@@ -28,11 +25,11 @@ export class UndecodableRequest {
  */
 export function createServiceDefinition(
   service: DescService,
-  raw: Readonly<Record<string, RawCodec>> = {},
+  codecs: Readonly<Record<string, MethodCodec>> = {},
 ): ServiceDefinition {
   const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
-    const codec = raw[method.localName] ?? {};
+    const codec = codecs[method.localName] ?? {};
     definition[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
       requestStream:
@@ -40,7 +37,8 @@ export function createServiceDefinition(
       responseStream:
         method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       requestSerialize: serializer(method.input),
-      requestDeserialize: codec.request === "raw" ? passBuffer : safeDeserializer(method.input),
+      // Decoding waits for the handler wrapper: grpc-js would run it before any check.
+      requestDeserialize: passBuffer,
       responseSerialize: codec.response === "raw" ? passBuffer : serializer(method.output),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       originalName: method.localName,
@@ -60,15 +58,5 @@ function serializer(schema: DescMessage) {
     if (Buffer.isBuffer(message)) return message;
     const bytes = toBinary(schema, message as never);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  };
-}
-
-function safeDeserializer(schema: DescMessage) {
-  return (bytes: Buffer): unknown => {
-    try {
-      return fromBinary(schema, bytes);
-    } catch (cause) {
-      return new UndecodableRequest(cause);
-    }
   };
 }

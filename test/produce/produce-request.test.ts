@@ -5,6 +5,8 @@ import { parseProduceRequest } from "../../services/produce/produce-request.js";
 import { ProduceRequestSchema, Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { ProducerRecordSchema } from "../../gen/ts/tributary/v1/record_pb.js";
 
+import { lenField, varint, varintField } from "../helpers/raw-call.js";
+
 const bytes = (s: string) => new TextEncoder().encode(s);
 const limits = { maxBatchRecords: 1000 };
 
@@ -32,6 +34,30 @@ describe("parseProduceRequest", () => {
     expect(source.subarray(view.keyStarts[0], view.keyEnds[0]).toString()).toBe("k0");
     expect(view.keyEnds[1] - view.keyStarts[1]).toBe(0);
     expect([...view.timestamps]).toEqual([5, 0]);
+  });
+
+  it("refuses illegal tags and a singular field given twice, in the request, a record or a header", () => {
+    const reason = (parts: Buffer[]) => {
+      try {
+        parseProduceRequest(Buffer.concat(parts), limits);
+        return "";
+      } catch (err) {
+        return (err as TributaryError).reason;
+      }
+    };
+    const record = lenField(3, lenField(4, "v"));
+    const topicWithTag = (tag: number[]) => Buffer.concat([Buffer.from(tag), varint(1), Buffer.from("b")]);
+    expect(reason([lenField(1, "a"), topicWithTag([0x8a, 0x80, 0x80, 0x80, 0x90, 0x00]), record])).toBe("MALFORMED_REQUEST");
+    expect(reason([lenField(1, "a"), topicWithTag([0x8a, 0x80, 0x80, 0x80, 0x10]), record])).toBe("MALFORMED_REQUEST");
+    expect(reason([lenField(1, "a"), topicWithTag([0x02]), record])).toBe("MALFORMED_REQUEST");
+    expect(reason([topicWithTag([0x8a, 0x80, 0x80, 0x80, 0x00]), record])).toBe(""); // 5 bytes, non-minimal: legal
+    expect(reason([lenField(1, "a"), lenField(1, "b"), record])).toBe("MALFORMED_REQUEST");
+    expect(reason([lenField(1, "a"), varintField(2, 0), varintField(2, 1), record])).toBe("MALFORMED_REQUEST");
+    expect(reason([lenField(1, "a"), lenField(3, Buffer.concat([lenField(3, "k1"), lenField(3, "k2")]))])).toBe("INVALID_RECORD");
+    const header = Buffer.concat([lenField(1, "h"), lenField(1, "i")]);
+    expect(reason([lenField(1, "a"), lenField(3, lenField(5, header))])).toBe("INVALID_RECORD");
+    // Records and headers themselves repeat.
+    expect(reason([lenField(1, "a"), record, record, lenField(3, Buffer.concat([lenField(5, lenField(1, "h")), lenField(5, lenField(1, "h"))]))])).toBe("");
   });
 
   it("leaves the partition undefined when the request does not set it", () => {

@@ -1,4 +1,4 @@
-import { credentials, makeGenericClientConstructor, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 
 /** How a raw call ended: the answer's status code and reason (OK for a normal answer or a stream cut by us). */
 export interface RawOutcome {
@@ -6,6 +6,8 @@ export interface RawOutcome {
   reason: string;
   /** A stream delivered at least one message before it was cancelled. */
   events: number;
+  /** The answer's bytes (a unary call's message, a stream's first message). */
+  response?: Buffer;
 }
 
 const identity = (b: Buffer) => b;
@@ -19,7 +21,8 @@ const identity = (b: Buffer) => b;
 export class RawChannel {
   private readonly client: Record<string, (...args: unknown[]) => unknown> & { close(): void };
 
-  constructor(address: string, paths: Array<{ path: string; streaming: boolean }>) {
+  /** With `token`, every call carries `authorization: Bearer <token>`. */
+  constructor(address: string, paths: Array<{ path: string; streaming: boolean }>, options: { token?: string } = {}) {
     const definition: Record<string, unknown> = {};
     paths.forEach(({ path, streaming }, i) => {
       definition[`m${i}`] = {
@@ -38,6 +41,15 @@ export class RawChannel {
       "grpc.max_send_message_length": -1,
       "grpc.max_receive_message_length": -1,
     }) as never;
+    this.token = options.token;
+  }
+
+  private readonly token: string | undefined;
+
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set("authorization", `Bearer ${this.token}`);
+    return metadata;
   }
 
   private readonly paths: string[];
@@ -50,15 +62,15 @@ export class RawChannel {
 
   unary(path: string, request: Buffer, deadlineMs = 3000): Promise<RawOutcome> {
     return new Promise((resolve) => {
-      this.client[this.method(path)](request, { deadline: Date.now() + deadlineMs }, (err: ServiceError | null) => {
-        resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0 });
+      this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + deadlineMs }, (err: ServiceError | null, response?: Buffer) => {
+        resolve(err ? outcome(err, 0) : { code: status.OK, reason: "", events: 0, response });
       });
     });
   }
 
   stream(path: string, request: Buffer, streamMs = 300): Promise<RawOutcome> {
     return new Promise((resolve) => {
-      const call = this.client[this.method(path)](request, { deadline: Date.now() + 5000 }) as ClientReadableStream<Buffer>;
+      const call = this.client[this.method(path)](request, this.metadata(), { deadline: Date.now() + 5000 }) as ClientReadableStream<Buffer>;
       let events = 0;
       let done = false;
       const finish = (result: RawOutcome) => {
@@ -69,9 +81,9 @@ export class RawChannel {
         call.cancel();
       };
       const timer = setTimeout(() => finish({ code: status.OK, reason: "", events }), streamMs);
-      call.on("data", () => {
+      call.on("data", (message: Buffer) => {
         events++;
-        finish({ code: status.OK, reason: "", events });
+        finish({ code: status.OK, reason: "", events, response: message });
       });
       call.on("error", (err: ServiceError) => {
         if (!done) finish(outcome(err, events));
