@@ -28,7 +28,7 @@ import type { FetchData, ReadOptions } from "./fetch-data.js";
 import { storageError, writeFileAtomic } from "./file-io.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
-import { loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
 import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
@@ -208,16 +208,13 @@ export class Log {
     }
   }
 
+  /** Seals the active segment and starts a new one in memory; the writer creates its
+   * file once the sealed one is durable (LogSegment.pending), so a roll does no I/O. */
   private roll(): void {
     const sealed = this.active;
-    let created: LogSegment;
-    try {
-      created = LogSegment.create(this.dir, this.nextOffset, this.logger);
-    } catch (err) {
-      throw storageError(err);
-    }
+    const created = LogSegment.pending(this.dir, this.nextOffset, this.logger);
     sealed.seal();
-    this.writer.rolled(sealed);
+    this.writer.rolled(sealed, created);
     this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
@@ -394,8 +391,8 @@ export class Log {
     return this.queue.run(() => this.writer.flush(true));
   }
 
-  /** Flushes, fsyncs, saves the active segment's indexes and the producer snapshot, and
-   * closes the files. Idempotent; every other call afterwards throws LOG_CLOSED. */
+  /** Flushes, fsyncs, saves the active segment's indexes and the producer snapshot,
+   * writes the clean-shutdown marker (log-loader.ts) and closes the files. Idempotent; every other call afterwards throws LOG_CLOSED. */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
@@ -408,6 +405,8 @@ export class Log {
         await this.active.saveIndexes();
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
+        // Last: everything above is in place (the segments fsynced by the flush).
+        await writeFileAtomic(path.join(this.dir, cleanShutdownFile), Buffer.alloc(0), true);
       } finally {
         for (const segment of this.segments.toArray()) await segment.close();
         this.state = "closed";
