@@ -20,7 +20,9 @@ const maxIdLength = 255;
 
 interface Pump {
   readonly controller: AbortController;
-  readonly done: Promise<void>;
+  /** Resolves with the offset after the last record sent. */
+  readonly done: Promise<bigint>;
+  readonly start: bigint;
 }
 
 /**
@@ -73,12 +75,15 @@ export async function runGroupSubscription(
   call.sendMetadata(new Metadata());
   const writer = new StreamWriter(call, budget);
   const pumps = new Map<string, Pump>();
-  const stopPump = async (key: string) => {
+  /** Stops a partition's reading; true when it sent records beyond the group's commit. */
+  const stopPump = async (key: string, p?: PartitionRef): Promise<boolean> => {
     const pump = pumps.get(key);
-    if (pump === undefined) return;
+    if (pump === undefined) return false;
     pumps.delete(key);
     pump.controller.abort();
-    await pump.done.catch(() => undefined);
+    const end = await pump.done.catch(() => undefined);
+    if (p === undefined || end === undefined) return true;
+    return end > (offsets.get(request.groupId, p.topic, p.partition)?.offset ?? pump.start);
   };
 
   try {
@@ -94,8 +99,11 @@ export async function runGroupSubscription(
         throw new TributaryError("precondition", "FENCED_INSTANCE", "another stream joined with this instance id");
       }
       if (event.kind === "revoked") {
-        await Promise.all(event.partitions.map((p) => stopPump(partitionKey(p))));
+        const uncommitted = await Promise.all(event.partitions.map((p) => stopPump(partitionKey(p), p)));
         await writer.write(encodeEvent({ case: "revoked", value: { generation: event.generation, partitions: [...event.partitions] } }), stop.signal);
+        if (request.neverCommits || !uncommitted.includes(true)) {
+          coordinator.acknowledgeRevocation(request.groupId, handle.memberId, event.generation);
+        }
         continue;
       }
       await writer.write(
@@ -138,13 +146,13 @@ export async function runGroupSubscription(
           failure ??= err;
           notify();
         });
-        pumps.set(key, { controller, done });
+        pumps.set(key, { controller, done, start });
       }
     }
   } finally {
     handle.leave();
     stop.abort();
-    await Promise.all([...pumps.keys()].map(stopPump));
+    await Promise.all([...pumps.keys()].map((key) => stopPump(key)));
     writer.close();
     call.removeListener("cancelled", onEnd);
     call.removeListener("close", onEnd);

@@ -25,8 +25,10 @@ export interface PumpOptions {
  * event. Resolves when a signal aborts. If retention or DeleteRecords moves
  * the log start past the reader, it continues at the log start after an
  * `offset_reset` event (Kafka's auto.offset.reset=earliest for a live reader).
+ * Resolves with the offset after the last record handed to the stream: a group
+ * member's revocation needs no commit when that is not beyond the group's commit.
  */
-export async function pumpPartition(options: PumpOptions): Promise<void> {
+export async function pumpPartition(options: PumpOptions): Promise<bigint> {
   const { topic, partition, log, maxBytes, writer, signals } = options;
   const traffic = options.traffic ?? { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
   const stopped = () => signals.some((s) => s.aborted);
@@ -40,7 +42,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     if (reservation === null) {
       // Stopped, or the stream ended and its "cancelled"/"close" abort is on its way.
       if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-      return;
+      return next;
     }
     // Declared per turn and dropped before the next wait: a suspended pump must not
     // keep its last read buffer alive (hundreds of waiting pumps held gigabytes).
@@ -56,7 +58,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
         next = reset;
         continue;
       }
-      if (stopped()) return; // the log closed under us: the topic went away
+      if (stopped()) return next; // the log closed under us: the topic went away
       throw err;
     }
     if (data.recordCount === 0) {
@@ -78,6 +80,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     else reservation.largeBuffers.length = 0;
     writer.send(message, reservation);
   }
+  return next;
 }
 
 // SubscribeResponse.records (1) = PartitionRecords { records = 1 (stored

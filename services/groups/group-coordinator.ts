@@ -184,6 +184,16 @@ export class GroupCoordinator {
 
   /** A checked commit was stored: it acknowledges the member's pending revocation, if any. */
   committed(groupId: string, memberId: string, generation: number): void {
+    this.acknowledgeRevocation(groupId, memberId, generation);
+  }
+
+  /**
+   * The member's revocation of `generation` needs no commit: its stream ended the
+   * revoked partitions having sent nothing beyond the group's commits, or the member
+   * never commits (SubscribeRequest.never_commits). Waiting for a Commit that will
+   * never come would hold every join for `rebalanceTimeoutMs`.
+   */
+  acknowledgeRevocation(groupId: string, memberId: string, generation: number): void {
     const group = this.groups.get(groupId);
     if (group === undefined || generation !== group.generation || !group.pending.delete(memberId)) return;
     group.revoking.delete(memberId);

@@ -236,4 +236,61 @@ describe("consumer groups", () => {
       await other.close();
     }
   });
+
+  it("completes a revocation at once when the member was sent nothing beyond its commits, or never commits; otherwise waits for its commit", async () => {
+    // A rebalance timeout no test waits out: every completion below is an acknowledgement.
+    const slow = await startTestBroker({ rebalanceTimeoutMs: 120_000 });
+    const streams: Array<{ cancel(): void }> = [];
+    try {
+      await slow.admin.createTopic({ name: "orders", partitions: 2 });
+      for (const partition of [0, 1]) await slow.produce.produce({ topic: "orders", partition, records: [{ value: bytes("r") }] });
+      const member = (groupId: string, extra: { neverCommits?: boolean; earliest?: boolean } = {}) => {
+        const stream = slow.fetch.subscribe({
+          groupId,
+          topics: ["orders"],
+          neverCommits: extra.neverCommits ?? false,
+          startPosition: extra.earliest ? { case: "earliest", value: true } : { case: "latest", value: true },
+        });
+        streams.push(stream);
+        const events = stream[Symbol.asyncIterator]();
+        /** The next event of `kind`, skipping others. */
+        const next = async (kind: string) => {
+          for (;;) {
+            const { value } = await events.next();
+            if (value?.event.case === kind) return value.event.value as { generation: number; memberId: string; partitions: unknown[] };
+          }
+        };
+        return { next };
+      };
+
+      // Sent nothing (it starts at the log end): the newcomer is assigned without any commit.
+      const quiet = member("quiet");
+      expect((await quiet.next("assignment")).partitions).toHaveLength(2);
+      const quietNewcomer = member("quiet");
+      expect((await quietNewcomer.next("assignment")).partitions).toHaveLength(1);
+
+      // Sent records it never commits, but says so: the same.
+      const tool = member("tool", { earliest: true, neverCommits: true });
+      expect((await tool.next("assignment")).partitions).toHaveLength(2);
+      await tool.next("records");
+      await tool.next("records");
+      const toolNewcomer = member("tool");
+      expect((await toolNewcomer.next("assignment")).partitions).toHaveLength(1);
+
+      // Sent records beyond its commits: the group waits for its Commit.
+      const busy = member("busy", { earliest: true });
+      const assigned = await busy.next("assignment");
+      await busy.next("records");
+      await busy.next("records"); // both partitions: whichever is revoked was sent a record
+      const busyNewcomer = member("busy");
+      const revoked = await busy.next("revoked");
+      // The subscription acknowledges before the client sees `revoked`; this one did not.
+      expect((await slow.admin.describeGroup({ groupId: "busy" })).state).toBe("Rebalancing");
+      await slow.commit.commit({ groupId: "busy", memberId: assigned.memberId, generation: revoked.generation, offsets: [] });
+      expect((await busyNewcomer.next("assignment")).partitions).toHaveLength(1);
+    } finally {
+      for (const stream of streams) stream.cancel();
+      await slow.close();
+    }
+  });
 });

@@ -149,6 +149,43 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
     }
   });
 
+  it('"Consumer groups": three grpcurl members share the partitions at once, one commits by hand, the group is operated', async () => {
+    const steps = stepsUnder("## Consumer groups");
+    expect(steps.map((s) => s.args.at(-1)!.split("/")[1])).toEqual([
+      "Subscribe", "Commit", "ListGroups", "DescribeGroup", "ResetGroupOffsets", "ResetGroupOffsets", "FetchCommitted", "DeleteGroup",
+    ]);
+    const [subscribe, commit, ...operate] = steps;
+    type Assignment = { generation: number; memberId: string; partitions: Array<{ topic: string; partition: number }> };
+    const lastAssignment = (printed: unknown[]) =>
+      (printed as Array<{ assignment?: Assignment }>).filter((m) => m.assignment !== undefined).at(-1)?.assignment;
+    // The three terminals, joining one after another; each join completes without
+    // waiting for rebalanceTimeoutMs (30 s), since no member holds its revocation.
+    const members: Array<ReturnType<typeof startStream>> = [];
+    for (const clientId of ["billing-1", "billing-2", "billing-3"]) {
+      const args = withBroker(subscribe!.args).map((arg) => arg.replace('"clientId":"billing-1"', `"clientId":"${clientId}"`));
+      members.push(startStream(subscribe!, args));
+      await vi.waitFor(
+        () => {
+          const owned = members.map((m) => lastAssignment(m.printed())?.partitions.length ?? 0);
+          expect(owned.every((n) => n > 0) && owned.reduce((a, b) => a + b) === 3, JSON.stringify(owned)).toBe(true);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    }
+    const assignments = members.map((m) => lastAssignment(m.printed())!);
+    expect(assignments.flatMap((a) => a.partitions.map((p) => p.partition ?? 0)).sort()).toEqual([0, 1, 2]);
+    // The hand commit, with the member id and generation of partition 2's owner.
+    const owner = assignments.find((a) => a.partitions.some((p) => p.partition === 2))!;
+    await runUnary(commit!, withBroker(commit!.args).map((arg) =>
+      arg.replace('"memberId":"billing-1-…"', `"memberId":"${owner.memberId}"`).replace('"generation":3', `"generation":${owner.generation}`),
+    ));
+    await runUnary(operate[0]!);
+    await runUnary(operate[1]!);
+    for (const m of members) m.child.kill();
+    await vi.waitFor(async () => expect((await t.admin.describeGroup({ groupId: "billing" })).state).toBe("Empty"));
+    for (const step of operate.slice(2)) await runUnary(step);
+  });
+
   it('"Secure deployment": a token over TLS, and a client certificate under the mutual-TLS config', async () => {
     const steps = stepsUnder("## Secure deployment");
     expect(steps.map((s) => s.args.at(-1))).toEqual(["list", "tributary.v1.FetchService/Subscribe"]);

@@ -98,7 +98,7 @@ class StartOffsets(_message.Message):
     def __init__(self, offsets: _Optional[_Iterable[_Union[_record_pb2.PartitionOffset, _Mapping]]] = ...) -> None: ...
 
 class SubscribeRequest(_message.Message):
-    __slots__ = ["assignor", "client_id", "earliest", "group_id", "instance_id", "last_fetched_epoch", "latest", "max_bytes", "offset", "offsets", "partitions", "timestamp_ms", "topic", "topics"]
+    __slots__ = ["assignor", "client_id", "earliest", "group_id", "instance_id", "last_fetched_epoch", "latest", "max_bytes", "never_commits", "offset", "offsets", "partitions", "timestamp_ms", "topic", "topics"]
     ASSIGNOR_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class SubscribeRequest(_message.Message):
     LAST_FETCHED_EPOCH_FIELD_NUMBER: _ClassVar[int]
     LATEST_FIELD_NUMBER: _ClassVar[int]
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    NEVER_COMMITS_FIELD_NUMBER: _ClassVar[int]
     OFFSETS_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
@@ -121,13 +122,14 @@ class SubscribeRequest(_message.Message):
     last_fetched_epoch: int
     latest: bool
     max_bytes: int
+    never_commits: bool
     offset: int
     offsets: StartOffsets
     partitions: _containers.RepeatedScalarFieldContainer[int]
     timestamp_ms: int
     topic: str
     topics: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, topic: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ..., earliest: bool = ..., latest: bool = ..., offset: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., offsets: _Optional[_Union[StartOffsets, _Mapping]] = ..., group_id: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., instance_id: _Optional[str] = ..., client_id: _Optional[str] = ..., assignor: _Optional[_Union[Assignor, str]] = ..., max_bytes: _Optional[int] = ..., last_fetched_epoch: _Optional[int] = ...) -> None: ...
+    def __init__(self, topic: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ..., earliest: bool = ..., latest: bool = ..., offset: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., offsets: _Optional[_Union[StartOffsets, _Mapping]] = ..., group_id: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., instance_id: _Optional[str] = ..., client_id: _Optional[str] = ..., assignor: _Optional[_Union[Assignor, str]] = ..., max_bytes: _Optional[int] = ..., last_fetched_epoch: _Optional[int] = ..., never_commits: bool = ...) -> None: ...
 
 class SubscribeResponse(_message.Message):
     __slots__ = ["assignment", "offset_reset", "records", "revoked"]

@@ -85,7 +85,7 @@ public final class FetchProto {
       "et_reset\030\006 \001(\0132\031.tributary.v1.OffsetRese" +
       "tR\013offsetResetB\017\n\r_leader_epoch\"G\n\014Start" +
       "Offsets\0227\n\007offsets\030\001 \003(\0132\035.tributary.v1." +
-      "PartitionOffsetR\007offsets\"\225\004\n\020SubscribeRe" +
+      "PartitionOffsetR\007offsets\"\272\004\n\020SubscribeRe" +
       "quest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartition" +
       "s\030\002 \003(\005R\npartitions\022\034\n\010earliest\030\003 \001(\010H\000R" +
       "\010earliest\022\030\n\006latest\030\004 \001(\010H\000R\006latest\022\030\n\006o" +
@@ -97,40 +97,41 @@ public final class FetchProto {
       "\n\tclient_id\030\013 \001(\tR\010clientId\0222\n\010assignor\030" +
       "\014 \001(\0162\026.tributary.v1.AssignorR\010assignor\022" +
       "\033\n\tmax_bytes\030\r \001(\005R\010maxBytes\0221\n\022last_fet" +
-      "ched_epoch\030\016 \001(\005H\001R\020lastFetchedEpoch\210\001\001B" +
-      "\020\n\016start_positionB\025\n\023_last_fetched_epoch" +
-      "\"\212\002\n\021SubscribeResponse\022:\n\007records\030\001 \001(\0132" +
-      "\036.tributary.v1.PartitionRecordsH\000R\007recor" +
-      "ds\022:\n\nassignment\030\002 \001(\0132\030.tributary.v1.As" +
-      "signmentH\000R\nassignment\0224\n\007revoked\030\003 \001(\0132" +
-      "\030.tributary.v1.RevocationH\000R\007revoked\022>\n\014" +
-      "offset_reset\030\004 \001(\0132\031.tributary.v1.Offset" +
-      "ResetH\000R\013offsetResetB\007\n\005event\"\336\001\n\020Partit" +
-      "ionRecords\0226\n\007records\030\001 \003(\0132\034.tributary." +
-      "v1.ConsumerRecordR\007records\022\024\n\005topic\030\002 \001(" +
-      "\tR\005topic\022\034\n\tpartition\030\003 \001(\005R\tpartition\022%" +
-      "\n\016high_watermark\030\004 \001(\003R\rhighWatermark\022&\n" +
-      "\014leader_epoch\030\005 \001(\005H\000R\013leaderEpoch\210\001\001B\017\n" +
-      "\r_leader_epoch\"\207\001\n\nAssignment\022\036\n\ngenerat" +
-      "ion\030\001 \001(\005R\ngeneration\022\033\n\tmember_id\030\002 \001(\t" +
-      "R\010memberId\022<\n\npartitions\030\003 \003(\0132\034.tributa" +
-      "ry.v1.TopicPartitionR\npartitions\"j\n\nRevo" +
-      "cation\022\036\n\ngeneration\030\001 \001(\005R\ngeneration\022<" +
-      "\n\npartitions\030\002 \003(\0132\034.tributary.v1.TopicP" +
-      "artitionR\npartitions\"\255\001\n\013OffsetReset\022\024\n\005" +
-      "topic\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tp" +
-      "artition\022)\n\020requested_offset\030\003 \001(\003R\017requ" +
-      "estedOffset\022!\n\014reset_offset\030\004 \001(\003R\013reset" +
-      "Offset\022\034\n\ttruncated\030\005 \001(\010R\ttruncated*g\n\010" +
-      "Assignor\022\030\n\024ASSIGNOR_UNSPECIFIED\020\000\022\022\n\016AS" +
-      "SIGNOR_RANGE\020\001\022\030\n\024ASSIGNOR_ROUND_ROBIN\020\002" +
-      "\022\023\n\017ASSIGNOR_STICKY\020\0032\240\001\n\014FetchService\022@" +
-      "\n\005Fetch\022\032.tributary.v1.FetchRequest\032\033.tr" +
-      "ibutary.v1.FetchResponse\022N\n\tSubscribe\022\036." +
-      "tributary.v1.SubscribeRequest\032\037.tributar" +
-      "y.v1.SubscribeResponse0\001BO\n\020dev.tributar" +
-      "y.v1B\nFetchProtoP\001Z-tributary.dev/gen/go" +
-      "/tributary/v1;tributaryv1b\006proto3"
+      "ched_epoch\030\016 \001(\005H\001R\020lastFetchedEpoch\210\001\001\022" +
+      "#\n\rnever_commits\030\017 \001(\010R\014neverCommitsB\020\n\016" +
+      "start_positionB\025\n\023_last_fetched_epoch\"\212\002" +
+      "\n\021SubscribeResponse\022:\n\007records\030\001 \001(\0132\036.t" +
+      "ributary.v1.PartitionRecordsH\000R\007records\022" +
+      ":\n\nassignment\030\002 \001(\0132\030.tributary.v1.Assig" +
+      "nmentH\000R\nassignment\0224\n\007revoked\030\003 \001(\0132\030.t" +
+      "ributary.v1.RevocationH\000R\007revoked\022>\n\014off" +
+      "set_reset\030\004 \001(\0132\031.tributary.v1.OffsetRes" +
+      "etH\000R\013offsetResetB\007\n\005event\"\336\001\n\020Partition" +
+      "Records\0226\n\007records\030\001 \003(\0132\034.tributary.v1." +
+      "ConsumerRecordR\007records\022\024\n\005topic\030\002 \001(\tR\005" +
+      "topic\022\034\n\tpartition\030\003 \001(\005R\tpartition\022%\n\016h" +
+      "igh_watermark\030\004 \001(\003R\rhighWatermark\022&\n\014le" +
+      "ader_epoch\030\005 \001(\005H\000R\013leaderEpoch\210\001\001B\017\n\r_l" +
+      "eader_epoch\"\207\001\n\nAssignment\022\036\n\ngeneration" +
+      "\030\001 \001(\005R\ngeneration\022\033\n\tmember_id\030\002 \001(\tR\010m" +
+      "emberId\022<\n\npartitions\030\003 \003(\0132\034.tributary." +
+      "v1.TopicPartitionR\npartitions\"j\n\nRevocat" +
+      "ion\022\036\n\ngeneration\030\001 \001(\005R\ngeneration\022<\n\np" +
+      "artitions\030\002 \003(\0132\034.tributary.v1.TopicPart" +
+      "itionR\npartitions\"\255\001\n\013OffsetReset\022\024\n\005top" +
+      "ic\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpart" +
+      "ition\022)\n\020requested_offset\030\003 \001(\003R\017request" +
+      "edOffset\022!\n\014reset_offset\030\004 \001(\003R\013resetOff" +
+      "set\022\034\n\ttruncated\030\005 \001(\010R\ttruncated*g\n\010Ass" +
+      "ignor\022\030\n\024ASSIGNOR_UNSPECIFIED\020\000\022\022\n\016ASSIG" +
+      "NOR_RANGE\020\001\022\030\n\024ASSIGNOR_ROUND_ROBIN\020\002\022\023\n" +
+      "\017ASSIGNOR_STICKY\020\0032\240\001\n\014FetchService\022@\n\005F" +
+      "etch\022\032.tributary.v1.FetchRequest\032\033.tribu" +
+      "tary.v1.FetchResponse\022N\n\tSubscribe\022\036.tri" +
+      "butary.v1.SubscribeRequest\032\037.tributary.v" +
+      "1.SubscribeResponse0\001BO\n\020dev.tributary.v" +
+      "1B\nFetchProtoP\001Z-tributary.dev/gen/go/tr" +
+      "ibutary/v1;tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -160,7 +161,7 @@ public final class FetchProto {
     internal_static_tributary_v1_SubscribeRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_SubscribeRequest_descriptor,
-        new java.lang.String[] { "Topic", "Partitions", "Earliest", "Latest", "Offset", "TimestampMs", "Offsets", "GroupId", "Topics", "InstanceId", "ClientId", "Assignor", "MaxBytes", "LastFetchedEpoch", "StartPosition", "LastFetchedEpoch", });
+        new java.lang.String[] { "Topic", "Partitions", "Earliest", "Latest", "Offset", "TimestampMs", "Offsets", "GroupId", "Topics", "InstanceId", "ClientId", "Assignor", "MaxBytes", "LastFetchedEpoch", "NeverCommits", "StartPosition", "LastFetchedEpoch", });
     internal_static_tributary_v1_SubscribeResponse_descriptor =
       getDescriptor().getMessageTypes().get(4);
     internal_static_tributary_v1_SubscribeResponse_fieldAccessorTable = new

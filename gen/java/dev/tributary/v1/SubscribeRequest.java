@@ -623,6 +623,28 @@ private static final long serialVersionUID = 0L;
     return lastFetchedEpoch_;
   }
 
+  public static final int NEVER_COMMITS_FIELD_NUMBER = 15;
+  private boolean neverCommits_ = false;
+  /**
+   * <pre>
+   * Group subscription: this member never commits (a tool such as grpcurl, or a
+   * reader that keeps its own positions). Its revocations complete as soon as
+   * they are sent instead of waiting for a Commit or the rebalance timeout, so
+   * it never holds up the group; the next owner of a partition starts at the
+   * group's last commit, so records this member was sent after that commit are
+   * delivered again (at-most-once per member per rebalance). A member that does
+   * commit need not set this: its revocation also completes at once when it was
+   * sent nothing beyond its commits.
+   * </pre>
+   *
+   * <code>bool never_commits = 15 [json_name = "neverCommits"];</code>
+   * @return The neverCommits.
+   */
+  @java.lang.Override
+  public boolean getNeverCommits() {
+    return neverCommits_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -687,6 +709,9 @@ private static final long serialVersionUID = 0L;
     }
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeInt32(14, lastFetchedEpoch_);
+    }
+    if (neverCommits_ != false) {
+      output.writeBool(15, neverCommits_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -767,6 +792,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(14, lastFetchedEpoch_);
     }
+    if (neverCommits_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(15, neverCommits_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -802,6 +831,8 @@ private static final long serialVersionUID = 0L;
       if (getLastFetchedEpoch()
           != other.getLastFetchedEpoch()) return false;
     }
+    if (getNeverCommits()
+        != other.getNeverCommits()) return false;
     if (!getStartPositionCase().equals(other.getStartPositionCase())) return false;
     switch (startPositionCase_) {
       case 3:
@@ -862,6 +893,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + LAST_FETCHED_EPOCH_FIELD_NUMBER;
       hash = (53 * hash) + getLastFetchedEpoch();
     }
+    hash = (37 * hash) + NEVER_COMMITS_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getNeverCommits());
     switch (startPositionCase_) {
       case 3:
         hash = (37 * hash) + EARLIEST_FIELD_NUMBER;
@@ -1036,6 +1070,7 @@ private static final long serialVersionUID = 0L;
       assignor_ = 0;
       maxBytes_ = 0;
       lastFetchedEpoch_ = 0;
+      neverCommits_ = false;
       startPositionCase_ = 0;
       startPosition_ = null;
       return this;
@@ -1108,6 +1143,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00002000) != 0)) {
         result.lastFetchedEpoch_ = lastFetchedEpoch_;
         to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.neverCommits_ = neverCommits_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1213,6 +1251,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasLastFetchedEpoch()) {
         setLastFetchedEpoch(other.getLastFetchedEpoch());
+      }
+      if (other.getNeverCommits() != false) {
+        setNeverCommits(other.getNeverCommits());
       }
       switch (other.getStartPositionCase()) {
         case EARLIEST: {
@@ -1349,6 +1390,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00002000;
               break;
             } // case 112
+            case 120: {
+              neverCommits_ = input.readBool();
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 120
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2605,6 +2651,71 @@ private static final long serialVersionUID = 0L;
     public Builder clearLastFetchedEpoch() {
       bitField0_ = (bitField0_ & ~0x00002000);
       lastFetchedEpoch_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean neverCommits_ ;
+    /**
+     * <pre>
+     * Group subscription: this member never commits (a tool such as grpcurl, or a
+     * reader that keeps its own positions). Its revocations complete as soon as
+     * they are sent instead of waiting for a Commit or the rebalance timeout, so
+     * it never holds up the group; the next owner of a partition starts at the
+     * group's last commit, so records this member was sent after that commit are
+     * delivered again (at-most-once per member per rebalance). A member that does
+     * commit need not set this: its revocation also completes at once when it was
+     * sent nothing beyond its commits.
+     * </pre>
+     *
+     * <code>bool never_commits = 15 [json_name = "neverCommits"];</code>
+     * @return The neverCommits.
+     */
+    @java.lang.Override
+    public boolean getNeverCommits() {
+      return neverCommits_;
+    }
+    /**
+     * <pre>
+     * Group subscription: this member never commits (a tool such as grpcurl, or a
+     * reader that keeps its own positions). Its revocations complete as soon as
+     * they are sent instead of waiting for a Commit or the rebalance timeout, so
+     * it never holds up the group; the next owner of a partition starts at the
+     * group's last commit, so records this member was sent after that commit are
+     * delivered again (at-most-once per member per rebalance). A member that does
+     * commit need not set this: its revocation also completes at once when it was
+     * sent nothing beyond its commits.
+     * </pre>
+     *
+     * <code>bool never_commits = 15 [json_name = "neverCommits"];</code>
+     * @param value The neverCommits to set.
+     * @return This builder for chaining.
+     */
+    public Builder setNeverCommits(boolean value) {
+      
+      neverCommits_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Group subscription: this member never commits (a tool such as grpcurl, or a
+     * reader that keeps its own positions). Its revocations complete as soon as
+     * they are sent instead of waiting for a Commit or the rebalance timeout, so
+     * it never holds up the group; the next owner of a partition starts at the
+     * group's last commit, so records this member was sent after that commit are
+     * delivered again (at-most-once per member per rebalance). A member that does
+     * commit need not set this: its revocation also completes at once when it was
+     * sent nothing beyond its commits.
+     * </pre>
+     *
+     * <code>bool never_commits = 15 [json_name = "neverCommits"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearNeverCommits() {
+      bitField0_ = (bitField0_ & ~0x00004000);
+      neverCommits_ = false;
       onChanged();
       return this;
     }

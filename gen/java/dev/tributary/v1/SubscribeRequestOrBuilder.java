@@ -321,5 +321,22 @@ public interface SubscribeRequestOrBuilder extends
    */
   int getLastFetchedEpoch();
 
+  /**
+   * <pre>
+   * Group subscription: this member never commits (a tool such as grpcurl, or a
+   * reader that keeps its own positions). Its revocations complete as soon as
+   * they are sent instead of waiting for a Commit or the rebalance timeout, so
+   * it never holds up the group; the next owner of a partition starts at the
+   * group's last commit, so records this member was sent after that commit are
+   * delivered again (at-most-once per member per rebalance). A member that does
+   * commit need not set this: its revocation also completes at once when it was
+   * sent nothing beyond its commits.
+   * </pre>
+   *
+   * <code>bool never_commits = 15 [json_name = "neverCommits"];</code>
+   * @return The neverCommits.
+   */
+  boolean getNeverCommits();
+
   public dev.tributary.v1.SubscribeRequest.StartPositionCase getStartPositionCase();
 }
