@@ -1,3 +1,4 @@
+import assert from "node:assert";
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import {
   type TopicConfigOverrides,
   type TopicConfigValues,
 } from "./topic-config.js";
-import { isInternalTopic, validateTopicName } from "./topic-name.js";
+import { isInternalTopic, refuseInternalTopic, validateTopicName } from "./topic-name.js";
 
 export interface Clock {
   nowMs(): number;
@@ -152,7 +153,8 @@ export class TopicManager {
     options: { internal?: boolean } = {},
   ): Promise<Topic> {
     validateTopicName(name);
-    if (isInternalTopic(name) !== (options.internal ?? false)) throw reservedName(name);
+    if (options.internal === true) assert(isInternalTopic(name), "the broker's own topics start with __");
+    else refuseInternalTopic(name);
     this.validatePartitionCount(partitions);
     validateTopicConfig(overrides, this.config);
     return this.serialize(async () => {
@@ -255,11 +257,29 @@ export class TopicManager {
     this.log.info({ topics: topics.length, partitions: logs.length }, "topics closed: every partition flushed and fsynced");
   }
 
-  /** A topic clients may change: it exists and is not internal. */
+  /**
+   * A topic a client may change (Produce, DeleteRecords, and the admin changes
+   * below): it is not internal (checked first, so absent "__" names answer the
+   * same) and exists.
+   * @throws InvalidArgumentError INTERNAL_TOPIC; NOT_FOUND UNKNOWN_TOPIC
+   */
+  mutable(name: string): Topic {
+    return this.mutableTopic(name);
+  }
+
+  /** A partition of a topic a client may change; see `mutable`.
+   * @throws as `mutable`; NOT_FOUND UNKNOWN_PARTITION */
+  mutablePartition(name: string, partition: number): Log {
+    const topic = this.mutableTopic(name);
+    const log = topic.logs[partition];
+    if (log === undefined) throw unknownPartition(name, partition, topic.logs.length);
+    return log;
+  }
+
   private mutableTopic(name: string): MutableTopic {
+    refuseInternalTopic(name);
     const topic = this.topics.get(name);
     if (topic === undefined) throw unknownTopic(name);
-    if (topic.internal) throw reservedName(name);
     return topic;
   }
 
@@ -348,13 +368,6 @@ async function readOrCreateClusterId(path: string): Promise<string> {
 
 function unknownTopic(name: string): TributaryError {
   return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
-}
-
-function reservedName(name: string): TributaryError {
-  return new InvalidArgumentError(
-    "INTERNAL_TOPIC",
-    `topic ${name} is reserved for the broker (names starting with "__"); clients may read it, not change it`,
-  );
 }
 
 function unknownPartition(name: string, partition: number, count: number): TributaryError {

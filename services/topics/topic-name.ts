@@ -20,3 +20,20 @@ export function validateTopicName(name: string): void {
 export function isInternalTopic(name: string): boolean {
   return name.startsWith("__");
 }
+
+/**
+ * The one check between a client and an internal topic: every client mutation
+ * (Produce, DeleteRecords, DeleteTopic, CreatePartitions, UpdateTopicConfig,
+ * CreateTopic) goes through it, by TopicManager.create and TopicManager.mutable.
+ * Issue 14: DeleteRecords on __consumer_offsets was accepted and wiped every
+ * group's commits at the next restart, because only some handlers checked.
+ * @throws InvalidArgumentError INTERNAL_TOPIC; clients may read such topics, not change them
+ */
+export function refuseInternalTopic(name: string): void {
+  if (isInternalTopic(name)) {
+    throw new InvalidArgumentError(
+      "INTERNAL_TOPIC",
+      `topic ${name} is reserved for the broker (names starting with "__"); clients may read it, not change it`,
+    );
+  }
+}
