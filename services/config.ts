@@ -151,6 +151,10 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   consoleTlsKey: undefined,
 });
 
+/** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
+ * in partition directory names (services/topics/topic-name.ts). */
+export const maxPartitionsPerTopicLimit = 100_000;
+
 type Kind =
   | { type: "string"; check?: (value: string) => string | undefined }
   | { type: "int"; min: number; max: number }
@@ -179,7 +183,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   flushIntervalMs: { type: "int", min: 1, max: 24 * 60 * 60 * 1000 },
   maxRecordBytes: { type: "int", min: 1, max: 512 * MiB },
   indexIntervalBytes: { type: "int", min: 1, max: 1 * GiB },
-  maxPartitionsPerTopic: { type: "int", min: 1, max: 100_000 },
+  maxPartitionsPerTopic: { type: "int", min: 1, max: maxPartitionsPerTopicLimit },
   maxRequestBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
   maxBatchRecords: { type: "int", min: 1, max: 10_000_000 },
   fetchMaxBytes: { type: "int", min: 1 * KiB, max: 512 * MiB },

@@ -82,10 +82,13 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** What `writeFileAtomic` appends to a file's name for its temporary file. */
+export const atomicTmpSuffix = ".tmp";
+
 /** Replaces `file` atomically: write a temporary file, optionally fsync it and the
  * directory, rename. */
 export async function writeFileAtomic(file: string, data: Buffer, durable: boolean): Promise<void> {
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}${atomicTmpSuffix}`;
   const handle = await fs.promises.open(tmp, "w");
   try {
     await handle.writeFile(data);

@@ -11,4 +11,4 @@ export {
   type ResolvedLogConfig,
 } from "./log-config.js";
 export type { RecordSpans } from "./record-spans.js";
-export { fsyncDir, writeFileAtomic } from "./file-io.js";
+export { atomicTmpSuffix, fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";

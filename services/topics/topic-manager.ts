@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { fsyncDir, Log, writeFileAtomic } from "../log/index.js";
+import { atomicTmpSuffix, fsyncDir, Log, storageError, unlinkIfExists, writeFileAtomic } from "../log/index.js";
 import {
   effectiveTopicConfig,
   toLogConfig,
@@ -13,7 +13,15 @@ import {
   type TopicConfigOverrides,
   type TopicConfigValues,
 } from "./topic-config.js";
-import { isInternalTopic, refuseInternalTopic, validateTopicName } from "./topic-name.js";
+import {
+  isInternalTopic,
+  metadataFileName,
+  parsePartitionDirName,
+  partitionDirName,
+  refuseInternalTopic,
+  topicOfMetadataFile,
+  validateTopicName,
+} from "./topic-name.js";
 
 export interface Clock {
   nowMs(): number;
@@ -58,6 +66,13 @@ interface TopicMetadata {
  * and the metadata last; deletion removes the metadata first. Partition
  * directories without metadata are leftovers of an interrupted create or
  * delete and are removed on open. Admin changes are serialized.
+ *
+ * Visibility follows durability (issue 14): a new topic, or a new partition, is
+ * in `topics` (listed, writable) only once its metadata is fsynced; a create or
+ * CreatePartitions that fails removes what it made (partition directories, the
+ * metadata's temporary file) before it answers, so nothing was acknowledged into
+ * a partition that a restart would remove. Names are short enough for every file
+ * made from them (topic-name.ts).
  */
 export class TopicManager {
   private readonly topics = new Map<string, MutableTopic>();
@@ -92,16 +107,21 @@ export class TopicManager {
 
     const known = new Set<string>();
     for (const file of await readdir(metaDir)) {
-      if (!file.endsWith(".json")) continue;
+      if (file.endsWith(atomicTmpSuffix)) {
+        // A metadata replacement that did not reach its rename: the .json, if any, is whole.
+        await unlinkIfExists(join(metaDir, file));
+        continue;
+      }
+      if (topicOfMetadataFile(file) === null) continue;
       const meta = JSON.parse(await readFile(join(metaDir, file), "utf8")) as TopicMetadata;
       known.add(meta.name);
-      await manager.openTopic(meta);
+      manager.register(await manager.openTopic(meta));
     }
     for (const entry of await readdir(config.dataDir, { withFileTypes: true })) {
-      const match = /^(.+)-(\d+)$/.exec(entry.name);
-      if (!entry.isDirectory() || !match) continue;
-      const topic = manager.topics.get(match[1]);
-      if (topic === undefined || Number(match[2]) >= topic.logs.length) {
+      const parsed = parsePartitionDirName(entry.name);
+      if (!entry.isDirectory() || parsed === null) continue;
+      const topic = manager.topics.get(parsed.topic);
+      if (topic === undefined || parsed.partition >= topic.logs.length) {
         manager.log.warn({ path: entry.name }, "removing partition directory without topic metadata");
         await rm(join(config.dataDir, entry.name), { recursive: true, force: true });
       }
@@ -162,9 +182,15 @@ export class TopicManager {
         throw new TributaryError("exists", "TOPIC_EXISTS", `topic ${name} already exists`);
       }
       const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
-      const topic = await this.openTopic(meta);
-      await fsyncDir(this.config.dataDir);
-      await this.writeMetadata(meta);
+      const topic = await this.openTopic(meta, true).catch((err: unknown) => Promise.reject(asClientError(err)));
+      try {
+        await fsyncDir(this.config.dataDir);
+        await this.writeMetadata(meta);
+      } catch (err) {
+        await this.undoCreate(name, topic.logs);
+        throw asClientError(err);
+      }
+      this.register(topic);
       this.log.info({ topic: name, partitions }, "topic created");
       this.changed(name);
       return topic;
@@ -194,9 +220,17 @@ export class TopicManager {
         );
       }
       this.validatePartitionCount(totalCount);
-      for (let p = topic.logs.length; p < totalCount; p++) topic.logs.push(await this.openLog(topic, p));
-      await fsyncDir(this.config.dataDir);
-      await this.writeMetadata(this.metadataOf(topic));
+      // The new partitions join `topic.logs` only once the metadata naming them is durable.
+      const added: Log[] = [];
+      try {
+        for (let p = topic.logs.length; p < totalCount; p++) added.push(await this.openLog(topic, p, true));
+        await fsyncDir(this.config.dataDir);
+        await this.writeMetadata({ ...this.metadataOf(topic), partitions: totalCount });
+      } catch (err) {
+        await this.undoCreate(name, added);
+        throw asClientError(err);
+      }
+      topic.logs.push(...added);
       this.log.info({ topic: name, partitions: totalCount }, "partitions created");
       this.changed(name);
       return topic;
@@ -293,7 +327,30 @@ export class TopicManager {
     }
   }
 
-  private async openTopic(meta: TopicMetadata): Promise<MutableTopic> {
+  /** Makes an opened topic visible: listed, readable, writable. */
+  private register(topic: MutableTopic): void {
+    this.topics.set(topic.name, topic);
+  }
+
+  /**
+   * Removes what a failed create or CreatePartitions made: the partitions it opened
+   * (their directories) and the metadata's temporary file. A failure here is logged;
+   * the next start removes partition directories without metadata anyway.
+   */
+  private async undoCreate(name: string, logs: readonly Log[]): Promise<void> {
+    for (const log of logs) {
+      await log.delete().catch((err: unknown) => this.log.error({ err, topic: name }, "removing a partition of a failed create failed"));
+    }
+    await unlinkIfExists(this.metadataPath(name) + atomicTmpSuffix).catch(() => undefined);
+    this.log.warn({ topic: name, partitions: logs.length }, "topic change failed; its new partitions were removed");
+  }
+
+  /**
+   * Opens a topic's partitions, not yet visible (see `register`). If one fails to
+   * open, the ones opened before it are closed, and removed too for a new topic
+   * (`isNew`); an existing topic's partitions are never removed here.
+   */
+  private async openTopic(meta: TopicMetadata, isNew = false): Promise<MutableTopic> {
     const controller = new AbortController();
     const topic: MutableTopic = {
       name: meta.name,
@@ -306,14 +363,23 @@ export class TopicManager {
       closed: controller.signal,
       nextRoundRobin: 0,
     };
-    for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p));
-    this.topics.set(meta.name, topic);
+    try {
+      for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p, isNew));
+    } catch (err) {
+      if (isNew) await this.undoCreate(meta.name, topic.logs);
+      else await Promise.all(topic.logs.map((log) => log.close().catch(() => undefined)));
+      throw err;
+    }
     return topic;
   }
 
-  private openLog(topic: Topic, partition: number): Promise<Log> {
+  /** @param fresh a partition that no metadata names yet: a directory left in its
+   *   place (a removal that failed) is an orphan, and goes before the log is opened */
+  private async openLog(topic: Topic, partition: number, fresh = false): Promise<Log> {
+    const dir = join(this.config.dataDir, partitionDirName(topic.name, partition));
+    if (fresh) await rm(dir, { recursive: true, force: true });
     return Log.open({
-      dir: join(this.config.dataDir, `${topic.name}-${partition}`),
+      dir,
       config: toLogConfig(topic.config, this.config),
       logger: this.log.child({ topic: topic.name, partition }),
       clock: this.clock,
@@ -340,7 +406,7 @@ export class TopicManager {
   }
 
   private metadataPath(name: string): string {
-    return join(this.config.dataDir, "meta", "topics", `${name}.json`);
+    return join(this.config.dataDir, "meta", "topics", metadataFileName(name));
   }
 
   private writeMetadata(meta: TopicMetadata): Promise<void> {
@@ -364,6 +430,11 @@ async function readOrCreateClusterId(path: string): Promise<string> {
     await writeFileAtomic(path, Buffer.from(JSON.stringify({ clusterId })), true);
     return clusterId;
   }
+}
+
+/** A storage failure becomes its typed error (STORAGE_FULL, STORAGE_ERROR) rather than INTERNAL. */
+function asClientError(err: unknown): Error {
+  return err instanceof TributaryError ? err : storageError(err);
 }
 
 function unknownTopic(name: string): TributaryError {

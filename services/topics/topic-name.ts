@@ -1,19 +1,68 @@
+import { maxPartitionsPerTopicLimit } from "../config.js";
 import { InvalidArgumentError } from "../errors.js";
-
-const legalName = /^[a-zA-Z0-9._-]{1,249}$/;
+import { atomicTmpSuffix } from "../log/index.js";
 
 /**
- * Kafka's topic-name rule: 1 to 249 of [a-zA-Z0-9._-], not "." or "..". A name
- * becomes a directory (`<name>-<partition>`) and a file, so nothing else may
- * pass: no separators, nothing that escapes the data directory.
+ * The longest file name the data directory's file system takes, in bytes: NAME_MAX
+ * on Linux's ext4, xfs, btrfs and tmpfs. Names are ASCII, so bytes are characters.
+ */
+const nameMaxBytes = 255;
+
+/** A topic's metadata file in `<data>/meta/topics/`. */
+const metadataSuffix = ".json";
+
+/**
+ * Every file name the broker makes from a topic name, beyond the name itself: the
+ * metadata file while it is replaced (writeFileAtomic's temporary, the longest) and
+ * the partition directories `<name>-<partition>` up to the highest partition number
+ * any config allows. The files inside a partition directory have fixed names.
+ */
+const nameSuffixes = [metadataSuffix + atomicTmpSuffix, `-${maxPartitionsPerTopicLimit - 1}`];
+
+/**
+ * The longest topic name: NAME_MAX minus the longest suffix, so that every file the
+ * broker creates for a topic can exist. Issue 14: Kafka's 249 let `<name>.json.tmp`
+ * exceed NAME_MAX, and a topic whose metadata could not be written lost its data.
+ */
+export const maxTopicNameLength = nameMaxBytes - Math.max(...nameSuffixes.map((s) => s.length));
+
+const legalName = new RegExp(`^[a-zA-Z0-9._-]{1,${maxTopicNameLength}}$`);
+
+/**
+ * Kafka's topic-name characters: [a-zA-Z0-9._-], not "." or "..", and at most
+ * `maxTopicNameLength` of them. A name becomes a directory (`<name>-<partition>`) and
+ * a file, so nothing else may pass: no separators, nothing that escapes the data
+ * directory, nothing longer than a file name may be.
+ * @throws InvalidArgumentError INVALID_TOPIC_NAME
  */
 export function validateTopicName(name: string): void {
   if (!legalName.test(name) || name === "." || name === "..") {
     throw new InvalidArgumentError(
       "INVALID_TOPIC_NAME",
-      `topic name must be 1 to 249 characters of [a-zA-Z0-9._-] and not "." or ".."`,
+      `topic name must be 1 to ${maxTopicNameLength} characters of [a-zA-Z0-9._-] and not "." or ".."`,
     );
   }
+}
+
+/** `<name>.json`, the metadata file of a topic. */
+export function metadataFileName(name: string): string {
+  return `${name}${metadataSuffix}`;
+}
+
+/** The topic a metadata file name stands for, or null for other files. */
+export function topicOfMetadataFile(file: string): string | null {
+  return file.endsWith(metadataSuffix) ? file.slice(0, -metadataSuffix.length) : null;
+}
+
+/** `<name>-<partition>`, a partition's directory under the data directory. */
+export function partitionDirName(name: string, partition: number): string {
+  return `${name}-${partition}`;
+}
+
+/** The topic and partition a directory name stands for, or null. */
+export function parsePartitionDirName(dir: string): { topic: string; partition: number } | null {
+  const match = /^(.+)-(\d+)$/.exec(dir);
+  return match === null ? null : { topic: match[1], partition: Number(match[2]) };
 }
 
 /** Names starting with "__" belong to the broker (__consumer_offsets). */
