@@ -51,7 +51,8 @@ export interface BrokerConfig {
   readonly fetchMaxBytes: number;
   /** Longest a Fetch may wait at the log end, ms. Default 30000. */
   readonly fetchMaxWaitMs: number;
-  /** How often retention runs, ms. Default 300000 (Kafka's log.retention.check.interval.ms). */
+  /** How often retention runs (segments, and empty groups' offsets), ms. Default 300000
+   * (Kafka's log.retention.check.interval.ms). */
   readonly retentionCheckIntervalMs: number;
   /** HTTP/2 flow-control window per stream and per connection, bytes. Default 8 MiB. */
   readonly http2WindowBytes: number;
@@ -71,6 +72,11 @@ export interface BrokerConfig {
   readonly rebalanceTimeoutMs: number;
   /** Partitions of __consumer_offsets, fixed when it is first created. Default 8. */
   readonly offsetsTopicPartitions: number;
+  /** How long a consumer group with no members is kept, with its committed offsets,
+   * counted from when its last member left (or its newest commit, if later), ms; then
+   * its offsets get tombstones and its state is dropped. Checked every
+   * retentionCheckIntervalMs. Kafka's offsets.retention.minutes. Default 7 days. */
+  readonly groupOffsetsRetentionMs: number;
   /** PEM certificate chain served on the gRPC port; with tlsKey turns on TLS. Default none (plaintext). */
   readonly tlsCert?: string;
   /** PEM private key of tlsCert. Default none. */
@@ -107,6 +113,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const dayMs = 24 * 60 * 60 * 1000;
+const defaultGroupOffsetsRetentionMs = 7 * dayMs; // Kafka's offsets.retention.minutes (10080)
 
 export const defaultConfig: BrokerConfig = Object.freeze({
   listen: "127.0.0.1:7070",
@@ -137,6 +144,7 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 30_000,
   offsetsTopicPartitions: 8,
+  groupOffsetsRetentionMs: defaultGroupOffsetsRetentionMs,
   tlsCert: undefined,
   tlsKey: undefined,
   tlsClientCa: undefined,
@@ -197,6 +205,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   offsetsTopicPartitions: { type: "int", min: 1, max: 1000 },
+  groupOffsetsRetentionMs: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
   tlsCert: { type: "string", check: nonEmpty },
   tlsKey: { type: "string", check: nonEmpty },
   tlsClientCa: { type: "string", check: nonEmpty },
