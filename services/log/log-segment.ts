@@ -19,6 +19,12 @@
  * writes, fsyncs and index saves come from the Log's serial queue only; reads run
  * concurrently with both and hold a reference (`acquire`) so that `close` waits for
  * them before the fd number can be reused. Offsets are JS numbers below 2^53.
+ *
+ * Open files: a sealed segment attached to an OpenSegmentFiles (`attach`) may have its
+ * file closed while idle (`closeIdleFile`: no read holds it, every byte written and
+ * fsynced, so neither the writer nor a reader has the fd number in hand); the `fd`
+ * getter reopens it on the next use. Closing and reopening are synchronous, so they
+ * never interleave with anything else on this thread.
  */
 import assert from "node:assert";
 import fs from "node:fs";
@@ -30,6 +36,7 @@ import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./ent
 import { closeFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
+import type { OpenSegmentFiles } from "./open-segment-files.js";
 import { entryLengthAt, entryOffsetAt, entryTimestamp } from "./record-entry.js";
 import { TimeIndex } from "./time-index.js";
 
@@ -82,13 +89,18 @@ export class LogSegment {
   private refs = 0;
   private idle: (() => void) | null = null;
   private closing = false;
+  /** The open file, or -1 while closed by `closeIdleFile` or for good by `close`. */
+  private file: number;
+  /** The bound on open sealed-segment files this segment counts against, once attached. */
+  private openFiles: OpenSegmentFiles | null = null;
 
   private constructor(
     dir: string,
     readonly baseOffset: number,
-    public fd: number,
+    fd: number,
     private readonly logger: Logger,
   ) {
+    this.file = fd;
     this.logPath = path.join(dir, LogSegment.fileName(baseOffset, ".log"));
     this.indexPath = path.join(dir, LogSegment.fileName(baseOffset, ".index"));
     this.timeIndexPath = path.join(dir, LogSegment.fileName(baseOffset, ".timeindex"));
@@ -346,6 +358,43 @@ export class LogSegment {
     }
   }
 
+  /**
+   * The segment file's descriptor (read-write). A file closed while idle
+   * (`closeIdleFile`) is reopened here, synchronously: an open(2) of a file in a
+   * directory the process just listed costs microseconds. -1 once `close` has begun.
+   * Callers that await with it in hand hold the segment (`acquire`) or have unwritten
+   * or unsynced bytes in it, either of which keeps it open.
+   * @throws the fs error of the reopen (EMFILE...)
+   */
+  get fd(): number {
+    if (this.closing) return this.file;
+    if (this.file < 0) this.file = fs.openSync(this.logPath, "r+");
+    this.openFiles?.used(this);
+    return this.file;
+  }
+
+  /** Counts this sealed segment against `files`, which may close its file while idle. */
+  attach(files: OpenSegmentFiles): void {
+    assert(this.sealed, "only sealed segments close their files while idle");
+    if (this.closing) return;
+    this.openFiles = files;
+    if (this.file >= 0) files.used(this);
+  }
+
+  /**
+   * Closes the file of an attached sealed segment that nothing uses: no read holds it
+   * and every byte is written and fsynced (so the writer has nothing left to do with
+   * it). Returns true when the file is closed now.
+   */
+  closeIdleFile(): boolean {
+    if (this.file < 0) return true;
+    if (!this.sealed || this.closing || this.refs > 0 || this.writtenSize !== this.size || this.syncedSize !== this.size) return false;
+    const fd = this.file;
+    this.file = -1;
+    fs.closeSync(fd);
+    return true;
+  }
+
   /** False once `close` has begun: the segment was deleted or the log closed. */
   get isOpen(): boolean {
     return !this.closing;
@@ -366,9 +415,10 @@ export class LogSegment {
     this.closing = true;
     while (this.refs > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.idle = null;
-    if (this.fd >= 0) {
-      const fd = this.fd;
-      this.fd = -1;
+    this.openFiles?.forget(this);
+    if (this.file >= 0) {
+      const fd = this.file;
+      this.file = -1;
       await closeFd(fd);
     }
   }

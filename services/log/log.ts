@@ -33,6 +33,7 @@ import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { LogWriter } from "./log-writer.js";
+import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
 import type { RecordSpans } from "./record-spans.js";
@@ -46,6 +47,9 @@ export interface LogOptions {
   clock: { nowMs(): number };
   /** Called with the latency in seconds of each fsync the log writer does (metrics). */
   onFsync?: (seconds: number) => void;
+  /** Bounds the sealed segments' files held open (shared by a broker's logs); without
+   * it every segment keeps its file open. */
+  openFiles?: OpenSegmentFiles;
 }
 
 /** Largest frame: positions and lengths are int32. */
@@ -78,8 +82,10 @@ export class Log {
     private readonly producers: ProducerStateManager,
     logStartOffset: number,
     onFsync?: (seconds: number) => void,
+    private readonly openFiles?: OpenSegmentFiles,
   ) {
     this.segments = new LogSegments(segments);
+    if (openFiles !== undefined) for (const segment of segments) if (segment.sealed) segment.attach(openFiles);
     this.active = this.segments.last;
     this.nextOffset = this.hw = this.active.nextOffset;
     this.startOffset = logStartOffset;
@@ -101,6 +107,7 @@ export class Log {
       replace: (old, created) => {
         this.segments.replace(old, created);
         this.writer.forget(old);
+        if (created !== null && created.sealed && this.openFiles !== undefined) created.attach(this.openFiles);
       },
     });
   }
@@ -110,7 +117,7 @@ export class Log {
   static async open(options: LogOptions): Promise<Log> {
     const config = validateLogConfig(options.config);
     const loaded = await loadLog(options.dir, config, options.logger);
-    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, options.onFsync);
+    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, options.onFsync, options.openFiles);
     options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count }, "log opened");
     return log;
   }
@@ -218,6 +225,7 @@ export class Log {
     }
     sealed.seal();
     this.writer.rolled(sealed);
+    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
     this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
