@@ -43,6 +43,17 @@ export interface BrokerConfig {
   readonly indexIntervalBytes: number;
   /** Most partitions one topic may have. Default 1000. */
   readonly maxPartitionsPerTopic: number;
+  /** Most partitions of all topics together, __consumer_offsets included; CreateTopic and
+   * CreatePartitions beyond it fail with RESOURCE_EXHAUSTED TOO_MANY_PARTITIONS. Each
+   * partition holds a file open (its active segment). Default 10000. */
+  readonly maxPartitions: number;
+  /** Smallest segmentBytes a topic may set (CreateTopic, UpdateTopicConfig), bytes: each
+   * segment is a file, so tiny segments multiply files. The broker-wide segmentBytes
+   * default is the operator's and is not held to it. Default 1 MiB. */
+  readonly minSegmentBytes: number;
+  /** Most sealed segment files held open at once across all partitions; the least
+   * recently used idle ones are closed and reopened on the next read. Default 1000. */
+  readonly maxOpenSegmentFiles: number;
   /** Largest gRPC request accepted, bytes (grpc max receive message length). Default 64 MiB. */
   readonly maxRequestBytes: number;
   /** Most records in one Produce request. Default 100000. */
@@ -113,6 +124,9 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const dayMs = 24 * 60 * 60 * 1000;
+const defaultMaxPartitions = 10_000;
+const defaultMinSegmentBytes = 1 * MiB;
+const defaultMaxOpenSegmentFiles = 1000;
 const defaultGroupOffsetsRetentionMs = 7 * dayMs; // Kafka's offsets.retention.minutes (10080)
 
 export const defaultConfig: BrokerConfig = Object.freeze({
@@ -131,6 +145,9 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   maxRecordBytes: 1 * MiB,
   indexIntervalBytes: defaultLogConfig.indexIntervalBytes,
   maxPartitionsPerTopic: 1000,
+  maxPartitions: defaultMaxPartitions,
+  minSegmentBytes: defaultMinSegmentBytes,
+  maxOpenSegmentFiles: defaultMaxOpenSegmentFiles,
   maxRequestBytes: 64 * MiB,
   maxBatchRecords: 100_000,
   fetchMaxBytes: 4 * MiB,
@@ -192,6 +209,9 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   maxRecordBytes: { type: "int", min: 1, max: 512 * MiB },
   indexIntervalBytes: { type: "int", min: 1, max: 1 * GiB },
   maxPartitionsPerTopic: { type: "int", min: 1, max: maxPartitionsPerTopicLimit },
+  maxPartitions: { type: "int", min: 1, max: 1_000_000 },
+  minSegmentBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  maxOpenSegmentFiles: { type: "int", min: 0, max: 1_000_000 },
   maxRequestBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
   maxBatchRecords: { type: "int", min: 1, max: 10_000_000 },
   fetchMaxBytes: { type: "int", min: 1 * KiB, max: 512 * MiB },

@@ -11,19 +11,32 @@
  * fsynced). The next use reopens it. Active segments are not attached: one file each,
  * bounded by the partition count. Single-threaded like the rest of the log: all of it
  * is synchronous.
+ *
+ * A segment still busy when its turn comes (a read in flight, bytes not yet fsynced:
+ * under `interval` a sealed segment may wait for the next background fsync) moves to
+ * the back and is tried again later: on a later use, or by `trim`, which runs every
+ * `trimIntervalMs` so that files close on an idle broker too. The bound is therefore
+ * exceeded only by segments in use or sealed since the last fsync.
  */
 import type { LogSegment } from "./log-segment.js";
 
 /** How many least-recently-used entries one eviction looks at, so that busy segments
  * (a long read in flight) never make a use O(open files). */
 const maxEvictionScan = 64;
+/** How often files that became idle after their last use are closed. */
+const trimIntervalMs = 1000;
 
 export class OpenSegmentFiles {
   /** Attached segments with an open file, least recently used first (Map keeps insertion order). */
   private readonly lru = new Map<LogSegment, true>();
 
+  private readonly timer: NodeJS.Timeout;
+
   /** @param maxOpen most sealed segment files kept open at once (more only while in use) */
-  constructor(readonly maxOpen: number) {}
+  constructor(readonly maxOpen: number) {
+    this.timer = setInterval(() => this.trim(), trimIntervalMs);
+    this.timer.unref();
+  }
 
   /** Attached segments whose file is open now. */
   get openCount(): number {
@@ -36,10 +49,29 @@ export class OpenSegmentFiles {
     this.lru.delete(segment);
     this.lru.set(segment, true);
     if (this.lru.size <= this.maxOpen) return;
-    let scanned = 0;
+    const oldest: LogSegment[] = [];
     for (const candidate of this.lru.keys()) {
-      if (this.lru.size <= this.maxOpen || scanned++ >= maxEvictionScan) break;
-      if (candidate !== segment && candidate.closeIdleFile()) this.lru.delete(candidate);
+      if (oldest.length >= maxEvictionScan) break;
+      if (candidate !== segment) oldest.push(candidate);
+    }
+    this.evict(oldest);
+  }
+
+  /** Closes idle files, least recently used first, until at most `maxOpen` are open. */
+  trim(): void {
+    if (this.lru.size > this.maxOpen) this.evict([...this.lru.keys()]);
+  }
+
+  /** Stops the trim timer (the broker is closing). */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private evict(candidates: readonly LogSegment[]): void {
+    for (const candidate of candidates) {
+      if (this.lru.size <= this.maxOpen) return;
+      this.lru.delete(candidate);
+      if (!candidate.closeIdleFile()) this.lru.set(candidate, true); // busy: to the back, tried later
     }
   }
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { atomicTmpSuffix, fsyncDir, Log, storageError, unlinkIfExists, writeFileAtomic } from "../log/index.js";
+import { atomicTmpSuffix, fsyncDir, Log, OpenSegmentFiles, storageError, unlinkIfExists, writeFileAtomic } from "../log/index.js";
+import { OpenFileBudget } from "./open-file-budget.js";
 import {
   effectiveTopicConfig,
   toLogConfig,
@@ -22,6 +23,9 @@ import {
   topicOfMetadataFile,
   validateTopicName,
 } from "./topic-name.js";
+
+/** Partitions closed at once on shutdown (each opens a few files to save its state). */
+const closeConcurrency = 16;
 
 export interface Clock {
   nowMs(): number;
@@ -81,6 +85,9 @@ export class TopicManager {
   private closing = false;
   private readonly changeListeners = new Set<(topic: string) => void>();
   private readonly stopping = new AbortController();
+  private readonly fileBudget = new OpenFileBudget();
+  /** Bounds the sealed segments' files held open across every partition. */
+  private readonly openFiles: OpenSegmentFiles;
   /** Aborted when the broker starts shutting down: long-lived readers end. */
   readonly shutdown: AbortSignal = this.stopping.signal;
 
@@ -90,7 +97,9 @@ export class TopicManager {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly onFsync?: (seconds: number) => void,
-  ) {}
+  ) {
+    this.openFiles = new OpenSegmentFiles(this.fileBudget.capShare(config.maxOpenSegmentFiles));
+  }
 
   /** @param options.onFsync observes every log's fsync latency in seconds (metrics) */
   static async open(options: {
@@ -181,6 +190,8 @@ export class TopicManager {
       if (this.topics.has(name)) {
         throw new TributaryError("exists", "TOPIC_EXISTS", `topic ${name} already exists`);
       }
+      // The broker's own topics are created at start-up, before any client: never refused.
+      if (options.internal !== true) this.checkResources(partitions);
       const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
       const topic = await this.openTopic(meta, true).catch((err: unknown) => Promise.reject(asClientError(err)));
       try {
@@ -220,6 +231,7 @@ export class TopicManager {
         );
       }
       this.validatePartitionCount(totalCount);
+      this.checkResources(totalCount - topic.logs.length);
       // The new partitions join `topic.logs` only once the metadata naming them is durable.
       const added: Log[] = [];
       try {
@@ -286,8 +298,17 @@ export class TopicManager {
     const topics = [...this.topics.values()];
     for (const topic of topics) topic.controller.abort();
     const logs = topics.flatMap((topic) => topic.logs);
-    // Log.close writes what is buffered, fsyncs it and saves indexes and producer state.
-    await Promise.all(logs.map((log) => log.close()));
+    // Log.close writes what is buffered, fsyncs it and saves indexes and producer state,
+    // opening a few files for it: a bounded number at a time, so that a broker near its
+    // descriptor limit still shuts down cleanly (issue 14), rather than all at once.
+    let next = 0;
+    const failures: unknown[] = [];
+    const closeNext = async (): Promise<void> => {
+      while (next < logs.length) await logs[next++].close().catch((err: unknown) => failures.push(err));
+    };
+    await Promise.all(Array.from({ length: Math.min(closeConcurrency, logs.length) }, closeNext));
+    if (failures.length > 0) throw failures[0];
+    this.openFiles.stop();
     this.log.info({ topics: topics.length, partitions: logs.length }, "topics closed: every partition flushed and fsynced");
   }
 
@@ -384,7 +405,27 @@ export class TopicManager {
       logger: this.log.child({ topic: topic.name, partition }),
       clock: this.clock,
       onFsync: this.onFsync,
+      openFiles: this.openFiles,
     });
+  }
+
+  /**
+   * Refuses `newPartitions` more partitions beyond the broker's partition limit, or
+   * when their files would leave too few descriptors (OpenFileBudget): a client is
+   * refused before the process runs out, not after.
+   * @throws RESOURCE_EXHAUSTED TOO_MANY_PARTITIONS, TOO_MANY_OPEN_FILES
+   */
+  private checkResources(newPartitions: number): void {
+    let total = 0;
+    for (const topic of this.topics.values()) total += topic.logs.length;
+    if (total + newPartitions > this.config.maxPartitions) {
+      throw new TributaryError(
+        "exhausted",
+        "TOO_MANY_PARTITIONS",
+        `the broker has ${total} partitions; ${newPartitions} more would pass its maxPartitions (${this.config.maxPartitions})`,
+      );
+    }
+    this.fileBudget.check(newPartitions, this.openFiles.maxOpen - this.openFiles.openCount);
   }
 
   private validatePartitionCount(partitions: number): void {
