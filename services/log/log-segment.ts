@@ -89,6 +89,8 @@ export class LogSegment {
   private refs = 0;
   private idle: (() => void) | null = null;
   private closing = false;
+  /** Set once `close` has waited for the reads and closes the file for good. */
+  private closed = false;
   /** The open file, or -1 while closed by `closeIdleFile` or for good by `close`. */
   private file: number;
   /** The bound on open sealed-segment files this segment counts against, once attached. */
@@ -363,13 +365,14 @@ export class LogSegment {
    * (`closeIdleFile`) is reopened here, synchronously: an open(2) of a file in a
    * directory the process just listed costs microseconds. -1 once `close` has begun.
    * Callers that await with it in hand hold the segment (`acquire`) or have unwritten
-   * or unsynced bytes in it, either of which keeps it open.
+   * or unsynced bytes in it, either of which keeps it open. A read that acquired the
+   * segment before `close` began may still reopen it: `close` waits for it.
    * @throws the fs error of the reopen (EMFILE...)
    */
   get fd(): number {
-    if (this.closing) return this.file;
+    if (this.closed) return -1;
     if (this.file < 0) this.file = fs.openSync(this.logPath, "r+");
-    this.openFiles?.used(this);
+    if (!this.closing) this.openFiles?.used(this);
     return this.file;
   }
 
@@ -415,6 +418,7 @@ export class LogSegment {
     this.closing = true;
     while (this.refs > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.idle = null;
+    this.closed = true;
     this.openFiles?.forget(this);
     if (this.file >= 0) {
       const fd = this.file;

@@ -84,6 +84,28 @@ describe("OpenSegmentFiles", () => {
     expect(openSegmentFds(dir)).toBeLessThanOrEqual(maxOpen + 1);
   });
 
+  it("compacts a log whose sealed files come and go, and reads the newest value per key", async () => {
+    const files = new OpenSegmentFiles(2);
+    const config = { ...defaultLogConfig, segmentBytes: 1024, indexIntervalBytes: 256, cleanupPolicy: "compact" as const };
+    const log = await Log.open({ dir, config, logger, clock, openFiles: files });
+    opened.push(log);
+    let durable: Promise<void> = Promise.resolve();
+    for (let i = 0; i < 60; i++) durable = log.append(spansOf([{ key: `k${i % 5}`, value: `v${i}`.padEnd(300, "x") }])).durable;
+    await durable;
+    await log.flush();
+    const result = await log.compact(clock.nowMs());
+    expect(result.recordsRemoved).toBeGreaterThan(0);
+    expect(openSegmentFds(dir)).toBeLessThanOrEqual(2 + 1);
+    const newest = new Map<string, string>();
+    for (let offset = 0n; offset < log.highWatermark; ) {
+      const data = await log.read(offset, 64 * 1024);
+      for (const r of decode(data.chunks)) newest.set(r.key, r.value!.trimEnd().replace(/x+$/, ""));
+      offset = data.nextOffset;
+    }
+    expect(Object.fromEntries(newest)).toEqual({ k0: "v55", k1: "v56", k2: "v57", k3: "v58", k4: "v59" });
+    expect(openSegmentFds(dir)).toBeLessThanOrEqual(2 + 1);
+  });
+
   it("keeps every file open without a bound, as before", async () => {
     const log = await Log.open({ dir, config: { ...defaultLogConfig, segmentBytes: 1024 }, logger, clock });
     opened.push(log);
