@@ -198,7 +198,7 @@ export class TopicManager {
         await fsyncDir(this.config.dataDir);
         await this.writeMetadata(meta);
       } catch (err) {
-        await this.undoCreate(name, topic.logs);
+        await this.undoCreate(name, topic.logs, null);
         throw asClientError(err);
       }
       this.register(topic);
@@ -234,12 +234,13 @@ export class TopicManager {
       this.checkResources(totalCount - topic.logs.length);
       // The new partitions join `topic.logs` only once the metadata naming them is durable.
       const added: Log[] = [];
+      const before = this.metadataOf(topic);
       try {
         for (let p = topic.logs.length; p < totalCount; p++) added.push(await this.openLog(topic, p, true));
         await fsyncDir(this.config.dataDir);
         await this.writeMetadata({ ...this.metadataOf(topic), partitions: totalCount });
       } catch (err) {
-        await this.undoCreate(name, added);
+        await this.undoCreate(name, added, before);
         throw asClientError(err);
       }
       topic.logs.push(...added);
@@ -355,14 +356,19 @@ export class TopicManager {
 
   /**
    * Removes what a failed create or CreatePartitions made: the partitions it opened
-   * (their directories) and the metadata's temporary file. A failure here is logged;
-   * the next start removes partition directories without metadata anyway.
+   * (their directories), the metadata's temporary file, and the metadata itself if the
+   * failure came after its rename (only its fsync failed): removed for a new topic,
+   * put back as `restore` for CreatePartitions. A failure here is logged; the next
+   * start removes partition directories without metadata anyway.
    */
-  private async undoCreate(name: string, logs: readonly Log[]): Promise<void> {
-    for (const log of logs) {
-      await log.delete().catch((err: unknown) => this.log.error({ err, topic: name }, "removing a partition of a failed create failed"));
+  private async undoCreate(name: string, logs: readonly Log[], restore: TopicMetadata | null): Promise<void> {
+    const failed = (what: string) => (err: unknown) => this.log.error({ err, topic: name }, `${what} of a failed create failed`);
+    for (const log of logs) await log.delete().catch(failed("removing a partition"));
+    await unlinkIfExists(this.metadataPath(name) + atomicTmpSuffix).catch(failed("removing the metadata's temporary file"));
+    if (restore === null) await unlinkIfExists(this.metadataPath(name)).catch(failed("removing the metadata"));
+    else if (await this.storedPartitions(name).catch(() => undefined) !== restore.partitions) {
+      await this.writeMetadata(restore).catch(failed("restoring the metadata"));
     }
-    await unlinkIfExists(this.metadataPath(name) + atomicTmpSuffix).catch(() => undefined);
     this.log.warn({ topic: name, partitions: logs.length }, "topic change failed; its new partitions were removed");
   }
 
@@ -387,7 +393,7 @@ export class TopicManager {
     try {
       for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p, isNew));
     } catch (err) {
-      if (isNew) await this.undoCreate(meta.name, topic.logs);
+      if (isNew) await this.undoCreate(meta.name, topic.logs, null);
       else await Promise.all(topic.logs.map((log) => log.close().catch(() => undefined)));
       throw err;
     }
@@ -448,6 +454,11 @@ export class TopicManager {
 
   private metadataPath(name: string): string {
     return join(this.config.dataDir, "meta", "topics", metadataFileName(name));
+  }
+
+  /** The partition count the topic's metadata file holds now. */
+  private async storedPartitions(name: string): Promise<number> {
+    return (JSON.parse(await readFile(this.metadataPath(name), "utf8")) as TopicMetadata).partitions;
   }
 
   private writeMetadata(meta: TopicMetadata): Promise<void> {
