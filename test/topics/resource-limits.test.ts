@@ -144,6 +144,12 @@ describe("resource limits", () => {
     const old = await reader.fetch({ topic: "busy", partition: 0, offset: 0n });
     expect(old.records).toHaveLength(1);
 
+    const segments = described.topic!.partitions[0].segmentCount;
+    const fds = readdirSync(`/proc/${broker.process.pid!}/fd`).length;
+    console.info(
+      `limits: nofile 256: ${segments} segments in one partition held ${segmentFds(broker.process.pid!, "busy-0")} segment files open; ` +
+        `${created} topics of 10 partitions created before TOO_MANY_OPEN_FILES, ${fds} descriptors open then`,
+    );
     broker.process.kill("SIGTERM");
     expect(await broker.exited).toBe(0);
     expect(broker.logs.some((e) => e.msg === "broker stopped")).toBe(true);
