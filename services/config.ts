@@ -43,6 +43,17 @@ export interface BrokerConfig {
   readonly indexIntervalBytes: number;
   /** Most partitions one topic may have. Default 1000. */
   readonly maxPartitionsPerTopic: number;
+  /** Most partitions of all topics together, __consumer_offsets included; CreateTopic and
+   * CreatePartitions beyond it fail with RESOURCE_EXHAUSTED TOO_MANY_PARTITIONS. Each
+   * partition holds a file open (its active segment). Default 10000. */
+  readonly maxPartitions: number;
+  /** Smallest segmentBytes a topic may set (CreateTopic, UpdateTopicConfig), bytes: each
+   * segment is a file, so tiny segments multiply files. The broker-wide segmentBytes
+   * default is the operator's and is not held to it. Default 1 MiB. */
+  readonly minSegmentBytes: number;
+  /** Most sealed segment files held open at once across all partitions; the least
+   * recently used idle ones are closed and reopened on the next read. Default 1000. */
+  readonly maxOpenSegmentFiles: number;
   /** Largest gRPC request accepted, bytes (grpc max receive message length). Default 64 MiB. */
   readonly maxRequestBytes: number;
   /** Most records in one Produce request. Default 100000. */
@@ -51,7 +62,8 @@ export interface BrokerConfig {
   readonly fetchMaxBytes: number;
   /** Longest a Fetch may wait at the log end, ms. Default 30000. */
   readonly fetchMaxWaitMs: number;
-  /** How often retention runs, ms. Default 300000 (Kafka's log.retention.check.interval.ms). */
+  /** How often retention runs (segments, and empty groups' offsets), ms. Default 300000
+   * (Kafka's log.retention.check.interval.ms). */
   readonly retentionCheckIntervalMs: number;
   /** HTTP/2 flow-control window per stream and per connection, bytes. Default 8 MiB. */
   readonly http2WindowBytes: number;
@@ -71,6 +83,11 @@ export interface BrokerConfig {
   readonly rebalanceTimeoutMs: number;
   /** Partitions of __consumer_offsets, fixed when it is first created. Default 8. */
   readonly offsetsTopicPartitions: number;
+  /** How long a consumer group with no members is kept, with its committed offsets,
+   * counted from when its last member left (or its newest commit, if later), ms; then
+   * its offsets get tombstones and its state is dropped. Checked every
+   * retentionCheckIntervalMs. Kafka's offsets.retention.minutes. Default 7 days. */
+  readonly groupOffsetsRetentionMs: number;
   /** PEM certificate chain served on the gRPC port; with tlsKey turns on TLS. Default none (plaintext). */
   readonly tlsCert?: string;
   /** PEM private key of tlsCert. Default none. */
@@ -107,6 +124,10 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const dayMs = 24 * 60 * 60 * 1000;
+const defaultMaxPartitions = 10_000;
+const defaultMinSegmentBytes = 1 * MiB;
+const defaultMaxOpenSegmentFiles = 1000;
+const defaultGroupOffsetsRetentionMs = 7 * dayMs; // Kafka's offsets.retention.minutes (10080)
 
 export const defaultConfig: BrokerConfig = Object.freeze({
   listen: "127.0.0.1:7070",
@@ -124,6 +145,9 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   maxRecordBytes: 1 * MiB,
   indexIntervalBytes: defaultLogConfig.indexIntervalBytes,
   maxPartitionsPerTopic: 1000,
+  maxPartitions: defaultMaxPartitions,
+  minSegmentBytes: defaultMinSegmentBytes,
+  maxOpenSegmentFiles: defaultMaxOpenSegmentFiles,
   maxRequestBytes: 64 * MiB,
   maxBatchRecords: 100_000,
   fetchMaxBytes: 4 * MiB,
@@ -137,6 +161,7 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 30_000,
   offsetsTopicPartitions: 8,
+  groupOffsetsRetentionMs: defaultGroupOffsetsRetentionMs,
   tlsCert: undefined,
   tlsKey: undefined,
   tlsClientCa: undefined,
@@ -150,6 +175,10 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   consoleTlsCert: undefined,
   consoleTlsKey: undefined,
 });
+
+/** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
+ * in partition directory names (services/topics/topic-name.ts). */
+export const maxPartitionsPerTopicLimit = 100_000;
 
 type Kind =
   | { type: "string"; check?: (value: string) => string | undefined }
@@ -179,7 +208,10 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   flushIntervalMs: { type: "int", min: 1, max: 24 * 60 * 60 * 1000 },
   maxRecordBytes: { type: "int", min: 1, max: 512 * MiB },
   indexIntervalBytes: { type: "int", min: 1, max: 1 * GiB },
-  maxPartitionsPerTopic: { type: "int", min: 1, max: 100_000 },
+  maxPartitionsPerTopic: { type: "int", min: 1, max: maxPartitionsPerTopicLimit },
+  maxPartitions: { type: "int", min: 1, max: 1_000_000 },
+  minSegmentBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
+  maxOpenSegmentFiles: { type: "int", min: 0, max: 1_000_000 },
   maxRequestBytes: { type: "int", min: 1 * KiB, max: 1 * GiB },
   maxBatchRecords: { type: "int", min: 1, max: 10_000_000 },
   fetchMaxBytes: { type: "int", min: 1 * KiB, max: 512 * MiB },
@@ -193,6 +225,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   sessionTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   rebalanceTimeoutMs: { type: "int", min: 1, max: 60 * 60 * 1000 },
   offsetsTopicPartitions: { type: "int", min: 1, max: 1000 },
+  groupOffsetsRetentionMs: { type: "int", min: 1, max: Number.MAX_SAFE_INTEGER },
   tlsCert: { type: "string", check: nonEmpty },
   tlsKey: { type: "string", check: nonEmpty },
   tlsClientCa: { type: "string", check: nonEmpty },

@@ -17,7 +17,7 @@ import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
 import { startHttpServer } from "./http/http-server.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
-import { GroupCoordinator, OffsetStore } from "./groups/index.js";
+import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
 import { addReflection, authenticateFirst, bindService, parsedRequest, toServiceError, type BoundService } from "./rpc/index.js";
@@ -48,6 +48,9 @@ export interface Broker {
   /** The HTTP port, or undefined when HTTP is off. */
   readonly httpPort: number | undefined;
   readonly topics: TopicManager;
+  /** Consumer groups' live state and committed offsets (tests look inside). */
+  readonly coordinator: GroupCoordinator;
+  readonly offsets: OffsetStore;
   /** Stops accepting calls, ends streams, flushes and fsyncs every partition. */
   close(): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startBroker(
   const unlock = await lockDataDir(config.dataDir);
   let topics: TopicManager | undefined;
   let coordinator: GroupCoordinator | undefined;
+  let expiry: GroupExpiry | undefined;
   let server: Server | undefined;
   let http: HttpServer | undefined;
   try {
@@ -95,7 +99,15 @@ export async function startBroker(
     topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync });
     const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
     metrics.watch(topics, offsets);
-    coordinator = new GroupCoordinator(topics, config, logger);
+    coordinator = new GroupCoordinator(topics, config, logger, clock);
+    expiry = new GroupExpiry({
+      coordinator,
+      offsets,
+      clock,
+      retentionMs: config.groupOffsetsRetentionMs,
+      checkIntervalMs: config.retentionCheckIntervalMs,
+      logger,
+    });
     // With auth on, calls are authenticated from their metadata before their body is read.
     server = createGrpcServer(config, auth === undefined ? [] : [authenticateFirst(auth, logger, metrics.rpc)]);
     let port = 0;
@@ -167,18 +179,22 @@ export async function startBroker(
     let closed: Promise<void> | undefined;
     const openTopics = topics;
     const openCoordinator = coordinator;
+    const openExpiry = expiry;
     return {
       config,
       port,
       address,
       httpPort,
       topics: openTopics,
+      coordinator: openCoordinator,
+      offsets,
       close() {
         closed ??= (async () => {
           ready = false;
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
           await shutdownGrpc(grpcServer);
+          await openExpiry.stop();
           openCoordinator.close();
           await openTopics.close();
           await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
@@ -192,6 +208,7 @@ export async function startBroker(
     };
   } catch (err) {
     server?.forceShutdown();
+    await expiry?.stop();
     coordinator?.close();
     http?.close();
     await topics?.close().catch(() => undefined);

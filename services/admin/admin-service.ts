@@ -101,7 +101,8 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
       }
     },
     async deleteRecords(request) {
-      const log = partitionLog(request.topic, request.partition);
+      validateTopicName(request.topic);
+      const log = topics.mutablePartition(request.topic, request.partition);
       const before = request.beforeOffset === -1n ? log.highWatermark : request.beforeOffset;
       if (before < 0n || before > log.highWatermark) {
         throw new OffsetOutOfRangeError(before, log.logStartOffset, log.highWatermark);

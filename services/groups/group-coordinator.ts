@@ -80,6 +80,9 @@ interface Group {
   /** Partitions being revoked per member: it may still commit them. */
   readonly revoking: Map<string, Set<string>>;
   timer?: NodeJS.Timeout;
+  /** When the last member left (clock ms); null while it has members. Empty groups
+   * expire from here (GroupExpiry). */
+  emptySinceMs: number | null;
 }
 
 const failed = (reason: string, message: string) => new TributaryError("precondition", reason, message);
@@ -103,6 +106,7 @@ export class GroupCoordinator {
     private readonly topics: TopicManager,
     private readonly config: CoordinatorConfig,
     logger: Logger,
+    private readonly clock: { nowMs(): number } = { nowMs: () => Date.now() },
   ) {
     this.log = logger.child({ component: "groups" });
     this.unsubscribe = topics.onChange((topic) => {
@@ -124,6 +128,7 @@ export class GroupCoordinator {
         target: new Map(),
         pending: new Set(),
         revoking: new Map(),
+        emptySinceMs: null,
       };
       this.groups.set(group.id, group);
     } else if (group.members.size === 0) {
@@ -234,6 +239,18 @@ export class GroupCoordinator {
     if (!this.hasMembers(groupId)) this.groups.delete(groupId);
   }
 
+  /** When the group lost its last member (clock ms); undefined for a group with
+   * members or one the coordinator does not know. */
+  emptySince(groupId: string): number | undefined {
+    const group = this.groups.get(groupId);
+    return group === undefined || group.members.size > 0 ? undefined : (group.emptySinceMs ?? undefined);
+  }
+
+  /** True when the coordinator holds state for the group (members now or since start). */
+  knows(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
   close(): void {
     this.unsubscribe();
     for (const group of this.groups.values()) {
@@ -307,6 +324,7 @@ export class GroupCoordinator {
 
   private rebalance(group: Group, why: string): void {
     group.generation++;
+    group.emptySinceMs = group.members.size === 0 ? this.clock.nowMs() : null;
     if (group.members.size === 0) {
       clearTimeout(group.timer);
       group.timer = undefined;

@@ -8,4 +8,5 @@ export {
   type MemberEvent,
   type MemberHandle,
 } from "./group-coordinator.js";
+export { GroupExpiry, type GroupExpiryOptions } from "./group-expiry.js";
 export { OffsetStore, offsetsTopic, type CommittedOffset, type OffsetCommit } from "./offset-store.js";

@@ -85,15 +85,32 @@ export class OffsetStore {
     return [...this.offsets.keys()];
   }
 
-  /** Writes tombstones for every offset of the group and forgets it. */
+  /** The newest commit time of the group's offsets (clock ms), or undefined without any. */
+  lastCommitMs(groupId: string): number | undefined {
+    let newest: number | undefined;
+    for (const c of this.offsets.get(groupId)?.values() ?? []) {
+      if (newest === undefined || c.commitTimeMs > newest) newest = c.commitTimeMs;
+    }
+    return newest;
+  }
+
+  /**
+   * Writes tombstones for every offset of the group and forgets them, so that
+   * compaction removes the records and a restart does not bring them back. A commit
+   * that lands while the tombstones are written is newer than them in the log and
+   * stays, in memory too.
+   */
   async deleteGroup(groupId: string): Promise<void> {
-    const entries = this.list(groupId);
-    if (entries.length === 0) return;
+    const group = this.offsets.get(groupId);
+    if (group === undefined) return;
+    const entries = [...group.entries()];
     await this.append(
       groupId,
-      entries.map((e) => encodeRecord(keyOf(groupId, e.topic, e.partition), null)),
+      entries.map(([, e]) => encodeRecord(keyOf(groupId, e.topic, e.partition), null)),
     );
-    this.offsets.delete(groupId);
+    const current = this.offsets.get(groupId);
+    for (const [key, e] of entries) if (current?.get(key) === e) current.delete(key);
+    if (current?.size === 0) this.offsets.delete(groupId);
   }
 
   private async append(groupId: string, records: Buffer[]): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { StorageFullError, UnavailableError } from "../errors.js";
+import { StorageFullError, TributaryError, UnavailableError } from "../errors.js";
 
 /** Reads up to `length` bytes at `position` into a new buffer, or the start of `into`
  * (at least `length` long). Shorter only at end of file. */
@@ -82,11 +82,14 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** What `writeFileAtomic` appends to a file's name for its temporary file. */
+export const atomicTmpSuffix = ".tmp";
+
 /** Replaces `file` atomically: write a temporary file, optionally fsync it and the
  * directory, rename. With `durable` and `syncDir: false` the file is fsynced before the
  * rename but the caller fsyncs the directory (once for several files). */
 export async function writeFileAtomic(file: string, data: Buffer, durable: boolean, options?: { syncDir?: boolean }): Promise<void> {
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}${atomicTmpSuffix}`;
   const handle = await fs.promises.open(tmp, "w");
   try {
     await handle.writeFile(data);
@@ -117,11 +120,16 @@ export async function unlinkIfExists(file: string): Promise<void> {
 }
 
 /** Maps an fs failure to the typed error callers see: ENOSPC/EDQUOT become
- * StorageFullError, anything else UnavailableError STORAGE_ERROR (cause attached). */
+ * StorageFullError, EMFILE/ENFILE RESOURCE_EXHAUSTED TOO_MANY_OPEN_FILES, anything
+ * else UnavailableError STORAGE_ERROR (cause attached). */
 export function storageError(err: unknown): Error {
   if (err instanceof StorageFullError || err instanceof UnavailableError) return err;
+  if (err instanceof TributaryError && err.reason === "TOO_MANY_OPEN_FILES") return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError({ cause: err });
+  if (code === "EMFILE" || code === "ENFILE") {
+    return new TributaryError("exhausted", "TOO_MANY_OPEN_FILES", "the broker is out of file descriptors", { cause: err });
+  }
   return new UnavailableError("STORAGE_ERROR", "storage i/o failed", { cause: err });
 }
 

@@ -11,5 +11,6 @@ export {
   type LogConfig,
   type ResolvedLogConfig,
 } from "./log-config.js";
+export { OpenSegmentFiles } from "./open-segment-files.js";
 export type { RecordSpans } from "./record-spans.js";
-export { fsyncDir, writeFileAtomic } from "./file-io.js";
+export { atomicTmpSuffix, fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";

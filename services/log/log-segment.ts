@@ -19,6 +19,12 @@
  * writes, fsyncs and index saves come from the Log's serial queue only; reads run
  * concurrently with both and hold a reference (`acquire`) so that `close` waits for
  * them before the fd number can be reused. Offsets are JS numbers below 2^53.
+ *
+ * Open files: a sealed segment attached to an OpenSegmentFiles (`attach`) may have its
+ * file closed while idle (`closeIdleFile`: no read holds it, every byte written and
+ * fsynced, so neither the writer nor a reader has the fd number in hand); the `fd`
+ * getter reopens it on the next use. Closing and reopening are synchronous, so they
+ * never interleave with anything else on this thread.
  */
 import assert from "node:assert";
 import fs from "node:fs";
@@ -30,6 +36,7 @@ import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./ent
 import { closeFd, fsyncDir, openFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
+import type { OpenSegmentFiles } from "./open-segment-files.js";
 import { entryLengthAt, entryOffsetAt, entryTimestamp } from "./record-entry.js";
 import { TimeIndex } from "./time-index.js";
 
@@ -82,13 +89,23 @@ export class LogSegment {
   private refs = 0;
   private idle: (() => void) | null = null;
   private closing = false;
+  /** Set once `close` has waited for the reads and closes the file for good. */
+  private closed = false;
+  /** The open file, or -1 while closed by `closeIdleFile` or for good by `close`. */
+  private file: number;
+  /** False while a `pending` segment's file does not exist yet: -1 is then no closed file. */
+  private created: boolean;
+  /** The bound on open sealed-segment files this segment counts against, once attached. */
+  private openFiles: OpenSegmentFiles | null = null;
 
   private constructor(
     dir: string,
     readonly baseOffset: number,
-    public fd: number,
+    fd: number,
     private readonly logger: Logger,
   ) {
+    this.file = fd;
+    this.created = fd >= 0;
     this.logPath = path.join(dir, LogSegment.fileName(baseOffset, ".log"));
     this.indexPath = path.join(dir, LogSegment.fileName(baseOffset, ".index"));
     this.timeIndexPath = path.join(dir, LogSegment.fileName(baseOffset, ".timeindex"));
@@ -129,14 +146,15 @@ export class LogSegment {
 
   /** False for a `pending` segment until the writer creates its file. */
   get hasFile(): boolean {
-    return this.fd >= 0;
+    return this.created;
   }
 
   /** Creates the file of a `pending` segment (the writer, in the Log's serial queue).
    * @throws the fs error */
   async createFile(): Promise<void> {
-    assert(this.fd < 0 && !this.closing, "creates the file of a pending segment only");
-    this.fd = await openFd(this.logPath, "wx+");
+    assert(!this.created && !this.closing, "creates the file of a pending segment only");
+    this.file = await openFd(this.logPath, "wx+");
+    this.created = true;
   }
 
   /** Wraps an existing segment file opened by the caller; recovery fills in the rest. */
@@ -374,6 +392,44 @@ export class LogSegment {
     }
   }
 
+  /**
+   * The segment file's descriptor (read-write). A file closed while idle
+   * (`closeIdleFile`) is reopened here, synchronously: an open(2) of a file in a
+   * directory the process just listed costs microseconds. -1 once `close` has begun.
+   * Callers that await with it in hand hold the segment (`acquire`) or have unwritten
+   * or unsynced bytes in it, either of which keeps it open. A read that acquired the
+   * segment before `close` began may still reopen it: `close` waits for it.
+   * @throws the fs error of the reopen (EMFILE...)
+   */
+  get fd(): number {
+    if (this.closed || !this.created) return -1;
+    if (this.file < 0) this.file = fs.openSync(this.logPath, "r+");
+    if (!this.closing) this.openFiles?.used(this);
+    return this.file;
+  }
+
+  /** Counts this sealed segment against `files`, which may close its file while idle. */
+  attach(files: OpenSegmentFiles): void {
+    assert(this.sealed, "only sealed segments close their files while idle");
+    if (this.closing) return;
+    this.openFiles = files;
+    if (this.file >= 0) files.used(this);
+  }
+
+  /**
+   * Closes the file of an attached sealed segment that nothing uses: no read holds it
+   * and every byte is written and fsynced (so the writer has nothing left to do with
+   * it). Returns true when the file is closed now.
+   */
+  closeIdleFile(): boolean {
+    if (this.file < 0) return true;
+    if (!this.sealed || this.closing || this.refs > 0 || this.writtenSize !== this.size || this.syncedSize !== this.size) return false;
+    const fd = this.file;
+    this.file = -1;
+    fs.closeSync(fd);
+    return true;
+  }
+
   /** False once `close` has begun: the segment was deleted or the log closed. */
   get isOpen(): boolean {
     return !this.closing;
@@ -394,9 +450,11 @@ export class LogSegment {
     this.closing = true;
     while (this.refs > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.idle = null;
-    if (this.fd >= 0) {
-      const fd = this.fd;
-      this.fd = -1;
+    this.closed = true;
+    this.openFiles?.forget(this);
+    if (this.file >= 0) {
+      const fd = this.file;
+      this.file = -1;
       await closeFd(fd);
     }
   }

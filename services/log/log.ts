@@ -34,6 +34,7 @@ import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { LogWriter } from "./log-writer.js";
+import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
 import type { RecordSpans } from "./record-spans.js";
@@ -47,6 +48,9 @@ export interface LogOptions {
   clock: { nowMs(): number };
   /** Called with the latency in seconds of each fsync the log writer does (metrics). */
   onFsync?: (seconds: number) => void;
+  /** Bounds the sealed segments' files held open (shared by a broker's logs); without
+   * it every segment keeps its file open. */
+  openFiles?: OpenSegmentFiles;
 }
 
 /** Largest frame: positions and lengths are int32. */
@@ -82,9 +86,11 @@ export class Log {
     logStartOffset: number,
     private readonly epochs: LeaderEpochCache,
     onFsync?: (seconds: number) => void,
+    private readonly openFiles?: OpenSegmentFiles,
   ) {
     this.epoch = Math.max(0, epochs.latestEpoch);
     this.segments = new LogSegments(segments);
+    if (openFiles !== undefined) for (const segment of segments) if (segment.sealed) segment.attach(openFiles);
     this.active = this.segments.last;
     this.nextOffset = this.hw = this.active.nextOffset;
     this.startOffset = logStartOffset;
@@ -106,6 +112,7 @@ export class Log {
       replace: (old, created) => {
         this.segments.replace(old, created);
         this.writer.forget(old);
+        if (created !== null && created.sealed && this.openFiles !== undefined) created.attach(this.openFiles);
       },
     });
   }
@@ -122,7 +129,7 @@ export class Log {
       for (const segment of loaded.segments) await segment.close().catch(() => undefined);
       throw err;
     }
-    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, epochs, options.onFsync);
+    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, epochs, options.onFsync, options.openFiles);
     options.logger.info(
       { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count, leaderEpoch: log.epoch },
       "log opened",
@@ -257,6 +264,7 @@ export class Log {
     const created = LogSegment.pending(this.dir, this.nextOffset, this.logger);
     sealed.seal();
     this.writer.rolled(sealed, created);
+    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
     this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");

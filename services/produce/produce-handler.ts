@@ -49,17 +49,14 @@ export function createProduceHandler(deps: ProduceDeps) {
 
   return async function produce(view: ProduceRequestView): Promise<ProduceResponseInit> {
     validateTopicName(view.topic);
-    const topic = topics.get(view.topic);
-    if (topic.internal) {
-      throw new InvalidArgumentError("INTERNAL_TOPIC", `topic ${topic.name} is written by the broker only`);
-    }
+    const topic = topics.mutable(view.topic);
     const requestBytes = checkRecordSizes(view, topic.config.maxRecordBytes);
     const acks = checkAcks(view.acks);
     const idempotence = checkIdempotence(view);
 
     const appended: Array<{ partition: number; result: AppendResult; indexes?: number[] }> = [];
     if (view.partition !== undefined) {
-      const logOf = topics.partition(topic.name, view.partition);
+      const logOf = topics.mutablePartition(topic.name, view.partition);
       const result = logOf.append(view, idempotence);
       appended.push({ partition: view.partition, result });
       if (!result.duplicate) metrics?.countIn(topic.name, view.partition, view.count, requestBytes);

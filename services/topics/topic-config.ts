@@ -60,7 +60,7 @@ const ranges: Record<Exclude<keyof TopicConfigValues, "cleanupPolicy" | "fsyncPo
 
 /**
  * Checks overrides before anything is written. The record limit may not exceed
- * what one request can carry.
+ * what one request can carry; segments may not be smaller than the broker allows.
  */
 export function validateTopicConfig(overrides: TopicConfigOverrides, broker: BrokerConfig): void {
   for (const [key, [min, max]] of Object.entries(ranges)) {
@@ -69,6 +69,13 @@ export function validateTopicConfig(overrides: TopicConfigOverrides, broker: Bro
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new InvalidArgumentError("INVALID_CONFIG", `${key} must be an integer from ${min} to ${max}`);
     }
+  }
+  if (overrides.segmentBytes !== undefined && overrides.segmentBytes < broker.minSegmentBytes) {
+    // Each segment is a file: a client's tiny segments multiply the broker's files (issue 14).
+    throw new InvalidArgumentError(
+      "INVALID_CONFIG",
+      `segmentBytes may not be below the broker's minSegmentBytes (${broker.minSegmentBytes})`,
+    );
   }
   if (overrides.maxRecordBytes !== undefined && overrides.maxRecordBytes > broker.maxRequestBytes) {
     throw new InvalidArgumentError(

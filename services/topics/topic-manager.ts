@@ -1,10 +1,12 @@
+import assert from "node:assert";
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { fsyncDir, Log, writeFileAtomic } from "../log/index.js";
+import { atomicTmpSuffix, fsyncDir, Log, OpenSegmentFiles, storageError, unlinkIfExists, writeFileAtomic } from "../log/index.js";
+import { OpenFileBudget } from "./open-file-budget.js";
 import {
   effectiveTopicConfig,
   toLogConfig,
@@ -12,7 +14,18 @@ import {
   type TopicConfigOverrides,
   type TopicConfigValues,
 } from "./topic-config.js";
-import { isInternalTopic, validateTopicName } from "./topic-name.js";
+import {
+  isInternalTopic,
+  metadataFileName,
+  parsePartitionDirName,
+  partitionDirName,
+  refuseInternalTopic,
+  topicOfMetadataFile,
+  validateTopicName,
+} from "./topic-name.js";
+
+/** Partitions closed at once on shutdown (each opens a few files to save its state). */
+const closeConcurrency = 16;
 
 export interface Clock {
   nowMs(): number;
@@ -57,6 +70,13 @@ interface TopicMetadata {
  * and the metadata last; deletion removes the metadata first. Partition
  * directories without metadata are leftovers of an interrupted create or
  * delete and are removed on open. Admin changes are serialized.
+ *
+ * Visibility follows durability (issue 14): a new topic, or a new partition, is
+ * in `topics` (listed, writable) only once its metadata is fsynced; a create or
+ * CreatePartitions that fails removes what it made (partition directories, the
+ * metadata's temporary file) before it answers, so nothing was acknowledged into
+ * a partition that a restart would remove. Names are short enough for every file
+ * made from them (topic-name.ts).
  */
 export class TopicManager {
   private readonly topics = new Map<string, MutableTopic>();
@@ -65,6 +85,9 @@ export class TopicManager {
   private closing = false;
   private readonly changeListeners = new Set<(topic: string) => void>();
   private readonly stopping = new AbortController();
+  private readonly fileBudget = new OpenFileBudget();
+  /** Bounds the sealed segments' files held open across every partition. */
+  private readonly openFiles: OpenSegmentFiles;
   /** Aborted when the broker starts shutting down: long-lived readers end. */
   readonly shutdown: AbortSignal = this.stopping.signal;
 
@@ -74,7 +97,9 @@ export class TopicManager {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly onFsync?: (seconds: number) => void,
-  ) {}
+  ) {
+    this.openFiles = new OpenSegmentFiles(this.fileBudget.capShare(config.maxOpenSegmentFiles));
+  }
 
   /** @param options.onFsync observes every log's fsync latency in seconds (metrics) */
   static async open(options: {
@@ -91,16 +116,21 @@ export class TopicManager {
 
     const known = new Set<string>();
     for (const file of await readdir(metaDir)) {
-      if (!file.endsWith(".json")) continue;
+      if (file.endsWith(atomicTmpSuffix)) {
+        // A metadata replacement that did not reach its rename: the .json, if any, is whole.
+        await unlinkIfExists(join(metaDir, file));
+        continue;
+      }
+      if (topicOfMetadataFile(file) === null) continue;
       const meta = JSON.parse(await readFile(join(metaDir, file), "utf8")) as TopicMetadata;
       known.add(meta.name);
-      await manager.openTopic(meta);
+      manager.register(await manager.openTopic(meta));
     }
     for (const entry of await readdir(config.dataDir, { withFileTypes: true })) {
-      const match = /^(.+)-(\d+)$/.exec(entry.name);
-      if (!entry.isDirectory() || !match) continue;
-      const topic = manager.topics.get(match[1]);
-      if (topic === undefined || Number(match[2]) >= topic.logs.length) {
+      const parsed = parsePartitionDirName(entry.name);
+      if (!entry.isDirectory() || parsed === null) continue;
+      const topic = manager.topics.get(parsed.topic);
+      if (topic === undefined || parsed.partition >= topic.logs.length) {
         manager.log.warn({ path: entry.name }, "removing partition directory without topic metadata");
         await rm(join(config.dataDir, entry.name), { recursive: true, force: true });
       }
@@ -152,17 +182,26 @@ export class TopicManager {
     options: { internal?: boolean } = {},
   ): Promise<Topic> {
     validateTopicName(name);
-    if (isInternalTopic(name) !== (options.internal ?? false)) throw reservedName(name);
+    if (options.internal === true) assert(isInternalTopic(name), "the broker's own topics start with __");
+    else refuseInternalTopic(name);
     this.validatePartitionCount(partitions);
     validateTopicConfig(overrides, this.config);
     return this.serialize(async () => {
       if (this.topics.has(name)) {
         throw new TributaryError("exists", "TOPIC_EXISTS", `topic ${name} already exists`);
       }
+      // The broker's own topics are created at start-up, before any client: never refused.
+      if (options.internal !== true) this.checkResources(partitions);
       const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
-      const topic = await this.openTopic(meta);
-      await fsyncDir(this.config.dataDir);
-      await this.writeMetadata(meta);
+      const topic = await this.openTopic(meta, true).catch((err: unknown) => Promise.reject(asClientError(err)));
+      try {
+        await fsyncDir(this.config.dataDir);
+        await this.writeMetadata(meta);
+      } catch (err) {
+        await this.undoCreate(name, topic.logs, null);
+        throw asClientError(err);
+      }
+      this.register(topic);
       this.log.info({ topic: name, partitions }, "topic created");
       this.changed(name);
       return topic;
@@ -192,9 +231,19 @@ export class TopicManager {
         );
       }
       this.validatePartitionCount(totalCount);
-      for (let p = topic.logs.length; p < totalCount; p++) topic.logs.push(await this.openLog(topic, p));
-      await fsyncDir(this.config.dataDir);
-      await this.writeMetadata(this.metadataOf(topic));
+      this.checkResources(totalCount - topic.logs.length);
+      // The new partitions join `topic.logs` only once the metadata naming them is durable.
+      const added: Log[] = [];
+      const before = this.metadataOf(topic);
+      try {
+        for (let p = topic.logs.length; p < totalCount; p++) added.push(await this.openLog(topic, p, true));
+        await fsyncDir(this.config.dataDir);
+        await this.writeMetadata({ ...this.metadataOf(topic), partitions: totalCount });
+      } catch (err) {
+        await this.undoCreate(name, added, before);
+        throw asClientError(err);
+      }
+      topic.logs.push(...added);
       this.log.info({ topic: name, partitions: totalCount }, "partitions created");
       this.changed(name);
       return topic;
@@ -250,16 +299,43 @@ export class TopicManager {
     const topics = [...this.topics.values()];
     for (const topic of topics) topic.controller.abort();
     const logs = topics.flatMap((topic) => topic.logs);
-    // Log.close writes what is buffered, fsyncs it and saves indexes and producer state.
-    await Promise.all(logs.map((log) => log.close()));
+    // Log.close writes what is buffered, fsyncs it and saves indexes and producer state,
+    // opening a few files for it: a bounded number at a time, so that a broker near its
+    // descriptor limit still shuts down cleanly (issue 14), rather than all at once.
+    let next = 0;
+    const failures: unknown[] = [];
+    const closeNext = async (): Promise<void> => {
+      while (next < logs.length) await logs[next++].close().catch((err: unknown) => failures.push(err));
+    };
+    await Promise.all(Array.from({ length: Math.min(closeConcurrency, logs.length) }, closeNext));
+    if (failures.length > 0) throw failures[0];
+    this.openFiles.stop();
     this.log.info({ topics: topics.length, partitions: logs.length }, "topics closed: every partition flushed and fsynced");
   }
 
-  /** A topic clients may change: it exists and is not internal. */
+  /**
+   * A topic a client may change (Produce, DeleteRecords, and the admin changes
+   * below): it is not internal (checked first, so absent "__" names answer the
+   * same) and exists.
+   * @throws InvalidArgumentError INTERNAL_TOPIC; NOT_FOUND UNKNOWN_TOPIC
+   */
+  mutable(name: string): Topic {
+    return this.mutableTopic(name);
+  }
+
+  /** A partition of a topic a client may change; see `mutable`.
+   * @throws as `mutable`; NOT_FOUND UNKNOWN_PARTITION */
+  mutablePartition(name: string, partition: number): Log {
+    const topic = this.mutableTopic(name);
+    const log = topic.logs[partition];
+    if (log === undefined) throw unknownPartition(name, partition, topic.logs.length);
+    return log;
+  }
+
   private mutableTopic(name: string): MutableTopic {
+    refuseInternalTopic(name);
     const topic = this.topics.get(name);
     if (topic === undefined) throw unknownTopic(name);
-    if (topic.internal) throw reservedName(name);
     return topic;
   }
 
@@ -273,7 +349,35 @@ export class TopicManager {
     }
   }
 
-  private async openTopic(meta: TopicMetadata): Promise<MutableTopic> {
+  /** Makes an opened topic visible: listed, readable, writable. */
+  private register(topic: MutableTopic): void {
+    this.topics.set(topic.name, topic);
+  }
+
+  /**
+   * Removes what a failed create or CreatePartitions made: the partitions it opened
+   * (their directories), the metadata's temporary file, and the metadata itself if the
+   * failure came after its rename (only its fsync failed): removed for a new topic,
+   * put back as `restore` for CreatePartitions. A failure here is logged; the next
+   * start removes partition directories without metadata anyway.
+   */
+  private async undoCreate(name: string, logs: readonly Log[], restore: TopicMetadata | null): Promise<void> {
+    const failed = (what: string) => (err: unknown) => this.log.error({ err, topic: name }, `${what} of a failed create failed`);
+    for (const log of logs) await log.delete().catch(failed("removing a partition"));
+    await unlinkIfExists(this.metadataPath(name) + atomicTmpSuffix).catch(failed("removing the metadata's temporary file"));
+    if (restore === null) await unlinkIfExists(this.metadataPath(name)).catch(failed("removing the metadata"));
+    else if (await this.storedPartitions(name).catch(() => undefined) !== restore.partitions) {
+      await this.writeMetadata(restore).catch(failed("restoring the metadata"));
+    }
+    this.log.warn({ topic: name, partitions: logs.length }, "topic change failed; its new partitions were removed");
+  }
+
+  /**
+   * Opens a topic's partitions, not yet visible (see `register`). If one fails to
+   * open, the ones opened before it are closed, and removed too for a new topic
+   * (`isNew`); an existing topic's partitions are never removed here.
+   */
+  private async openTopic(meta: TopicMetadata, isNew = false): Promise<MutableTopic> {
     const controller = new AbortController();
     const topic: MutableTopic = {
       name: meta.name,
@@ -286,19 +390,48 @@ export class TopicManager {
       closed: controller.signal,
       nextRoundRobin: 0,
     };
-    for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p));
-    this.topics.set(meta.name, topic);
+    try {
+      for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p, isNew));
+    } catch (err) {
+      if (isNew) await this.undoCreate(meta.name, topic.logs, null);
+      else await Promise.all(topic.logs.map((log) => log.close().catch(() => undefined)));
+      throw err;
+    }
     return topic;
   }
 
-  private openLog(topic: Topic, partition: number): Promise<Log> {
+  /** @param fresh a partition that no metadata names yet: a directory left in its
+   *   place (a removal that failed) is an orphan, and goes before the log is opened */
+  private async openLog(topic: Topic, partition: number, fresh = false): Promise<Log> {
+    const dir = join(this.config.dataDir, partitionDirName(topic.name, partition));
+    if (fresh) await rm(dir, { recursive: true, force: true });
     return Log.open({
-      dir: join(this.config.dataDir, `${topic.name}-${partition}`),
+      dir,
       config: toLogConfig(topic.config, this.config),
       logger: this.log.child({ topic: topic.name, partition }),
       clock: this.clock,
       onFsync: this.onFsync,
+      openFiles: this.openFiles,
     });
+  }
+
+  /**
+   * Refuses `newPartitions` more partitions beyond the broker's partition limit, or
+   * when their files would leave too few descriptors (OpenFileBudget): a client is
+   * refused before the process runs out, not after.
+   * @throws RESOURCE_EXHAUSTED TOO_MANY_PARTITIONS, TOO_MANY_OPEN_FILES
+   */
+  private checkResources(newPartitions: number): void {
+    let total = 0;
+    for (const topic of this.topics.values()) total += topic.logs.length;
+    if (total + newPartitions > this.config.maxPartitions) {
+      throw new TributaryError(
+        "exhausted",
+        "TOO_MANY_PARTITIONS",
+        `the broker has ${total} partitions; ${newPartitions} more would pass its maxPartitions (${this.config.maxPartitions})`,
+      );
+    }
+    this.fileBudget.check(newPartitions, this.openFiles.maxOpen - this.openFiles.openCount);
   }
 
   private validatePartitionCount(partitions: number): void {
@@ -320,7 +453,12 @@ export class TopicManager {
   }
 
   private metadataPath(name: string): string {
-    return join(this.config.dataDir, "meta", "topics", `${name}.json`);
+    return join(this.config.dataDir, "meta", "topics", metadataFileName(name));
+  }
+
+  /** The partition count the topic's metadata file holds now. */
+  private async storedPartitions(name: string): Promise<number> {
+    return (JSON.parse(await readFile(this.metadataPath(name), "utf8")) as TopicMetadata).partitions;
   }
 
   private writeMetadata(meta: TopicMetadata): Promise<void> {
@@ -346,15 +484,13 @@ async function readOrCreateClusterId(path: string): Promise<string> {
   }
 }
 
-function unknownTopic(name: string): TributaryError {
-  return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
+/** A storage failure becomes its typed error (STORAGE_FULL, STORAGE_ERROR) rather than INTERNAL. */
+function asClientError(err: unknown): Error {
+  return err instanceof TributaryError ? err : storageError(err);
 }
 
-function reservedName(name: string): TributaryError {
-  return new InvalidArgumentError(
-    "INTERNAL_TOPIC",
-    `topic ${name} is reserved for the broker (names starting with "__"); clients may read it, not change it`,
-  );
+function unknownTopic(name: string): TributaryError {
+  return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
 }
 
 function unknownPartition(name: string, partition: number, count: number): TributaryError {

@@ -21,14 +21,18 @@ export interface ChildBroker {
  * "broker listening" log line gives the bound address: the same command a
  * user runs (the executable itself, so node gets the flags of its first line),
  * so it can be killed with SIGKILL like a real crash. `node: false` runs it
- * as `node services/tributary.mjs` instead, without those flags.
+ * as `node services/tributary.mjs` instead, without those flags. `prefix` is a
+ * command that execs the broker in the same process (`prlimit --nofile=256:256`).
  */
-export async function startChildBroker(dataDir: string, extraArgs: string[] = [], options: { node?: boolean } = {}): Promise<ChildBroker> {
+export async function startChildBroker(
+  dataDir: string,
+  extraArgs: string[] = [],
+  options: { node?: boolean; prefix?: string[] } = {},
+): Promise<ChildBroker> {
   const args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--http", "off", ...extraArgs];
-  const child =
-    options.node === false
-      ? spawn(process.execPath, [tributaryBin, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(tributaryBin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const command = options.node === false ? [process.execPath, tributaryBin, ...args] : [tributaryBin, ...args];
+  const [file, ...rest] = [...(options.prefix ?? []), ...command];
+  const child = spawn(file, rest, { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once("exit", (code, signal) => resolve(signal ?? code)),
   );
