@@ -9,7 +9,7 @@ import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { boundedMaxBytes } from "./fetch-handler.js";
 import { runGroupSubscription } from "./group-subscription.js";
 import { pumpPartition } from "./partition-pump.js";
-import { resolveStartOffset } from "./start-position.js";
+import { checkListLength, checkPartition, resolveStartOffset, startOffsetsByPartition } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
 
 export interface SubscribeDeps {
@@ -42,9 +42,10 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     }
     validateTopicName(request.topic);
     const topic = topics.get(request.topic);
-    const partitions = choosePartitions(request, topic);
+    const startOffsets = startOffsetsByPartition(request.startPosition, topic.name, topic.logs.length);
+    const partitions = choosePartitions(request, topic, startOffsets);
     const starts: bigint[] = [];
-    for (const p of partitions) starts.push(await resolveStartOffset(request.startPosition, p, topic.logs[p]));
+    for (const p of partitions) starts.push(await resolveStartOffset(request.startPosition, p, topic.logs[p], startOffsets));
 
     // Headers go out once the start offsets are fixed: a client that has seen
     // them knows every record appended from now on will reach it.
@@ -93,21 +94,14 @@ export function topicGone(topics: TopicManager, topic: Topic): TributaryError {
   return new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
 }
 
-function choosePartitions(request: SubscribeRequest, topic: Topic): number[] {
-  let wanted = request.partitions;
-  if (wanted.length === 0 && request.startPosition.case === "offsets") {
-    wanted = request.startPosition.value.offsets.map((o) => o.partition);
-  }
+/** The partitions listed (duplicates dropped), else those with a start offset, else all.
+ * Linear in the request, which is refused unwalked when longer than the topic. */
+function choosePartitions(request: SubscribeRequest, topic: Topic, startOffsets: ReadonlyMap<number, bigint> | undefined): number[] {
+  const wanted = request.partitions;
+  checkListLength(wanted.length, topic.logs.length, "partitions");
+  if (wanted.length === 0 && startOffsets !== undefined && startOffsets.size > 0) return [...startOffsets.keys()];
   if (wanted.length === 0) return topic.logs.map((_, p) => p);
   const unique = [...new Set(wanted)];
-  for (const p of unique) {
-    if (!Number.isInteger(p) || p < 0 || p >= topic.logs.length) {
-      throw new TributaryError(
-        "not_found",
-        "UNKNOWN_PARTITION",
-        `topic ${topic.name} has partitions 0 to ${topic.logs.length - 1}; ${p} does not exist`,
-      );
-    }
-  }
+  for (const p of unique) checkPartition(p, topic.name, topic.logs.length);
   return unique;
 }
