@@ -154,7 +154,13 @@ export async function startBroker(
       const { host, port: wanted } = parseHostPort(config.http)!;
       // A wildcard listen address is not one to dial: the console is on this host, so loopback.
       const consoleHost = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host === "::" ? "::1" : listen.host;
-      consoleHandler = createConsoleHandler({ address: grpcAddress(consoleHost, port), ...consoleClient, logger });
+      consoleHandler = createConsoleHandler({
+        address: grpcAddress(consoleHost, port),
+        ...consoleClient,
+        listenHost: host,
+        allowedHosts: config.consoleAllowedHosts,
+        logger,
+      });
       if (config.tlsCert !== undefined || auth !== undefined) await consoleHandler.probe();
       const started = await startHttpServer(host, wanted, { ready: () => ready, console: consoleHandler, metrics: metrics.registry });
       http = started.server;
