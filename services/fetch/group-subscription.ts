@@ -38,7 +38,9 @@ export async function runGroupSubscription(
 ): Promise<void> {
   const { topics, coordinator, offsets, maxBytes, budget } = deps;
   checkGroupRequest(request);
-  for (const topic of request.topics) {
+  // Each distinct name once: the list's own length may be anything the request size allows.
+  const wanted = [...new Set(request.topics)];
+  for (const topic of wanted) {
     validateTopicName(topic);
     topics.get(topic);
   }
@@ -62,7 +64,7 @@ export async function runGroupSubscription(
     instanceId: request.instanceId,
     clientId: request.clientId,
     host: call.getPeer(),
-    topics: [...new Set(request.topics)],
+    topics: wanted,
     assignor,
     deliver: (event) => {
       queue.push(event);
