@@ -15,6 +15,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
+import { StreamBudget } from "./fetch/stream-writer.js";
 import { startHttpServer } from "./http/http-server.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
@@ -99,6 +100,8 @@ export async function startBroker(
     server = createGrpcServer(config);
     let port = 0;
     const advertised = () => ({ host: listen.host, port });
+    // One bound on what Subscribe streams hold and on the large batches Fetch reads whole.
+    const readBudget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
     const services: BoundService[] = [
       bindService(
         ProduceService,
@@ -111,8 +114,8 @@ export async function startBroker(
       bindService(
         FetchService,
         {
-          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic }),
+          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },

@@ -13,7 +13,8 @@ interface Waiter {
 
 /**
  * The broker-wide bound on Subscribe memory: bytes that streams have read for
- * sending, or handed to grpc-js and not yet accepted by the HTTP/2 stream.
+ * sending, or handed to grpc-js and not yet accepted by the HTTP/2 stream; and
+ * the stored batches Fetch reads whole while they are read (admitRead).
  * Without it each stream's own bound multiplies by the number of streams (100
  * readers of a backlog held gigabytes). Each stream's share is
  * `min(perStreamBytes, totalBytes / open streams)`, never below
@@ -76,6 +77,42 @@ export class StreamBudget {
   give(bytes: number): void {
     this.used -= bytes;
     this.wake();
+  }
+
+  /**
+   * A read of `bytes` that belongs to no stream (a Fetch reading a stored batch larger
+   * than its answer, whole for its checksum): waits until the budget has room, or takes
+   * the one overdraft, as a stream's large read does. Resolves with the function that
+   * gives the bytes back (call it once the read's buffer is let go).
+   * @throws ReadAbortedError when `signal` aborts first: the read must not happen
+   */
+  async admitRead(bytes: number, signal: AbortSignal): Promise<() => void> {
+    let admitted = false;
+    let overdraft = false;
+    await this.wait(() => {
+      if (signal.aborted) return true; // resolves unadmitted
+      if (this.used + bytes > this.totalBytes) {
+        if (this.overdrawn) return false;
+        this.overdrawn = true;
+        overdraft = true;
+      }
+      this.take(bytes);
+      admitted = true;
+      return true;
+    }, signal);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (overdraft) this.overdrawn = false;
+      this.give(bytes); // wakes the waiters, the next large read among them
+    };
+    if (!admitted) throw new ReadAbortedError("the call ended before the read");
+    if (signal.aborted) {
+      release();
+      throw new ReadAbortedError("the call ended before the read");
+    }
+    return release;
   }
 
   /** Resolves once `tryGrant` succeeds (re-tried whenever bytes come back) or `signal` aborts. */

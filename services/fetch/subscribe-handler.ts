@@ -20,6 +20,8 @@ export interface SubscribeDeps {
   readonly offsets: OffsetStore;
   /** Records and bytes out per partition. */
   readonly metrics?: TrafficMetrics;
+  /** The broker-wide read budget shared with Fetch; default one of Subscribe's own. */
+  readonly budget?: StreamBudget;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface SubscribeDeps {
 export function createSubscribeHandler(deps: SubscribeDeps) {
   const { topics, config } = deps;
   const log = deps.logger.child({ component: "subscribe" });
-  const budget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+  const budget = deps.budget ?? new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
 
   return async function subscribe(request: SubscribeRequest, call: ServerWritableStream<unknown, unknown>): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
