@@ -6,7 +6,7 @@ import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import { PartsMessage } from "../rpc/index.js";
 import type { FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { StreamBudget } from "./stream-writer.js";
+import { ReadAbortedError, StreamBudget } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "./wire-writer.js";
 
@@ -71,7 +71,8 @@ export function createFetchHandler(deps: FetchDeps) {
  * `maxBytes` is read whole, for its checksum, only once the budget admits it (or as
  * its one overdraft), into a pooled buffer; the records the answer needs are copied
  * out so the answer does not pin the batch, and the bytes go back when the read ends.
- * @throws ReadAbortedError when the call ends while the read waits for room
+ * A call cancelled while its read waits for room gets an empty answer, which grpc-js
+ * drops: the client is gone, and nothing was read for it.
  */
 async function boundedRead(log: Log, offset: bigint, maxBytes: number, budget: StreamBudget, signal: AbortSignal): Promise<FetchData> {
   const releases: Array<() => void> = [];
@@ -87,6 +88,10 @@ async function boundedRead(log: Log, offset: bigint, maxBytes: number, budget: S
     });
     if (buffers.length === 0) return data;
     return { ...data, chunks: data.bytes === 0 ? [] : [Buffer.concat(data.chunks, data.bytes)] };
+  } catch (err) {
+    if (!(err instanceof ReadAbortedError)) throw err;
+    const { highWatermark, logStartOffset } = log;
+    return { chunks: [], bytes: 0, recordCount: 0, firstOffset: offset, nextOffset: offset, highWatermark, logStartOffset, readBytes: 0 };
   } finally {
     for (const buffer of buffers) budget.giveLargeBuffer(buffer); // nothing points into them now
     for (const release of releases) release();
