@@ -16,6 +16,7 @@ import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
 import { StreamBudget } from "./fetch/stream-writer.js";
+import { TimestampLookups } from "./fetch/timestamp-lookups.js";
 import { startHttpServer } from "./http/http-server.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, OffsetStore } from "./groups/index.js";
@@ -102,6 +103,8 @@ export async function startBroker(
     const advertised = () => ({ host: listen.host, port });
     // One bound on what Subscribe streams hold and on the large batches Fetch reads whole.
     const readBudget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+    // One gate for every RPC that looks an offset up by time.
+    const lookups = new TimestampLookups();
     const services: BoundService[] = [
       bindService(
         ProduceService,
@@ -115,7 +118,7 @@ export async function startBroker(
         FetchService,
         {
           fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget, lookups }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
@@ -125,7 +128,7 @@ export async function startBroker(
       bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc, auth),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock }),
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups }),
         logger,
         {},
         metrics.rpc,

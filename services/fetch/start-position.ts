@@ -2,6 +2,7 @@ import assert from "node:assert";
 import { InvalidArgumentError, OffsetOutOfRangeError, TributaryError } from "../errors.js";
 import type { Log } from "../log/index.js";
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import type { TimestampLookups } from "./timestamp-lookups.js";
 
 /**
  * The `offsets` start position of an explicit Subscribe as a map from partition
@@ -63,6 +64,7 @@ export async function resolveStartOffset(
   start: SubscribeRequest["startPosition"],
   partition: number,
   log: Log,
+  lookups: TimestampLookups,
   startOffsets?: ReadonlyMap<number, bigint>,
 ): Promise<bigint> {
   switch (start.case) {
@@ -75,7 +77,7 @@ export async function resolveStartOffset(
       return checkedOffset(start.value, log);
     case "timestampMs": {
       if (start.value < 0n) throw new InvalidArgumentError("INVALID_START", "timestamp_ms must not be negative");
-      const found = await log.offsetForTimestamp(Number(start.value));
+      const found = await lookups.offsetForTimestamp(log, Number(start.value));
       return found === null ? log.highWatermark : found.offset;
     }
     case "offsets": {

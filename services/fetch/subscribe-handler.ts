@@ -11,6 +11,7 @@ import { runGroupSubscription } from "./group-subscription.js";
 import { pumpPartition } from "./partition-pump.js";
 import { checkListLength, checkPartition, resolveStartOffset, startOffsetsByPartition } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
+import { TimestampLookups } from "./timestamp-lookups.js";
 
 export interface SubscribeDeps {
   readonly topics: TopicManager;
@@ -22,6 +23,8 @@ export interface SubscribeDeps {
   readonly metrics?: TrafficMetrics;
   /** The broker-wide read budget shared with Fetch; default one of Subscribe's own. */
   readonly budget?: StreamBudget;
+  /** The broker-wide gate of timestamp lookups; default one of Subscribe's own. */
+  readonly lookups?: TimestampLookups;
 }
 
 /**
@@ -35,10 +38,11 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
   const { topics, config } = deps;
   const log = deps.logger.child({ component: "subscribe" });
   const budget = deps.budget ?? new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+  const lookups = deps.lookups ?? new TimestampLookups();
 
   return async function subscribe(request: SubscribeRequest, call: ServerWritableStream<unknown, unknown>): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
-    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget });
+    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget, lookups });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");
     }
@@ -47,7 +51,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const startOffsets = startOffsetsByPartition(request.startPosition, topic.name, topic.logs.length);
     const partitions = choosePartitions(request, topic, startOffsets);
     const starts: bigint[] = [];
-    for (const p of partitions) starts.push(await resolveStartOffset(request.startPosition, p, topic.logs[p], startOffsets));
+    for (const p of partitions) starts.push(await resolveStartOffset(request.startPosition, p, topic.logs[p], lookups, startOffsets));
 
     // Headers go out once the start offsets are fixed: a client that has seen
     // them knows every record appended from now on will reach it.
