@@ -9,7 +9,7 @@ import type { TimestampLookups } from "./timestamp-lookups.js";
  * to offset, built in one pass over the request (issue 14: a `find` per
  * partition over a million entries cost 13.6 s of CPU). A list can hold at most
  * one entry per partition of the topic, so a longer one is refused before it
- * is walked (TOO_MANY_PARTITIONS), a partition named twice is ambiguous
+ * is walked (PARTITION_LIST_TOO_LONG), a partition named twice is ambiguous
  * (DUPLICATE_PARTITION), and one the topic lacks is UNKNOWN_PARTITION, as in
  * the `partitions` list. Undefined for the other start positions.
  */
@@ -37,7 +37,7 @@ export function startOffsetsByPartition(
 export function checkListLength(length: number, partitionCount: number, what: string): void {
   if (length > partitionCount) {
     throw new InvalidArgumentError(
-      "TOO_MANY_PARTITIONS",
+      "PARTITION_LIST_TOO_LONG",
       `the request lists ${length} ${what}; the topic has ${partitionCount} partitions`,
     );
   }

@@ -125,12 +125,12 @@ describe("Subscribe", () => {
     const offsets = (partitions: number[]) => ({ case: "offsets" as const, value: { offsets: partitions.map((partition) => ({ partition, offset: 0n })) } });
     expect((await take(t.fetch.subscribe({ topic: "events", startPosition: offsets([1, 0]) }), 3)).sort()).toEqual(["0:0:a", "0:1:b", "1:0:c"]);
     const cases: Array<[Parameters<TestBroker["fetch"]["subscribe"]>[0], status, string]> = [
-      [{ topic: "events", startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "TOO_MANY_PARTITIONS"],
-      [{ topic: "events", startPosition: offsets(Array.from({ length: 10_000 }, () => 1)) }, status.INVALID_ARGUMENT, "TOO_MANY_PARTITIONS"],
+      [{ topic: "events", startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
+      [{ topic: "events", startPosition: offsets(Array.from({ length: 10_000 }, () => 1)) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
       [{ topic: "events", startPosition: offsets([1, 1]) }, status.INVALID_ARGUMENT, "DUPLICATE_PARTITION"],
-      [{ topic: "events", partitions: [0], startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "TOO_MANY_PARTITIONS"],
+      [{ topic: "events", partitions: [0], startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
       [{ topic: "events", partitions: [0], startPosition: offsets([5]) }, status.NOT_FOUND, "UNKNOWN_PARTITION"],
-      [{ topic: "events", partitions: [0, 1, 0] }, status.INVALID_ARGUMENT, "TOO_MANY_PARTITIONS"],
+      [{ topic: "events", partitions: [0, 1, 0] }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
     ];
     for (const [request, code, reason] of cases) {
       const err = await take(t.fetch.subscribe(request), 1).catch((e: unknown) => e);
