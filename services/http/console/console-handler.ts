@@ -129,7 +129,7 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHan
       const url = new URL(req.url ?? "/", "http://console.invalid");
       const refused = refusal(req, url.pathname.startsWith(`${consolePrefix}api/`));
       if (refused !== null) {
-        log.debug({ host: req.headers.host, origin: req.headers.origin, reason: refused.reason }, "console request refused");
+        log.debug({ request: { host: req.headers.host, origin: req.headers.origin }, reason: refused.reason }, "console request refused");
         sendJson(res, refused.status, toHttpError(refused).body);
         return;
       }
