@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "./errors.js";
 import { defaultLogConfig, type FsyncPolicy } from "./log/index.js";
 import { validateAcls, validateAuthTokens, type AclRule, type AuthToken } from "./auth/config.js";
 import { validateQuotas, type QuotaRule } from "./auth/quotas.js";
+import { validateAllowedHosts } from "./http/console/host-check.js";
 
 export type { FsyncPolicy, AclRule, AuthToken, QuotaRule };
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -118,6 +119,10 @@ export interface BrokerConfig {
   readonly consoleTlsCert?: string;
   /** PEM private key of consoleTlsCert. Default none. */
   readonly consoleTlsKey?: string;
+  /** Host names, besides IP literals, localhost (on a loopback or wildcard http address)
+   * and the http host itself, whose Host header the web console answers: its
+   * DNS-rebinding check (docs/console.md). Default none. */
+  readonly consoleAllowedHosts: readonly string[];
 }
 
 const KiB = 1024;
@@ -174,6 +179,7 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   consoleTlsServerName: undefined,
   consoleTlsCert: undefined,
   consoleTlsKey: undefined,
+  consoleAllowedHosts: [],
 });
 
 /** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
@@ -238,6 +244,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   consoleTlsServerName: { type: "string", check: nonEmpty },
   consoleTlsCert: { type: "string", check: nonEmpty },
   consoleTlsKey: { type: "string", check: nonEmpty },
+  consoleAllowedHosts: { type: "json", validate: validateAllowedHosts },
 };
 
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];

@@ -15,6 +15,8 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { TributaryError } from "./errors.js";
 import { createFetchHandler } from "./fetch/fetch-handler.js";
 import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
+import { StreamBudget } from "./fetch/stream-writer.js";
+import { TimestampLookups } from "./fetch/timestamp-lookups.js";
 import { startHttpServer } from "./http/http-server.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
@@ -112,6 +114,10 @@ export async function startBroker(
     server = createGrpcServer(config, auth === undefined ? [] : [authenticateFirst(auth, logger, metrics.rpc)]);
     let port = 0;
     const advertised = () => ({ host: listen.host, port });
+    // One bound on what Subscribe streams hold and on the large batches Fetch reads whole.
+    const readBudget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+    // One gate for every RPC that looks an offset up by time.
+    const lookups = new TimestampLookups();
     const services: BoundService[] = [
       bindService(
         ProduceService,
@@ -124,8 +130,8 @@ export async function startBroker(
       bindService(
         FetchService,
         {
-          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic }),
+          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget, lookups }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
@@ -135,7 +141,7 @@ export async function startBroker(
       bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc, auth),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock }),
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups }),
         logger,
         {},
         metrics.rpc,
@@ -167,7 +173,13 @@ export async function startBroker(
       const { host, port: wanted } = parseHostPort(config.http)!;
       // A wildcard listen address is not one to dial: the console is on this host, so loopback.
       const consoleHost = listen.host === "0.0.0.0" ? "127.0.0.1" : listen.host === "::" ? "::1" : listen.host;
-      consoleHandler = createConsoleHandler({ address: grpcAddress(consoleHost, port), ...consoleClient, logger });
+      consoleHandler = createConsoleHandler({
+        address: grpcAddress(consoleHost, port),
+        ...consoleClient,
+        listenHost: host,
+        allowedHosts: config.consoleAllowedHosts,
+        logger,
+      });
       if (config.tlsCert !== undefined || auth !== undefined) await consoleHandler.probe();
       const started = await startHttpServer(host, wanted, { ready: () => ready, console: consoleHandler, metrics: metrics.registry });
       http = started.server;

@@ -6,6 +6,7 @@ import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { TimestampLookups } from "../fetch/timestamp-lookups.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 
@@ -18,11 +19,14 @@ export interface AdminDeps {
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly clock: { nowMs(): number };
+  /** The broker-wide gate of timestamp lookups; default one of the service's own. */
+  readonly lookups?: TimestampLookups;
 }
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */
 export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminService)["method"]> {
   const { topics, config } = deps;
+  const lookups = deps.lookups ?? new TimestampLookups();
   const describe = (topic: Topic): MessageInitShape<typeof TopicDescriptionSchema> => ({
     name: topic.name,
     config: configToMessage(topic.config),
@@ -91,7 +95,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
           if (request.spec.value < 0n) {
             throw new InvalidArgumentError("INVALID_TIMESTAMP", "timestamp_ms must not be negative");
           }
-          const found = await log.offsetForTimestamp(Number(request.spec.value));
+          const found = await lookups.offsetForTimestamp(log, Number(request.spec.value));
           return found === null
             ? { offset: log.highWatermark, timestampMs: -1n }
             : { offset: found.offset, timestampMs: BigInt(found.timestampMs) };
@@ -117,6 +121,6 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
         brokers: [{ id: config.brokerId, host, port, version: deps.version }],
       };
     },
-    ...createGroupAdmin(deps),
+    ...createGroupAdmin({ ...deps, lookups }),
   };
 }

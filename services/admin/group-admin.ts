@@ -3,6 +3,7 @@ import { visibleTo } from "../auth/index.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import { validateGroupId } from "../commit/commit-service.js";
 import { partitionKey, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
+import type { TimestampLookups } from "../fetch/timestamp-lookups.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -12,6 +13,8 @@ export interface GroupAdminDeps {
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly clock: { nowMs(): number };
+  /** The broker-wide gate of timestamp lookups. */
+  readonly lookups: TimestampLookups;
 }
 
 type GroupMethods = Pick<
@@ -26,7 +29,7 @@ const unknownGroup = (groupId: string) =>
 
 /** AdminService's consumer-group RPCs, over the coordinator and the offset store. */
 export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
-  const { topics, coordinator, offsets, clock } = deps;
+  const { topics, coordinator, offsets, clock, lookups } = deps;
 
   return {
     async listGroups(_request, call) {
@@ -115,7 +118,7 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
             break;
           case "timestampMs": {
             if (request.to.value < 0n) throw new InvalidArgumentError("INVALID_RESET", "timestamp_ms must not be negative");
-            offset = (await log.offsetForTimestamp(Number(request.to.value)))?.offset ?? log.highWatermark;
+            offset = (await lookups.offsetForTimestamp(log, Number(request.to.value)))?.offset ?? log.highWatermark;
             break;
           }
           case "offset": {

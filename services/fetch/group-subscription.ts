@@ -9,6 +9,7 @@ import { truncationPoint } from "./epoch-check.js";
 import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
 import { StreamWriter, type StreamBudget } from "./stream-writer.js";
 import type { SubscribeDeps } from "./subscribe-handler.js";
+import type { TimestampLookups } from "./timestamp-lookups.js";
 
 const assignors: Readonly<Record<number, AssignorKind>> = {
   [Assignor.UNSPECIFIED]: "sticky",
@@ -37,11 +38,13 @@ interface Pump {
 export async function runGroupSubscription(
   request: SubscribeRequest,
   call: ServerWritableStream<unknown, unknown>,
-  deps: SubscribeDeps & { readonly maxBytes: number; readonly budget: StreamBudget },
+  deps: SubscribeDeps & { readonly maxBytes: number; readonly budget: StreamBudget; readonly lookups: TimestampLookups },
 ): Promise<void> {
-  const { topics, coordinator, offsets, maxBytes, budget } = deps;
+  const { topics, coordinator, offsets, maxBytes, budget, lookups } = deps;
   checkGroupRequest(request);
-  for (const topic of request.topics) {
+  // Each distinct name once: the list's own length may be anything the request size allows.
+  const wanted = [...new Set(request.topics)];
+  for (const topic of wanted) {
     validateTopicName(topic);
     topics.get(topic);
   }
@@ -65,7 +68,7 @@ export async function runGroupSubscription(
     instanceId: request.instanceId,
     clientId: request.clientId,
     host: call.getPeer(),
-    topics: [...new Set(request.topics)],
+    topics: wanted,
     assignor,
     deliver: (event) => {
       queue.push(event);
@@ -179,18 +182,18 @@ export async function runGroupSubscription(
     if (committed !== undefined && committed.offset >= log.logStartOffset && committed.offset <= log.logEndOffset) {
       return committed.offset;
     }
-    const reset = await resetOffset(req, log);
+    const reset = await resetOffset(req, log, lookups);
     if (committed !== undefined) await reportReset(committed.offset, reset, false);
     return reset;
   }
 }
 
-async function resetOffset(request: SubscribeRequest, log: Log): Promise<bigint> {
+async function resetOffset(request: SubscribeRequest, log: Log, lookups: TimestampLookups): Promise<bigint> {
   switch (request.startPosition.case) {
     case "earliest":
       return log.logStartOffset;
     case "timestampMs": {
-      const found = await log.offsetForTimestamp(Number(request.startPosition.value));
+      const found = await lookups.offsetForTimestamp(log, Number(request.startPosition.value));
       return found === null ? log.highWatermark : found.offset;
     }
     default:

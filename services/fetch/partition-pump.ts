@@ -1,7 +1,7 @@
 import { OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData, Log } from "../log/index.js";
 import type { PartitionTraffic } from "../metrics/index.js";
-import { minReadBytes, type Reservation, type StreamWriter } from "./stream-writer.js";
+import { minReadBytes, ReadAbortedError, type Reservation, type StreamWriter } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { PartsMessage } from "../rpc/index.js";
 import { WireWriter } from "./wire-writer.js";
@@ -52,6 +52,9 @@ export async function pumpPartition(options: PumpOptions): Promise<bigint> {
     } catch (err) {
       writer.recycleLargeBuffers(reservation); // nothing points into them
       writer.unreserve(reservation);
+      // The stream ended while the read waited for room: nothing was read; the next
+      // reserve() sees the end.
+      if (err instanceof ReadAbortedError) continue;
       if (err instanceof OffsetOutOfRangeError && next < log.logStartOffset) {
         const reset = log.logStartOffset;
         await writer.write(encodeOffsetReset(topic, partition, next, reset), signal);

@@ -10,8 +10,9 @@ import { boundedMaxBytes } from "./fetch-handler.js";
 import { runGroupSubscription } from "./group-subscription.js";
 import { truncationPoint } from "./epoch-check.js";
 import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
-import { resolveStartOffset } from "./start-position.js";
+import { checkListLength, checkPartition, resolveStartOffset, startOffsetsByPartition } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
+import { TimestampLookups } from "./timestamp-lookups.js";
 
 export interface SubscribeDeps {
   readonly topics: TopicManager;
@@ -21,6 +22,10 @@ export interface SubscribeDeps {
   readonly offsets: OffsetStore;
   /** Records and bytes out per partition. */
   readonly metrics?: TrafficMetrics;
+  /** The broker-wide read budget shared with Fetch; default one of Subscribe's own. */
+  readonly budget?: StreamBudget;
+  /** The broker-wide gate of timestamp lookups; default one of Subscribe's own. */
+  readonly lookups?: TimestampLookups;
 }
 
 /**
@@ -33,17 +38,19 @@ export interface SubscribeDeps {
 export function createSubscribeHandler(deps: SubscribeDeps) {
   const { topics, config } = deps;
   const log = deps.logger.child({ component: "subscribe" });
-  const budget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+  const budget = deps.budget ?? new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
+  const lookups = deps.lookups ?? new TimestampLookups();
 
   return async function subscribe(request: SubscribeRequest, call: ServerWritableStream<unknown, unknown>): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
-    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget });
+    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget, lookups });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");
     }
     validateTopicName(request.topic);
     const topic = topics.get(request.topic);
-    const partitions = choosePartitions(request, topic);
+    const startOffsets = startOffsetsByPartition(request.startPosition, topic.name, topic.logs.length);
+    const partitions = choosePartitions(request, topic, startOffsets);
     const starts: bigint[] = [];
     const truncations: Array<{ partition: number; requested: bigint; reset: bigint }> = [];
     const lastEpochs = explicitPositions(request);
@@ -52,7 +59,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
       const position = lastEpochs(p);
       const reset = position === undefined ? null : truncationPoint(topic.logs[p], position.offset, position.lastFetchedEpoch);
       if (reset !== null) truncations.push({ partition: p, requested: (position as ExplicitPosition).offset, reset });
-      starts.push(reset ?? (await resolveStartOffset(request.startPosition, p, topic.logs[p])));
+      starts.push(reset ?? (await resolveStartOffset(request.startPosition, p, topic.logs[p], lookups, startOffsets)));
     }
 
     // Headers go out once the start offsets are fixed: a client that has seen
@@ -128,21 +135,14 @@ function explicitPositions(request: SubscribeRequest): (partition: number) => Ex
   return (partition) => positions.get(partition);
 }
 
-function choosePartitions(request: SubscribeRequest, topic: Topic): number[] {
-  let wanted = request.partitions;
-  if (wanted.length === 0 && request.startPosition.case === "offsets") {
-    wanted = request.startPosition.value.offsets.map((o) => o.partition);
-  }
+/** The partitions listed (duplicates dropped), else those with a start offset, else all.
+ * Linear in the request, which is refused unwalked when longer than the topic. */
+function choosePartitions(request: SubscribeRequest, topic: Topic, startOffsets: ReadonlyMap<number, bigint> | undefined): number[] {
+  const wanted = request.partitions;
+  checkListLength(wanted.length, topic.logs.length, "partitions");
+  if (wanted.length === 0 && startOffsets !== undefined && startOffsets.size > 0) return [...startOffsets.keys()];
   if (wanted.length === 0) return topic.logs.map((_, p) => p);
   const unique = [...new Set(wanted)];
-  for (const p of unique) {
-    if (!Number.isInteger(p) || p < 0 || p >= topic.logs.length) {
-      throw new TributaryError(
-        "not_found",
-        "UNKNOWN_PARTITION",
-        `topic ${topic.name} has partitions 0 to ${topic.logs.length - 1}; ${p} does not exist`,
-      );
-    }
-  }
+  for (const p of unique) checkPartition(p, topic.name, topic.logs.length);
   return unique;
 }

@@ -66,6 +66,37 @@ describe("console JSON API", () => {
     expect(fromTime.body.records.map((r: { offset: string }) => r.offset)).toEqual(["0", "1", "2"]);
   });
 
+  // Issue 14: `limit=500` over 1 MB records took the broker to 4.4 GB. An answer holds at
+  // most 1 MiB of record bytes (at least one record), values cut to 64 KiB.
+  it("bounds a browse answer in bytes, always moving on by at least one record", async () => {
+    await t.admin.createTopic({ name: "large", partitions: 1 });
+    const big = new Uint8Array(1_000_000).fill(0x61);
+    for (let i = 0; i < 6; i++) await t.produce.produce({ topic: "large", records: [{ key: bytes(`k${i}`), value: big }] });
+    const response = await fetch(`${base}topics/large/records?partition=0&limit=500`);
+    const body = (await response.json()) as Record<string, any>;
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get("content-length"))).toBeLessThan(256 * 1024);
+    expect(body.records).toHaveLength(1);
+    expect(body.records[0]).toMatchObject({ offset: "0", key: btoa("k0"), truncated: { value: 1_000_000 } });
+    expect(atob(body.records[0].value)).toHaveLength(64 * 1024);
+    expect(body.nextOffset).toBe("1");
+    const next = await call("GET", `topics/large/records?partition=0&offset=${body.nextOffset}&limit=500`);
+    expect(next.body.records.map((r: { offset: string }) => r.offset)).toEqual(["1"]);
+
+    // Smaller records: as many as fit in 1 MiB, then the next page goes on from there.
+    await t.admin.createTopic({ name: "medium", partitions: 1 });
+    const value = new Uint8Array(10_000).fill(0x62);
+    await t.produce.produce({ topic: "medium", records: Array.from({ length: 150 }, () => ({ value })) });
+    const first = await call("GET", "topics/medium/records?partition=0&limit=500");
+    const fit = Math.floor((1024 * 1024) / 10_000);
+    expect(first.body.records).toHaveLength(fit);
+    expect(first.body.records[0].truncated).toBeUndefined();
+    expect(first.body.nextOffset).toBe(String(fit));
+    const rest = await call("GET", `topics/medium/records?partition=0&offset=${first.body.nextOffset}&limit=500`);
+    expect(rest.body.records).toHaveLength(150 - fit);
+    expect(rest.body.nextOffset).toBe("150");
+  });
+
   it("serves the prebuilt assets with their content types, and nothing else", async () => {
     const origin = `http://127.0.0.1:${t.broker.httpPort}`;
     const root = await fetch(`${origin}/`, { redirect: "manual" });

@@ -118,6 +118,28 @@ describe("Subscribe", () => {
       expect(errorReason(err)).toBe(reason);
     }
   });
+
+  // Issue 14: a start-offsets list of a million entries cost seconds of CPU (a search of
+  // the list per partition). A list holds at most one entry per partition of the topic.
+  it("serves one start offset per partition and refuses longer lists and duplicates", async () => {
+    const offsets = (partitions: number[]) => ({ case: "offsets" as const, value: { offsets: partitions.map((partition) => ({ partition, offset: 0n })) } });
+    expect((await take(t.fetch.subscribe({ topic: "events", startPosition: offsets([1, 0]) }), 3)).sort()).toEqual(["0:0:a", "0:1:b", "1:0:c"]);
+    const cases: Array<[Parameters<TestBroker["fetch"]["subscribe"]>[0], status, string]> = [
+      [{ topic: "events", startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
+      [{ topic: "events", startPosition: offsets(Array.from({ length: 10_000 }, () => 1)) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
+      [{ topic: "events", startPosition: offsets([1, 1]) }, status.INVALID_ARGUMENT, "DUPLICATE_PARTITION"],
+      [{ topic: "events", partitions: [0], startPosition: offsets([0, 1, 0]) }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
+      [{ topic: "events", partitions: [0], startPosition: offsets([5]) }, status.NOT_FOUND, "UNKNOWN_PARTITION"],
+      [{ topic: "events", partitions: [0, 1, 0] }, status.INVALID_ARGUMENT, "PARTITION_LIST_TOO_LONG"],
+    ];
+    for (const [request, code, reason] of cases) {
+      const err = await take(t.fetch.subscribe(request), 1).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code });
+      expect(errorReason(err)).toBe(reason);
+    }
+    // Duplicates within the limit are still one partition each, as before.
+    expect(await take(t.fetch.subscribe({ topic: "events", partitions: [0, 0], startPosition: { case: "earliest", value: true } }), 2)).toEqual(["0:0:a", "0:1:b"]);
+  });
 });
 
 /** Resolves when the server has sent response headers: the call is being served. */

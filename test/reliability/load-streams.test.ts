@@ -175,3 +175,67 @@ describe("load: Subscribe streams", () => {
     60_000,
   );
 });
+
+/** The value of one Prometheus sample (a bare name, or name{labels} as exposed), summed
+ * over every series whose name and labels start as `prefix` does. */
+async function scrapeSum(httpPort: number, prefix: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
+}
+
+// Issue 14, finding 12: 600 stalled streams held their budget, then cancelling them all at
+// once raised the RSS by 2 GB: the streams that closed first gave back their bytes, the
+// ones not closed yet were granted new reads, and a read whose stream was already aborted
+// still allocated its whole stored batch outside the budget.
+describe("load: cancelling Subscribe streams", () => {
+  it("keeps broker memory within its Subscribe bound while 160 stalled readers of 4 MiB batches are cancelled at once", async () => {
+    const config = { streamBufferBytes: 1 * MiB, fetchMaxBytes: 64 * KiB, subscribeMemoryBytes: 16 * MiB };
+    const broker = await load.broker([...flags(config), "--http", "127.0.0.1:0"]);
+    const pid = broker.process.pid!;
+    const httpPort = (await broker.httpPortHint)!;
+    const admin = load.client(AdminService, broker.address);
+    const produce = load.client(ProduceService, broker.address);
+    const partitions = 4;
+    await admin.createTopic({ name: "big", partitions });
+    // Stored batches of 4 MiB: each is read whole, 64 times a stream's read.
+    const batchBytes = 4 * MiB;
+    const value = new Uint8Array(64 * KiB).fill(7);
+    const batch = Array.from({ length: batchBytes / value.length }, () => ({ value }));
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(Array.from({ length: partitions }, (_, partition) => produce.produce({ topic: "big", partition, records: batch })));
+    }
+    const idle = await memoryOf(pid);
+
+    const streams = 160;
+    const stalled = await Promise.all(Array.from({ length: 4 }, () => StalledConnection.open(broker.address)));
+    load.defer(() => Promise.all(stalled.map((c) => c.close())));
+    await Promise.all(
+      Array.from({ length: streams }, (_, i) =>
+        stalled[i % stalled.length].subscribe({ topic: "big", startPosition: { case: "earliest", value: true } }),
+      ),
+    );
+    // Every stream has sent a message (and is now stalled on its full HTTP/2 window).
+    await vi.waitFor(async () => expect(await scrapeSum(httpPort, "tributary_records_out_total")).toBeGreaterThanOrEqual(streams), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    const opened = await memoryOf(pid);
+    const resetOk = await resetPeakRss(pid);
+
+    await Promise.all(stalled.map((c) => c.close())); // every stream cancelled at once
+    await vi.waitFor(async () => expect(await scrapeSum(httpPort, "tributary_rpc_active_streams")).toBe(0), { timeout: 30_000, interval: 50 });
+    const after = await memoryOf(pid);
+
+    // The streams' bound, plus one stored batch read whole beyond it and the pooled
+    // large-read buffers (StreamBudget keeps 8).
+    const bound = subscribeBound(streams, config) + 9 * batchBytes;
+    console.info(
+      `load: ${streams} stalled Subscribe streams of 4 MiB batches cancelled at once; broker RSS ${mib(idle.rssBytes)} idle, ` +
+        `${mib(opened.rssBytes)} with the streams open, peak while cancelling ${mib(after.peakRssBytes)}` +
+        `${resetOk ? "" : " (peak since start)"}, ${mib(after.rssBytes)} after; configured stream bound ${mib(bound)}`,
+    );
+    expect(after.peakRssBytes - idle.rssBytes).toBeLessThan(bound + slackBytes);
+  }, 60_000);
+});

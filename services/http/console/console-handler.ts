@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { ClientOptions } from "../../../clients/ts/index.js";
 import { ConsoleApi } from "./console-api.js";
+import { HostCheck } from "./host-check.js";
 import { ConsoleRequestError, toHttpError } from "./http-error.js";
 
 /** Where the prebuilt front end lives (built from ./ui by `npm run build:console`). */
@@ -29,6 +30,11 @@ export interface ConsoleHandlerOptions {
   readonly client?: ClientOptions;
   /** Whether `client` carries a token or client certificate. Default false. */
   readonly credentialed?: boolean;
+  /** The HTTP port's listen host: which Host headers the console answers (host-check.ts).
+   * Default 127.0.0.1. */
+  readonly listenHost?: string;
+  /** More host names the console answers (consoleAllowedHosts). Default none. */
+  readonly allowedHosts?: readonly string[];
   readonly logger: Logger;
 }
 
@@ -54,6 +60,24 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHan
   const log = options.logger.child({ component: "console" });
   let api: ConsoleApi | undefined;
   const connect = (): ConsoleApi => (api ??= new ConsoleApi(options.address, options.client));
+  const hosts = new HostCheck(options.listenHost ?? "127.0.0.1", options.allowedHosts);
+
+  /** The DNS-rebinding and cross-origin checks (host-check.ts); null when the request may go on. */
+  function refusal(req: IncomingMessage, api: boolean): ConsoleRequestError | null {
+    const host = req.headers.host;
+    if (!hosts.hostAllowed(host)) {
+      return new ConsoleRequestError(
+        "HOST_NOT_ALLOWED",
+        `the console does not answer for host ${JSON.stringify(host)}; add its name to consoleAllowedHosts (docs/console.md)`,
+        { status: 421 },
+      );
+    }
+    const method = req.method ?? "GET";
+    if (api && method !== "GET" && method !== "HEAD" && !hosts.originAllowed(req.headers.origin, host)) {
+      return new ConsoleRequestError("CROSS_ORIGIN", "the console's API takes changes only from the console's own pages", { status: 403 });
+    }
+    return null;
+  }
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
@@ -103,6 +127,12 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): ConsoleHan
     handles: (path) => path === "/" || path === "/console" || path.startsWith(consolePrefix),
     handle(req, res) {
       const url = new URL(req.url ?? "/", "http://console.invalid");
+      const refused = refusal(req, url.pathname.startsWith(`${consolePrefix}api/`));
+      if (refused !== null) {
+        log.debug({ request: { host: req.headers.host, origin: req.headers.origin }, reason: refused.reason }, "console request refused");
+        sendJson(res, refused.status, toHttpError(refused).body);
+        return;
+      }
       if (url.pathname === "/" || url.pathname === "/console") {
         res.writeHead(302, { location: consolePrefix }).end();
       } else if (url.pathname.startsWith(`${consolePrefix}api/`)) {

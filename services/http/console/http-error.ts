@@ -66,7 +66,8 @@ function isServiceError(err: unknown): err is ServiceError {
  */
 export function toHttpError(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (err instanceof ConsoleRequestError) {
-    const code = err.status === 404 ? "NOT_FOUND" : err.status === 405 ? "UNIMPLEMENTED" : "INVALID_ARGUMENT";
+    const code =
+      err.status === 404 ? "NOT_FOUND" : err.status === 405 ? "UNIMPLEMENTED" : err.status === 403 || err.status === 421 ? "PERMISSION_DENIED" : "INVALID_ARGUMENT";
     return { status: err.status, body: { error: { code, reason: err.reason, message: err.message } }, internal: false };
   }
   if (isServiceError(err)) {

@@ -58,9 +58,13 @@ export interface ConsumerRecord {
   key: string;
   value: string;
   headers: { key: string; value: string }[];
+  /** Full byte lengths of a key or value the console cut to its first 64 KiB. */
+  truncated?: { key?: number; value?: number };
 }
 export interface Records {
   offset: string;
+  /** Where the next page starts: answers stop at 1 MiB of record bytes as well as at the limit. */
+  nextOffset: string;
   highWatermark: string;
   logStartOffset: string;
   records: ConsumerRecord[];

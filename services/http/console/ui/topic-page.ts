@@ -31,17 +31,20 @@ export function topicPage(ctx: PageContext, name: string): void {
   const renderRecords = () => {
     if (!lastRecords) return;
     const as = format.value as Format;
-    const show = (data: string) => h("pre", {}, formatBytesAs(fromBase64(data), as));
+    const show = (data: string, fullBytes?: number) =>
+      fullBytes === undefined
+        ? h("pre", {}, formatBytesAs(fromBase64(data), as))
+        : h("div", {}, h("pre", {}, formatBytesAs(fromBase64(data), as)), h("p", { class: "muted" }, `first ${formatBytes(fromBase64(data).length)} of ${formatBytes(fullBytes)}`));
     fill(
       results,
-      h("p", { class: "muted" }, `From offset ${lastRecords.offset} · log start ${lastRecords.logStartOffset} · high watermark ${lastRecords.highWatermark}`),
+      h("p", { class: "muted" }, `From offset ${lastRecords.offset} · next page at ${lastRecords.nextOffset} · log start ${lastRecords.logStartOffset} · high watermark ${lastRecords.highWatermark}`),
       table(
         ["Offset", "Timestamp", "Key", "Value", "Headers"],
         lastRecords.records.map((r) => [
           r.offset,
           new Date(Number(r.timestampMs)).toISOString(),
-          show(r.key),
-          show(r.value),
+          show(r.key, r.truncated?.key),
+          show(r.value, r.truncated?.value),
           h("div", {}, ...r.headers.map((x) => h("div", { class: "header" }, h("b", {}, `${x.key}: `), show(x.value)))),
         ]),
         { "data-testid": "records-table", class: "records" },
