@@ -60,7 +60,7 @@ describe("lazyfs", () => {
     await fs.drop();
     expect(await readFile(at("a"), "utf8")).toBe("durable");
     expect(await readFile(join(fs.backing, "a"), "utf8")).toBe("durable");
-    expect(await fs.counters()).toEqual({ drops: 1, dirtyFiles: 0, dirtyPageBytes: 0, unsyncedDirs: 0 });
+    expect(await fs.counters()).toEqual({ entries: "strict", drops: 1, dirtyFiles: 0, dirtyPageBytes: 0, unsyncedDirs: 0 });
   });
 
   it("keeps unsynced data out of the backing directory until fsync", async () => {
@@ -239,6 +239,29 @@ describe("lazyfs", () => {
     expect(await readFile(file)).toEqual(volatile);
     await fs.drop();
     expect(await readFile(file)).toEqual(durable);
+  });
+
+  it("with entries journal, makes every entry durable at any fsync, and still no unsynced data", async () => {
+    await fs.setEntries("journal");
+    await mkdir(at("d"));
+    await writeFile(at("d/other"), "never fsynced");
+    await writeFile(at("meta"), "v1");
+    await rename(at("meta"), at("meta.renamed"));
+    await writeFile(at("seg"), "synced");
+    fsyncFile(at("seg")); // no directory fsync anywhere
+    await fs.drop();
+    expect(await readFile(at("seg"), "utf8")).toBe("synced");
+    expect(await readFile(at("d/other"), "utf8")).toBe("");
+    expect(await readFile(at("meta.renamed"), "utf8")).toBe("");
+    expect(await exists(at("meta"))).toBe(false);
+    expect((await fs.counters()).entries).toBe("journal");
+
+    // Back to strict: an fsynced file without a directory fsync is lost again.
+    await fs.setEntries("strict");
+    await writeFile(at("seg2"), "synced");
+    fsyncFile(at("seg2"));
+    await fs.drop();
+    expect(await exists(at("seg2"))).toBe(false);
   });
 
   it("makes everything durable on sync", async () => {

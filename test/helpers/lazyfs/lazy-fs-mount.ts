@@ -18,6 +18,7 @@ const mountTimeoutMs = 10_000;
 const unmountTimeoutMs = 10_000;
 
 export interface LazyFsCounters {
+  readonly entries: LazyFsEntries;
   readonly drops: number;
   readonly dirtyFiles: number;
   readonly dirtyPageBytes: number;
@@ -33,6 +34,8 @@ export interface LazyFsMount {
   drop(): Promise<void>;
   /** sync(2): everything becomes durable. */
   sync(): Promise<void>;
+  /** Switches the entries model from now on. */
+  setEntries(entries: LazyFsEntries): Promise<void>;
   counters(): Promise<LazyFsCounters>;
   /** Unmounts (a clean unmount syncs first), ends the process and removes both directories. */
   unmount(): Promise<void>;
@@ -68,10 +71,16 @@ function isMounted(mountpoint: string): boolean {
   return table.split("\n").some((line) => line.split(" ")[4] === mountpoint);
 }
 
-export async function mountLazyFs(): Promise<LazyFsMount> {
+/**
+ * When directory entries (creates, renames, unlinks) become durable: `strict` (POSIX)
+ * at an fsync of their directory; `journal` (ext4, XFS in practice) at any fsync.
+ */
+export type LazyFsEntries = "strict" | "journal";
+
+export async function mountLazyFs(options: { entries?: LazyFsEntries } = {}): Promise<LazyFsMount> {
   const backing = await mkdtemp(join(tmpdir(), "lazyfs-backing-"));
   const mountpoint = await mkdtemp(join(tmpdir(), "lazyfs-mnt-"));
-  const child = spawn(python, [script, backing, mountpoint], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(python, [script, "--entries", options.entries ?? "strict", backing, mountpoint], { stdio: ["ignore", "pipe", "pipe"] });
   const exited = exitOf(child);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -109,6 +118,7 @@ export async function mountLazyFs(): Promise<LazyFsMount> {
     backing,
     drop: () => writeFile(control, "drop"),
     sync: () => writeFile(control, "sync"),
+    setEntries: (entries) => writeFile(control, `entries ${entries}`),
     counters: async () => JSON.parse(await readFile(control, "utf8")) as LazyFsCounters,
     async unmount() {
       if (unmounted) return;

@@ -2,7 +2,7 @@
 """
 lazyfs.py: a FUSE file system that loses what was not fsynced, for power-loss tests.
 
-Usage: /usr/bin/python3 lazyfs.py BACKING_DIR MOUNTPOINT
+Usage: /usr/bin/python3 lazyfs.py [--entries strict|journal] BACKING_DIR MOUNTPOINT
 (needs Debian's python3-fusepy and fuse; prints "lazyfs ready" once mounted).
 
 It behaves like LazyFS (the tool Jepsen uses) with directory entries modelled too:
@@ -14,17 +14,22 @@ What is kept in memory until made durable, and by what:
     file (both the same here: metadata other than size is not modelled);
   - directory entries (creates, mkdirs, renames, unlinks, rmdirs in directory D):
     fsync of D (an open(D) + fsync, which FUSE delivers as fsyncdir).
-  Strict POSIX, stricter than ext4 (whose fsync of a new file usually commits its entry
-  too): a file created and fsynced whose directory was not fsynced is gone after a drop,
-  and a rename not followed by an fsync of the directory reverts. A directory entry made
-  durable before its file's data was keeps the file's last synced data (empty if never).
-  Making an entry durable in a directory that is itself not durable yet keeps it in
-  memory until the parent's entry is (then the subtree is written out).
+  That is `--entries strict` (the default): POSIX, stricter than ext4. A file created and
+  fsynced whose directory was not fsynced is gone after a drop, and a rename not
+  followed by an fsync of the directory reverts. `--entries journal` is what ext4
+  (data=ordered) and XFS do in practice: their namespace changes go through one journal,
+  and any fsync commits it, so every fsync or fdatasync (of any file or directory) makes
+  all directory entries in the file system durable; file data still needs the file's
+  own fsync. Either way a directory entry made durable before its file's data keeps the
+  file's last synced data (empty if never), and an entry made durable in a directory
+  that is itself not durable yet stays in memory until the parent's entry is (then the
+  subtree is written out).
 
 Commands (write one to the file `.lazyfs` at the mount root; it is hidden from readdir
 and the write fails with EIO if the command fails):
   drop   a power cut: forget everything unsynced; the mount then shows BACKING_DIR.
   sync   sync(2): make everything durable (every file's data, then every directory).
+  entries strict|journal   switch the entries model from now on (see above).
 Reading `.lazyfs` returns counters as JSON (drops, dirty files and bytes, directories
 with unsynced entries).
 Unmount with `fusermount -u MOUNTPOINT`: a clean unmount syncs everything first, as a
@@ -96,8 +101,9 @@ class LazyFS(Operations):
     # node from the handle, so that is fine (fusepy copies this flag into libfuse).
     flag_nullpath_ok = True
 
-    def __init__(self, backing):
+    def __init__(self, backing, journal=False):
         self.backing = os.path.realpath(backing)
+        self.journal = journal  # --entries journal: any fsync commits every entry
         self.handles = {}  # fh -> Node
         self.next_fh = 1  # never reused, so a handle from before a drop never matches
         self.drops = 0
@@ -266,6 +272,14 @@ class LazyFS(Operations):
             for name, child in node.durable.items():
                 self.materialize(child, os.path.join(path, name))
 
+    def sync_all_dirs(self):
+        """Every directory's entries, from the root down."""
+        todo = [self.root]
+        while todo:
+            d = todo.pop()
+            self.sync_dir(d)
+            todo.extend(c for c in d.entries.values() if c.kind == "d")
+
     def sync_all(self):
         """sync(2): all files' data, then every directory from the root down."""
         todo = [self.root]
@@ -278,11 +292,7 @@ class LazyFS(Operations):
                     todo.append(child)
         for node in self.handles.values():  # unlinked but open: harmless, kept simple
             self.sync_file(node)
-        todo = [self.root]
-        while todo:
-            d = todo.pop()
-            self.sync_dir(d)
-            todo.extend(c for c in d.entries.values() if c.kind == "d")
+        self.sync_all_dirs()
 
     def drop(self):
         """The power cut: everything in memory goes; the disk is what is left."""
@@ -303,7 +313,7 @@ class LazyFS(Operations):
                 elif child.dirty():
                     files += 1
                     dirty_bytes += len(child.pages) * PAGE
-        return {"drops": self.drops, "dirtyFiles": files, "dirtyPageBytes": dirty_bytes, "unsyncedDirs": dirs}
+        return {"entries": "journal" if self.journal else "strict", "drops": self.drops, "dirtyFiles": files, "dirtyPageBytes": dirty_bytes, "unsyncedDirs": dirs}
 
     # ---- lookups -------------------------------------------------------------------
 
@@ -409,7 +419,11 @@ class LazyFS(Operations):
         self.release(path, fh)
 
     def fsyncdir(self, path, datasync, fh):
-        self.sync_dir(self.node_of(path, fh))
+        node = self.node_of(path, fh)
+        if self.journal:
+            self.sync_all_dirs()
+        else:
+            self.sync_dir(node)
 
     def mkdir(self, path, mode):
         parent, name = self.split(path)
@@ -537,6 +551,8 @@ class LazyFS(Operations):
 
     def fsync(self, path, datasync, fh):
         self.sync_file(self.node_of(path, fh))
+        if self.journal:
+            self.sync_all_dirs()
 
     def command(self, data):
         word = data.decode("utf-8", "replace").strip()
@@ -545,6 +561,8 @@ class LazyFS(Operations):
                 self.drop()
             elif word == "sync":
                 self.sync_all()
+            elif word in ("entries strict", "entries journal"):
+                self.journal = word == "entries journal"
             else:
                 raise FuseOSError(errno.EINVAL)
         except FuseOSError:
@@ -556,13 +574,18 @@ class LazyFS(Operations):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: lazyfs.py BACKING_DIR MOUNTPOINT", file=sys.stderr)
+    args = sys.argv[1:]
+    journal = False
+    if len(args) == 4 and args[0] == "--entries" and args[1] in ("strict", "journal"):
+        journal = args[1] == "journal"
+        args = args[2:]
+    if len(args) != 2:
+        print("usage: lazyfs.py [--entries strict|journal] BACKING_DIR MOUNTPOINT", file=sys.stderr)
         sys.exit(2)
-    backing, mountpoint = sys.argv[1], sys.argv[2]
+    backing, mountpoint = args
     # direct_io and zero timeouts: the kernel keeps no page cache, attributes or entries
     # of its own, so after a drop nothing stale is served from the kernel side.
-    FUSE(LazyFS(backing), mountpoint, foreground=True, nothreads=True, fsname="lazyfs",
+    FUSE(LazyFS(backing, journal), mountpoint, foreground=True, nothreads=True, fsname="lazyfs",
          direct_io=True, attr_timeout=0, entry_timeout=0, negative_timeout=0,
          hard_remove=True, big_writes=True, max_write=131072, max_read=131072)
 
