@@ -5,7 +5,8 @@
  *   offset size field
  *    0      8   baseOffset       int64   offset of the first record
  *    8      4   batchLength      int32   bytes after this field (frame length - 12)
- *   12      4   leaderEpoch      int32   0 on a single broker (Kafka's partitionLeaderEpoch)
+ *   12      4   leaderEpoch      int32   the log's epoch when appended (Kafka's partitionLeaderEpoch;
+ *                                        leader-epoch-cache.ts); 0 until an unclean restart
  *   16      1   magic            int8    format version, 1
  *   17      4   crc              uint32  CRC-32 (zlib) of bytes [21, frame end)
  *   21      2   attributes       int16   0: no compression
@@ -87,6 +88,8 @@ export interface FrameFields {
   recordCount: number;
   /** Offset of the last record - baseOffset; recordCount - 1 when omitted (an append). */
   lastOffsetDelta?: number;
+  /** The log's current leader epoch (leader-epoch-cache.ts); 0 when omitted. */
+  leaderEpoch?: number;
   firstTimestamp: number;
   maxTimestamp: number;
   producerId: bigint;
@@ -98,7 +101,7 @@ export interface FrameFields {
 export function writeFrameHeader(buf: Buffer, at: number, f: FrameFields): void {
   writeInt64(buf, f.baseOffset, at);
   buf.writeInt32LE(f.frameLength - frameLengthOverhead, at + 8);
-  buf.writeInt32LE(0, at + 12);
+  buf.writeInt32LE(f.leaderEpoch ?? 0, at + 12);
   buf[at + 16] = frameMagic;
   buf.writeInt16LE(0, at + 21);
   buf.writeInt32LE(f.lastOffsetDelta ?? f.recordCount - 1, at + 23);

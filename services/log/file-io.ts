@@ -83,8 +83,9 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Replaces `file` atomically: write a temporary file, optionally fsync it and the
- * directory, rename. */
-export async function writeFileAtomic(file: string, data: Buffer, durable: boolean): Promise<void> {
+ * directory, rename. With `durable` and `syncDir: false` the file is fsynced before the
+ * rename but the caller fsyncs the directory (once for several files). */
+export async function writeFileAtomic(file: string, data: Buffer, durable: boolean, options?: { syncDir?: boolean }): Promise<void> {
   const tmp = `${file}.tmp`;
   const handle = await fs.promises.open(tmp, "w");
   try {
@@ -94,7 +95,7 @@ export async function writeFileAtomic(file: string, data: Buffer, durable: boole
     await handle.close();
   }
   await fs.promises.rename(tmp, file);
-  if (durable) await fsyncDir(path.dirname(file));
+  if (durable && (options?.syncDir ?? true)) await fsyncDir(path.dirname(file));
 }
 
 /** Reads a whole file, or null if it does not exist. */

@@ -232,7 +232,7 @@ export class LogCleaner {
         } finally {
           await segment.close();
         }
-        await created.saveIndexes().catch((err: unknown) => host.logger.error({ err, path: created.logPath }, "saving compacted segment indexes failed"));
+        await created.saveIndexes(true).catch((err: unknown) => host.logger.error({ err, path: created.logPath }, "saving compacted segment indexes failed"));
         return { removed, deleted: false };
       });
     } finally {

@@ -25,15 +25,22 @@ import { scanFrames } from "./frame-scanner.js";
 import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import { ProducerStateManager } from "./producer-state.js";
-import { loadActiveIndexes, loadSealedSegment, openSegmentFile, recoverActiveSegment } from "./segment-recovery.js";
+import { loadActiveIndexes, loadSealedSegment, openSegmentFile, recoverActiveSegment, type SegmentHole } from "./segment-recovery.js";
 
 export const logStartOffsetFile = "log-start-offset";
 export const producerSnapshotFile = "producer-state.snapshot";
+/** Written (durably) as the last step of a clean close, removed (durably) by open before
+ * anything else happens, so its presence at open means the previous close completed
+ * (Kafka's `.kafka_cleanshutdown`, per partition here). */
+export const cleanShutdownFile = "clean-shutdown";
 
 export interface LoadedLog {
   readonly segments: LogSegment[];
   readonly producers: ProducerStateManager;
   readonly logStartOffset: number;
+  /** False when the directory held a log that was not closed cleanly (a crash, kill -9
+   * or power loss): the caller starts a new leader epoch. True for a new log. */
+  readonly cleanShutdown: boolean;
 }
 
 function replayInto(producers: ProducerStateManager): (h: BatchHeader) => void {
@@ -68,6 +75,13 @@ export async function loadLog(dir: string, config: Readonly<LogConfig>, logger: 
       await unlinkIfExists(path.join(dir, name));
     }
   }
+  const markerPath = path.join(dir, cleanShutdownFile);
+  const clean = (await readFileIfExists(markerPath)) !== null;
+  if (clean) {
+    // Gone for good before any append: a crash from now on must not look clean.
+    await unlinkIfExists(markerPath);
+    await fsyncDir(dir);
+  }
   const stored = await readFileIfExists(path.join(dir, logStartOffsetFile));
   const storedStart = stored === null ? 0 : Number(stored.toString("utf8").trim());
   const persistedStart = Number.isSafeInteger(storedStart) && storedStart >= 0 ? storedStart : 0;
@@ -76,10 +90,10 @@ export async function loadLog(dir: string, config: Readonly<LogConfig>, logger: 
   if (bases.length === 0) {
     segments.push(LogSegment.create(dir, persistedStart, logger));
     await fsyncDir(dir);
-    return { segments, producers: new ProducerStateManager(), logStartOffset: persistedStart };
+    return { segments, producers: new ProducerStateManager(), logStartOffset: persistedStart, cleanShutdown: true };
   }
   try {
-    return await recoverSegments(dir, bases, persistedStart, segments, config, logger);
+    return await recoverSegments(dir, bases, persistedStart, segments, config, clean, logger);
   } catch (err) {
     for (const segment of segments) await segment.close().catch(() => undefined);
     throw err;
@@ -92,13 +106,21 @@ async function recoverSegments(
   persistedStart: number,
   segments: LogSegment[],
   config: Readonly<LogConfig>,
+  clean: boolean,
   logger: Logger,
 ): Promise<LoadedLog> {
   let producers = new ProducerStateManager();
+  const options = { indexIntervalBytes: config.indexIntervalBytes, clean, allowGaps: config.cleanupPolicy === "compact" };
   for (let i = 0; i < bases.length - 1; i++) {
     const segment = await openSegmentFile(dir, bases[i], logger);
     segments.push(segment);
-    await loadSealedSegment(segment, bases[i + 1], config.indexIntervalBytes, logger);
+    const hole = await loadSealedSegment(segment, bases[i + 1], options, logger);
+    if (hole !== null) {
+      await truncateAtHole(dir, bases, i, hole, logger);
+      segments.pop();
+      await segment.close(); // reopened below as the active segment, which recovery truncates
+      break;
+    }
   }
   const active = await openSegmentFile(dir, bases[bases.length - 1], logger);
   segments.push(active);
@@ -135,5 +157,33 @@ async function recoverSegments(
     producers = new ProducerStateManager();
   }
   logStartOffset = Math.max(logStartOffset, segments[0].baseOffset);
-  return { segments, producers, logStartOffset };
+  return { segments, producers, logStartOffset, cleanShutdown: clean };
+}
+
+/**
+ * A sealed segment ends short of its successor (issue 14: a power loss dropped its
+ * unsynced tail while a later segment survived). Records after the hole were
+ * acknowledged after the lost ones, so they are a suffix the log cannot keep without
+ * skipping offsets: every later segment is removed (newest first, then the directory
+ * fsynced, before anything reuses their offsets), and `bases` is cut to end with the
+ * damaged segment, which the caller recovers as the active one.
+ */
+async function truncateAtHole(dir: string, bases: number[], i: number, hole: SegmentHole, logger: Logger): Promise<void> {
+  const removed = bases.splice(i + 1);
+  logger.error(
+    {
+      dir,
+      baseOffset: bases[i],
+      truncateTo: hole.nextOffset,
+      position: hole.position,
+      problem: hole.problem,
+      nextSegmentBaseOffset: removed[0],
+      segmentsRemoved: removed.length,
+    },
+    "log truncated at a hole: a sealed segment lost records (unclean shutdown), later segments removed",
+  );
+  for (const base of removed.reverse()) {
+    for (const suffix of [".log", ".index", ".timeindex"]) await unlinkIfExists(path.join(dir, LogSegment.fileName(base, suffix)));
+  }
+  await fsyncDir(dir);
 }

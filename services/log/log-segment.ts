@@ -27,7 +27,7 @@ import type { Logger } from "pino";
 import { CorruptDataError } from "../errors.js";
 import { frameHeaderBytes, type BatchHeader } from "./batch-frame.js";
 import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./entry-collector.js";
-import { closeFd, pread, unlinkIfExists } from "./file-io.js";
+import { closeFd, fsyncDir, openFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
 import { entryLengthAt, entryOffsetAt, entryTimestamp } from "./record-entry.js";
@@ -113,6 +113,30 @@ export class LogSegment {
   static create(dir: string, baseOffset: number, logger: Logger): LogSegment {
     const fd = fs.openSync(path.join(dir, LogSegment.fileName(baseOffset, ".log")), "wx+");
     return new LogSegment(dir, baseOffset, fd, logger);
+  }
+
+  /**
+   * A new segment whose file does not exist yet (a roll): appends go to its tail in
+   * memory, and the LogWriter creates the file (`createFile`) only once every earlier
+   * segment is fdatasynced with its indexes saved, so that on disk a segment never
+   * exists beside a predecessor that could still lose writes (issue 14: a power loss
+   * must leave a suffix missing, never a hole). Until then `fd` is -1 and nothing of it
+   * is written or committed, so reads come from the tail only.
+   */
+  static pending(dir: string, baseOffset: number, logger: Logger): LogSegment {
+    return new LogSegment(dir, baseOffset, -1, logger);
+  }
+
+  /** False for a `pending` segment until the writer creates its file. */
+  get hasFile(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Creates the file of a `pending` segment (the writer, in the Log's serial queue).
+   * @throws the fs error */
+  async createFile(): Promise<void> {
+    assert(this.fd < 0 && !this.closing, "creates the file of a pending segment only");
+    this.fd = await openFd(this.logPath, "wx+");
   }
 
   /** Wraps an existing segment file opened by the caller; recovery fills in the rest. */
@@ -205,9 +229,13 @@ export class LogSegment {
     if (this.lastBatchOffset >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.lastBatchOffset);
   }
 
-  async saveIndexes(): Promise<void> {
-    await this.offsetIndex.save(this.indexPath);
-    await this.timeIndex.save(this.timeIndexPath);
+  /** Saves both indexes. `durable` (a sealed segment, whose `.log` the caller fdatasynced
+   * first): each file is fsynced before its rename and the directory after both, so an
+   * index found on disk after a power loss describes a `.log` that was synced. */
+  async saveIndexes(durable = false): Promise<void> {
+    await this.offsetIndex.save(this.indexPath, durable);
+    await this.timeIndex.save(this.timeIndexPath, durable);
+    if (durable) await fsyncDir(path.dirname(this.logPath));
   }
 
   /**

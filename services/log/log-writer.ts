@@ -17,6 +17,11 @@
  * flight, new appends accumulate and the next flush takes them all. "interval" fsyncs
  * every `flushIntervalMs` on an unref'd timer; "never" only on roll and close.
  *
+ * Rolls (issue 14): a sealed segment is fdatasynced and its indexes saved durably by the
+ * first flush that finds it fully written, and a new segment's file is created only
+ * after that, followed by a directory fsync before its first bytes: whatever a power
+ * loss drops is then a suffix of the log, never a hole (see `createFile`).
+ *
  * Failure: a failed write or fsync rejects the in-flight tick's `durable` with
  * StorageFullError (ENOSPC, EDQUOT) or UnavailableError STORAGE_ERROR, keeps the bytes
  * queued, and sets `failure` so that appends fail fast; a retry runs every second (and
@@ -27,6 +32,7 @@
  * Concurrency: `flush` and `sync` run only inside the Log's SerialQueue; `appended`,
  * `rolled` and `durableAt` are synchronous, called from `Log.append`.
  */
+import assert from "node:assert";
 import type { Logger } from "pino";
 import { fdatasync, fsyncDir, pwritev, pwritevSync, storageError } from "./file-io.js";
 import type { FsyncPolicy } from "./log-config.js";
@@ -104,12 +110,12 @@ export class LogWriter {
     return this.waiting.promise;
   }
 
-  /** Notes a roll: `sealed`'s rest is written, fsynced and its indexes saved by the next
-   * flush; `created`'s directory entry is fsynced before the next "always" ack. */
-  rolled(sealed: LogSegment): void {
+  /** Notes a roll: `sealed`'s rest is written, fdatasynced and its indexes saved durably
+   * by the next flush, and only then `created`'s file is made (see LogSegment.pending). */
+  rolled(sealed: LogSegment, created: LogSegment): void {
     this.toWrite.add(sealed);
     this.toSeal.push(sealed);
-    this.dirUnsynced = true;
+    this.toWrite.add(created); // after `sealed`: flushes walk toWrite in insertion order
   }
 
   /** The durable promise of records below `endOffset` already appended (an idempotent
@@ -175,23 +181,24 @@ export class LogWriter {
     let i = 0;
     try {
       for (; i < writes.length; i++) {
-        const { segment, buffers } = writes[i];
+        const w = writes[i];
+        const { segment } = w;
+        if (!segment.hasFile) await this.createFile(segment);
+        await this.syncDir();
         let bytes = 0;
-        for (const b of buffers) bytes += b.length;
-        if (bytes === 0) continue;
-        const pending = this.write(segment.fd, buffers, segment.writtenSize);
-        if (pending !== undefined) await pending;
-        segment.writtenSize += bytes;
-        segment.recycleWritten();
-        this.uncommitted.add(segment);
-        this.unsynced.add(segment);
-        if (segment.sealed && segment.writtenSize === segment.size) {
-          // A rolled segment is complete on disk before its successor gets bytes, so a
-          // machine crash can tear only the last segment (the one recovery truncates).
-          await this.timed(fdatasync(segment.fd));
-          segment.syncedSize = segment.writtenSize;
-          this.unsynced.delete(segment);
+        for (const b of w.buffers) bytes += b.length;
+        if (bytes > 0) {
+          const pending = this.write(segment.fd, w.buffers, segment.writtenSize);
+          if (pending !== undefined) await pending;
+          segment.writtenSize += bytes;
+          segment.recycleWritten();
+          w.buffers = []; // written: not requeued if what follows fails
+          this.uncommitted.add(segment);
+          this.unsynced.add(segment);
         }
+        // Whether or not this flush had bytes for it (issue 14: a sealed segment whose
+        // last bytes went out in an earlier flush was never fdatasynced).
+        if (segment.sealed && segment.writtenSize === segment.size) await this.seal(segment);
       }
       if (sync || this.policy === "always") await this.sync();
     } catch (err) {
@@ -213,7 +220,42 @@ export class LogWriter {
     this.uncommitted.clear();
     this.host.commit(endOffset);
     deferred.resolve();
-    await this.finishSeals();
+  }
+
+  /**
+   * Creates a pending segment's file, after every earlier sealed segment is fdatasynced
+   * with its indexes saved (`seal`), and marks the directory for an fsync before any of
+   * the new file's bytes are written: on disk a segment then never exists beside a
+   * predecessor that could still lose writes, so a power loss leaves at most a suffix of
+   * the log missing, never a hole (issue 14).
+   */
+  private async createFile(segment: LogSegment): Promise<void> {
+    for (const earlier of [...this.toSeal]) {
+      if (earlier.baseOffset >= segment.baseOffset) continue;
+      assert(!earlier.isOpen || earlier.writtenSize === earlier.size, "a sealed segment is written before its successor is created");
+      await this.seal(earlier);
+    }
+    await segment.createFile();
+    this.dirUnsynced = true;
+  }
+
+  /** Makes a fully written sealed segment durable once: fdatasync, then its indexes
+   * (fsynced, directory fsynced), so that recovery may trust them (segment-recovery.ts). */
+  private async seal(segment: LogSegment): Promise<void> {
+    const at = this.toSeal.indexOf(segment);
+    if (at < 0) return;
+    if (!segment.isOpen) {
+      this.toSeal.splice(at, 1); // deleted or replaced meanwhile
+      return;
+    }
+    const written = segment.writtenSize;
+    if (segment.syncedSize < written) {
+      await this.timed(fdatasync(segment.fd));
+      if (written > segment.syncedSize) segment.syncedSize = written;
+    }
+    this.unsynced.delete(segment);
+    await segment.saveIndexes(true);
+    this.toSeal.splice(this.toSeal.indexOf(segment), 1);
   }
 
   /** One positional write of `buffers`: synchronous unless a recent sync write was slow
@@ -291,22 +333,6 @@ export class LogWriter {
     const started = performance.now();
     await fsync;
     this.onFsync((performance.now() - started) / 1000);
-  }
-
-  /** Sealed segments whose bytes are all written (and fsynced, see `flush`): save their
-   * indexes. Failures are logged: indexes are rebuilt on open if needed. */
-  private async finishSeals(): Promise<void> {
-    while (this.toSeal.length > 0) {
-      const segment = this.toSeal[0];
-      if (segment.writtenSize < segment.size || this.toWrite.has(segment)) return;
-      this.toSeal.shift();
-      if (!segment.isOpen) continue;
-      try {
-        await segment.saveIndexes();
-      } catch (err) {
-        this.logger.error({ err, path: segment.logPath }, "sealing segment failed");
-      }
-    }
   }
 
   private scheduleRetry(): void {

@@ -28,7 +28,8 @@ import type { FetchData, ReadOptions } from "./fetch-data.js";
 import { storageError, writeFileAtomic } from "./file-io.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
-import { loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
+import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, type LoadedLog } from "./log-loader.js";
 import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
@@ -68,6 +69,8 @@ export class Log {
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
   private readonly cleaner: LogCleaner;
+  /** The current leader epoch: stamped on every frame appended until the next start. */
+  private readonly epoch: number;
 
   private constructor(
     private readonly dir: string,
@@ -77,8 +80,10 @@ export class Log {
     segments: LogSegment[],
     private readonly producers: ProducerStateManager,
     logStartOffset: number,
+    private readonly epochs: LeaderEpochCache,
     onFsync?: (seconds: number) => void,
   ) {
+    this.epoch = Math.max(0, epochs.latestEpoch);
     this.segments = new LogSegments(segments);
     this.active = this.segments.last;
     this.nextOffset = this.hw = this.active.nextOffset;
@@ -110,9 +115,45 @@ export class Log {
   static async open(options: LogOptions): Promise<Log> {
     const config = validateLogConfig(options.config);
     const loaded = await loadLog(options.dir, config, options.logger);
-    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, options.onFsync);
-    options.logger.info({ dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count }, "log opened");
+    let epochs: LeaderEpochCache;
+    try {
+      epochs = await openLeaderEpochs(options.dir, loaded, options.logger);
+    } catch (err) {
+      for (const segment of loaded.segments) await segment.close().catch(() => undefined);
+      throw err;
+    }
+    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, epochs, options.onFsync);
+    options.logger.info(
+      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count, leaderEpoch: log.epoch },
+      "log opened",
+    );
     return log;
+  }
+
+  /** The epoch stamped on records appended now (leader-epoch-cache.ts). */
+  get leaderEpoch(): number {
+    return this.epoch;
+  }
+
+  /** The leader epoch of the record at `offset` (-1 when no epoch covers it). */
+  epochForOffset(offset: bigint): number {
+    return this.epochs.epochForOffset(Number(offset));
+  }
+
+  /** The (epoch, start offset) entries of this log, oldest first. */
+  leaderEpochs(): EpochEntry[] {
+    return this.epochs.toArray();
+  }
+
+  /**
+   * Where the history of `epoch` ends in this log (KIP-320): the largest epoch at or
+   * below it and that epoch's end offset (the log end offset for the current epoch);
+   * endOffset -1 when this log knows no such epoch. A reader whose last consumed record
+   * had `epoch` and whose next offset is above `endOffset` is past a truncation.
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
+    const end = this.epochs.endOffsetFor(epoch, this.nextOffset);
+    return { epoch: end.epoch, endOffset: BigInt(end.endOffset) };
   }
 
   get logStartOffset(): bigint {
@@ -174,6 +215,7 @@ export class Log {
       maxTimestamp: this.stats.maxTimestamp,
       producerId: idempotent ? producerId : -1n,
       baseSequence: idempotent ? sequence : -1n,
+      leaderEpoch: this.epoch,
     });
     segment.appended(length, baseOffset, lastOffset, this.stats.maxTimestamp, now, this.config.indexIntervalBytes);
     this.nextOffset = lastOffset + 1;
@@ -208,16 +250,13 @@ export class Log {
     }
   }
 
+  /** Seals the active segment and starts a new one in memory; the writer creates its
+   * file once the sealed one is durable (LogSegment.pending), so a roll does no I/O. */
   private roll(): void {
     const sealed = this.active;
-    let created: LogSegment;
-    try {
-      created = LogSegment.create(this.dir, this.nextOffset, this.logger);
-    } catch (err) {
-      throw storageError(err);
-    }
+    const created = LogSegment.pending(this.dir, this.nextOffset, this.logger);
     sealed.seal();
-    this.writer.rolled(sealed);
+    this.writer.rolled(sealed, created);
     this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
@@ -394,8 +433,8 @@ export class Log {
     return this.queue.run(() => this.writer.flush(true));
   }
 
-  /** Flushes, fsyncs, saves the active segment's indexes and the producer snapshot, and
-   * closes the files. Idempotent; every other call afterwards throws LOG_CLOSED. */
+  /** Flushes, fsyncs, saves the active segment's indexes and the producer snapshot,
+   * writes the clean-shutdown marker (log-loader.ts) and closes the files. Idempotent; every other call afterwards throws LOG_CLOSED. */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
@@ -408,6 +447,8 @@ export class Log {
         await this.active.saveIndexes();
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
+        // Last: everything above is in place (the segments fsynced by the flush).
+        await writeFileAtomic(path.join(this.dir, cleanShutdownFile), Buffer.alloc(0), true);
       } finally {
         for (const segment of this.segments.toArray()) await segment.close();
         this.state = "closed";
@@ -437,4 +478,33 @@ export class Log {
     }
     return Number(offset);
   }
+}
+
+/**
+ * The leader epochs of a log just loaded: read (or rebuilt from the frames), cut at the
+ * log end, and after an unclean shutdown a new epoch one above the largest ever written,
+ * starting at the log end; saved durably before any append can carry it.
+ */
+async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger): Promise<LeaderEpochCache> {
+  const logEndOffset = loaded.segments[loaded.segments.length - 1].nextOffset;
+  let epochs = await LeaderEpochCache.load(dir);
+  let changed = epochs === null;
+  if (epochs === null) {
+    epochs = await LeaderEpochCache.rebuildFromSegments(dir, loaded.segments);
+    if (epochs.latestEpoch >= 0) logger.warn({ dir, epochs: epochs.toArray().length }, "leader epoch checkpoint rebuilt from the log");
+  }
+  const largest = epochs.latestEpoch;
+  const entries = epochs.toArray().length;
+  epochs.truncateFromEnd(logEndOffset + 1); // epochs whose records were all lost
+  changed ||= epochs.toArray().length !== entries;
+  let epoch = largest;
+  if (largest < 0 && loaded.cleanShutdown) epoch = 0;
+  else if (!loaded.cleanShutdown || epochs.latestEpoch !== largest) epoch = Math.max(largest, 0) + 1;
+  if (epoch !== epochs.latestEpoch) {
+    epochs.assign(epoch, logEndOffset);
+    changed = true;
+    if (epoch > 0) logger.warn({ dir, leaderEpoch: epoch, logEndOffset }, "unclean shutdown: new leader epoch");
+  }
+  if (changed) await epochs.save();
+  return epochs;
 }

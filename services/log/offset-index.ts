@@ -114,9 +114,11 @@ export class OffsetIndex {
     return buf === null ? null : OffsetIndex.fromBuffer(baseOffset, buf, endOffset, endPosition, maxEntries);
   }
 
-  /** Writes the whole index (temporary file and rename; derived data, so no fsync). */
-  save(file: string): Promise<void> {
-    return writeFileAtomic(file, this.toBuffer(), false);
+  /** Writes the whole index (temporary file and rename). `durable`: the temporary file is
+   * fsynced before the rename (the caller fsyncs the directory), for a sealed segment's
+   * index that recovery trusts after a power loss (see segment-recovery.ts). */
+  save(file: string, durable = false): Promise<void> {
+    return writeFileAtomic(file, this.toBuffer(), durable, { syncDir: false });
   }
 
   /** Slot of the greatest relative offset <= `relative`, or -1. */

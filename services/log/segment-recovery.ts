@@ -5,18 +5,19 @@
  * Indexes are derived data. A sealed segment's index files are trusted when they pass
  * `OffsetIndex.fromBuffer`/`TimeIndex.fromBuffer` against the segment's limits and the
  * last offset-index entry points at a frame header with that base offset; otherwise
- * they are rebuilt from the log (frames crc-checked). The active (last) segment is
+ * they are rebuilt from the log (frames crc-checked); see `loadSealedSegment` for what is
+ * trusted after a power loss and how a hole is found. The active (last) segment is
  * scanned from its last trusted offset-index entry (or from 0), every frame's structure
  * and crc verified, and a torn or corrupt tail is truncated; index entries at or past
  * the truncation point are dropped, so an index is never trusted past the log's valid
- * length. A corrupt frame in a sealed segment is logged and left in place: truncating
- * there would break offset contiguity with later segments; reads of it fail with
- * CorruptDataError while the rest of the log stays readable.
+ * length. After a clean shutdown a corrupt frame in a sealed segment is logged and left
+ * in place (bit rot: reads of it fail with CorruptDataError, the rest of the log stays
+ * readable); after an unclean one the log is truncated there (log-loader.ts).
  */
 import path from "node:path";
 import type { Logger } from "pino";
 import { frameHeaderBytes, frameMagic, readInt64, type BatchHeader } from "./batch-frame.js";
-import { closeFd, fileSize, ftruncate, openFd, pread } from "./file-io.js";
+import { closeFd, fdatasync, fileSize, ftruncate, openFd, pread } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { LogSegment } from "./log-segment.js";
 import { OffsetIndex, defaultMaxIndexEntries, type OffsetPosition } from "./offset-index.js";
@@ -40,11 +41,40 @@ async function frameStartsAt(segment: LogSegment, entry: OffsetPosition): Promis
   return header.length === frameHeaderBytes && header[16] === frameMagic && readInt64(header, 0) === entry.offset;
 }
 
+/** Where a sealed segment's sound data ends short of its successor: the log is cut there. */
+export interface SegmentHole {
+  /** Bytes of sound frames at the start of the file. */
+  readonly position: number;
+  /** One past the last sound offset: the first offset missing. */
+  readonly nextOffset: number;
+  readonly problem: string;
+}
+
+export interface SealedLoadOptions {
+  readonly indexIntervalBytes: number;
+  /** The log was closed cleanly (its clean-shutdown marker was found): nothing it wrote
+   * can be missing, so damage is bit rot, left in place, not lost writes. */
+  readonly clean: boolean;
+  /** Compaction may have removed whole segments, so a clean end short of the successor's
+   * base offset is a legitimate gap (cleanupPolicy "compact"). */
+  readonly allowGaps: boolean;
+}
+
 /**
  * Loads a sealed segment's indexes (`endOffset` is the next segment's base offset), or
- * rebuilds and saves them when missing or wrong.
+ * rebuilds and saves them when missing or wrong, and checks that the segment's data is
+ * whole.
+ *
+ * Trust: a sealed segment's indexes are saved durably only after its `.log` was
+ * fdatasynced (LogWriter.seal), so indexes that pass validation describe synced data;
+ * recovery still verifies the frames after the last offset-index entry (one short read)
+ * and that they end exactly at the end of the file. Anything else gets a full verified
+ * scan. After an unclean shutdown, a scan that stops short of `endOffset` (a torn,
+ * zeroed or missing tail: writes a power loss dropped) is a hole, returned for the
+ * caller to truncate the log at; after a clean one the damage is logged and left.
+ * @returns null when the segment is whole (or its damage is left in place), else the hole
  */
-export async function loadSealedSegment(segment: LogSegment, endOffset: number, indexIntervalBytes: number, logger: Logger): Promise<void> {
+export async function loadSealedSegment(segment: LogSegment, endOffset: number, options: SealedLoadOptions, logger: Logger): Promise<SegmentHole | null> {
   const offsetIndex = await OffsetIndex.load(segment.indexPath, segment.baseOffset, endOffset, segment.size);
   const timeIndex = await TimeIndex.load(segment.timeIndexPath, segment.baseOffset, endOffset, defaultMaxIndexEntries + 1);
   const last = offsetIndex?.lastEntry() ?? null;
@@ -56,24 +86,38 @@ export async function loadSealedSegment(segment: LogSegment, endOffset: number, 
   segment.sealed = true;
   segment.nextOffset = endOffset;
   if (sound) {
-    segment.offsetIndex = offsetIndex;
-    segment.timeIndex = timeIndex;
-    segment.maxTimestamp = timeIndex.lastTimestamp;
-    return;
+    const from = last ?? { offset: segment.baseOffset, position: 0 };
+    const tail = await scanFrames(segment.fd, from.position, segment.size, from.offset, { verify: true }, () => true);
+    const whole = tail.problem === null && (tail.nextOffset === endOffset || options.allowGaps);
+    if (whole || options.clean) {
+      if (tail.problem !== null) {
+        logger.error({ path: segment.logPath, position: tail.position, problem: tail.problem }, "corrupt batch frame in sealed segment");
+      }
+      segment.offsetIndex = offsetIndex;
+      segment.timeIndex = timeIndex;
+      segment.maxTimestamp = timeIndex.lastTimestamp;
+      return null;
+    }
   }
   logger.warn({ path: segment.logPath, baseOffset: segment.baseOffset }, "rebuilding segment indexes");
   segment.offsetIndex = new OffsetIndex(segment.baseOffset);
   segment.timeIndex = new TimeIndex(segment.baseOffset, defaultMaxIndexEntries + 1);
   const scan = await scanFrames(segment.fd, 0, segment.size, segment.baseOffset, { verify: true }, (h, position) => {
-    segment.replayFrame(h, position, indexIntervalBytes);
+    segment.replayFrame(h, position, options.indexIntervalBytes);
     return true;
   });
+  const short = scan.problem !== null || (scan.nextOffset < endOffset && !options.allowGaps);
+  if (short && !options.clean) {
+    return { position: scan.position, nextOffset: scan.nextOffset, problem: scan.problem ?? "ends before the next segment" };
+  }
   if (scan.problem !== null) {
     logger.error({ path: segment.logPath, position: scan.position, problem: scan.problem }, "corrupt batch frame in sealed segment");
   }
   segment.nextOffset = endOffset;
   segment.finishTimeIndex();
-  await segment.saveIndexes();
+  await fdatasync(segment.fd); // durable indexes claim synced data (a process crash may have left it in the page cache only)
+  await segment.saveIndexes(true);
+  return null;
 }
 
 /**

@@ -124,8 +124,9 @@ export class TimeIndex {
     return buf === null ? null : TimeIndex.fromBuffer(baseOffset, buf, endOffset, maxEntries);
   }
 
-  save(file: string): Promise<void> {
-    return writeFileAtomic(file, this.toBuffer(), false);
+  /** Writes the whole index (temporary file and rename); `durable` as OffsetIndex.save. */
+  save(file: string, durable = false): Promise<void> {
+    return writeFileAtomic(file, this.toBuffer(), durable, { syncDir: false });
   }
 
   private grow(): void {
