@@ -227,6 +227,7 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
     }
     broker.process.kill("SIGTERM");
     await broker.exited;
+    if (fs.errors() !== "") result.problems.push(`lazyfs failed inside its model: ${fs.errors()}`);
     for (const t of topics) for (const h of t.histories) addFigures(t.result.figures, h.figures);
     result.topics = topics.map((t) => t.result);
     return result;

@@ -46,6 +46,7 @@ describe("lazyfs", () => {
   });
   afterEach(async () => {
     await fs.unmount();
+    expect(fs.errors()).toBe("");
   });
 
   it("shows unsynced writes before a drop and loses them at it; fsynced data survives", async () => {

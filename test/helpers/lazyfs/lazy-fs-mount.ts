@@ -37,6 +37,9 @@ export interface LazyFsMount {
   /** Switches the entries model from now on. */
   setEntries(entries: LazyFsEntries): Promise<void>;
   counters(): Promise<LazyFsCounters>;
+  /** What lazyfs.py wrote to stderr: empty unless an operation failed inside the model
+   * (fusepy then answers EINVAL, which the writer would take for a real error). */
+  errors(): string;
   /** Unmounts (a clean unmount syncs first), ends the process and removes both directories. */
   unmount(): Promise<void>;
 }
@@ -120,6 +123,7 @@ export async function mountLazyFs(options: { entries?: LazyFsEntries } = {}): Pr
     sync: () => writeFile(control, "sync"),
     setEntries: (entries) => writeFile(control, `entries ${entries}`),
     counters: async () => JSON.parse(await readFile(control, "utf8")) as LazyFsCounters,
+    errors: () => stderr,
     async unmount() {
       if (unmounted) return;
       unmounted = true;
