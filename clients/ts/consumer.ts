@@ -62,6 +62,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   private readonly commits: ServiceClient<(typeof CommitService)["method"]>;
   /** Next offset to process per partition (= last processed + 1). */
   private readonly processed = new Map<string, bigint>();
+  /** The leader epoch of the last record processed per partition (KIP-320): passed when
+   * resuming after it and committed with its offset, so the broker can tell a position
+   * whose records an unclean restart truncated away (it answers offsetReset). */
+  private readonly epochs = new Map<string, number>();
+  /** The leader epoch of the message `current` came in. */
+  private currentEpoch: number | undefined;
   /** Explicit mode: where to resume per partition after a reconnect or seek. */
   private readonly resume = new Map<string, bigint>();
   private readonly stop = new AbortController();
@@ -116,13 +122,14 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
               continue;
             }
             // Decoded by records-decoder.ts: the records are ConsumedRecords already.
-            const { topic, partition, records } = (event as unknown as DecodedRecords).value;
+            const { topic, partition, records, leaderEpoch } = (event as unknown as DecodedRecords).value;
             for (const r of records) {
               if (this.stop.signal.aborted || this.restart.signal.aborted) break;
               if (this.group && !this.owns(topic, partition)) break;
               // Leaving the loop body, by asking for the next record or by break,
               // means the application is done with this one.
               this.current = r;
+              this.currentEpoch = leaderEpoch;
               yield r;
               this.finishCurrent();
             }
@@ -172,6 +179,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       this.processed.set(key(topic, partition), offset);
     }
     this.resume.set(key(topic, partition), offset);
+    this.epochs.delete(key(topic, partition)); // a position of the application's choosing: nothing to check
     this.restart.abort();
   }
 
@@ -200,6 +208,8 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     }
     const next = record.offset + 1n;
     this.processed.set(this.currentKey, next);
+    if (this.currentEpoch === undefined) this.epochs.delete(this.currentKey);
+    else this.epochs.set(this.currentKey, this.currentEpoch);
     // After a seek, the stream reopens where the seek said, not after this record.
     if (!this.restart.signal.aborted) this.resume.set(this.currentKey, next);
   }
@@ -231,7 +241,11 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     const base = { topic: this.options.topic, partitions: [...(this.options.partitions ?? [])] };
     if (this.resume.size === 0) return { ...base, startPosition };
     // Resume exactly after what was delivered; partitions never read start as asked.
-    const offsets = [...this.resume].map(([k, offset]) => ({ partition: Number(k.split("\u0000")[1]), offset }));
+    const offsets = [...this.resume].map(([k, offset]) => ({
+      partition: Number(k.split("\u0000")[1]),
+      offset,
+      lastFetchedEpoch: this.processed.get(k) === offset ? this.epochs.get(k) : undefined,
+    }));
     return { ...base, startPosition: { case: "offsets", value: { offsets } } };
   }
 
@@ -256,6 +270,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       }
       case "offsetReset":
         this.resume.set(key(event.value.topic, event.value.partition), event.value.resetOffset);
+        this.epochs.delete(key(event.value.topic, event.value.partition));
         break;
     }
   }
@@ -270,7 +285,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   private async commitPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>, generation: number): Promise<void> {
     const offsets = partitions
       .filter((p) => this.processed.has(key(p.topic, p.partition)))
-      .map((p) => ({ topic: p.topic, partition: p.partition, offset: this.processed.get(key(p.topic, p.partition))! }));
+      .map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        offset: this.processed.get(key(p.topic, p.partition))!,
+        leaderEpoch: this.epochs.get(key(p.topic, p.partition)),
+      }));
     await this.commits.commit({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
   }
 

@@ -24,7 +24,14 @@ import type { ConsumedRecord } from "./consumer.js";
 /** A `records` event as the Consumer uses it: its records ready to yield. */
 export interface DecodedRecords {
   readonly case: "records";
-  readonly value: { readonly topic: string; readonly partition: number; readonly highWatermark: bigint; readonly records: ConsumedRecord[] };
+  readonly value: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly highWatermark: bigint;
+    /** The leader epoch of the last record (PartitionRecords.leader_epoch), when the broker sent it. */
+    readonly leaderEpoch: number | undefined;
+    readonly records: ConsumedRecord[];
+  };
 }
 
 type DecodedEvent = DecodedRecords | Exclude<SubscribeResponse["event"], { case: "records" }>;
@@ -107,6 +114,7 @@ export function decodeSubscribeResponse(bytes: Buffer): { event: DecodedEvent } 
   let topic = "";
   let partition = 0;
   let highWatermark = 0n;
+  let leaderEpoch: number | undefined;
   while (r.pos < end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -123,13 +131,15 @@ export function decodeSubscribeResponse(bytes: Buffer): { event: DecodedEvent } 
       partition = Number(BigInt.asIntN(32, r.int64()));
     } else if (field === 4 && (tag & 7) === 0) {
       highWatermark = r.int64();
+    } else if (field === 5 && (tag & 7) === 0) {
+      leaderEpoch = Number(BigInt.asIntN(32, r.int64()));
     } else {
       r.skip(tag & 7);
     }
   }
   const records: ConsumedRecord[] = new Array(starts.length);
   for (let i = 0; i < starts.length; i++) records[i] = decodeRecord(r, starts[i], ends[i], topic, partition);
-  return { event: { case: "records", value: { topic, partition, highWatermark, records } } };
+  return { event: { case: "records", value: { topic, partition, highWatermark, leaderEpoch, records } } };
 }
 
 /** A view into the received message, as protobuf-es answers for a Buffer input (a Buffer). */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
-import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
+import type { GroupCoordinator, OffsetCommit, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
@@ -32,16 +32,23 @@ export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof Commi
   return {
     async commit(request) {
       validateGroupId(request.groupId);
+      const commits: OffsetCommit[] = [];
       for (const o of request.offsets) {
         validateTopicName(o.topic);
-        topics.partition(o.topic, o.partition);
+        const log = topics.partition(o.topic, o.partition);
         if (o.offset < 0n) throw new InvalidArgumentError("INVALID_OFFSET", "a committed offset must not be negative");
+        if (o.leaderEpoch !== undefined && o.leaderEpoch < 0) throw new InvalidArgumentError("INVALID_OFFSET", "a leader epoch must not be negative");
         if (Buffer.byteLength(o.metadata) > maxMetadataBytes) {
           throw new InvalidArgumentError("INVALID_OFFSET", `offset metadata is at most ${maxMetadataBytes} bytes`);
         }
+        // The epoch of the last record consumed: the client's, else what the log has now
+        // (none for an offset past the log end: there is no such record).
+        const logEpoch = o.offset > 0n && o.offset <= log.logEndOffset ? log.epochForOffset(o.offset - 1n) : -1;
+        const leaderEpoch = o.leaderEpoch ?? (logEpoch >= 0 ? logEpoch : undefined);
+        commits.push({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, leaderEpoch });
       }
       coordinator.checkCommit(request.groupId, request.memberId, request.generation, request.offsets);
-      await offsets.commit(request.groupId, request.offsets, clock.nowMs());
+      await offsets.commit(request.groupId, commits, clock.nowMs());
       coordinator.committed(request.groupId, request.memberId, request.generation);
       return {};
     },
@@ -59,6 +66,7 @@ export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof Commi
             offset: o.offset,
             metadata: o.metadata,
             commitTimeMs: BigInt(o.commitTimeMs),
+            leaderEpoch: o.leaderEpoch,
           })),
       };
     },

@@ -1,11 +1,13 @@
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
-import type { FetchData } from "../log/index.js";
+import type { FetchData, Log } from "../log/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import { PartsMessage } from "../rpc/index.js";
-import type { FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { FetchResponseSchema, type FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { truncationPoint } from "./epoch-check.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "./wire-writer.js";
 
@@ -19,8 +21,9 @@ export interface FetchDeps {
 /**
  * FetchService.Fetch: a long-poll read of one partition. The answer is the
  * stored record entries (already `records = 1` on the wire) followed by a
- * trailer with high_watermark, log_start_offset and next_offset: no record is
- * decoded or re-encoded.
+ * trailer with high_watermark, log_start_offset, next_offset and leader_epoch: no
+ * record is decoded or re-encoded. With `last_fetched_epoch`, a reader past a
+ * truncation of the log gets `offset_reset` instead of records (epoch-check.ts).
  */
 export function createFetchHandler(deps: FetchDeps) {
   const { topics, config, metrics } = deps;
@@ -34,6 +37,9 @@ export function createFetchHandler(deps: FetchDeps) {
       throw new InvalidArgumentError("INVALID_FETCH", "max_wait_ms and min_bytes must not be negative");
     }
     const offset = request.offset;
+    // Before the range check: a reader past a truncation may also be past the log end.
+    const truncatedAt = truncationPoint(log, offset, request.lastFetchedEpoch);
+    if (truncatedAt !== null) return encodeTruncated(request, log, truncatedAt);
     if (offset < log.logStartOffset || offset > log.logEndOffset) {
       throw new OffsetOutOfRangeError(offset, log.logStartOffset, log.logEndOffset);
     }
@@ -53,7 +59,7 @@ export function createFetchHandler(deps: FetchDeps) {
         data = await log.read(offset, maxBytes);
       }
       if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);
-      return encodeFetchResponse(data);
+      return encodeFetchResponse(data, log);
     } finally {
       call.removeListener("cancelled", onCancel);
     }
@@ -67,12 +73,27 @@ export function boundedMaxBytes(requested: number, limit: number): number {
 }
 
 // FetchResponse: records = 1 (the stored entries), high_watermark = 2,
-// log_start_offset = 3, next_offset = 4.
-function encodeFetchResponse(data: FetchData): PartsMessage {
-  const trailer = new WireWriter(33)
+// log_start_offset = 3, next_offset = 4, leader_epoch = 5 (when known).
+function encodeFetchResponse(data: FetchData, log: Log): PartsMessage {
+  const epoch = data.nextOffset > 0n ? log.epochForOffset(data.nextOffset - 1n) : -1;
+  const trailer = new WireWriter(40)
     .varintField(2, data.highWatermark)
     .varintField(3, data.logStartOffset)
-    .varintField(4, data.nextOffset)
-    .finish();
-  return new PartsMessage([...data.chunks, trailer]);
+    .varintField(4, data.nextOffset);
+  if (epoch >= 0) trailer.varintField(5, epoch);
+  return new PartsMessage([...data.chunks, trailer.finish()]);
+}
+
+/** The answer to a reader past a truncation (see truncationPoint): no records, next
+ * offset and offset_reset at the truncation point. Rare: built with protobuf-es. */
+function encodeTruncated(request: FetchRequest, log: Log, truncatedAt: bigint): PartsMessage {
+  const epoch = truncatedAt > 0n ? log.epochForOffset(truncatedAt - 1n) : -1;
+  const response = create(FetchResponseSchema, {
+    highWatermark: log.highWatermark,
+    logStartOffset: log.logStartOffset,
+    nextOffset: truncatedAt,
+    leaderEpoch: epoch >= 0 ? epoch : undefined,
+    offsetReset: { topic: request.topic, partition: request.partition, requestedOffset: request.offset, resetOffset: truncatedAt, truncated: true },
+  });
+  return new PartsMessage([Buffer.from(toBinary(FetchResponseSchema, response))]);
 }

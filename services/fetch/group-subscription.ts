@@ -5,6 +5,7 @@ import { partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } 
 import type { Log } from "../log/index.js";
 import { validateTopicName } from "../topics/index.js";
 import { Assignor, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { truncationPoint } from "./epoch-check.js";
 import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
 import { StreamWriter, type StreamBudget } from "./stream-writer.js";
 import type { SubscribeDeps } from "./subscribe-handler.js";
@@ -120,8 +121,8 @@ export async function runGroupSubscription(
         }
         if (log === undefined) continue;
         const controller = new AbortController();
-        const start = await startOffset(request, p, log, (requested, reset) =>
-          writer.write(encodeOffsetReset(p.topic, p.partition, requested, reset), stop.signal),
+        const start = await startOffset(request, p, log, (requested, reset, truncated) =>
+          writer.write(encodeOffsetReset(p.topic, p.partition, requested, reset, truncated), stop.signal),
         );
         const done = pumpPartition({
           topic: p.topic,
@@ -151,19 +152,27 @@ export async function runGroupSubscription(
   }
   if (topics.shutdown.aborted) throw new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
 
-  /** The committed offset, else the reset policy; an out-of-range commit is reset and reported. */
+  /** The committed offset, else the reset policy; an out-of-range commit is reset and
+   * reported. A commit past a truncation of the log (its stored leader epoch ended
+   * below it here: the offsets after the truncation point now hold other records) is
+   * reset to the truncation point, not by the policy (KIP-320). */
   async function startOffset(
     req: SubscribeRequest,
     p: PartitionRef,
     log: Log,
-    reportReset: (requested: bigint, reset: bigint) => Promise<void>,
+    reportReset: (requested: bigint, reset: bigint, truncated: boolean) => Promise<void>,
   ): Promise<bigint> {
     const committed = offsets.get(req.groupId, p.topic, p.partition);
+    const truncatedAt = committed === undefined ? null : truncationPoint(log, committed.offset, committed.leaderEpoch);
+    if (committed !== undefined && truncatedAt !== null) {
+      await reportReset(committed.offset, truncatedAt, true);
+      return truncatedAt;
+    }
     if (committed !== undefined && committed.offset >= log.logStartOffset && committed.offset <= log.logEndOffset) {
       return committed.offset;
     }
     const reset = await resetOffset(req, log);
-    if (committed !== undefined) await reportReset(committed.offset, reset);
+    if (committed !== undefined) await reportReset(committed.offset, reset, false);
     return reset;
   }
 }

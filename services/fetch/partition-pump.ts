@@ -70,7 +70,7 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
     next = data.nextOffset;
     traffic.recordsOut += data.recordCount;
     traffic.bytesOut += data.bytes;
-    const { message, copied } = encodeRecords(data, topic, topicBytes, partition);
+    const { message, copied } = encodeRecords(data, topic, topicBytes, partition, log.epochForOffset(data.nextOffset - 1n));
     data = undefined;
     // Records copied out: the large-read buffers can serve the next large read. Otherwise
     // the message points into them and they are left to the garbage collector.
@@ -81,13 +81,15 @@ export async function pumpPartition(options: PumpOptions): Promise<void> {
 }
 
 // SubscribeResponse.records (1) = PartitionRecords { records = 1 (stored
-// entries), topic = 2, partition = 3, high_watermark = 4 }.
-function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number): { message: PartsMessage; copied: boolean } {
-  const trailer = new WireWriter(topicBytes + 32)
+// entries), topic = 2, partition = 3, high_watermark = 4, leader_epoch = 5 (the
+// last record's, when known) }.
+function encodeRecords(data: FetchData, topic: string, topicBytes: number, partition: number, epoch: number): { message: PartsMessage; copied: boolean } {
+  const writer = new WireWriter(topicBytes + 40)
     .stringField(2, topic)
     .varintField(3, partition)
-    .varintField(4, data.highWatermark)
-    .finish();
+    .varintField(4, data.highWatermark);
+  if (epoch >= 0) writer.varintField(5, epoch);
+  const trailer = writer.finish();
   const innerLength = data.bytes + trailer.length;
   const header = new WireWriter(6).lengthPrefix(1, innerLength).finish();
   // Records cut from a stored batch much larger than the message: copy them out, so
@@ -98,14 +100,15 @@ function encodeRecords(data: FetchData, topic: string, topicBytes: number, parti
 }
 
 // SubscribeResponse.offset_reset (4) = OffsetReset { topic = 1, partition = 2,
-// requested_offset = 3, reset_offset = 4 }.
-export function encodeOffsetReset(topic: string, partition: number, requested: bigint, reset: bigint): Buffer {
-  const inner = new WireWriter(Buffer.byteLength(topic) + 40)
+// requested_offset = 3, reset_offset = 4, truncated = 5 }.
+export function encodeOffsetReset(topic: string, partition: number, requested: bigint, reset: bigint, truncated = false): Buffer {
+  const writer = new WireWriter(Buffer.byteLength(topic) + 44)
     .stringField(1, topic)
     .varintField(2, partition)
     .varintField(3, requested)
-    .varintField(4, reset)
-    .finish();
+    .varintField(4, reset);
+  if (truncated) writer.varintField(5, 1);
+  const inner = writer.finish();
   const header = new WireWriter(6).lengthPrefix(4, inner.length).finish();
   return Buffer.concat([header, inner]);
 }

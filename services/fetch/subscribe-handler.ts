@@ -8,7 +8,8 @@ import { validateTopicName, type Topic, type TopicManager } from "../topics/inde
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { boundedMaxBytes } from "./fetch-handler.js";
 import { runGroupSubscription } from "./group-subscription.js";
-import { pumpPartition } from "./partition-pump.js";
+import { truncationPoint } from "./epoch-check.js";
+import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
 import { resolveStartOffset } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
 
@@ -44,7 +45,15 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const topic = topics.get(request.topic);
     const partitions = choosePartitions(request, topic);
     const starts: bigint[] = [];
-    for (const p of partitions) starts.push(await resolveStartOffset(request.startPosition, p, topic.logs[p]));
+    const truncations: Array<{ partition: number; requested: bigint; reset: bigint }> = [];
+    const lastEpochs = explicitPositions(request);
+    for (const p of partitions) {
+      // The reader's last epoch is checked before the range: past a truncation it may be past the log end.
+      const position = lastEpochs(p);
+      const reset = position === undefined ? null : truncationPoint(topic.logs[p], position.offset, position.lastFetchedEpoch);
+      if (reset !== null) truncations.push({ partition: p, requested: (position as ExplicitPosition).offset, reset });
+      starts.push(reset ?? (await resolveStartOffset(request.startPosition, p, topic.logs[p])));
+    }
 
     // Headers go out once the start offsets are fixed: a client that has seen
     // them knows every record appended from now on will reach it.
@@ -56,6 +65,9 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const writer = new StreamWriter(call, budget);
     log.debug({ topic: topic.name, partitions: partitions.length }, "subscription opened");
     try {
+      for (const t of truncations) {
+        await writer.write(encodeOffsetReset(topic.name, t.partition, t.requested, t.reset, true), stop.signal);
+      }
       await Promise.all(
         partitions.map((partition, i) =>
           pumpPartition({
@@ -91,6 +103,29 @@ export function topicGone(topics: TopicManager, topic: Topic): TributaryError {
     return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${topic.name} was deleted`);
   }
   return new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
+}
+
+interface ExplicitPosition {
+  readonly offset: bigint;
+  readonly lastFetchedEpoch: number | undefined;
+}
+
+/** The explicit start position of each partition that carries the reader's last epoch
+ * (built in one pass over the request; the first entry of a partition counts, as in
+ * resolveStartOffset). */
+function explicitPositions(request: SubscribeRequest): (partition: number) => ExplicitPosition | undefined {
+  const start = request.startPosition;
+  if (start.case === "offset") {
+    const lastFetchedEpoch = request.lastFetchedEpoch;
+    const position = { offset: start.value, lastFetchedEpoch };
+    return () => (lastFetchedEpoch === undefined ? undefined : position);
+  }
+  if (start.case !== "offsets") return () => undefined;
+  const positions = new Map<number, ExplicitPosition>();
+  for (const o of start.value.offsets) {
+    if (!positions.has(o.partition)) positions.set(o.partition, { offset: o.offset, lastFetchedEpoch: o.lastFetchedEpoch });
+  }
+  return (partition) => positions.get(partition);
 }
 
 function choosePartitions(request: SubscribeRequest, topic: Topic): number[] {

@@ -12,6 +12,9 @@ export interface CommittedOffset {
   readonly offset: bigint;
   readonly metadata: string;
   readonly commitTimeMs: number;
+  /** The leader epoch of the record at offset - 1 (Kafka's committed leader epoch);
+   * undefined for commits stored before epochs existed. */
+  readonly leaderEpoch?: number;
 }
 
 export interface OffsetCommit {
@@ -19,13 +22,14 @@ export interface OffsetCommit {
   readonly partition: number;
   readonly offset: bigint;
   readonly metadata: string;
+  readonly leaderEpoch?: number;
 }
 
 /**
  * Committed offsets, durable as records of `__consumer_offsets` (Kafka's
  * design): one record per (group, topic, partition), key
  * `["group","topic",partition]` and value `{"offset":"N","metadata":"…",
- * "commitTimeMs":T}` as JSON, an empty value as the tombstone of a deleted
+ * "commitTimeMs":T,"leaderEpoch":E}` as JSON (leaderEpoch absent in older records), an empty value as the tombstone of a deleted
  * group. A group's records all go to partition murmur2(group) of the topic, so
  * one group's commits stay ordered. The topic is compacted (newest record per
  * key); on start the store replays it into memory, where reads are served.
@@ -56,12 +60,12 @@ export class OffsetStore {
     const encoded = commits.map((c) =>
       encodeRecord(
         keyOf(groupId, c.topic, c.partition),
-        JSON.stringify({ offset: c.offset.toString(), metadata: c.metadata, commitTimeMs: nowMs }),
+        JSON.stringify({ offset: c.offset.toString(), metadata: c.metadata, commitTimeMs: nowMs, leaderEpoch: c.leaderEpoch }),
       ),
     );
     await this.append(groupId, encoded);
     for (const c of commits) {
-      this.apply(groupId, c.topic, c.partition, { offset: c.offset, metadata: c.metadata, commitTimeMs: nowMs });
+      this.apply(groupId, c.topic, c.partition, { offset: c.offset, metadata: c.metadata, commitTimeMs: nowMs, leaderEpoch: c.leaderEpoch });
     }
   }
 
@@ -142,11 +146,13 @@ export class OffsetStore {
               offset: string;
               metadata: string;
               commitTimeMs: number;
+              leaderEpoch?: number;
             };
             this.apply(groupId, topic, partition, {
               offset: BigInt(value.offset),
               metadata: value.metadata,
               commitTimeMs: value.commitTimeMs,
+              leaderEpoch: Number.isSafeInteger(value.leaderEpoch) ? value.leaderEpoch : undefined,
             });
           }
           count++;

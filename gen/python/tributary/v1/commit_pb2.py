@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tributary/v1/commit.proto\x12\x0ctributary.v1\"\x9d\x01\n\rCommitRequest\x12\x19\n\x08group_id\x18\x01 \x01(\tR\x07groupId\x12\x1b\n\tmember_id\x18\x02 \x01(\tR\x08memberId\x12\x1e\n\ngeneration\x18\x03 \x01(\x05R\ngeneration\x12\x34\n\x07offsets\x18\x04 \x03(\x0b\x32\x1a.tributary.v1.CommitOffsetR\x07offsets\"v\n\x0c\x43ommitOffset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1a\n\x08metadata\x18\x04 \x01(\tR\x08metadata\"\x10\n\x0e\x43ommitResponse\"h\n\x15\x46\x65tchCommittedRequest\x12\x19\n\x08group_id\x18\x01 \x01(\tR\x07groupId\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x03 \x03(\x05R\npartitions\"Q\n\x16\x46\x65tchCommittedResponse\x12\x37\n\x07offsets\x18\x01 \x03(\x0b\x32\x1d.tributary.v1.CommittedOffsetR\x07offsets\"\x9f\x01\n\x0f\x43ommittedOffset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1a\n\x08metadata\x18\x04 \x01(\tR\x08metadata\x12$\n\x0e\x63ommit_time_ms\x18\x05 \x01(\x03R\x0c\x63ommitTimeMs2\xb1\x01\n\rCommitService\x12\x43\n\x06\x43ommit\x12\x1b.tributary.v1.CommitRequest\x1a\x1c.tributary.v1.CommitResponse\x12[\n\x0e\x46\x65tchCommitted\x12#.tributary.v1.FetchCommittedRequest\x1a$.tributary.v1.FetchCommittedResponseBP\n\x10\x64\x65v.tributary.v1B\x0b\x43ommitProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tributary/v1/commit.proto\x12\x0ctributary.v1\"\x9d\x01\n\rCommitRequest\x12\x19\n\x08group_id\x18\x01 \x01(\tR\x07groupId\x12\x1b\n\tmember_id\x18\x02 \x01(\tR\x08memberId\x12\x1e\n\ngeneration\x18\x03 \x01(\x05R\ngeneration\x12\x34\n\x07offsets\x18\x04 \x03(\x0b\x32\x1a.tributary.v1.CommitOffsetR\x07offsets\"\xaf\x01\n\x0c\x43ommitOffset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1a\n\x08metadata\x18\x04 \x01(\tR\x08metadata\x12&\n\x0cleader_epoch\x18\x05 \x01(\x05H\x00R\x0bleaderEpoch\x88\x01\x01\x42\x0f\n\r_leader_epoch\"\x10\n\x0e\x43ommitResponse\"h\n\x15\x46\x65tchCommittedRequest\x12\x19\n\x08group_id\x18\x01 \x01(\tR\x07groupId\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x03 \x03(\x05R\npartitions\"Q\n\x16\x46\x65tchCommittedResponse\x12\x37\n\x07offsets\x18\x01 \x03(\x0b\x32\x1d.tributary.v1.CommittedOffsetR\x07offsets\"\xd8\x01\n\x0f\x43ommittedOffset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1a\n\x08metadata\x18\x04 \x01(\tR\x08metadata\x12$\n\x0e\x63ommit_time_ms\x18\x05 \x01(\x03R\x0c\x63ommitTimeMs\x12&\n\x0cleader_epoch\x18\x06 \x01(\x05H\x00R\x0bleaderEpoch\x88\x01\x01\x42\x0f\n\r_leader_epoch2\xb1\x01\n\rCommitService\x12\x43\n\x06\x43ommit\x12\x1b.tributary.v1.CommitRequest\x1a\x1c.tributary.v1.CommitResponse\x12[\n\x0e\x46\x65tchCommitted\x12#.tributary.v1.FetchCommittedRequest\x1a$.tributary.v1.FetchCommittedResponseBP\n\x10\x64\x65v.tributary.v1B\x0b\x43ommitProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tributary.v1.commit_pb2', globals())
@@ -23,16 +23,16 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\020dev.tributary.v1B\013CommitProtoP\001Z-tributary.dev/gen/go/tributary/v1;tributaryv1'
   _COMMITREQUEST._serialized_start=44
   _COMMITREQUEST._serialized_end=201
-  _COMMITOFFSET._serialized_start=203
-  _COMMITOFFSET._serialized_end=321
-  _COMMITRESPONSE._serialized_start=323
-  _COMMITRESPONSE._serialized_end=339
-  _FETCHCOMMITTEDREQUEST._serialized_start=341
-  _FETCHCOMMITTEDREQUEST._serialized_end=445
-  _FETCHCOMMITTEDRESPONSE._serialized_start=447
-  _FETCHCOMMITTEDRESPONSE._serialized_end=528
-  _COMMITTEDOFFSET._serialized_start=531
-  _COMMITTEDOFFSET._serialized_end=690
-  _COMMITSERVICE._serialized_start=693
-  _COMMITSERVICE._serialized_end=870
+  _COMMITOFFSET._serialized_start=204
+  _COMMITOFFSET._serialized_end=379
+  _COMMITRESPONSE._serialized_start=381
+  _COMMITRESPONSE._serialized_end=397
+  _FETCHCOMMITTEDREQUEST._serialized_start=399
+  _FETCHCOMMITTEDREQUEST._serialized_end=503
+  _FETCHCOMMITTEDRESPONSE._serialized_start=505
+  _FETCHCOMMITTEDRESPONSE._serialized_end=586
+  _COMMITTEDOFFSET._serialized_start=589
+  _COMMITTEDOFFSET._serialized_end=805
+  _COMMITSERVICE._serialized_start=808
+  _COMMITSERVICE._serialized_end=985
 # @@protoc_insertion_point(module_scope)

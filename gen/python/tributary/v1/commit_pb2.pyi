@@ -6,16 +6,18 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CommitOffset(_message.Message):
-    __slots__ = ["metadata", "offset", "partition", "topic"]
+    __slots__ = ["leader_epoch", "metadata", "offset", "partition", "topic"]
+    LEADER_EPOCH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
+    leader_epoch: int
     metadata: str
     offset: int
     partition: int
     topic: str
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., metadata: _Optional[str] = ...) -> None: ...
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., metadata: _Optional[str] = ..., leader_epoch: _Optional[int] = ...) -> None: ...
 
 class CommitRequest(_message.Message):
     __slots__ = ["generation", "group_id", "member_id", "offsets"]
@@ -34,18 +36,20 @@ class CommitResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CommittedOffset(_message.Message):
-    __slots__ = ["commit_time_ms", "metadata", "offset", "partition", "topic"]
+    __slots__ = ["commit_time_ms", "leader_epoch", "metadata", "offset", "partition", "topic"]
     COMMIT_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    LEADER_EPOCH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     commit_time_ms: int
+    leader_epoch: int
     metadata: str
     offset: int
     partition: int
     topic: str
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., metadata: _Optional[str] = ..., commit_time_ms: _Optional[int] = ...) -> None: ...
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., metadata: _Optional[str] = ..., commit_time_ms: _Optional[int] = ..., leader_epoch: _Optional[int] = ...) -> None: ...
 
 class FetchCommittedRequest(_message.Message):
     __slots__ = ["group_id", "partitions", "topic"]

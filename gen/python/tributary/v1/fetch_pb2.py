@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from tributary.v1 import record_pb2 as tributary_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tributary/v1/fetch.proto\x12\x0ctributary.v1\x1a\x19tributary/v1/record.proto\"\xb4\x01\n\x0c\x46\x65tchRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1b\n\tmax_bytes\x18\x04 \x01(\x05R\x08maxBytes\x12\x1e\n\x0bmax_wait_ms\x18\x05 \x01(\x05R\tmaxWaitMs\x12\x1b\n\tmin_bytes\x18\x06 \x01(\x05R\x08minBytes\"\xb9\x01\n\rFetchResponse\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32\x1c.tributary.v1.ConsumerRecordR\x07records\x12%\n\x0ehigh_watermark\x18\x02 \x01(\x03R\rhighWatermark\x12(\n\x10log_start_offset\x18\x03 \x01(\x03R\x0elogStartOffset\x12\x1f\n\x0bnext_offset\x18\x04 \x01(\x03R\nnextOffset\"G\n\x0cStartOffsets\x12\x37\n\x07offsets\x18\x01 \x03(\x0b\x32\x1d.tributary.v1.PartitionOffsetR\x07offsets\"\xcb\x03\n\x10SubscribeRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x03(\x05R\npartitions\x12\x1c\n\x08\x65\x61rliest\x18\x03 \x01(\x08H\x00R\x08\x65\x61rliest\x12\x18\n\x06latest\x18\x04 \x01(\x08H\x00R\x06latest\x12\x18\n\x06offset\x18\x05 \x01(\x03H\x00R\x06offset\x12#\n\x0ctimestamp_ms\x18\x06 \x01(\x03H\x00R\x0btimestampMs\x12\x36\n\x07offsets\x18\x07 \x01(\x0b\x32\x1a.tributary.v1.StartOffsetsH\x00R\x07offsets\x12\x19\n\x08group_id\x18\x08 \x01(\tR\x07groupId\x12\x16\n\x06topics\x18\t \x03(\tR\x06topics\x12\x1f\n\x0binstance_id\x18\n \x01(\tR\ninstanceId\x12\x1b\n\tclient_id\x18\x0b \x01(\tR\x08\x63lientId\x12\x32\n\x08\x61ssignor\x18\x0c \x01(\x0e\x32\x16.tributary.v1.AssignorR\x08\x61ssignor\x12\x1b\n\tmax_bytes\x18\r \x01(\x05R\x08maxBytesB\x10\n\x0estart_position\"\x8a\x02\n\x11SubscribeResponse\x12:\n\x07records\x18\x01 \x01(\x0b\x32\x1e.tributary.v1.PartitionRecordsH\x00R\x07records\x12:\n\nassignment\x18\x02 \x01(\x0b\x32\x18.tributary.v1.AssignmentH\x00R\nassignment\x12\x34\n\x07revoked\x18\x03 \x01(\x0b\x32\x18.tributary.v1.RevocationH\x00R\x07revoked\x12>\n\x0coffset_reset\x18\x04 \x01(\x0b\x32\x19.tributary.v1.OffsetResetH\x00R\x0boffsetResetB\x07\n\x05\x65vent\"\xa5\x01\n\x10PartitionRecords\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32\x1c.tributary.v1.ConsumerRecordR\x07records\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x03 \x01(\x05R\tpartition\x12%\n\x0ehigh_watermark\x18\x04 \x01(\x03R\rhighWatermark\"\x87\x01\n\nAssignment\x12\x1e\n\ngeneration\x18\x01 \x01(\x05R\ngeneration\x12\x1b\n\tmember_id\x18\x02 \x01(\tR\x08memberId\x12<\n\npartitions\x18\x03 \x03(\x0b\x32\x1c.tributary.v1.TopicPartitionR\npartitions\"j\n\nRevocation\x12\x1e\n\ngeneration\x18\x01 \x01(\x05R\ngeneration\x12<\n\npartitions\x18\x02 \x03(\x0b\x32\x1c.tributary.v1.TopicPartitionR\npartitions\"\x8f\x01\n\x0bOffsetReset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n\x10requested_offset\x18\x03 \x01(\x03R\x0frequestedOffset\x12!\n\x0creset_offset\x18\x04 \x01(\x03R\x0bresetOffset*g\n\x08\x41ssignor\x12\x18\n\x14\x41SSIGNOR_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x41SSIGNOR_RANGE\x10\x01\x12\x18\n\x14\x41SSIGNOR_ROUND_ROBIN\x10\x02\x12\x13\n\x0f\x41SSIGNOR_STICKY\x10\x03\x32\xa0\x01\n\x0c\x46\x65tchService\x12@\n\x05\x46\x65tch\x12\x1a.tributary.v1.FetchRequest\x1a\x1b.tributary.v1.FetchResponse\x12N\n\tSubscribe\x12\x1e.tributary.v1.SubscribeRequest\x1a\x1f.tributary.v1.SubscribeResponse0\x01\x42O\n\x10\x64\x65v.tributary.v1B\nFetchProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tributary/v1/fetch.proto\x12\x0ctributary.v1\x1a\x19tributary/v1/record.proto\"\xfe\x01\n\x0c\x46\x65tchRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x03 \x01(\x03R\x06offset\x12\x1b\n\tmax_bytes\x18\x04 \x01(\x05R\x08maxBytes\x12\x1e\n\x0bmax_wait_ms\x18\x05 \x01(\x05R\tmaxWaitMs\x12\x1b\n\tmin_bytes\x18\x06 \x01(\x05R\x08minBytes\x12\x31\n\x12last_fetched_epoch\x18\x07 \x01(\x05H\x00R\x10lastFetchedEpoch\x88\x01\x01\x42\x15\n\x13_last_fetched_epoch\"\xb0\x02\n\rFetchResponse\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32\x1c.tributary.v1.ConsumerRecordR\x07records\x12%\n\x0ehigh_watermark\x18\x02 \x01(\x03R\rhighWatermark\x12(\n\x10log_start_offset\x18\x03 \x01(\x03R\x0elogStartOffset\x12\x1f\n\x0bnext_offset\x18\x04 \x01(\x03R\nnextOffset\x12&\n\x0cleader_epoch\x18\x05 \x01(\x05H\x00R\x0bleaderEpoch\x88\x01\x01\x12<\n\x0coffset_reset\x18\x06 \x01(\x0b\x32\x19.tributary.v1.OffsetResetR\x0boffsetResetB\x0f\n\r_leader_epoch\"G\n\x0cStartOffsets\x12\x37\n\x07offsets\x18\x01 \x03(\x0b\x32\x1d.tributary.v1.PartitionOffsetR\x07offsets\"\x95\x04\n\x10SubscribeRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1e\n\npartitions\x18\x02 \x03(\x05R\npartitions\x12\x1c\n\x08\x65\x61rliest\x18\x03 \x01(\x08H\x00R\x08\x65\x61rliest\x12\x18\n\x06latest\x18\x04 \x01(\x08H\x00R\x06latest\x12\x18\n\x06offset\x18\x05 \x01(\x03H\x00R\x06offset\x12#\n\x0ctimestamp_ms\x18\x06 \x01(\x03H\x00R\x0btimestampMs\x12\x36\n\x07offsets\x18\x07 \x01(\x0b\x32\x1a.tributary.v1.StartOffsetsH\x00R\x07offsets\x12\x19\n\x08group_id\x18\x08 \x01(\tR\x07groupId\x12\x16\n\x06topics\x18\t \x03(\tR\x06topics\x12\x1f\n\x0binstance_id\x18\n \x01(\tR\ninstanceId\x12\x1b\n\tclient_id\x18\x0b \x01(\tR\x08\x63lientId\x12\x32\n\x08\x61ssignor\x18\x0c \x01(\x0e\x32\x16.tributary.v1.AssignorR\x08\x61ssignor\x12\x1b\n\tmax_bytes\x18\r \x01(\x05R\x08maxBytes\x12\x31\n\x12last_fetched_epoch\x18\x0e \x01(\x05H\x01R\x10lastFetchedEpoch\x88\x01\x01\x42\x10\n\x0estart_positionB\x15\n\x13_last_fetched_epoch\"\x8a\x02\n\x11SubscribeResponse\x12:\n\x07records\x18\x01 \x01(\x0b\x32\x1e.tributary.v1.PartitionRecordsH\x00R\x07records\x12:\n\nassignment\x18\x02 \x01(\x0b\x32\x18.tributary.v1.AssignmentH\x00R\nassignment\x12\x34\n\x07revoked\x18\x03 \x01(\x0b\x32\x18.tributary.v1.RevocationH\x00R\x07revoked\x12>\n\x0coffset_reset\x18\x04 \x01(\x0b\x32\x19.tributary.v1.OffsetResetH\x00R\x0boffsetResetB\x07\n\x05\x65vent\"\xde\x01\n\x10PartitionRecords\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32\x1c.tributary.v1.ConsumerRecordR\x07records\x12\x14\n\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x03 \x01(\x05R\tpartition\x12%\n\x0ehigh_watermark\x18\x04 \x01(\x03R\rhighWatermark\x12&\n\x0cleader_epoch\x18\x05 \x01(\x05H\x00R\x0bleaderEpoch\x88\x01\x01\x42\x0f\n\r_leader_epoch\"\x87\x01\n\nAssignment\x12\x1e\n\ngeneration\x18\x01 \x01(\x05R\ngeneration\x12\x1b\n\tmember_id\x18\x02 \x01(\tR\x08memberId\x12<\n\npartitions\x18\x03 \x03(\x0b\x32\x1c.tributary.v1.TopicPartitionR\npartitions\"j\n\nRevocation\x12\x1e\n\ngeneration\x18\x01 \x01(\x05R\ngeneration\x12<\n\npartitions\x18\x02 \x03(\x0b\x32\x1c.tributary.v1.TopicPartitionR\npartitions\"\xad\x01\n\x0bOffsetReset\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\x12)\n\x10requested_offset\x18\x03 \x01(\x03R\x0frequestedOffset\x12!\n\x0creset_offset\x18\x04 \x01(\x03R\x0bresetOffset\x12\x1c\n\ttruncated\x18\x05 \x01(\x08R\ttruncated*g\n\x08\x41ssignor\x12\x18\n\x14\x41SSIGNOR_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x41SSIGNOR_RANGE\x10\x01\x12\x18\n\x14\x41SSIGNOR_ROUND_ROBIN\x10\x02\x12\x13\n\x0f\x41SSIGNOR_STICKY\x10\x03\x32\xa0\x01\n\x0c\x46\x65tchService\x12@\n\x05\x46\x65tch\x12\x1a.tributary.v1.FetchRequest\x1a\x1b.tributary.v1.FetchResponse\x12N\n\tSubscribe\x12\x1e.tributary.v1.SubscribeRequest\x1a\x1f.tributary.v1.SubscribeResponse0\x01\x42O\n\x10\x64\x65v.tributary.v1B\nFetchProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tributary.v1.fetch_pb2', globals())
@@ -22,26 +22,26 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\020dev.tributary.v1B\nFetchProtoP\001Z-tributary.dev/gen/go/tributary/v1;tributaryv1'
-  _ASSIGNOR._serialized_start=1804
-  _ASSIGNOR._serialized_end=1907
+  _ASSIGNOR._serialized_start=2158
+  _ASSIGNOR._serialized_end=2261
   _FETCHREQUEST._serialized_start=70
-  _FETCHREQUEST._serialized_end=250
-  _FETCHRESPONSE._serialized_start=253
-  _FETCHRESPONSE._serialized_end=438
-  _STARTOFFSETS._serialized_start=440
-  _STARTOFFSETS._serialized_end=511
-  _SUBSCRIBEREQUEST._serialized_start=514
-  _SUBSCRIBEREQUEST._serialized_end=973
-  _SUBSCRIBERESPONSE._serialized_start=976
-  _SUBSCRIBERESPONSE._serialized_end=1242
-  _PARTITIONRECORDS._serialized_start=1245
-  _PARTITIONRECORDS._serialized_end=1410
-  _ASSIGNMENT._serialized_start=1413
-  _ASSIGNMENT._serialized_end=1548
-  _REVOCATION._serialized_start=1550
-  _REVOCATION._serialized_end=1656
-  _OFFSETRESET._serialized_start=1659
-  _OFFSETRESET._serialized_end=1802
-  _FETCHSERVICE._serialized_start=1910
-  _FETCHSERVICE._serialized_end=2070
+  _FETCHREQUEST._serialized_end=324
+  _FETCHRESPONSE._serialized_start=327
+  _FETCHRESPONSE._serialized_end=631
+  _STARTOFFSETS._serialized_start=633
+  _STARTOFFSETS._serialized_end=704
+  _SUBSCRIBEREQUEST._serialized_start=707
+  _SUBSCRIBEREQUEST._serialized_end=1240
+  _SUBSCRIBERESPONSE._serialized_start=1243
+  _SUBSCRIBERESPONSE._serialized_end=1509
+  _PARTITIONRECORDS._serialized_start=1512
+  _PARTITIONRECORDS._serialized_end=1734
+  _ASSIGNMENT._serialized_start=1737
+  _ASSIGNMENT._serialized_end=1872
+  _REVOCATION._serialized_start=1874
+  _REVOCATION._serialized_end=1980
+  _OFFSETRESET._serialized_start=1983
+  _OFFSETRESET._serialized_end=2156
+  _FETCHSERVICE._serialized_start=2264
+  _FETCHSERVICE._serialized_end=2424
 # @@protoc_insertion_point(module_scope)

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tributary/v1/record.proto\x12\x0ctributary.v1\"6\n\x0cRecordHeader\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\"\x9f\x01\n\x0eProducerRecord\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x10\n\x03key\x18\x03 \x01(\x0cR\x03key\x12\x14\n\x05value\x18\x04 \x01(\x0cR\x05value\x12\x34\n\x07headers\x18\x05 \x03(\x0b\x32\x1a.tributary.v1.RecordHeaderR\x07headersJ\x04\x08\x01\x10\x02R\x06offset\"\xa9\x01\n\x0e\x43onsumerRecord\x12\x16\n\x06offset\x18\x01 \x01(\x10R\x06offset\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x10\n\x03key\x18\x03 \x01(\x0cR\x03key\x12\x14\n\x05value\x18\x04 \x01(\x0cR\x05value\x12\x34\n\x07headers\x18\x05 \x03(\x0b\x32\x1a.tributary.v1.RecordHeaderR\x07headers\"D\n\x0eTopicPartition\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\"G\n\x0fPartitionOffset\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offsetBP\n\x10\x64\x65v.tributary.v1B\x0bRecordProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tributary/v1/record.proto\x12\x0ctributary.v1\"6\n\x0cRecordHeader\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value\"\x9f\x01\n\x0eProducerRecord\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x10\n\x03key\x18\x03 \x01(\x0cR\x03key\x12\x14\n\x05value\x18\x04 \x01(\x0cR\x05value\x12\x34\n\x07headers\x18\x05 \x03(\x0b\x32\x1a.tributary.v1.RecordHeaderR\x07headersJ\x04\x08\x01\x10\x02R\x06offset\"\xa9\x01\n\x0e\x43onsumerRecord\x12\x16\n\x06offset\x18\x01 \x01(\x10R\x06offset\x12!\n\x0ctimestamp_ms\x18\x02 \x01(\x03R\x0btimestampMs\x12\x10\n\x03key\x18\x03 \x01(\x0cR\x03key\x12\x14\n\x05value\x18\x04 \x01(\x0cR\x05value\x12\x34\n\x07headers\x18\x05 \x03(\x0b\x32\x1a.tributary.v1.RecordHeaderR\x07headers\"D\n\x0eTopicPartition\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n\tpartition\x18\x02 \x01(\x05R\tpartition\"\x91\x01\n\x0fPartitionOffset\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x16\n\x06offset\x18\x02 \x01(\x03R\x06offset\x12\x31\n\x12last_fetched_epoch\x18\x03 \x01(\x05H\x00R\x10lastFetchedEpoch\x88\x01\x01\x42\x15\n\x13_last_fetched_epochBP\n\x10\x64\x65v.tributary.v1B\x0bRecordProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tributary.v1.record_pb2', globals())
@@ -29,6 +29,6 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CONSUMERRECORD._serialized_end=431
   _TOPICPARTITION._serialized_start=433
   _TOPICPARTITION._serialized_end=501
-  _PARTITIONOFFSET._serialized_start=503
-  _PARTITIONOFFSET._serialized_end=574
+  _PARTITIONOFFSET._serialized_start=504
+  _PARTITIONOFFSET._serialized_end=649
 # @@protoc_insertion_point(module_scope)

@@ -20,12 +20,14 @@ class ConsumerRecord(_message.Message):
     def __init__(self, offset: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., key: _Optional[bytes] = ..., value: _Optional[bytes] = ..., headers: _Optional[_Iterable[_Union[RecordHeader, _Mapping]]] = ...) -> None: ...
 
 class PartitionOffset(_message.Message):
-    __slots__ = ["offset", "partition"]
+    __slots__ = ["last_fetched_epoch", "offset", "partition"]
+    LAST_FETCHED_EPOCH_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    last_fetched_epoch: int
     offset: int
     partition: int
-    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., last_fetched_epoch: _Optional[int] = ...) -> None: ...
 
 class ProducerRecord(_message.Message):
     __slots__ = ["headers", "key", "timestamp_ms", "value"]

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/commit.proto.
  */
 export const file_tributary_v1_commit: GenFile = /*@__PURE__*/
-  fileDesc("Chl0cmlidXRhcnkvdjEvY29tbWl0LnByb3RvEgx0cmlidXRhcnkudjEidQoNQ29tbWl0UmVxdWVzdBIQCghncm91cF9pZBgBIAEoCRIRCgltZW1iZXJfaWQYAiABKAkSEgoKZ2VuZXJhdGlvbhgDIAEoBRIrCgdvZmZzZXRzGAQgAygLMhoudHJpYnV0YXJ5LnYxLkNvbW1pdE9mZnNldCJSCgxDb21taXRPZmZzZXQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoAxIQCghtZXRhZGF0YRgEIAEoCSIQCg5Db21taXRSZXNwb25zZSJMChVGZXRjaENvbW1pdHRlZFJlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEgoKcGFydGl0aW9ucxgDIAMoBSJIChZGZXRjaENvbW1pdHRlZFJlc3BvbnNlEi4KB29mZnNldHMYASADKAsyHS50cmlidXRhcnkudjEuQ29tbWl0dGVkT2Zmc2V0Im0KD0NvbW1pdHRlZE9mZnNldBINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSDgoGb2Zmc2V0GAMgASgDEhAKCG1ldGFkYXRhGAQgASgJEhYKDmNvbW1pdF90aW1lX21zGAUgASgDMrEBCg1Db21taXRTZXJ2aWNlEkMKBkNvbW1pdBIbLnRyaWJ1dGFyeS52MS5Db21taXRSZXF1ZXN0GhwudHJpYnV0YXJ5LnYxLkNvbW1pdFJlc3BvbnNlElsKDkZldGNoQ29tbWl0dGVkEiMudHJpYnV0YXJ5LnYxLkZldGNoQ29tbWl0dGVkUmVxdWVzdBokLnRyaWJ1dGFyeS52MS5GZXRjaENvbW1pdHRlZFJlc3BvbnNlQlAKEGRldi50cmlidXRhcnkudjFCC0NvbW1pdFByb3RvUAFaLXRyaWJ1dGFyeS5kZXYvZ2VuL2dvL3RyaWJ1dGFyeS92MTt0cmlidXRhcnl2MWIGcHJvdG8z");
+  fileDesc("Chl0cmlidXRhcnkvdjEvY29tbWl0LnByb3RvEgx0cmlidXRhcnkudjEidQoNQ29tbWl0UmVxdWVzdBIQCghncm91cF9pZBgBIAEoCRIRCgltZW1iZXJfaWQYAiABKAkSEgoKZ2VuZXJhdGlvbhgDIAEoBRIrCgdvZmZzZXRzGAQgAygLMhoudHJpYnV0YXJ5LnYxLkNvbW1pdE9mZnNldCJ+CgxDb21taXRPZmZzZXQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoAxIQCghtZXRhZGF0YRgEIAEoCRIZCgxsZWFkZXJfZXBvY2gYBSABKAVIAIgBAUIPCg1fbGVhZGVyX2Vwb2NoIhAKDkNvbW1pdFJlc3BvbnNlIkwKFUZldGNoQ29tbWl0dGVkUmVxdWVzdBIQCghncm91cF9pZBgBIAEoCRINCgV0b3BpYxgCIAEoCRISCgpwYXJ0aXRpb25zGAMgAygFIkgKFkZldGNoQ29tbWl0dGVkUmVzcG9uc2USLgoHb2Zmc2V0cxgBIAMoCzIdLnRyaWJ1dGFyeS52MS5Db21taXR0ZWRPZmZzZXQimQEKD0NvbW1pdHRlZE9mZnNldBINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSDgoGb2Zmc2V0GAMgASgDEhAKCG1ldGFkYXRhGAQgASgJEhYKDmNvbW1pdF90aW1lX21zGAUgASgDEhkKDGxlYWRlcl9lcG9jaBgGIAEoBUgAiAEBQg8KDV9sZWFkZXJfZXBvY2gysQEKDUNvbW1pdFNlcnZpY2USQwoGQ29tbWl0EhsudHJpYnV0YXJ5LnYxLkNvbW1pdFJlcXVlc3QaHC50cmlidXRhcnkudjEuQ29tbWl0UmVzcG9uc2USWwoORmV0Y2hDb21taXR0ZWQSIy50cmlidXRhcnkudjEuRmV0Y2hDb21taXR0ZWRSZXF1ZXN0GiQudHJpYnV0YXJ5LnYxLkZldGNoQ29tbWl0dGVkUmVzcG9uc2VCUAoQZGV2LnRyaWJ1dGFyeS52MUILQ29tbWl0UHJvdG9QAVotdHJpYnV0YXJ5LmRldi9nZW4vZ28vdHJpYnV0YXJ5L3YxO3RyaWJ1dGFyeXYxYgZwcm90bzM");
 
 /**
  * Offsets to commit.
@@ -87,6 +87,16 @@ export type CommitOffset = Message<"tributary.v1.CommitOffset"> & {
    * @generated from field: string metadata = 4;
    */
   metadata: string;
+
+  /**
+   * The leader epoch of the record at `offset` - 1, the last one consumed (from
+   * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+   * epoch). Unset: the broker stores the epoch its log has for that offset now.
+   * A member resuming from the commit is checked against it (KIP-320).
+   *
+   * @generated from field: optional int32 leader_epoch = 5;
+   */
+  leaderEpoch?: number | undefined;
 };
 
 /**
@@ -207,6 +217,15 @@ export type CommittedOffset = Message<"tributary.v1.CommittedOffset"> & {
    * @generated from field: int64 commit_time_ms = 5;
    */
   commitTimeMs: bigint;
+
+  /**
+   * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+   * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+   * commits stored before epochs existed.
+   *
+   * @generated from field: optional int32 leader_epoch = 6;
+   */
+  leaderEpoch?: number | undefined;
 };
 
 /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/fetch.proto.
  */
 export const file_tributary_v1_fetch: GenFile = /*@__PURE__*/
-  fileDesc("Chh0cmlidXRhcnkvdjEvZmV0Y2gucHJvdG8SDHRyaWJ1dGFyeS52MSJ7CgxGZXRjaFJlcXVlc3QSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoAxIRCgltYXhfYnl0ZXMYBCABKAUSEwoLbWF4X3dhaXRfbXMYBSABKAUSEQoJbWluX2J5dGVzGAYgASgFIoUBCg1GZXRjaFJlc3BvbnNlEi0KB3JlY29yZHMYASADKAsyHC50cmlidXRhcnkudjEuQ29uc3VtZXJSZWNvcmQSFgoOaGlnaF93YXRlcm1hcmsYAiABKAMSGAoQbG9nX3N0YXJ0X29mZnNldBgDIAEoAxITCgtuZXh0X29mZnNldBgEIAEoAyI+CgxTdGFydE9mZnNldHMSLgoHb2Zmc2V0cxgBIAMoCzIdLnRyaWJ1dGFyeS52MS5QYXJ0aXRpb25PZmZzZXQizQIKEFN1YnNjcmliZVJlcXVlc3QSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoBRISCghlYXJsaWVzdBgDIAEoCEgAEhAKBmxhdGVzdBgEIAEoCEgAEhAKBm9mZnNldBgFIAEoA0gAEhYKDHRpbWVzdGFtcF9tcxgGIAEoA0gAEi0KB29mZnNldHMYByABKAsyGi50cmlidXRhcnkudjEuU3RhcnRPZmZzZXRzSAASEAoIZ3JvdXBfaWQYCCABKAkSDgoGdG9waWNzGAkgAygJEhMKC2luc3RhbmNlX2lkGAogASgJEhEKCWNsaWVudF9pZBgLIAEoCRIoCghhc3NpZ25vchgMIAEoDjIWLnRyaWJ1dGFyeS52MS5Bc3NpZ25vchIRCgltYXhfYnl0ZXMYDSABKAVCEAoOc3RhcnRfcG9zaXRpb24i3wEKEVN1YnNjcmliZVJlc3BvbnNlEjEKB3JlY29yZHMYASABKAsyHi50cmlidXRhcnkudjEuUGFydGl0aW9uUmVjb3Jkc0gAEi4KCmFzc2lnbm1lbnQYAiABKAsyGC50cmlidXRhcnkudjEuQXNzaWdubWVudEgAEisKB3Jldm9rZWQYAyABKAsyGC50cmlidXRhcnkudjEuUmV2b2NhdGlvbkgAEjEKDG9mZnNldF9yZXNldBgEIAEoCzIZLnRyaWJ1dGFyeS52MS5PZmZzZXRSZXNldEgAQgcKBWV2ZW50InsKEFBhcnRpdGlvblJlY29yZHMSLQoHcmVjb3JkcxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5Db25zdW1lclJlY29yZBINCgV0b3BpYxgCIAEoCRIRCglwYXJ0aXRpb24YAyABKAUSFgoOaGlnaF93YXRlcm1hcmsYBCABKAMiZQoKQXNzaWdubWVudBISCgpnZW5lcmF0aW9uGAEgASgFEhEKCW1lbWJlcl9pZBgCIAEoCRIwCgpwYXJ0aXRpb25zGAMgAygLMhwudHJpYnV0YXJ5LnYxLlRvcGljUGFydGl0aW9uIlIKClJldm9jYXRpb24SEgoKZ2VuZXJhdGlvbhgBIAEoBRIwCgpwYXJ0aXRpb25zGAIgAygLMhwudHJpYnV0YXJ5LnYxLlRvcGljUGFydGl0aW9uIl8KC09mZnNldFJlc2V0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIYChByZXF1ZXN0ZWRfb2Zmc2V0GAMgASgDEhQKDHJlc2V0X29mZnNldBgEIAEoAypnCghBc3NpZ25vchIYChRBU1NJR05PUl9VTlNQRUNJRklFRBAAEhIKDkFTU0lHTk9SX1JBTkdFEAESGAoUQVNTSUdOT1JfUk9VTkRfUk9CSU4QAhITCg9BU1NJR05PUl9TVElDS1kQAzKgAQoMRmV0Y2hTZXJ2aWNlEkAKBUZldGNoEhoudHJpYnV0YXJ5LnYxLkZldGNoUmVxdWVzdBobLnRyaWJ1dGFyeS52MS5GZXRjaFJlc3BvbnNlEk4KCVN1YnNjcmliZRIeLnRyaWJ1dGFyeS52MS5TdWJzY3JpYmVSZXF1ZXN0Gh8udHJpYnV0YXJ5LnYxLlN1YnNjcmliZVJlc3BvbnNlMAFCTwoQZGV2LnRyaWJ1dGFyeS52MUIKRmV0Y2hQcm90b1ABWi10cmlidXRhcnkuZGV2L2dlbi9nby90cmlidXRhcnkvdjE7dHJpYnV0YXJ5djFiBnByb3RvMw", [file_tributary_v1_record]);
+  fileDesc("Chh0cmlidXRhcnkvdjEvZmV0Y2gucHJvdG8SDHRyaWJ1dGFyeS52MSKzAQoMRmV0Y2hSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIOCgZvZmZzZXQYAyABKAMSEQoJbWF4X2J5dGVzGAQgASgFEhMKC21heF93YWl0X21zGAUgASgFEhEKCW1pbl9ieXRlcxgGIAEoBRIfChJsYXN0X2ZldGNoZWRfZXBvY2gYByABKAVIAIgBAUIVChNfbGFzdF9mZXRjaGVkX2Vwb2NoIuIBCg1GZXRjaFJlc3BvbnNlEi0KB3JlY29yZHMYASADKAsyHC50cmlidXRhcnkudjEuQ29uc3VtZXJSZWNvcmQSFgoOaGlnaF93YXRlcm1hcmsYAiABKAMSGAoQbG9nX3N0YXJ0X29mZnNldBgDIAEoAxITCgtuZXh0X29mZnNldBgEIAEoAxIZCgxsZWFkZXJfZXBvY2gYBSABKAVIAIgBARIvCgxvZmZzZXRfcmVzZXQYBiABKAsyGS50cmlidXRhcnkudjEuT2Zmc2V0UmVzZXRCDwoNX2xlYWRlcl9lcG9jaCI+CgxTdGFydE9mZnNldHMSLgoHb2Zmc2V0cxgBIAMoCzIdLnRyaWJ1dGFyeS52MS5QYXJ0aXRpb25PZmZzZXQihQMKEFN1YnNjcmliZVJlcXVlc3QSDQoFdG9waWMYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoBRISCghlYXJsaWVzdBgDIAEoCEgAEhAKBmxhdGVzdBgEIAEoCEgAEhAKBm9mZnNldBgFIAEoA0gAEhYKDHRpbWVzdGFtcF9tcxgGIAEoA0gAEi0KB29mZnNldHMYByABKAsyGi50cmlidXRhcnkudjEuU3RhcnRPZmZzZXRzSAASEAoIZ3JvdXBfaWQYCCABKAkSDgoGdG9waWNzGAkgAygJEhMKC2luc3RhbmNlX2lkGAogASgJEhEKCWNsaWVudF9pZBgLIAEoCRIoCghhc3NpZ25vchgMIAEoDjIWLnRyaWJ1dGFyeS52MS5Bc3NpZ25vchIRCgltYXhfYnl0ZXMYDSABKAUSHwoSbGFzdF9mZXRjaGVkX2Vwb2NoGA4gASgFSAGIAQFCEAoOc3RhcnRfcG9zaXRpb25CFQoTX2xhc3RfZmV0Y2hlZF9lcG9jaCLfAQoRU3Vic2NyaWJlUmVzcG9uc2USMQoHcmVjb3JkcxgBIAEoCzIeLnRyaWJ1dGFyeS52MS5QYXJ0aXRpb25SZWNvcmRzSAASLgoKYXNzaWdubWVudBgCIAEoCzIYLnRyaWJ1dGFyeS52MS5Bc3NpZ25tZW50SAASKwoHcmV2b2tlZBgDIAEoCzIYLnRyaWJ1dGFyeS52MS5SZXZvY2F0aW9uSAASMQoMb2Zmc2V0X3Jlc2V0GAQgASgLMhkudHJpYnV0YXJ5LnYxLk9mZnNldFJlc2V0SABCBwoFZXZlbnQipwEKEFBhcnRpdGlvblJlY29yZHMSLQoHcmVjb3JkcxgBIAMoCzIcLnRyaWJ1dGFyeS52MS5Db25zdW1lclJlY29yZBINCgV0b3BpYxgCIAEoCRIRCglwYXJ0aXRpb24YAyABKAUSFgoOaGlnaF93YXRlcm1hcmsYBCABKAMSGQoMbGVhZGVyX2Vwb2NoGAUgASgFSACIAQFCDwoNX2xlYWRlcl9lcG9jaCJlCgpBc3NpZ25tZW50EhIKCmdlbmVyYXRpb24YASABKAUSEQoJbWVtYmVyX2lkGAIgASgJEjAKCnBhcnRpdGlvbnMYAyADKAsyHC50cmlidXRhcnkudjEuVG9waWNQYXJ0aXRpb24iUgoKUmV2b2NhdGlvbhISCgpnZW5lcmF0aW9uGAEgASgFEjAKCnBhcnRpdGlvbnMYAiADKAsyHC50cmlidXRhcnkudjEuVG9waWNQYXJ0aXRpb24icgoLT2Zmc2V0UmVzZXQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEhgKEHJlcXVlc3RlZF9vZmZzZXQYAyABKAMSFAoMcmVzZXRfb2Zmc2V0GAQgASgDEhEKCXRydW5jYXRlZBgFIAEoCCpnCghBc3NpZ25vchIYChRBU1NJR05PUl9VTlNQRUNJRklFRBAAEhIKDkFTU0lHTk9SX1JBTkdFEAESGAoUQVNTSUdOT1JfUk9VTkRfUk9CSU4QAhITCg9BU1NJR05PUl9TVElDS1kQAzKgAQoMRmV0Y2hTZXJ2aWNlEkAKBUZldGNoEhoudHJpYnV0YXJ5LnYxLkZldGNoUmVxdWVzdBobLnRyaWJ1dGFyeS52MS5GZXRjaFJlc3BvbnNlEk4KCVN1YnNjcmliZRIeLnRyaWJ1dGFyeS52MS5TdWJzY3JpYmVSZXF1ZXN0Gh8udHJpYnV0YXJ5LnYxLlN1YnNjcmliZVJlc3BvbnNlMAFCTwoQZGV2LnRyaWJ1dGFyeS52MUIKRmV0Y2hQcm90b1ABWi10cmlidXRhcnkuZGV2L2dlbi9nby90cmlidXRhcnkvdjE7dHJpYnV0YXJ5djFiBnByb3RvMw", [file_tributary_v1_record]);
 
 /**
  * A read of one partition.
@@ -64,6 +64,19 @@ export type FetchRequest = Message<"tributary.v1.FetchRequest"> & {
    * @generated from field: int32 min_bytes = 6;
    */
   minBytes: number;
+
+  /**
+   * The leader epoch of the last record the reader consumed (the one at
+   * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+   * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+   * that history up to `offset`: if the reader is past the end of that epoch in
+   * this log (an unclean restart lost those records and their offsets went to
+   * new ones), the answer carries `offset_reset` and no records. Leave unset when
+   * unknown (the check is skipped).
+   *
+   * @generated from field: optional int32 last_fetched_epoch = 7;
+   */
+  lastFetchedEpoch?: number | undefined;
 };
 
 /**
@@ -103,11 +116,29 @@ export type FetchResponse = Message<"tributary.v1.FetchResponse"> & {
 
   /**
    * The offset to fetch next: one past the last record returned, or the
-   * requested offset when none was.
+   * requested offset when none was (the reset offset with `offset_reset`).
    *
    * @generated from field: int64 next_offset = 4;
    */
   nextOffset: bigint;
+
+  /**
+   * The leader epoch of the record at `next_offset` - 1: pass it as
+   * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+   * Unset when there is no such record epoch (next_offset 0).
+   *
+   * @generated from field: optional int32 leader_epoch = 5;
+   */
+  leaderEpoch?: number | undefined;
+
+  /**
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   *
+   * @generated from field: tributary.v1.OffsetReset offset_reset = 6;
+   */
+  offsetReset?: OffsetReset | undefined;
 };
 
 /**
@@ -124,7 +155,8 @@ export const FetchResponseSchema: GenMessage<FetchResponse> = /*@__PURE__*/
  */
 export type StartOffsets = Message<"tributary.v1.StartOffsets"> & {
   /**
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    *
    * @generated from field: repeated tributary.v1.PartitionOffset offsets = 1;
    */
@@ -250,6 +282,17 @@ export type SubscribeRequest = Message<"tributary.v1.SubscribeRequest"> & {
    * @generated from field: int32 max_bytes = 13;
    */
   maxBytes: number;
+
+  /**
+   * With the `offset` start position: the leader epoch of the record at
+   * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+   * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+   * no longer has that history gets an `offset_reset` (truncated) and starts at
+   * the truncation point. Unset: no check.
+   *
+   * @generated from field: optional int32 last_fetched_epoch = 14;
+   */
+  lastFetchedEpoch?: number | undefined;
 };
 
 /**
@@ -347,6 +390,18 @@ export type PartitionRecords = Message<"tributary.v1.PartitionRecords"> & {
    * @generated from field: int64 high_watermark = 4;
    */
   highWatermark: bigint;
+
+  /**
+   * The leader epoch of the last record in `records`: what a reader resuming
+   * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+   * changes only when the broker restarts after an unclean shutdown, so a
+   * message's records almost always share it; records before a change have a
+   * lower epoch (a commit in their middle may carry this one: the check is then
+   * only looser).
+   *
+   * @generated from field: optional int32 leader_epoch = 5;
+   */
+  leaderEpoch?: number | undefined;
 };
 
 /**
@@ -452,6 +507,17 @@ export type OffsetReset = Message<"tributary.v1.OffsetReset"> & {
    * @generated from field: int64 reset_offset = 4;
    */
   resetOffset: bigint;
+
+  /**
+   * True when the reset comes from a detected truncation: the epoch of the
+   * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+   * at `reset_offset` in this log, below `requested_offset`, so the offsets
+   * from `reset_offset` on now hold other records than the reader saw. False
+   * for an offset out of range moved by the reset policy.
+   *
+   * @generated from field: bool truncated = 5;
+   */
+  truncated: boolean;
 };
 
 /**

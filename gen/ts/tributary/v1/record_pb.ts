@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/record.proto.
  */
 export const file_tributary_v1_record: GenFile = /*@__PURE__*/
-  fileDesc("Chl0cmlidXRhcnkvdjEvcmVjb3JkLnByb3RvEgx0cmlidXRhcnkudjEiKgoMUmVjb3JkSGVhZGVyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDCJ9Cg5Qcm9kdWNlclJlY29yZBIUCgx0aW1lc3RhbXBfbXMYAiABKAMSCwoDa2V5GAMgASgMEg0KBXZhbHVlGAQgASgMEisKB2hlYWRlcnMYBSADKAsyGi50cmlidXRhcnkudjEuUmVjb3JkSGVhZGVySgQIARACUgZvZmZzZXQifwoOQ29uc3VtZXJSZWNvcmQSDgoGb2Zmc2V0GAEgASgQEhQKDHRpbWVzdGFtcF9tcxgCIAEoAxILCgNrZXkYAyABKAwSDQoFdmFsdWUYBCABKAwSKwoHaGVhZGVycxgFIAMoCzIaLnRyaWJ1dGFyeS52MS5SZWNvcmRIZWFkZXIiMgoOVG9waWNQYXJ0aXRpb24SDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFIjQKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDQlAKEGRldi50cmlidXRhcnkudjFCC1JlY29yZFByb3RvUAFaLXRyaWJ1dGFyeS5kZXYvZ2VuL2dvL3RyaWJ1dGFyeS92MTt0cmlidXRhcnl2MWIGcHJvdG8z");
+  fileDesc("Chl0cmlidXRhcnkvdjEvcmVjb3JkLnByb3RvEgx0cmlidXRhcnkudjEiKgoMUmVjb3JkSGVhZGVyEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDCJ9Cg5Qcm9kdWNlclJlY29yZBIUCgx0aW1lc3RhbXBfbXMYAiABKAMSCwoDa2V5GAMgASgMEg0KBXZhbHVlGAQgASgMEisKB2hlYWRlcnMYBSADKAsyGi50cmlidXRhcnkudjEuUmVjb3JkSGVhZGVySgQIARACUgZvZmZzZXQifwoOQ29uc3VtZXJSZWNvcmQSDgoGb2Zmc2V0GAEgASgQEhQKDHRpbWVzdGFtcF9tcxgCIAEoAxILCgNrZXkYAyABKAwSDQoFdmFsdWUYBCABKAwSKwoHaGVhZGVycxgFIAMoCzIaLnRyaWJ1dGFyeS52MS5SZWNvcmRIZWFkZXIiMgoOVG9waWNQYXJ0aXRpb24SDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFImwKD1BhcnRpdGlvbk9mZnNldBIRCglwYXJ0aXRpb24YASABKAUSDgoGb2Zmc2V0GAIgASgDEh8KEmxhc3RfZmV0Y2hlZF9lcG9jaBgDIAEoBUgAiAEBQhUKE19sYXN0X2ZldGNoZWRfZXBvY2hCUAoQZGV2LnRyaWJ1dGFyeS52MUILUmVjb3JkUHJvdG9QAVotdHJpYnV0YXJ5LmRldi9nZW4vZ28vdHJpYnV0YXJ5L3YxO3RyaWJ1dGFyeXYxYgZwcm90bzM");
 
 /**
  * A header attached to a record: an application-defined key and an opaque value.
@@ -187,6 +187,15 @@ export type PartitionOffset = Message<"tributary.v1.PartitionOffset"> & {
    * @generated from field: int64 offset = 2;
    */
   offset: bigint;
+
+  /**
+   * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+   * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+   * check. Ignored elsewhere.
+   *
+   * @generated from field: optional int32 last_fetched_epoch = 3;
+   */
+  lastFetchedEpoch?: number | undefined;
 };
 
 /**

@@ -49,6 +49,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.CommitOffset.class, dev.tributary.v1.CommitOffset.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TOPIC_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object topic_ = "";
@@ -173,6 +174,39 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 5;
+  private int leaderEpoch_ = 0;
+  /**
+   * <pre>
+   * The leader epoch of the record at `offset` - 1, the last one consumed (from
+   * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+   * epoch). Unset: the broker stores the epoch its log has for that offset now.
+   * A member resuming from the commit is checked against it (KIP-320).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLeaderEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The leader epoch of the record at `offset` - 1, the last one consumed (from
+   * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+   * epoch). Unset: the broker stores the epoch its log has for that offset now.
+   * A member resuming from the commit is checked against it (KIP-320).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public int getLeaderEpoch() {
+    return leaderEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -199,6 +233,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(metadata_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 4, metadata_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(5, leaderEpoch_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -221,6 +258,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(metadata_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(4, metadata_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(5, leaderEpoch_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -245,6 +286,11 @@ private static final long serialVersionUID = 0L;
         != other.getOffset()) return false;
     if (!getMetadata()
         .equals(other.getMetadata())) return false;
+    if (hasLeaderEpoch() != other.hasLeaderEpoch()) return false;
+    if (hasLeaderEpoch()) {
+      if (getLeaderEpoch()
+          != other.getLeaderEpoch()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -265,6 +311,10 @@ private static final long serialVersionUID = 0L;
         getOffset());
     hash = (37 * hash) + METADATA_FIELD_NUMBER;
     hash = (53 * hash) + getMetadata().hashCode();
+    if (hasLeaderEpoch()) {
+      hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLeaderEpoch();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -402,6 +452,7 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       offset_ = 0L;
       metadata_ = "";
+      leaderEpoch_ = 0;
       return this;
     }
 
@@ -447,6 +498,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.metadata_ = metadata_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -509,6 +566,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000008;
         onChanged();
       }
+      if (other.hasLeaderEpoch()) {
+        setLeaderEpoch(other.getLeaderEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -555,6 +615,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 40: {
+              leaderEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -840,6 +905,74 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       metadata_ = value;
       bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private int leaderEpoch_ ;
+    /**
+     * <pre>
+     * The leader epoch of the record at `offset` - 1, the last one consumed (from
+     * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+     * epoch). Unset: the broker stores the epoch its log has for that offset now.
+     * A member resuming from the commit is checked against it (KIP-320).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return Whether the leaderEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLeaderEpoch() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `offset` - 1, the last one consumed (from
+     * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+     * epoch). Unset: the broker stores the epoch its log has for that offset now.
+     * A member resuming from the commit is checked against it (KIP-320).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public int getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `offset` - 1, the last one consumed (from
+     * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+     * epoch). Unset: the broker stores the epoch its log has for that offset now.
+     * A member resuming from the commit is checked against it (KIP-320).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(int value) {
+      
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `offset` - 1, the last one consumed (from
+     * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+     * epoch). Unset: the broker stores the epoch its log has for that offset now.
+     * A member resuming from the commit is checked against it (KIP-320).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      leaderEpoch_ = 0;
       onChanged();
       return this;
     }

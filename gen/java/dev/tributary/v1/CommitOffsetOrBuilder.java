@@ -66,4 +66,29 @@ public interface CommitOffsetOrBuilder extends
    */
   com.google.protobuf.ByteString
       getMetadataBytes();
+
+  /**
+   * <pre>
+   * The leader epoch of the record at `offset` - 1, the last one consumed (from
+   * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+   * epoch). Unset: the broker stores the epoch its log has for that offset now.
+   * A member resuming from the commit is checked against it (KIP-320).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  boolean hasLeaderEpoch();
+  /**
+   * <pre>
+   * The leader epoch of the record at `offset` - 1, the last one consumed (from
+   * PartitionRecords or FetchResponse `leader_epoch`; Kafka's committed leader
+   * epoch). Unset: the broker stores the epoch its log has for that offset now.
+   * A member resuming from the commit is checked against it (KIP-320).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  int getLeaderEpoch();
 }

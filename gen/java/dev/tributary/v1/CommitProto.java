@@ -58,25 +58,28 @@ public final class CommitProto {
       "roupId\022\033\n\tmember_id\030\002 \001(\tR\010memberId\022\036\n\ng" +
       "eneration\030\003 \001(\005R\ngeneration\0224\n\007offsets\030\004" +
       " \003(\0132\032.tributary.v1.CommitOffsetR\007offset" +
-      "s\"v\n\014CommitOffset\022\024\n\005topic\030\001 \001(\tR\005topic\022" +
-      "\034\n\tpartition\030\002 \001(\005R\tpartition\022\026\n\006offset\030" +
-      "\003 \001(\003R\006offset\022\032\n\010metadata\030\004 \001(\tR\010metadat" +
-      "a\"\020\n\016CommitResponse\"h\n\025FetchCommittedReq" +
-      "uest\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005topic" +
-      "\030\002 \001(\tR\005topic\022\036\n\npartitions\030\003 \003(\005R\nparti" +
-      "tions\"Q\n\026FetchCommittedResponse\0227\n\007offse" +
-      "ts\030\001 \003(\0132\035.tributary.v1.CommittedOffsetR" +
-      "\007offsets\"\237\001\n\017CommittedOffset\022\024\n\005topic\030\001 " +
-      "\001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartition" +
-      "\022\026\n\006offset\030\003 \001(\003R\006offset\022\032\n\010metadata\030\004 \001" +
-      "(\tR\010metadata\022$\n\016commit_time_ms\030\005 \001(\003R\014co" +
-      "mmitTimeMs2\261\001\n\rCommitService\022C\n\006Commit\022\033" +
-      ".tributary.v1.CommitRequest\032\034.tributary." +
-      "v1.CommitResponse\022[\n\016FetchCommitted\022#.tr" +
-      "ibutary.v1.FetchCommittedRequest\032$.tribu" +
-      "tary.v1.FetchCommittedResponseBP\n\020dev.tr" +
-      "ibutary.v1B\013CommitProtoP\001Z-tributary.dev" +
-      "/gen/go/tributary/v1;tributaryv1b\006proto3"
+      "s\"\257\001\n\014CommitOffset\022\024\n\005topic\030\001 \001(\tR\005topic" +
+      "\022\034\n\tpartition\030\002 \001(\005R\tpartition\022\026\n\006offset" +
+      "\030\003 \001(\003R\006offset\022\032\n\010metadata\030\004 \001(\tR\010metada" +
+      "ta\022&\n\014leader_epoch\030\005 \001(\005H\000R\013leaderEpoch\210" +
+      "\001\001B\017\n\r_leader_epoch\"\020\n\016CommitResponse\"h\n" +
+      "\025FetchCommittedRequest\022\031\n\010group_id\030\001 \001(\t" +
+      "R\007groupId\022\024\n\005topic\030\002 \001(\tR\005topic\022\036\n\nparti" +
+      "tions\030\003 \003(\005R\npartitions\"Q\n\026FetchCommitte" +
+      "dResponse\0227\n\007offsets\030\001 \003(\0132\035.tributary.v" +
+      "1.CommittedOffsetR\007offsets\"\330\001\n\017Committed" +
+      "Offset\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tpartitio" +
+      "n\030\002 \001(\005R\tpartition\022\026\n\006offset\030\003 \001(\003R\006offs" +
+      "et\022\032\n\010metadata\030\004 \001(\tR\010metadata\022$\n\016commit" +
+      "_time_ms\030\005 \001(\003R\014commitTimeMs\022&\n\014leader_e" +
+      "poch\030\006 \001(\005H\000R\013leaderEpoch\210\001\001B\017\n\r_leader_" +
+      "epoch2\261\001\n\rCommitService\022C\n\006Commit\022\033.trib" +
+      "utary.v1.CommitRequest\032\034.tributary.v1.Co" +
+      "mmitResponse\022[\n\016FetchCommitted\022#.tributa" +
+      "ry.v1.FetchCommittedRequest\032$.tributary." +
+      "v1.FetchCommittedResponseBP\n\020dev.tributa" +
+      "ry.v1B\013CommitProtoP\001Z-tributary.dev/gen/" +
+      "go/tributary/v1;tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -93,7 +96,7 @@ public final class CommitProto {
     internal_static_tributary_v1_CommitOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_CommitOffset_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "Offset", "Metadata", });
+        new java.lang.String[] { "Topic", "Partition", "Offset", "Metadata", "LeaderEpoch", "LeaderEpoch", });
     internal_static_tributary_v1_CommitResponse_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_tributary_v1_CommitResponse_fieldAccessorTable = new
@@ -117,7 +120,7 @@ public final class CommitProto {
     internal_static_tributary_v1_CommittedOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_CommittedOffset_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "Offset", "Metadata", "CommitTimeMs", });
+        new java.lang.String[] { "Topic", "Partition", "Offset", "Metadata", "CommitTimeMs", "LeaderEpoch", "LeaderEpoch", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -49,6 +49,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.CommittedOffset.class, dev.tributary.v1.CommittedOffset.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TOPIC_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object topic_ = "";
@@ -188,6 +189,37 @@ private static final long serialVersionUID = 0L;
     return commitTimeMs_;
   }
 
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 6;
+  private int leaderEpoch_ = 0;
+  /**
+   * <pre>
+   * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+   * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+   * commits stored before epochs existed.
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLeaderEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+   * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+   * commits stored before epochs existed.
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public int getLeaderEpoch() {
+    return leaderEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -217,6 +249,9 @@ private static final long serialVersionUID = 0L;
     if (commitTimeMs_ != 0L) {
       output.writeInt64(5, commitTimeMs_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(6, leaderEpoch_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -244,6 +279,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(5, commitTimeMs_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(6, leaderEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -269,6 +308,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getMetadata())) return false;
     if (getCommitTimeMs()
         != other.getCommitTimeMs()) return false;
+    if (hasLeaderEpoch() != other.hasLeaderEpoch()) return false;
+    if (hasLeaderEpoch()) {
+      if (getLeaderEpoch()
+          != other.getLeaderEpoch()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -292,6 +336,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + COMMIT_TIME_MS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getCommitTimeMs());
+    if (hasLeaderEpoch()) {
+      hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLeaderEpoch();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -430,6 +478,7 @@ private static final long serialVersionUID = 0L;
       offset_ = 0L;
       metadata_ = "";
       commitTimeMs_ = 0L;
+      leaderEpoch_ = 0;
       return this;
     }
 
@@ -478,6 +527,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.commitTimeMs_ = commitTimeMs_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -543,6 +598,9 @@ private static final long serialVersionUID = 0L;
       if (other.getCommitTimeMs() != 0L) {
         setCommitTimeMs(other.getCommitTimeMs());
       }
+      if (other.hasLeaderEpoch()) {
+        setLeaderEpoch(other.getLeaderEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -594,6 +652,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 48: {
+              leaderEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -923,6 +986,70 @@ private static final long serialVersionUID = 0L;
     public Builder clearCommitTimeMs() {
       bitField0_ = (bitField0_ & ~0x00000010);
       commitTimeMs_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private int leaderEpoch_ ;
+    /**
+     * <pre>
+     * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+     * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+     * commits stored before epochs existed.
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+     * @return Whether the leaderEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLeaderEpoch() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+     * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+     * commits stored before epochs existed.
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public int getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+     * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+     * commits stored before epochs existed.
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(int value) {
+      
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+     * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+     * commits stored before epochs existed.
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      leaderEpoch_ = 0;
       onChanged();
       return this;
     }

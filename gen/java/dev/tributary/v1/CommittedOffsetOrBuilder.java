@@ -76,4 +76,27 @@ public interface CommittedOffsetOrBuilder extends
    * @return The commitTimeMs.
    */
   long getCommitTimeMs();
+
+  /**
+   * <pre>
+   * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+   * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+   * commits stored before epochs existed.
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  boolean hasLeaderEpoch();
+  /**
+   * <pre>
+   * The leader epoch committed with the offset (see CommitOffset.leader_epoch):
+   * pass it as `last_fetched_epoch` when reading from `offset`. Unset for
+   * commits stored before epochs existed.
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 6 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  int getLeaderEpoch();
 }

@@ -69,59 +69,68 @@ public final class FetchProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\030tributary/v1/fetch.proto\022\014tributary.v1" +
-      "\032\031tributary/v1/record.proto\"\264\001\n\014FetchReq" +
+      "\032\031tributary/v1/record.proto\"\376\001\n\014FetchReq" +
       "uest\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tpartition\030" +
       "\002 \001(\005R\tpartition\022\026\n\006offset\030\003 \001(\003R\006offset" +
       "\022\033\n\tmax_bytes\030\004 \001(\005R\010maxBytes\022\036\n\013max_wai" +
       "t_ms\030\005 \001(\005R\tmaxWaitMs\022\033\n\tmin_bytes\030\006 \001(\005" +
-      "R\010minBytes\"\271\001\n\rFetchResponse\0226\n\007records\030" +
-      "\001 \003(\0132\034.tributary.v1.ConsumerRecordR\007rec" +
-      "ords\022%\n\016high_watermark\030\002 \001(\003R\rhighWaterm" +
-      "ark\022(\n\020log_start_offset\030\003 \001(\003R\016logStartO" +
-      "ffset\022\037\n\013next_offset\030\004 \001(\003R\nnextOffset\"G" +
-      "\n\014StartOffsets\0227\n\007offsets\030\001 \003(\0132\035.tribut" +
-      "ary.v1.PartitionOffsetR\007offsets\"\313\003\n\020Subs" +
-      "cribeRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npa" +
-      "rtitions\030\002 \003(\005R\npartitions\022\034\n\010earliest\030\003" +
-      " \001(\010H\000R\010earliest\022\030\n\006latest\030\004 \001(\010H\000R\006late" +
-      "st\022\030\n\006offset\030\005 \001(\003H\000R\006offset\022#\n\014timestam" +
-      "p_ms\030\006 \001(\003H\000R\013timestampMs\0226\n\007offsets\030\007 \001" +
-      "(\0132\032.tributary.v1.StartOffsetsH\000R\007offset" +
-      "s\022\031\n\010group_id\030\010 \001(\tR\007groupId\022\026\n\006topics\030\t" +
-      " \003(\tR\006topics\022\037\n\013instance_id\030\n \001(\tR\ninsta" +
-      "nceId\022\033\n\tclient_id\030\013 \001(\tR\010clientId\0222\n\010as" +
-      "signor\030\014 \001(\0162\026.tributary.v1.AssignorR\010as" +
-      "signor\022\033\n\tmax_bytes\030\r \001(\005R\010maxBytesB\020\n\016s" +
-      "tart_position\"\212\002\n\021SubscribeResponse\022:\n\007r" +
-      "ecords\030\001 \001(\0132\036.tributary.v1.PartitionRec" +
-      "ordsH\000R\007records\022:\n\nassignment\030\002 \001(\0132\030.tr" +
-      "ibutary.v1.AssignmentH\000R\nassignment\0224\n\007r" +
-      "evoked\030\003 \001(\0132\030.tributary.v1.RevocationH\000" +
-      "R\007revoked\022>\n\014offset_reset\030\004 \001(\0132\031.tribut" +
-      "ary.v1.OffsetResetH\000R\013offsetResetB\007\n\005eve" +
-      "nt\"\245\001\n\020PartitionRecords\0226\n\007records\030\001 \003(\013" +
-      "2\034.tributary.v1.ConsumerRecordR\007records\022" +
-      "\024\n\005topic\030\002 \001(\tR\005topic\022\034\n\tpartition\030\003 \001(\005" +
-      "R\tpartition\022%\n\016high_watermark\030\004 \001(\003R\rhig" +
-      "hWatermark\"\207\001\n\nAssignment\022\036\n\ngeneration\030" +
-      "\001 \001(\005R\ngeneration\022\033\n\tmember_id\030\002 \001(\tR\010me" +
-      "mberId\022<\n\npartitions\030\003 \003(\0132\034.tributary.v" +
-      "1.TopicPartitionR\npartitions\"j\n\nRevocati" +
-      "on\022\036\n\ngeneration\030\001 \001(\005R\ngeneration\022<\n\npa" +
-      "rtitions\030\002 \003(\0132\034.tributary.v1.TopicParti" +
-      "tionR\npartitions\"\217\001\n\013OffsetReset\022\024\n\005topi" +
-      "c\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tparti" +
-      "tion\022)\n\020requested_offset\030\003 \001(\003R\017requeste" +
-      "dOffset\022!\n\014reset_offset\030\004 \001(\003R\013resetOffs" +
-      "et*g\n\010Assignor\022\030\n\024ASSIGNOR_UNSPECIFIED\020\000" +
-      "\022\022\n\016ASSIGNOR_RANGE\020\001\022\030\n\024ASSIGNOR_ROUND_R" +
-      "OBIN\020\002\022\023\n\017ASSIGNOR_STICKY\020\0032\240\001\n\014FetchSer" +
-      "vice\022@\n\005Fetch\022\032.tributary.v1.FetchReques" +
-      "t\032\033.tributary.v1.FetchResponse\022N\n\tSubscr" +
-      "ibe\022\036.tributary.v1.SubscribeRequest\032\037.tr" +
-      "ibutary.v1.SubscribeResponse0\001BO\n\020dev.tr" +
-      "ibutary.v1B\nFetchProtoP\001Z-tributary.dev/" +
-      "gen/go/tributary/v1;tributaryv1b\006proto3"
+      "R\010minBytes\0221\n\022last_fetched_epoch\030\007 \001(\005H\000" +
+      "R\020lastFetchedEpoch\210\001\001B\025\n\023_last_fetched_e" +
+      "poch\"\260\002\n\rFetchResponse\0226\n\007records\030\001 \003(\0132" +
+      "\034.tributary.v1.ConsumerRecordR\007records\022%" +
+      "\n\016high_watermark\030\002 \001(\003R\rhighWatermark\022(\n" +
+      "\020log_start_offset\030\003 \001(\003R\016logStartOffset\022" +
+      "\037\n\013next_offset\030\004 \001(\003R\nnextOffset\022&\n\014lead" +
+      "er_epoch\030\005 \001(\005H\000R\013leaderEpoch\210\001\001\022<\n\014offs" +
+      "et_reset\030\006 \001(\0132\031.tributary.v1.OffsetRese" +
+      "tR\013offsetResetB\017\n\r_leader_epoch\"G\n\014Start" +
+      "Offsets\0227\n\007offsets\030\001 \003(\0132\035.tributary.v1." +
+      "PartitionOffsetR\007offsets\"\225\004\n\020SubscribeRe" +
+      "quest\022\024\n\005topic\030\001 \001(\tR\005topic\022\036\n\npartition" +
+      "s\030\002 \003(\005R\npartitions\022\034\n\010earliest\030\003 \001(\010H\000R" +
+      "\010earliest\022\030\n\006latest\030\004 \001(\010H\000R\006latest\022\030\n\006o" +
+      "ffset\030\005 \001(\003H\000R\006offset\022#\n\014timestamp_ms\030\006 " +
+      "\001(\003H\000R\013timestampMs\0226\n\007offsets\030\007 \001(\0132\032.tr" +
+      "ibutary.v1.StartOffsetsH\000R\007offsets\022\031\n\010gr" +
+      "oup_id\030\010 \001(\tR\007groupId\022\026\n\006topics\030\t \003(\tR\006t" +
+      "opics\022\037\n\013instance_id\030\n \001(\tR\ninstanceId\022\033" +
+      "\n\tclient_id\030\013 \001(\tR\010clientId\0222\n\010assignor\030" +
+      "\014 \001(\0162\026.tributary.v1.AssignorR\010assignor\022" +
+      "\033\n\tmax_bytes\030\r \001(\005R\010maxBytes\0221\n\022last_fet" +
+      "ched_epoch\030\016 \001(\005H\001R\020lastFetchedEpoch\210\001\001B" +
+      "\020\n\016start_positionB\025\n\023_last_fetched_epoch" +
+      "\"\212\002\n\021SubscribeResponse\022:\n\007records\030\001 \001(\0132" +
+      "\036.tributary.v1.PartitionRecordsH\000R\007recor" +
+      "ds\022:\n\nassignment\030\002 \001(\0132\030.tributary.v1.As" +
+      "signmentH\000R\nassignment\0224\n\007revoked\030\003 \001(\0132" +
+      "\030.tributary.v1.RevocationH\000R\007revoked\022>\n\014" +
+      "offset_reset\030\004 \001(\0132\031.tributary.v1.Offset" +
+      "ResetH\000R\013offsetResetB\007\n\005event\"\336\001\n\020Partit" +
+      "ionRecords\0226\n\007records\030\001 \003(\0132\034.tributary." +
+      "v1.ConsumerRecordR\007records\022\024\n\005topic\030\002 \001(" +
+      "\tR\005topic\022\034\n\tpartition\030\003 \001(\005R\tpartition\022%" +
+      "\n\016high_watermark\030\004 \001(\003R\rhighWatermark\022&\n" +
+      "\014leader_epoch\030\005 \001(\005H\000R\013leaderEpoch\210\001\001B\017\n" +
+      "\r_leader_epoch\"\207\001\n\nAssignment\022\036\n\ngenerat" +
+      "ion\030\001 \001(\005R\ngeneration\022\033\n\tmember_id\030\002 \001(\t" +
+      "R\010memberId\022<\n\npartitions\030\003 \003(\0132\034.tributa" +
+      "ry.v1.TopicPartitionR\npartitions\"j\n\nRevo" +
+      "cation\022\036\n\ngeneration\030\001 \001(\005R\ngeneration\022<" +
+      "\n\npartitions\030\002 \003(\0132\034.tributary.v1.TopicP" +
+      "artitionR\npartitions\"\255\001\n\013OffsetReset\022\024\n\005" +
+      "topic\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tp" +
+      "artition\022)\n\020requested_offset\030\003 \001(\003R\017requ" +
+      "estedOffset\022!\n\014reset_offset\030\004 \001(\003R\013reset" +
+      "Offset\022\034\n\ttruncated\030\005 \001(\010R\ttruncated*g\n\010" +
+      "Assignor\022\030\n\024ASSIGNOR_UNSPECIFIED\020\000\022\022\n\016AS" +
+      "SIGNOR_RANGE\020\001\022\030\n\024ASSIGNOR_ROUND_ROBIN\020\002" +
+      "\022\023\n\017ASSIGNOR_STICKY\020\0032\240\001\n\014FetchService\022@" +
+      "\n\005Fetch\022\032.tributary.v1.FetchRequest\032\033.tr" +
+      "ibutary.v1.FetchResponse\022N\n\tSubscribe\022\036." +
+      "tributary.v1.SubscribeRequest\032\037.tributar" +
+      "y.v1.SubscribeResponse0\001BO\n\020dev.tributar" +
+      "y.v1B\nFetchProtoP\001Z-tributary.dev/gen/go" +
+      "/tributary/v1;tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -133,13 +142,13 @@ public final class FetchProto {
     internal_static_tributary_v1_FetchRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_FetchRequest_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "Offset", "MaxBytes", "MaxWaitMs", "MinBytes", });
+        new java.lang.String[] { "Topic", "Partition", "Offset", "MaxBytes", "MaxWaitMs", "MinBytes", "LastFetchedEpoch", "LastFetchedEpoch", });
     internal_static_tributary_v1_FetchResponse_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_tributary_v1_FetchResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_FetchResponse_descriptor,
-        new java.lang.String[] { "Records", "HighWatermark", "LogStartOffset", "NextOffset", });
+        new java.lang.String[] { "Records", "HighWatermark", "LogStartOffset", "NextOffset", "LeaderEpoch", "OffsetReset", "LeaderEpoch", });
     internal_static_tributary_v1_StartOffsets_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_tributary_v1_StartOffsets_fieldAccessorTable = new
@@ -151,7 +160,7 @@ public final class FetchProto {
     internal_static_tributary_v1_SubscribeRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_SubscribeRequest_descriptor,
-        new java.lang.String[] { "Topic", "Partitions", "Earliest", "Latest", "Offset", "TimestampMs", "Offsets", "GroupId", "Topics", "InstanceId", "ClientId", "Assignor", "MaxBytes", "StartPosition", });
+        new java.lang.String[] { "Topic", "Partitions", "Earliest", "Latest", "Offset", "TimestampMs", "Offsets", "GroupId", "Topics", "InstanceId", "ClientId", "Assignor", "MaxBytes", "LastFetchedEpoch", "StartPosition", "LastFetchedEpoch", });
     internal_static_tributary_v1_SubscribeResponse_descriptor =
       getDescriptor().getMessageTypes().get(4);
     internal_static_tributary_v1_SubscribeResponse_fieldAccessorTable = new
@@ -163,7 +172,7 @@ public final class FetchProto {
     internal_static_tributary_v1_PartitionRecords_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_PartitionRecords_descriptor,
-        new java.lang.String[] { "Records", "Topic", "Partition", "HighWatermark", });
+        new java.lang.String[] { "Records", "Topic", "Partition", "HighWatermark", "LeaderEpoch", "LeaderEpoch", });
     internal_static_tributary_v1_Assignment_descriptor =
       getDescriptor().getMessageTypes().get(6);
     internal_static_tributary_v1_Assignment_fieldAccessorTable = new
@@ -181,7 +190,7 @@ public final class FetchProto {
     internal_static_tributary_v1_OffsetReset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_OffsetReset_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "RequestedOffset", "ResetOffset", });
+        new java.lang.String[] { "Topic", "Partition", "RequestedOffset", "ResetOffset", "Truncated", });
     dev.tributary.v1.RecordProto.getDescriptor();
   }
 

@@ -48,6 +48,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.FetchRequest.class, dev.tributary.v1.FetchRequest.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TOPIC_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object topic_ = "";
@@ -173,6 +174,45 @@ private static final long serialVersionUID = 0L;
     return minBytes_;
   }
 
+  public static final int LAST_FETCHED_EPOCH_FIELD_NUMBER = 7;
+  private int lastFetchedEpoch_ = 0;
+  /**
+   * <pre>
+   * The leader epoch of the last record the reader consumed (the one at
+   * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+   * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+   * that history up to `offset`: if the reader is past the end of that epoch in
+   * this log (an unclean restart lost those records and their offsets went to
+   * new ones), the answer carries `offset_reset` and no records. Leave unset when
+   * unknown (the check is skipped).
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLastFetchedEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The leader epoch of the last record the reader consumed (the one at
+   * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+   * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+   * that history up to `offset`: if the reader is past the end of that epoch in
+   * this log (an unclean restart lost those records and their offsets went to
+   * new ones), the answer carries `offset_reset` and no records. Leave unset when
+   * unknown (the check is skipped).
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  @java.lang.Override
+  public int getLastFetchedEpoch() {
+    return lastFetchedEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -204,6 +244,9 @@ private static final long serialVersionUID = 0L;
     }
     if (minBytes_ != 0) {
       output.writeInt32(6, minBytes_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(7, lastFetchedEpoch_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -237,6 +280,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(6, minBytes_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(7, lastFetchedEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -264,6 +311,11 @@ private static final long serialVersionUID = 0L;
         != other.getMaxWaitMs()) return false;
     if (getMinBytes()
         != other.getMinBytes()) return false;
+    if (hasLastFetchedEpoch() != other.hasLastFetchedEpoch()) return false;
+    if (hasLastFetchedEpoch()) {
+      if (getLastFetchedEpoch()
+          != other.getLastFetchedEpoch()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -288,6 +340,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getMaxWaitMs();
     hash = (37 * hash) + MIN_BYTES_FIELD_NUMBER;
     hash = (53 * hash) + getMinBytes();
+    if (hasLastFetchedEpoch()) {
+      hash = (37 * hash) + LAST_FETCHED_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLastFetchedEpoch();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -427,6 +483,7 @@ private static final long serialVersionUID = 0L;
       maxBytes_ = 0;
       maxWaitMs_ = 0;
       minBytes_ = 0;
+      lastFetchedEpoch_ = 0;
       return this;
     }
 
@@ -478,6 +535,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.minBytes_ = minBytes_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.lastFetchedEpoch_ = lastFetchedEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -544,6 +607,9 @@ private static final long serialVersionUID = 0L;
       if (other.getMinBytes() != 0) {
         setMinBytes(other.getMinBytes());
       }
+      if (other.hasLastFetchedEpoch()) {
+        setLastFetchedEpoch(other.getLastFetchedEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -600,6 +666,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 48
+            case 56: {
+              lastFetchedEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -934,6 +1005,86 @@ private static final long serialVersionUID = 0L;
     public Builder clearMinBytes() {
       bitField0_ = (bitField0_ & ~0x00000020);
       minBytes_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int lastFetchedEpoch_ ;
+    /**
+     * <pre>
+     * The leader epoch of the last record the reader consumed (the one at
+     * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+     * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+     * that history up to `offset`: if the reader is past the end of that epoch in
+     * this log (an unclean restart lost those records and their offsets went to
+     * new ones), the answer carries `offset_reset` and no records. Leave unset when
+     * unknown (the check is skipped).
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+     * @return Whether the lastFetchedEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLastFetchedEpoch() {
+      return ((bitField0_ & 0x00000040) != 0);
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record the reader consumed (the one at
+     * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+     * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+     * that history up to `offset`: if the reader is past the end of that epoch in
+     * this log (an unclean restart lost those records and their offsets went to
+     * new ones), the answer carries `offset_reset` and no records. Leave unset when
+     * unknown (the check is skipped).
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+     * @return The lastFetchedEpoch.
+     */
+    @java.lang.Override
+    public int getLastFetchedEpoch() {
+      return lastFetchedEpoch_;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record the reader consumed (the one at
+     * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+     * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+     * that history up to `offset`: if the reader is past the end of that epoch in
+     * this log (an unclean restart lost those records and their offsets went to
+     * new ones), the answer carries `offset_reset` and no records. Leave unset when
+     * unknown (the check is skipped).
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+     * @param value The lastFetchedEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLastFetchedEpoch(int value) {
+      
+      lastFetchedEpoch_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record the reader consumed (the one at
+     * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+     * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+     * that history up to `offset`: if the reader is past the end of that epoch in
+     * this log (an unclean restart lost those records and their offsets went to
+     * new ones), the answer carries `offset_reset` and no records. Leave unset when
+     * unknown (the check is skipped).
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLastFetchedEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      lastFetchedEpoch_ = 0;
       onChanged();
       return this;
     }

@@ -79,4 +79,35 @@ public interface FetchRequestOrBuilder extends
    * @return The minBytes.
    */
   int getMinBytes();
+
+  /**
+   * <pre>
+   * The leader epoch of the last record the reader consumed (the one at
+   * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+   * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+   * that history up to `offset`: if the reader is past the end of that epoch in
+   * this log (an unclean restart lost those records and their offsets went to
+   * new ones), the answer carries `offset_reset` and no records. Leave unset when
+   * unknown (the check is skipped).
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  boolean hasLastFetchedEpoch();
+  /**
+   * <pre>
+   * The leader epoch of the last record the reader consumed (the one at
+   * `offset` - 1), as a previous answer's `leader_epoch` or a committed offset's
+   * gave it (Kafka's KIP-320). When set, the broker checks that its log still has
+   * that history up to `offset`: if the reader is past the end of that epoch in
+   * this log (an unclean restart lost those records and their offsets went to
+   * new ones), the answer carries `offset_reset` and no records. Leave unset when
+   * unknown (the check is skipped).
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 7 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  int getLastFetchedEpoch();
 }

@@ -48,6 +48,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.FetchResponse.class, dev.tributary.v1.FetchResponse.Builder.class);
   }
 
+  private int bitField0_;
   public static final int RECORDS_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private java.util.List<dev.tributary.v1.ConsumerRecord> records_;
@@ -145,7 +146,7 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The offset to fetch next: one past the last record returned, or the
-   * requested offset when none was.
+   * requested offset when none was (the reset offset with `offset_reset`).
    * </pre>
    *
    * <code>int64 next_offset = 4 [json_name = "nextOffset"];</code>
@@ -154,6 +155,81 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public long getNextOffset() {
     return nextOffset_;
+  }
+
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 5;
+  private int leaderEpoch_ = 0;
+  /**
+   * <pre>
+   * The leader epoch of the record at `next_offset` - 1: pass it as
+   * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+   * Unset when there is no such record epoch (next_offset 0).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLeaderEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The leader epoch of the record at `next_offset` - 1: pass it as
+   * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+   * Unset when there is no such record epoch (next_offset 0).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public int getLeaderEpoch() {
+    return leaderEpoch_;
+  }
+
+  public static final int OFFSET_RESET_FIELD_NUMBER = 6;
+  private dev.tributary.v1.OffsetReset offsetReset_;
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   * @return Whether the offsetReset field is set.
+   */
+  @java.lang.Override
+  public boolean hasOffsetReset() {
+    return offsetReset_ != null;
+  }
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   * @return The offsetReset.
+   */
+  @java.lang.Override
+  public dev.tributary.v1.OffsetReset getOffsetReset() {
+    return offsetReset_ == null ? dev.tributary.v1.OffsetReset.getDefaultInstance() : offsetReset_;
+  }
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   */
+  @java.lang.Override
+  public dev.tributary.v1.OffsetResetOrBuilder getOffsetResetOrBuilder() {
+    return offsetReset_ == null ? dev.tributary.v1.OffsetReset.getDefaultInstance() : offsetReset_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -182,6 +258,12 @@ private static final long serialVersionUID = 0L;
     if (nextOffset_ != 0L) {
       output.writeInt64(4, nextOffset_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(5, leaderEpoch_);
+    }
+    if (offsetReset_ != null) {
+      output.writeMessage(6, getOffsetReset());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -207,6 +289,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(4, nextOffset_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(5, leaderEpoch_);
+    }
+    if (offsetReset_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, getOffsetReset());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -230,6 +320,16 @@ private static final long serialVersionUID = 0L;
         != other.getLogStartOffset()) return false;
     if (getNextOffset()
         != other.getNextOffset()) return false;
+    if (hasLeaderEpoch() != other.hasLeaderEpoch()) return false;
+    if (hasLeaderEpoch()) {
+      if (getLeaderEpoch()
+          != other.getLeaderEpoch()) return false;
+    }
+    if (hasOffsetReset() != other.hasOffsetReset()) return false;
+    if (hasOffsetReset()) {
+      if (!getOffsetReset()
+          .equals(other.getOffsetReset())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -254,6 +354,14 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + NEXT_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getNextOffset());
+    if (hasLeaderEpoch()) {
+      hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLeaderEpoch();
+    }
+    if (hasOffsetReset()) {
+      hash = (37 * hash) + OFFSET_RESET_FIELD_NUMBER;
+      hash = (53 * hash) + getOffsetReset().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -397,6 +505,12 @@ private static final long serialVersionUID = 0L;
       highWatermark_ = 0L;
       logStartOffset_ = 0L;
       nextOffset_ = 0L;
+      leaderEpoch_ = 0;
+      offsetReset_ = null;
+      if (offsetResetBuilder_ != null) {
+        offsetResetBuilder_.dispose();
+        offsetResetBuilder_ = null;
+      }
       return this;
     }
 
@@ -452,6 +566,17 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.nextOffset_ = nextOffset_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.offsetReset_ = offsetResetBuilder_ == null
+            ? offsetReset_
+            : offsetResetBuilder_.build();
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -533,6 +658,12 @@ private static final long serialVersionUID = 0L;
       if (other.getNextOffset() != 0L) {
         setNextOffset(other.getNextOffset());
       }
+      if (other.hasLeaderEpoch()) {
+        setLeaderEpoch(other.getLeaderEpoch());
+      }
+      if (other.hasOffsetReset()) {
+        mergeOffsetReset(other.getOffsetReset());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -587,6 +718,18 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 40: {
+              leaderEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
+            case 50: {
+              input.readMessage(
+                  getOffsetResetFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1011,7 +1154,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The offset to fetch next: one past the last record returned, or the
-     * requested offset when none was.
+     * requested offset when none was (the reset offset with `offset_reset`).
      * </pre>
      *
      * <code>int64 next_offset = 4 [json_name = "nextOffset"];</code>
@@ -1024,7 +1167,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The offset to fetch next: one past the last record returned, or the
-     * requested offset when none was.
+     * requested offset when none was (the reset offset with `offset_reset`).
      * </pre>
      *
      * <code>int64 next_offset = 4 [json_name = "nextOffset"];</code>
@@ -1041,7 +1184,7 @@ private static final long serialVersionUID = 0L;
     /**
      * <pre>
      * The offset to fetch next: one past the last record returned, or the
-     * requested offset when none was.
+     * requested offset when none was (the reset offset with `offset_reset`).
      * </pre>
      *
      * <code>int64 next_offset = 4 [json_name = "nextOffset"];</code>
@@ -1052,6 +1195,243 @@ private static final long serialVersionUID = 0L;
       nextOffset_ = 0L;
       onChanged();
       return this;
+    }
+
+    private int leaderEpoch_ ;
+    /**
+     * <pre>
+     * The leader epoch of the record at `next_offset` - 1: pass it as
+     * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+     * Unset when there is no such record epoch (next_offset 0).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return Whether the leaderEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLeaderEpoch() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `next_offset` - 1: pass it as
+     * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+     * Unset when there is no such record epoch (next_offset 0).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public int getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `next_offset` - 1: pass it as
+     * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+     * Unset when there is no such record epoch (next_offset 0).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(int value) {
+      
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the record at `next_offset` - 1: pass it as
+     * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+     * Unset when there is no such record epoch (next_offset 0).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      leaderEpoch_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private dev.tributary.v1.OffsetReset offsetReset_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.tributary.v1.OffsetReset, dev.tributary.v1.OffsetReset.Builder, dev.tributary.v1.OffsetResetOrBuilder> offsetResetBuilder_;
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     * @return Whether the offsetReset field is set.
+     */
+    public boolean hasOffsetReset() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     * @return The offsetReset.
+     */
+    public dev.tributary.v1.OffsetReset getOffsetReset() {
+      if (offsetResetBuilder_ == null) {
+        return offsetReset_ == null ? dev.tributary.v1.OffsetReset.getDefaultInstance() : offsetReset_;
+      } else {
+        return offsetResetBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public Builder setOffsetReset(dev.tributary.v1.OffsetReset value) {
+      if (offsetResetBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        offsetReset_ = value;
+      } else {
+        offsetResetBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public Builder setOffsetReset(
+        dev.tributary.v1.OffsetReset.Builder builderForValue) {
+      if (offsetResetBuilder_ == null) {
+        offsetReset_ = builderForValue.build();
+      } else {
+        offsetResetBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public Builder mergeOffsetReset(dev.tributary.v1.OffsetReset value) {
+      if (offsetResetBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0) &&
+          offsetReset_ != null &&
+          offsetReset_ != dev.tributary.v1.OffsetReset.getDefaultInstance()) {
+          getOffsetResetBuilder().mergeFrom(value);
+        } else {
+          offsetReset_ = value;
+        }
+      } else {
+        offsetResetBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public Builder clearOffsetReset() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      offsetReset_ = null;
+      if (offsetResetBuilder_ != null) {
+        offsetResetBuilder_.dispose();
+        offsetResetBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public dev.tributary.v1.OffsetReset.Builder getOffsetResetBuilder() {
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return getOffsetResetFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    public dev.tributary.v1.OffsetResetOrBuilder getOffsetResetOrBuilder() {
+      if (offsetResetBuilder_ != null) {
+        return offsetResetBuilder_.getMessageOrBuilder();
+      } else {
+        return offsetReset_ == null ?
+            dev.tributary.v1.OffsetReset.getDefaultInstance() : offsetReset_;
+      }
+    }
+    /**
+     * <pre>
+     * Set when `last_fetched_epoch` showed that the records before the requested
+     * offset were truncated away and their offsets reused: no records come back,
+     * and the reader continues from `reset_offset` (the truncation point).
+     * </pre>
+     *
+     * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.tributary.v1.OffsetReset, dev.tributary.v1.OffsetReset.Builder, dev.tributary.v1.OffsetResetOrBuilder> 
+        getOffsetResetFieldBuilder() {
+      if (offsetResetBuilder_ == null) {
+        offsetResetBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            dev.tributary.v1.OffsetReset, dev.tributary.v1.OffsetReset.Builder, dev.tributary.v1.OffsetResetOrBuilder>(
+                getOffsetReset(),
+                getParentForChildren(),
+                isClean());
+        offsetReset_ = null;
+      }
+      return offsetResetBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -75,11 +75,67 @@ public interface FetchResponseOrBuilder extends
   /**
    * <pre>
    * The offset to fetch next: one past the last record returned, or the
-   * requested offset when none was.
+   * requested offset when none was (the reset offset with `offset_reset`).
    * </pre>
    *
    * <code>int64 next_offset = 4 [json_name = "nextOffset"];</code>
    * @return The nextOffset.
    */
   long getNextOffset();
+
+  /**
+   * <pre>
+   * The leader epoch of the record at `next_offset` - 1: pass it as
+   * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+   * Unset when there is no such record epoch (next_offset 0).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  boolean hasLeaderEpoch();
+  /**
+   * <pre>
+   * The leader epoch of the record at `next_offset` - 1: pass it as
+   * `last_fetched_epoch` with `next_offset` on the next Fetch, and with commits.
+   * Unset when there is no such record epoch (next_offset 0).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  int getLeaderEpoch();
+
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   * @return Whether the offsetReset field is set.
+   */
+  boolean hasOffsetReset();
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   * @return The offsetReset.
+   */
+  dev.tributary.v1.OffsetReset getOffsetReset();
+  /**
+   * <pre>
+   * Set when `last_fetched_epoch` showed that the records before the requested
+   * offset were truncated away and their offsets reused: no records come back,
+   * and the reader continues from `reset_offset` (the truncation point).
+   * </pre>
+   *
+   * <code>.tributary.v1.OffsetReset offset_reset = 6 [json_name = "offsetReset"];</code>
+   */
+  dev.tributary.v1.OffsetResetOrBuilder getOffsetResetOrBuilder();
 }

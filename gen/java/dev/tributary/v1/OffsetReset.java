@@ -140,6 +140,25 @@ private static final long serialVersionUID = 0L;
     return resetOffset_;
   }
 
+  public static final int TRUNCATED_FIELD_NUMBER = 5;
+  private boolean truncated_ = false;
+  /**
+   * <pre>
+   * True when the reset comes from a detected truncation: the epoch of the
+   * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+   * at `reset_offset` in this log, below `requested_offset`, so the offsets
+   * from `reset_offset` on now hold other records than the reader saw. False
+   * for an offset out of range moved by the reset policy.
+   * </pre>
+   *
+   * <code>bool truncated = 5 [json_name = "truncated"];</code>
+   * @return The truncated.
+   */
+  @java.lang.Override
+  public boolean getTruncated() {
+    return truncated_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -166,6 +185,9 @@ private static final long serialVersionUID = 0L;
     if (resetOffset_ != 0L) {
       output.writeInt64(4, resetOffset_);
     }
+    if (truncated_ != false) {
+      output.writeBool(5, truncated_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -190,6 +212,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(4, resetOffset_);
     }
+    if (truncated_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(5, truncated_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -213,6 +239,8 @@ private static final long serialVersionUID = 0L;
         != other.getRequestedOffset()) return false;
     if (getResetOffset()
         != other.getResetOffset()) return false;
+    if (getTruncated()
+        != other.getTruncated()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -234,6 +262,9 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + RESET_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getResetOffset());
+    hash = (37 * hash) + TRUNCATED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getTruncated());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -371,6 +402,7 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       requestedOffset_ = 0L;
       resetOffset_ = 0L;
+      truncated_ = false;
       return this;
     }
 
@@ -415,6 +447,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.resetOffset_ = resetOffset_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.truncated_ = truncated_;
       }
     }
 
@@ -476,6 +511,9 @@ private static final long serialVersionUID = 0L;
       if (other.getResetOffset() != 0L) {
         setResetOffset(other.getResetOffset());
       }
+      if (other.getTruncated() != false) {
+        setTruncated(other.getTruncated());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -522,6 +560,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 40: {
+              truncated_ = input.readBool();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -759,6 +802,62 @@ private static final long serialVersionUID = 0L;
     public Builder clearResetOffset() {
       bitField0_ = (bitField0_ & ~0x00000008);
       resetOffset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private boolean truncated_ ;
+    /**
+     * <pre>
+     * True when the reset comes from a detected truncation: the epoch of the
+     * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+     * at `reset_offset` in this log, below `requested_offset`, so the offsets
+     * from `reset_offset` on now hold other records than the reader saw. False
+     * for an offset out of range moved by the reset policy.
+     * </pre>
+     *
+     * <code>bool truncated = 5 [json_name = "truncated"];</code>
+     * @return The truncated.
+     */
+    @java.lang.Override
+    public boolean getTruncated() {
+      return truncated_;
+    }
+    /**
+     * <pre>
+     * True when the reset comes from a detected truncation: the epoch of the
+     * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+     * at `reset_offset` in this log, below `requested_offset`, so the offsets
+     * from `reset_offset` on now hold other records than the reader saw. False
+     * for an offset out of range moved by the reset policy.
+     * </pre>
+     *
+     * <code>bool truncated = 5 [json_name = "truncated"];</code>
+     * @param value The truncated to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTruncated(boolean value) {
+      
+      truncated_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the reset comes from a detected truncation: the epoch of the
+     * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+     * at `reset_offset` in this log, below `requested_offset`, so the offsets
+     * from `reset_offset` on now hold other records than the reader saw. False
+     * for an offset out of range moved by the reset policy.
+     * </pre>
+     *
+     * <code>bool truncated = 5 [json_name = "truncated"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTruncated() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      truncated_ = false;
       onChanged();
       return this;
     }

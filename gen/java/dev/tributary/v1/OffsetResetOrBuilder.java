@@ -56,4 +56,18 @@ public interface OffsetResetOrBuilder extends
    * @return The resetOffset.
    */
   long getResetOffset();
+
+  /**
+   * <pre>
+   * True when the reset comes from a detected truncation: the epoch of the
+   * reader's last record (a committed offset's, or `last_fetched_epoch`) ended
+   * at `reset_offset` in this log, below `requested_offset`, so the offsets
+   * from `reset_offset` on now hold other records than the reader saw. False
+   * for an offset out of range moved by the reset policy.
+   * </pre>
+   *
+   * <code>bool truncated = 5 [json_name = "truncated"];</code>
+   * @return The truncated.
+   */
+  boolean getTruncated();
 }

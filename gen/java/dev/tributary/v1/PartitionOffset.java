@@ -47,6 +47,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.PartitionOffset.class, dev.tributary.v1.PartitionOffset.Builder.class);
   }
 
+  private int bitField0_;
   public static final int PARTITION_FIELD_NUMBER = 1;
   private int partition_ = 0;
   /**
@@ -77,6 +78,37 @@ private static final long serialVersionUID = 0L;
     return offset_;
   }
 
+  public static final int LAST_FETCHED_EPOCH_FIELD_NUMBER = 3;
+  private int lastFetchedEpoch_ = 0;
+  /**
+   * <pre>
+   * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+   * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+   * check. Ignored elsewhere.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLastFetchedEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+   * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+   * check. Ignored elsewhere.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  @java.lang.Override
+  public int getLastFetchedEpoch() {
+    return lastFetchedEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -97,6 +129,9 @@ private static final long serialVersionUID = 0L;
     if (offset_ != 0L) {
       output.writeInt64(2, offset_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(3, lastFetchedEpoch_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -113,6 +148,10 @@ private static final long serialVersionUID = 0L;
     if (offset_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(2, offset_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(3, lastFetchedEpoch_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -133,6 +172,11 @@ private static final long serialVersionUID = 0L;
         != other.getPartition()) return false;
     if (getOffset()
         != other.getOffset()) return false;
+    if (hasLastFetchedEpoch() != other.hasLastFetchedEpoch()) return false;
+    if (hasLastFetchedEpoch()) {
+      if (getLastFetchedEpoch()
+          != other.getLastFetchedEpoch()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -149,6 +193,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getOffset());
+    if (hasLastFetchedEpoch()) {
+      hash = (37 * hash) + LAST_FETCHED_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLastFetchedEpoch();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -284,6 +332,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       partition_ = 0;
       offset_ = 0L;
+      lastFetchedEpoch_ = 0;
       return this;
     }
 
@@ -323,6 +372,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.offset_ = offset_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.lastFetchedEpoch_ = lastFetchedEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -375,6 +430,9 @@ private static final long serialVersionUID = 0L;
       if (other.getOffset() != 0L) {
         setOffset(other.getOffset());
       }
+      if (other.hasLastFetchedEpoch()) {
+        setLastFetchedEpoch(other.getLastFetchedEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -411,6 +469,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 24: {
+              lastFetchedEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -512,6 +575,70 @@ private static final long serialVersionUID = 0L;
     public Builder clearOffset() {
       bitField0_ = (bitField0_ & ~0x00000002);
       offset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private int lastFetchedEpoch_ ;
+    /**
+     * <pre>
+     * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+     * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+     * check. Ignored elsewhere.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+     * @return Whether the lastFetchedEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLastFetchedEpoch() {
+      return ((bitField0_ & 0x00000004) != 0);
+    }
+    /**
+     * <pre>
+     * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+     * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+     * check. Ignored elsewhere.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+     * @return The lastFetchedEpoch.
+     */
+    @java.lang.Override
+    public int getLastFetchedEpoch() {
+      return lastFetchedEpoch_;
+    }
+    /**
+     * <pre>
+     * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+     * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+     * check. Ignored elsewhere.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+     * @param value The lastFetchedEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLastFetchedEpoch(int value) {
+      
+      lastFetchedEpoch_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+     * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+     * check. Ignored elsewhere.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLastFetchedEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      lastFetchedEpoch_ = 0;
       onChanged();
       return this;
     }

@@ -26,4 +26,27 @@ public interface PartitionOffsetOrBuilder extends
    * @return The offset.
    */
   long getOffset();
+
+  /**
+   * <pre>
+   * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+   * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+   * check. Ignored elsewhere.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  boolean hasLastFetchedEpoch();
+  /**
+   * <pre>
+   * In a Subscribe's StartOffsets: the leader epoch of the record at `offset` - 1
+   * that the reader consumed (see FetchRequest.last_fetched_epoch). Unset: no
+   * check. Ignored elsewhere.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 3 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  int getLastFetchedEpoch();
 }

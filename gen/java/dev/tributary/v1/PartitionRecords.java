@@ -49,6 +49,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.PartitionRecords.class, dev.tributary.v1.PartitionRecords.Builder.class);
   }
 
+  private int bitField0_;
   public static final int RECORDS_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private java.util.List<dev.tributary.v1.ConsumerRecord> records_;
@@ -188,6 +189,43 @@ private static final long serialVersionUID = 0L;
     return highWatermark_;
   }
 
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 5;
+  private int leaderEpoch_ = 0;
+  /**
+   * <pre>
+   * The leader epoch of the last record in `records`: what a reader resuming
+   * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+   * changes only when the broker restarts after an unclean shutdown, so a
+   * message's records almost always share it; records before a change have a
+   * lower epoch (a commit in their middle may carry this one: the check is then
+   * only looser).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLeaderEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The leader epoch of the last record in `records`: what a reader resuming
+   * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+   * changes only when the broker restarts after an unclean shutdown, so a
+   * message's records almost always share it; records before a change have a
+   * lower epoch (a commit in their middle may carry this one: the check is then
+   * only looser).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public int getLeaderEpoch() {
+    return leaderEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -214,6 +252,9 @@ private static final long serialVersionUID = 0L;
     if (highWatermark_ != 0L) {
       output.writeInt64(4, highWatermark_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(5, leaderEpoch_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -238,6 +279,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(4, highWatermark_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(5, leaderEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -261,6 +306,11 @@ private static final long serialVersionUID = 0L;
         != other.getPartition()) return false;
     if (getHighWatermark()
         != other.getHighWatermark()) return false;
+    if (hasLeaderEpoch() != other.hasLeaderEpoch()) return false;
+    if (hasLeaderEpoch()) {
+      if (getLeaderEpoch()
+          != other.getLeaderEpoch()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -283,6 +333,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + HIGH_WATERMARK_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getHighWatermark());
+    if (hasLeaderEpoch()) {
+      hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLeaderEpoch();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -426,6 +480,7 @@ private static final long serialVersionUID = 0L;
       topic_ = "";
       partition_ = 0;
       highWatermark_ = 0L;
+      leaderEpoch_ = 0;
       return this;
     }
 
@@ -481,6 +536,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.highWatermark_ = highWatermark_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -564,6 +625,9 @@ private static final long serialVersionUID = 0L;
       if (other.getHighWatermark() != 0L) {
         setHighWatermark(other.getHighWatermark());
       }
+      if (other.hasLeaderEpoch()) {
+        setLeaderEpoch(other.getLeaderEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -618,6 +682,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 40: {
+              leaderEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1126,6 +1195,82 @@ private static final long serialVersionUID = 0L;
     public Builder clearHighWatermark() {
       bitField0_ = (bitField0_ & ~0x00000008);
       highWatermark_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private int leaderEpoch_ ;
+    /**
+     * <pre>
+     * The leader epoch of the last record in `records`: what a reader resuming
+     * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+     * changes only when the broker restarts after an unclean shutdown, so a
+     * message's records almost always share it; records before a change have a
+     * lower epoch (a commit in their middle may carry this one: the check is then
+     * only looser).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return Whether the leaderEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLeaderEpoch() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record in `records`: what a reader resuming
+     * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+     * changes only when the broker restarts after an unclean shutdown, so a
+     * message's records almost always share it; records before a change have a
+     * lower epoch (a commit in their middle may carry this one: the check is then
+     * only looser).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public int getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record in `records`: what a reader resuming
+     * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+     * changes only when the broker restarts after an unclean shutdown, so a
+     * message's records almost always share it; records before a change have a
+     * lower epoch (a commit in their middle may carry this one: the check is then
+     * only looser).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(int value) {
+      
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The leader epoch of the last record in `records`: what a reader resuming
+     * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+     * changes only when the broker restarts after an unclean shutdown, so a
+     * message's records almost always share it; records before a change have a
+     * lower epoch (a commit in their middle may carry this one: the check is then
+     * only looser).
+     * </pre>
+     *
+     * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      leaderEpoch_ = 0;
       onChanged();
       return this;
     }

@@ -91,4 +91,33 @@ public interface PartitionRecordsOrBuilder extends
    * @return The highWatermark.
    */
   long getHighWatermark();
+
+  /**
+   * <pre>
+   * The leader epoch of the last record in `records`: what a reader resuming
+   * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+   * changes only when the broker restarts after an unclean shutdown, so a
+   * message's records almost always share it; records before a change have a
+   * lower epoch (a commit in their middle may carry this one: the check is then
+   * only looser).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return Whether the leaderEpoch field is set.
+   */
+  boolean hasLeaderEpoch();
+  /**
+   * <pre>
+   * The leader epoch of the last record in `records`: what a reader resuming
+   * after it passes as `last_fetched_epoch`, or commits with its offset. An epoch
+   * changes only when the broker restarts after an unclean shutdown, so a
+   * message's records almost always share it; records before a change have a
+   * lower epoch (a commit in their middle may carry this one: the check is then
+   * only looser).
+   * </pre>
+   *
+   * <code>optional int32 leader_epoch = 5 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  int getLeaderEpoch();
 }

@@ -60,11 +60,13 @@ public final class RecordProto {
       "alue\030\004 \001(\014R\005value\0224\n\007headers\030\005 \003(\0132\032.tri" +
       "butary.v1.RecordHeaderR\007headers\"D\n\016Topic" +
       "Partition\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tparti" +
-      "tion\030\002 \001(\005R\tpartition\"G\n\017PartitionOffset" +
-      "\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\026\n\006offset" +
-      "\030\002 \001(\003R\006offsetBP\n\020dev.tributary.v1B\013Reco" +
-      "rdProtoP\001Z-tributary.dev/gen/go/tributar" +
-      "y/v1;tributaryv1b\006proto3"
+      "tion\030\002 \001(\005R\tpartition\"\221\001\n\017PartitionOffse" +
+      "t\022\034\n\tpartition\030\001 \001(\005R\tpartition\022\026\n\006offse" +
+      "t\030\002 \001(\003R\006offset\0221\n\022last_fetched_epoch\030\003 " +
+      "\001(\005H\000R\020lastFetchedEpoch\210\001\001B\025\n\023_last_fetc" +
+      "hed_epochBP\n\020dev.tributary.v1B\013RecordPro" +
+      "toP\001Z-tributary.dev/gen/go/tributary/v1;" +
+      "tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -99,7 +101,7 @@ public final class RecordProto {
     internal_static_tributary_v1_PartitionOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_PartitionOffset_descriptor,
-        new java.lang.String[] { "Partition", "Offset", });
+        new java.lang.String[] { "Partition", "Offset", "LastFetchedEpoch", "LastFetchedEpoch", });
   }
 
   // @@protoc_insertion_point(outer_class_scope)

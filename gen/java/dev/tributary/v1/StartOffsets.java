@@ -53,7 +53,8 @@ private static final long serialVersionUID = 0L;
   private java.util.List<dev.tributary.v1.PartitionOffset> offsets_;
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -64,7 +65,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -76,7 +78,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -87,7 +90,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -98,7 +102,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -499,7 +504,8 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -513,7 +519,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -527,7 +534,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -541,7 +549,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -562,7 +571,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -580,7 +590,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -600,7 +611,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -621,7 +633,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -639,7 +652,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -657,7 +671,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -676,7 +691,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -693,7 +709,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -710,7 +727,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -721,7 +739,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -735,7 +754,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -750,7 +770,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -761,7 +782,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -773,7 +795,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * One entry per partition; partitions not listed start at the log end.
+     * One entry per partition; partitions not listed start at the log end. An
+     * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
      * </pre>
      *
      * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>

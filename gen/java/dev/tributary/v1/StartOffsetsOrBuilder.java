@@ -9,7 +9,8 @@ public interface StartOffsetsOrBuilder extends
 
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -18,7 +19,8 @@ public interface StartOffsetsOrBuilder extends
       getOffsetsList();
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -26,7 +28,8 @@ public interface StartOffsetsOrBuilder extends
   dev.tributary.v1.PartitionOffset getOffsets(int index);
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -34,7 +37,8 @@ public interface StartOffsetsOrBuilder extends
   int getOffsetsCount();
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>
@@ -43,7 +47,8 @@ public interface StartOffsetsOrBuilder extends
       getOffsetsOrBuilderList();
   /**
    * <pre>
-   * One entry per partition; partitions not listed start at the log end.
+   * One entry per partition; partitions not listed start at the log end. An
+   * entry's `last_fetched_epoch`, when set, is checked as FetchRequest's is.
    * </pre>
    *
    * <code>repeated .tributary.v1.PartitionOffset offsets = 1 [json_name = "offsets"];</code>

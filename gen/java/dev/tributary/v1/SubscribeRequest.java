@@ -54,6 +54,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.SubscribeRequest.class, dev.tributary.v1.SubscribeRequest.Builder.class);
   }
 
+  private int bitField0_;
   private int startPositionCase_ = 0;
   private java.lang.Object startPosition_;
   public enum StartPositionCase
@@ -587,6 +588,41 @@ private static final long serialVersionUID = 0L;
     return maxBytes_;
   }
 
+  public static final int LAST_FETCHED_EPOCH_FIELD_NUMBER = 14;
+  private int lastFetchedEpoch_ = 0;
+  /**
+   * <pre>
+   * With the `offset` start position: the leader epoch of the record at
+   * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+   * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+   * no longer has that history gets an `offset_reset` (truncated) and starts at
+   * the truncation point. Unset: no check.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  @java.lang.Override
+  public boolean hasLastFetchedEpoch() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * With the `offset` start position: the leader epoch of the record at
+   * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+   * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+   * no longer has that history gets an `offset_reset` (truncated) and starts at
+   * the truncation point. Unset: no check.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  @java.lang.Override
+  public int getLastFetchedEpoch() {
+    return lastFetchedEpoch_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -648,6 +684,9 @@ private static final long serialVersionUID = 0L;
     }
     if (maxBytes_ != 0) {
       output.writeInt32(13, maxBytes_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(14, lastFetchedEpoch_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -724,6 +763,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(13, maxBytes_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(14, lastFetchedEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -754,6 +797,11 @@ private static final long serialVersionUID = 0L;
     if (assignor_ != other.assignor_) return false;
     if (getMaxBytes()
         != other.getMaxBytes()) return false;
+    if (hasLastFetchedEpoch() != other.hasLastFetchedEpoch()) return false;
+    if (hasLastFetchedEpoch()) {
+      if (getLastFetchedEpoch()
+          != other.getLastFetchedEpoch()) return false;
+    }
     if (!getStartPositionCase().equals(other.getStartPositionCase())) return false;
     switch (startPositionCase_) {
       case 3:
@@ -810,6 +858,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + assignor_;
     hash = (37 * hash) + MAX_BYTES_FIELD_NUMBER;
     hash = (53 * hash) + getMaxBytes();
+    if (hasLastFetchedEpoch()) {
+      hash = (37 * hash) + LAST_FETCHED_EPOCH_FIELD_NUMBER;
+      hash = (53 * hash) + getLastFetchedEpoch();
+    }
     switch (startPositionCase_) {
       case 3:
         hash = (37 * hash) + EARLIEST_FIELD_NUMBER;
@@ -983,6 +1035,7 @@ private static final long serialVersionUID = 0L;
       clientId_ = "";
       assignor_ = 0;
       maxBytes_ = 0;
+      lastFetchedEpoch_ = 0;
       startPositionCase_ = 0;
       startPosition_ = null;
       return this;
@@ -1051,6 +1104,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00001000) != 0)) {
         result.maxBytes_ = maxBytes_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.lastFetchedEpoch_ = lastFetchedEpoch_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     private void buildPartialOneofs(dev.tributary.v1.SubscribeRequest result) {
@@ -1151,6 +1210,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getMaxBytes() != 0) {
         setMaxBytes(other.getMaxBytes());
+      }
+      if (other.hasLastFetchedEpoch()) {
+        setLastFetchedEpoch(other.getLastFetchedEpoch());
       }
       switch (other.getStartPositionCase()) {
         case EARLIEST: {
@@ -1282,6 +1344,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00001000;
               break;
             } // case 104
+            case 112: {
+              lastFetchedEpoch_ = input.readInt32();
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 112
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2466,6 +2533,78 @@ private static final long serialVersionUID = 0L;
     public Builder clearMaxBytes() {
       bitField0_ = (bitField0_ & ~0x00001000);
       maxBytes_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int lastFetchedEpoch_ ;
+    /**
+     * <pre>
+     * With the `offset` start position: the leader epoch of the record at
+     * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+     * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+     * no longer has that history gets an `offset_reset` (truncated) and starts at
+     * the truncation point. Unset: no check.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+     * @return Whether the lastFetchedEpoch field is set.
+     */
+    @java.lang.Override
+    public boolean hasLastFetchedEpoch() {
+      return ((bitField0_ & 0x00002000) != 0);
+    }
+    /**
+     * <pre>
+     * With the `offset` start position: the leader epoch of the record at
+     * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+     * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+     * no longer has that history gets an `offset_reset` (truncated) and starts at
+     * the truncation point. Unset: no check.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+     * @return The lastFetchedEpoch.
+     */
+    @java.lang.Override
+    public int getLastFetchedEpoch() {
+      return lastFetchedEpoch_;
+    }
+    /**
+     * <pre>
+     * With the `offset` start position: the leader epoch of the record at
+     * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+     * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+     * no longer has that history gets an `offset_reset` (truncated) and starts at
+     * the truncation point. Unset: no check.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+     * @param value The lastFetchedEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLastFetchedEpoch(int value) {
+      
+      lastFetchedEpoch_ = value;
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * With the `offset` start position: the leader epoch of the record at
+     * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+     * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+     * no longer has that history gets an `offset_reset` (truncated) and starts at
+     * the truncation point. Unset: no check.
+     * </pre>
+     *
+     * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLastFetchedEpoch() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      lastFetchedEpoch_ = 0;
       onChanged();
       return this;
     }

@@ -294,5 +294,32 @@ public interface SubscribeRequestOrBuilder extends
    */
   int getMaxBytes();
 
+  /**
+   * <pre>
+   * With the `offset` start position: the leader epoch of the record at
+   * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+   * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+   * no longer has that history gets an `offset_reset` (truncated) and starts at
+   * the truncation point. Unset: no check.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+   * @return Whether the lastFetchedEpoch field is set.
+   */
+  boolean hasLastFetchedEpoch();
+  /**
+   * <pre>
+   * With the `offset` start position: the leader epoch of the record at
+   * `offset` - 1 that the reader consumed (KIP-320), checked in every listed
+   * partition as FetchRequest's `last_fetched_epoch` is; a partition whose log
+   * no longer has that history gets an `offset_reset` (truncated) and starts at
+   * the truncation point. Unset: no check.
+   * </pre>
+   *
+   * <code>optional int32 last_fetched_epoch = 14 [json_name = "lastFetchedEpoch"];</code>
+   * @return The lastFetchedEpoch.
+   */
+  int getLastFetchedEpoch();
+
   public dev.tributary.v1.SubscribeRequest.StartPositionCase getStartPositionCase();
 }
