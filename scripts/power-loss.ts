@@ -59,6 +59,8 @@ export interface PowerLossTopic {
   readonly figures: PartitionFigures;
   /** Records a reader consumed that the log later held another record at. */
   readerDivergent: number;
+  /** Offset resets (truncated) the readers were given: lost offsets detected. */
+  readerResets: number;
   /** Records in the log at the end. */
   stored: number;
 }
@@ -88,6 +90,8 @@ export function brokenPromises(result: PowerLossResult): string[] {
 
 interface Reader {
   position: number;
+  /** The leader epoch of the record at `position` - 1, as the broker gave it (KIP-320). */
+  lastEpoch: number | undefined;
   /** offset -> value, as consumed. */
   readonly consumed: Map<number, string>;
 }
@@ -114,9 +118,9 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const deadline = Date.now() + (options.seconds ?? Infinity) * 1000;
   const topics: TopicState[] = (["always", "interval"] as const).map((fsync) => ({
-    result: { topic: `power-${fsync}`, fsync, figures: emptyFigures(), readerDivergent: 0, stored: 0 },
+    result: { topic: `power-${fsync}`, fsync, figures: emptyFigures(), readerDivergent: 0, readerResets: 0, stored: 0 },
     histories: Array.from({ length: partitions }, () => new AckHistory()),
-    readers: Array.from({ length: partitions }, () => ({ position: 0, consumed: new Map<number, string>() })),
+    readers: Array.from({ length: partitions }, (): Reader => ({ position: 0, lastEpoch: undefined, consumed: new Map() })),
   }));
   const result: PowerLossResult = { seed, cyclesRun: 0, killDelaysMs: [], topics: [], problems: [] };
 
@@ -189,7 +193,14 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
               while (!stop) {
                 let answer;
                 try {
-                  answer = await fetch.fetch({ topic: t.result.topic, partition, offset: BigInt(reader.position), maxWaitMs: 200, maxBytes: 256 * 1024 });
+                  answer = await fetch.fetch({
+                    topic: t.result.topic,
+                    partition,
+                    offset: BigInt(reader.position),
+                    lastFetchedEpoch: reader.lastEpoch,
+                    maxWaitMs: 200,
+                    maxBytes: 256 * 1024,
+                  });
                 } catch (err) {
                   if ((err as { code?: number }).code !== outOfRange) return; // the broker died
                   // Past the log end (records lost in a cut): a reader with no other
@@ -197,10 +208,19 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
                   await new Promise((resolve) => setTimeout(resolve, 20));
                   continue;
                 }
+                if (answer.offsetReset?.truncated) {
+                  // What it read from the reset offset on is gone: forget it, read again.
+                  t.result.readerResets++;
+                  reader.position = Number(answer.offsetReset.resetOffset);
+                  for (const offset of reader.consumed.keys()) if (offset >= reader.position) reader.consumed.delete(offset);
+                  reader.lastEpoch = answer.leaderEpoch;
+                  continue;
+                }
                 for (const r of answer.records) {
                   reader.consumed.set(Number(r.offset), decoder.decode(r.value));
                   reader.position = Number(r.offset) + 1;
                 }
+                if (answer.records.length > 0) reader.lastEpoch = answer.leaderEpoch;
               }
             })(),
           );
@@ -318,7 +338,7 @@ export async function powerLossMain(args: string[], argValue: (args: string[], n
     console.log(
       `topic ${t.topic} (fsync ${t.fsync}): ${f.acked} acknowledged, ${f.lost} lost (oldest ${f.maxLostAgeMs} ms before the cut), ` +
         `${f.holes} holes, ${f.skipped} offsets skipped, ${f.mismatched} mismatched, ${f.reused} reused offsets, ` +
-        `${t.readerDivergent} read by a reader then replaced silently; ${t.stored} stored at the end`,
+        `${t.readerDivergent} read by a reader then replaced silently (${t.readerResets} reader resets); ${t.stored} stored at the end`,
     );
   }
   const broken = brokenPromises(r);
