@@ -10,7 +10,8 @@
  * what the log now holds at its offset.
  *
  * What must hold (docs/storage.md, "Power-loss testing"): `always` loses no
- * acknowledged record; `interval` loses at most a suffix (no hole); neither has a gap
+ * acknowledged record; `interval` loses at most a suffix (no hole), acknowledged
+ * within about `flushIntervalMs` of the cut (checked when cycles are longer); neither has a gap
  * in its offsets or a changed record at an acknowledged offset; and a reader never
  * holds a record that the log now has another record at (`readerDivergent`): when a
  * lost offset is reused, the reader must be told (offset reset), not served new data
@@ -67,6 +68,8 @@ export interface PowerLossTopic {
 
 export interface PowerLossResult {
   seed: number;
+  /** The `interval` topic's fsync period, in ms. */
+  flushIntervalMs: number;
   cyclesRun: number;
   killDelaysMs: number[];
   topics: PowerLossTopic[];
@@ -74,12 +77,18 @@ export interface PowerLossResult {
   problems: string[];
 }
 
+/** How late after its period the `interval` fsync may complete (timer, fsync time). */
+const intervalSlackMs = 1000;
+
 /** The promises of docs/storage.md that a run broke, one line each (empty: all held). */
 export function brokenPromises(result: PowerLossResult): string[] {
   const broken: string[] = [...result.problems];
   for (const t of result.topics) {
     const f = t.figures;
     if (t.fsync === "always" && f.lost > 0) broken.push(`${t.topic}: ${f.lost} acknowledged records lost under fsync always`);
+    if (t.fsync === "interval" && f.maxLostAgeMs > result.flushIntervalMs + intervalSlackMs) {
+      broken.push(`${t.topic}: lost a record acknowledged ${f.maxLostAgeMs} ms before the cut (fsync every ${result.flushIntervalMs} ms)`);
+    }
     if (f.holes > 0) broken.push(`${t.topic}: ${f.holes} lost acknowledged records below a surviving one (holes)`);
     if (f.skipped > 0) broken.push(`${t.topic}: ${f.skipped} offsets missing inside the log (gaps)`);
     if (f.mismatched > 0) broken.push(`${t.topic}: ${f.mismatched} acknowledged offsets holding another record`);
@@ -122,7 +131,7 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
     histories: Array.from({ length: partitions }, () => new AckHistory()),
     readers: Array.from({ length: partitions }, (): Reader => ({ position: 0, lastEpoch: undefined, consumed: new Map() })),
   }));
-  const result: PowerLossResult = { seed, cyclesRun: 0, killDelaysMs: [], topics: [], problems: [] };
+  const result: PowerLossResult = { seed, flushIntervalMs, cyclesRun: 0, killDelaysMs: [], topics: [], problems: [] };
 
   const entries = options.entries ?? "alternate";
   const fs = await mountLazyFs();
