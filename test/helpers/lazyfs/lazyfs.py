@@ -35,11 +35,12 @@ with unsynced entries).
 Unmount with `fusermount -u MOUNTPOINT`: a clean unmount syncs everything first, as a
 real unmount writes the page cache back.
 
-Requests are served one at a time (nothreads), so a `drop` written after the writer
-process has exited is applied after any of its requests the kernel had already queued:
-nothing it wrote can land after the drop. Handles open at a drop are forgotten (their
-owner is meant to be dead, as after a real power cut); later requests on them fail with
-EBADF, and their releases are ignored.
+A process killed in the middle of a request exits only once that request was answered
+(or withdrawn unread by the kernel), so once the writer has exited, none of its writes
+can land after a `drop` (with direct_io, and no writeback cache, every write is such a
+request). Requests are served one at a time (nothreads): the model needs no locks.
+Handles open at a drop are forgotten (their owner is meant to be dead, as after a real
+power cut); later requests on them fail with EBADF, and their releases are ignored.
 
 Not modelled: torn or reordered writes inside one file (a drop keeps all or nothing of
 what was written since the file's last fsync; real disks may keep any prefix of pages),
