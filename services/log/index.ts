@@ -1,6 +1,7 @@
 export type { AppendOptions, AppendResult } from "./append-result.js";
 export type { FetchData, ReadOptions } from "./fetch-data.js";
 export { Log, type LogOptions } from "./log.js";
+export type { EpochEntry } from "./leader-epoch-cache.js";
 export type { CompactionResult } from "./log-cleaner.js";
 export {
   defaultLogConfig,

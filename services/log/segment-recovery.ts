@@ -66,10 +66,11 @@ export interface SealedLoadOptions {
  * whole.
  *
  * Trust: a sealed segment's indexes are saved durably only after its `.log` was
- * fdatasynced (LogWriter.seal), so indexes that pass validation describe synced data;
- * recovery still verifies the frames after the last offset-index entry (one short read)
- * and that they end exactly at the end of the file. Anything else gets a full verified
- * scan. After an unclean shutdown, a scan that stops short of `endOffset` (a torn,
+ * fdatasynced (LogWriter.seal), so indexes that pass validation describe synced data.
+ * After a clean shutdown they are trusted as they are; after an unclean one recovery
+ * also verifies the frames after the last offset-index entry (one short read) and that
+ * they end at the end of the file, at the successor's base offset. Anything else gets
+ * a full verified scan. After an unclean shutdown, a scan that stops short of `endOffset` (a torn,
  * zeroed or missing tail: writes a power loss dropped) is a hole, returned for the
  * caller to truncate the log at; after a clean one the damage is logged and left.
  * @returns null when the segment is whole (or its damage is left in place), else the hole
@@ -86,13 +87,14 @@ export async function loadSealedSegment(segment: LogSegment, endOffset: number, 
   segment.sealed = true;
   segment.nextOffset = endOffset;
   if (sound) {
-    const from = last ?? { offset: segment.baseOffset, position: 0 };
-    const tail = await scanFrames(segment.fd, from.position, segment.size, from.offset, { verify: true }, () => true);
-    const whole = tail.problem === null && (tail.nextOffset === endOffset || options.allowGaps);
-    if (whole || options.clean) {
-      if (tail.problem !== null) {
-        logger.error({ path: segment.logPath, position: tail.position, problem: tail.problem }, "corrupt batch frame in sealed segment");
-      }
+    // After a clean shutdown everything was synced: the indexes are trusted as they are.
+    let whole = options.clean;
+    if (!whole) {
+      const from = last ?? { offset: segment.baseOffset, position: 0 };
+      const tail = await scanFrames(segment.fd, from.position, segment.size, from.offset, { verify: true }, () => true);
+      whole = tail.problem === null && (tail.nextOffset === endOffset || options.allowGaps);
+    }
+    if (whole) {
       segment.offsetIndex = offsetIndex;
       segment.timeIndex = timeIndex;
       segment.maxTimestamp = timeIndex.lastTimestamp;

@@ -13,6 +13,7 @@ describe("the Consumer's records decoder", () => {
           topic: "örders",
           partition: 7,
           highWatermark: 2n ** 40n,
+          leaderEpoch: 4,
           records: [
             { offset: 0n, value: new Uint8Array([1, 2, 3]) },
             { offset: 2n ** 53n + 5n, timestampMs: 1_700_000_000_123n, key: new TextEncoder().encode("k€y"), value: new Uint8Array(70_000).fill(9) },
@@ -28,6 +29,7 @@ describe("the Consumer's records decoder", () => {
     expect(ours.value.topic).toBe(reference.value.topic);
     expect(ours.value.partition).toBe(reference.value.partition);
     expect(ours.value.highWatermark).toBe(reference.value.highWatermark);
+    expect([ours.value.leaderEpoch, reference.value.leaderEpoch]).toEqual([4, 4]);
     expect(ours.value.records.length).toBe(3);
     ours.value.records.forEach((r, i) => {
       const want = reference.value.records[i];

@@ -19,11 +19,14 @@ export class TcpProxy {
     readonly address: string,
   ) {}
 
+  /** Where new connections go (see `retarget`). */
+  private target = "";
+
   static async start(target: string): Promise<TcpProxy> {
-    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
     let proxy!: TcpProxy;
     const server = createServer((client) => {
-      const upstream = connect(port, host);
+      const t = proxy.target;
+      const upstream = connect(Number(t.slice(t.lastIndexOf(":") + 1)), t.slice(0, t.lastIndexOf(":")));
       proxy.track(client, upstream);
       client.pipe(upstream);
       // The server's side is HTTP/2 frames from its first byte (9-byte header:
@@ -62,7 +65,13 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     proxy = new TcpProxy(server, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    proxy.target = target;
     return proxy;
+  }
+
+  /** Sends new connections to `target` from now on (a broker restarted on another port). */
+  retarget(target: string): void {
+    this.target = target;
   }
 
   dropOnNextResponse(): void {
