@@ -2,20 +2,21 @@
  * Power-loss torture: a `tributary serve` child process keeps its data directory on
  * lazyfs (test/helpers/lazyfs: a FUSE file system that keeps unsynced writes and
  * directory entries in memory). Producers append with acks to two topics (fsync
- * `always` and `interval`, small segments so that rolls are frequent), one reader per
- * partition follows each log with Fetch; after a random delay the broker is SIGKILLed
- * and the unsynced state dropped at once: a power cut. After every restart each
- * partition is read from start to end and checked by the history checker
- * (test/helpers/ack-history.ts), and every record a reader consumed is compared with
- * what the log now holds at its offset.
+ * `always` and `interval`, small segments so that rolls are frequent), and two readers
+ * per partition follow each log with Fetch: one keeps its position in memory, the
+ * other in its group's committed offsets (with the epoch) and resumes from them after
+ * each restart. After a random delay the broker is SIGKILLed and the unsynced state
+ * dropped at once: a power cut. After every restart each partition is read from start
+ * to end and checked by the history checker (test/helpers/ack-history.ts), and every
+ * record a reader consumed is compared with what the log now holds at its offset.
  *
  * What must hold (docs/storage.md, "Power-loss testing"): `always` loses no
  * acknowledged record; `interval` loses at most a suffix (no hole), acknowledged
- * within about `flushIntervalMs` of the cut (checked when cycles are longer); neither has a gap
- * in its offsets or a changed record at an acknowledged offset; and a reader never
- * holds a record that the log now has another record at (`readerDivergent`): when a
- * lost offset is reused, the reader must be told (offset reset), not served new data
- * past its position.
+ * within about `flushIntervalMs` of the cut (checked when cycles are longer); neither
+ * has a gap in its offsets or a changed record at an acknowledged offset; and no reader
+ * holds a record that the log now has another record at (`readerDivergent`,
+ * `committerDivergent`): when a lost offset is reused, a reader past it must be told
+ * (offset reset), not served new data past its position.
  *
  * Run longer: npm run torture -- --power-loss [--cycles N] [--seconds S] [--seed X]
  *   [--max-kill-ms MS] [--segment-bytes B] [--flush-interval-ms MS] [--journal | --strict]
@@ -26,6 +27,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient, type ServiceClient } from "../clients/ts/index.js";
 import { AdminService, FsyncPolicy } from "../gen/ts/tributary/v1/admin_pb.js";
+import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
 import { AckHistory, addFigures, emptyFigures, type PartitionFigures, type StoredPartition } from "../test/helpers/ack-history.js";
@@ -62,6 +64,10 @@ export interface PowerLossTopic {
   readerDivergent: number;
   /** Offset resets (truncated) the readers were given: lost offsets detected. */
   readerResets: number;
+  /** As `readerDivergent`, for the readers that resume from their group's commits. */
+  committerDivergent: number;
+  /** As `readerResets`, for the readers that resume from their group's commits. */
+  committerResets: number;
   /** Records in the log at the end. */
   stored: number;
 }
@@ -93,11 +99,16 @@ export function brokenPromises(result: PowerLossResult): string[] {
     if (f.skipped > 0) broken.push(`${t.topic}: ${f.skipped} offsets missing inside the log (gaps)`);
     if (f.mismatched > 0) broken.push(`${t.topic}: ${f.mismatched} acknowledged offsets holding another record`);
     if (t.readerDivergent > 0) broken.push(`${t.topic}: readers hold ${t.readerDivergent} records the log now has others at (offsets reused silently)`);
+    if (t.committerDivergent > 0) {
+      broken.push(`${t.topic}: readers resuming from group commits hold ${t.committerDivergent} records the log now has others at (offsets reused silently)`);
+    }
   }
   return broken;
 }
 
 interface Reader {
+  /** Set for a reader that commits its position (with the epoch) and resumes from it. */
+  readonly group?: string;
   position: number;
   /** The leader epoch of the record at `position` - 1, as the broker gave it (KIP-320). */
   lastEpoch: number | undefined;
@@ -108,7 +119,10 @@ interface Reader {
 interface TopicState {
   readonly result: PowerLossTopic;
   readonly histories: AckHistory[];
+  /** Per partition: the reader that keeps its position in memory. */
   readonly readers: Reader[];
+  /** Per partition: the reader that keeps it in its group's commits. */
+  readonly committers: Reader[];
 }
 
 const decoder = new TextDecoder();
@@ -127,9 +141,10 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const deadline = Date.now() + (options.seconds ?? Infinity) * 1000;
   const topics: TopicState[] = (["always", "interval"] as const).map((fsync) => ({
-    result: { topic: `power-${fsync}`, fsync, figures: emptyFigures(), readerDivergent: 0, readerResets: 0, stored: 0 },
+    result: { topic: `power-${fsync}`, fsync, figures: emptyFigures(), readerDivergent: 0, readerResets: 0, committerDivergent: 0, committerResets: 0, stored: 0 },
     histories: Array.from({ length: partitions }, () => new AckHistory()),
     readers: Array.from({ length: partitions }, (): Reader => ({ position: 0, lastEpoch: undefined, consumed: new Map() })),
+    committers: Array.from({ length: partitions }, (): Reader => ({ group: `power-${fsync}-readers`, position: 0, lastEpoch: undefined, consumed: new Map() })),
   }));
   const result: PowerLossResult = { seed, flushIntervalMs, cyclesRun: 0, killDelaysMs: [], topics: [], problems: [] };
 
@@ -171,6 +186,8 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
       const cycleStarted = Date.now();
       const produce = createClient(ProduceService, b.address);
       const fetch = createClient(FetchService, b.address);
+      const commit = createClient(CommitService, b.address);
+      await resumeFromCommits(commit, topics);
       let stop = false;
       const loops: Array<Promise<void>> = [];
       for (const t of topics) {
@@ -196,44 +213,10 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
             })(),
           );
         }
-        t.readers.forEach((reader, partition) => {
-          loops.push(
-            (async () => {
-              while (!stop) {
-                let answer;
-                try {
-                  answer = await fetch.fetch({
-                    topic: t.result.topic,
-                    partition,
-                    offset: BigInt(reader.position),
-                    lastFetchedEpoch: reader.lastEpoch,
-                    maxWaitMs: 200,
-                    maxBytes: 256 * 1024,
-                  });
-                } catch (err) {
-                  if ((err as { code?: number }).code !== outOfRange) return; // the broker died
-                  // Past the log end (records lost in a cut): a reader with no other
-                  // information waits there for the log to grow back.
-                  await new Promise((resolve) => setTimeout(resolve, 20));
-                  continue;
-                }
-                if (answer.offsetReset?.truncated) {
-                  // What it read from the reset offset on is gone: forget it, read again.
-                  t.result.readerResets++;
-                  reader.position = Number(answer.offsetReset.resetOffset);
-                  for (const offset of reader.consumed.keys()) if (offset >= reader.position) reader.consumed.delete(offset);
-                  reader.lastEpoch = answer.leaderEpoch;
-                  continue;
-                }
-                for (const r of answer.records) {
-                  reader.consumed.set(Number(r.offset), decoder.decode(r.value));
-                  reader.position = Number(r.offset) + 1;
-                }
-                if (answer.records.length > 0) reader.lastEpoch = answer.leaderEpoch;
-              }
-            })(),
-          );
-        });
+        for (let partition = 0; partition < partitions; partition++) {
+          loops.push(follow(fetch, commit, t, partition, t.readers[partition], () => stop));
+          loops.push(follow(fetch, commit, t, partition, t.committers[partition], () => stop));
+        }
       }
 
       const delay = Math.round(minKillMs + random() * (maxKillMs - minKillMs));
@@ -247,6 +230,7 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
       await Promise.all(loops);
       produce.close();
       fetch.close();
+      commit.close();
       result.cyclesRun++;
 
       // The restart after the cut: checked, then the next cycle's broker.
@@ -281,14 +265,8 @@ async function checkAfterCut(address: string, topics: TopicState[], partitions: 
         const partition = await readPartition(fetch, t.result.topic, p, Number(info.logStartOffset), Number(info.logEndOffset), problems);
         stored += partition.records.size;
         addFigures(cut, t.histories[p].afterCut(partition, cutAtMs));
-        const reader = t.readers[p];
-        for (const [offset, value] of reader.consumed) {
-          const now = partition.records.get(offset);
-          if (now !== undefined && now !== value) {
-            t.result.readerDivergent++;
-            reader.consumed.set(offset, now); // counted once
-          }
-        }
+        t.result.readerDivergent += divergent(t.readers[p], partition);
+        t.result.committerDivergent += divergent(t.committers[p], partition);
       }
       t.result.stored = stored;
       lines.push(`${t.result.topic}: ${stored} stored, lost ${cut.lost} (holes ${cut.holes}), gaps ${cut.skipped}, mismatched ${cut.mismatched}`);
@@ -301,7 +279,7 @@ async function checkAfterCut(address: string, topics: TopicState[], partitions: 
 }
 
 async function readPartition(
-  fetch: ServiceClient<typeof FetchService.method>,
+  fetch: FetchClient,
   topic: string,
   partition: number,
   logStartOffset: number,
@@ -347,11 +325,95 @@ export async function powerLossMain(args: string[], argValue: (args: string[], n
     console.log(
       `topic ${t.topic} (fsync ${t.fsync}): ${f.acked} acknowledged, ${f.lost} lost (oldest ${f.maxLostAgeMs} ms before the cut), ` +
         `${f.holes} holes, ${f.skipped} offsets skipped, ${f.mismatched} mismatched, ${f.reused} reused offsets, ` +
-        `${t.readerDivergent} read by a reader then replaced silently (${t.readerResets} reader resets); ${t.stored} stored at the end`,
+        `${t.readerDivergent} read by a reader then replaced silently (${t.readerResets} reader resets), ` +
+        `${t.committerDivergent} by a reader resuming from commits (${t.committerResets} resets); ${t.stored} stored at the end`,
     );
   }
   const broken = brokenPromises(r);
   for (const line of broken) console.log(`BROKEN: ${line}`);
   console.log(`${broken.length === 0 ? "OK" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (broken.length > 0) process.exitCode = 1;
+}
+
+type FetchClient = ServiceClient<typeof FetchService.method>;
+type CommitClient = ServiceClient<typeof CommitService.method>;
+
+/**
+ * One reader's loop until `stopped()` or the broker dies: Fetch from its position with
+ * the epoch of the last record it read (KIP-320); on a truncated offset reset, forget
+ * what it read from the reset offset on and read again. A reader with a group commits
+ * its position and epoch after each answer.
+ */
+async function follow(fetch: FetchClient, commit: CommitClient, t: TopicState, partition: number, reader: Reader, stopped: () => boolean): Promise<void> {
+  const topic = t.result.topic;
+  while (!stopped()) {
+    let answer;
+    try {
+      answer = await fetch.fetch({ topic, partition, offset: BigInt(reader.position), lastFetchedEpoch: reader.lastEpoch, maxWaitMs: 200, maxBytes: 256 * 1024 });
+    } catch (err) {
+      if ((err as { code?: number }).code !== outOfRange) return; // the broker died
+      // Past the log end (records lost in a cut): a reader with no other information
+      // waits there for the log to grow back.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
+    if (answer.offsetReset?.truncated) {
+      if (reader.group === undefined) t.result.readerResets++;
+      else t.result.committerResets++;
+      reader.position = Number(answer.offsetReset.resetOffset);
+      for (const offset of reader.consumed.keys()) if (offset >= reader.position) reader.consumed.delete(offset);
+      reader.lastEpoch = answer.leaderEpoch;
+    } else {
+      // A reader that resumed from an older commit reads some offsets again: what it
+      // reads now is what it processed last.
+      for (const r of answer.records) {
+        reader.consumed.set(Number(r.offset), decoder.decode(r.value));
+        reader.position = Number(r.offset) + 1;
+      }
+      if (answer.records.length === 0) continue;
+      reader.lastEpoch = answer.leaderEpoch;
+    }
+    if (reader.group === undefined) continue;
+    try {
+      await commit.commit({
+        groupId: reader.group,
+        memberId: "",
+        generation: 0,
+        offsets: [{ topic, partition, offset: BigInt(reader.position), leaderEpoch: reader.lastEpoch }],
+      });
+    } catch {
+      return; // the broker died: the commit may or may not have been kept
+    }
+  }
+}
+
+/** The committing readers start each cycle where their group's commits say (with the
+ * committed epoch), or at 0 when the group has none: not where they were. What they
+ * read from there on they will read again (a commit lost in the cut is older), so it
+ * no longer counts as consumed. */
+async function resumeFromCommits(commit: CommitClient, topics: TopicState[]): Promise<void> {
+  for (const t of topics) {
+    const group = t.committers[0].group!;
+    const { offsets } = await commit.fetchCommitted({ groupId: group, topic: t.result.topic });
+    t.committers.forEach((reader, partition) => {
+      const committed = offsets.find((o) => o.partition === partition);
+      reader.position = committed === undefined ? 0 : Number(committed.offset);
+      reader.lastEpoch = committed?.leaderEpoch;
+      for (const offset of reader.consumed.keys()) if (offset >= reader.position) reader.consumed.delete(offset);
+    });
+  }
+}
+
+/** Records the reader consumed at offsets the log now holds other records at (each
+ * counted once: the reader's view is then set to the log's). */
+function divergent(reader: Reader, stored: StoredPartition): number {
+  let count = 0;
+  for (const [offset, value] of reader.consumed) {
+    const now = stored.records.get(offset);
+    if (now !== undefined && now !== value) {
+      count++;
+      reader.consumed.set(offset, now);
+    }
+  }
+  return count;
 }
