@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rmdir, stat, truncate, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mountLazyFs, type LazyFsMount } from "../helpers/lazyfs/lazy-fs-mount.js";
@@ -263,6 +263,17 @@ describe("lazyfs", () => {
     fsyncFile(at("seg2"));
     await fs.drop();
     expect(await exists(at("seg2"))).toBe(false);
+  });
+
+  it("writes everything back on a clean unmount", async () => {
+    await mkdir(at("d"));
+    await writeFile(at("d/f"), "unsynced");
+    await fs.unmount({ keepBacking: true });
+    try {
+      expect(await readFile(join(fs.backing, "d/f"), "utf8")).toBe("unsynced");
+    } finally {
+      await rm(fs.backing, { recursive: true, force: true });
+    }
   });
 
   it("makes everything durable on sync", async () => {

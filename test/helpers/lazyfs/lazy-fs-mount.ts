@@ -40,8 +40,9 @@ export interface LazyFsMount {
   /** What lazyfs.py wrote to stderr: empty unless an operation failed inside the model
    * (fusepy then answers EINVAL, which the writer would take for a real error). */
   errors(): string;
-  /** Unmounts (a clean unmount syncs first), ends the process and removes both directories. */
-  unmount(): Promise<void>;
+  /** Unmounts (a clean unmount syncs first), ends the process and removes both
+   * directories (the backing one too unless `keepBacking`: then the caller removes it). */
+  unmount(options?: { keepBacking?: boolean }): Promise<void>;
 }
 
 /** True when this machine can mount lazyfs: /dev/fuse, fusermount and fusepy present. */
@@ -87,9 +88,9 @@ export async function mountLazyFs(options: { entries?: LazyFsEntries } = {}): Pr
   const exited = exitOf(child);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const removeDirs = async () => {
+  const removeDirs = async (keepBacking = false) => {
     await rm(mountpoint, { recursive: true, force: true });
-    await rm(backing, { recursive: true, force: true });
+    if (!keepBacking) await rm(backing, { recursive: true, force: true });
   };
   try {
     // lazyfs.py prints its ready line from FUSE's init, which the kernel sends once mounted.
@@ -124,7 +125,7 @@ export async function mountLazyFs(options: { entries?: LazyFsEntries } = {}): Pr
     setEntries: (entries) => writeFile(control, `entries ${entries}`),
     counters: async () => JSON.parse(await readFile(control, "utf8")) as LazyFsCounters,
     errors: () => stderr,
-    async unmount() {
+    async unmount(options = {}) {
       if (unmounted) return;
       unmounted = true;
       try {
@@ -143,7 +144,7 @@ export async function mountLazyFs(options: { entries?: LazyFsEntries } = {}): Pr
         }
         if (clean.status !== 0) throw new Error(`lazyfs: fusermount -u ${mountpoint} failed: ${clean.stderr}`);
       } finally {
-        await removeDirs();
+        await removeDirs(options.keepBacking);
       }
     },
   };
