@@ -47,6 +47,10 @@ const packages = {
   chromium: () => canRun("/usr/bin/chromium", ["--version"]),
   // Certificates generated at test time for TLS and mutual TLS (test/security/).
   openssl: () => canRun("/usr/bin/openssl", ["version"]),
+  // The FUSE file system that drops unsynced writes, under the power-loss tests
+  // (test/helpers/lazyfs/lazyfs.py, test/reliability/power-loss.test.ts).
+  fuse: () => canRun("/usr/bin/fusermount", ["-V"]),
+  "python3-fusepy": () => canRun("/usr/bin/python3", ["-c", "import fusepy"]),
 };
 
 function canRun(command, args) {

@@ -16,6 +16,10 @@
  *   --seconds S      stop starting new cycles after S seconds (default 300)
  *   --seed X         PRNG seed (default: random, printed)
  *   --max-kill-ms MS upper bound of the random kill delay per cycle (default 1500)
+ *
+ * With --power-loss, each kill is also a power cut: the data directory is on a FUSE
+ * file system that then drops everything not fsynced (scripts/power-loss.ts, which
+ * also takes --segment-bytes B and --flush-interval-ms MS).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -325,6 +329,10 @@ function argValue(args: string[], name: string): number | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes("--power-loss")) {
+    const { powerLossMain } = await import("./power-loss.js");
+    return powerLossMain(args, argValue);
+  }
   const cycles = argValue(args, "--cycles") ?? 20;
   const seconds = argValue(args, "--seconds") ?? 300;
   const seed = argValue(args, "--seed");
