@@ -161,7 +161,7 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
     const dataDir = join(fs.mountpoint, "data");
     await mkdir(dataDir);
     await fs.sync();
-    broker = await startChildBroker(dataDir);
+    broker = await startChildBroker(dataDir, ["--min-segment-bytes", String(segmentBytes)]);
     const admin = createClient(AdminService, broker.address);
     try {
       for (const { result: t } of topics) {
@@ -234,7 +234,7 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
       result.cyclesRun++;
 
       // The restart after the cut: checked, then the next cycle's broker.
-      broker = await startChildBroker(dataDir);
+      broker = await startChildBroker(dataDir, ["--min-segment-bytes", String(segmentBytes)]);
       const lines = await checkAfterCut(broker.address, topics, partitions, cutAtMs, result.problems);
       log(`cycle ${cycle + 1} (entries ${model}): cut after ${delay} ms; ${lines.join("; ")}; ${Date.now() - cycleStarted} ms`);
     }
