@@ -33,6 +33,7 @@ import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
 import { AckHistory, addFigures, emptyFigures, type PartitionFigures, type StoredPartition } from "../test/helpers/ack-history.js";
 import { startChildBroker, type ChildBroker } from "../test/helpers/child-broker.js";
 import { mountLazyFs, type LazyFsEntries } from "../test/helpers/lazyfs/lazy-fs-mount.js";
+import { producerLoop } from "./producer-loop.js";
 import { prng } from "./torture.js";
 
 export interface PowerLossOptions {
@@ -126,7 +127,6 @@ interface TopicState {
 }
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 const outOfRange = 11; // grpc status OUT_OF_RANGE
 
 export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLossResult> {
@@ -192,25 +192,19 @@ export async function runPowerLoss(options: PowerLossOptions): Promise<PowerLoss
       const loops: Array<Promise<void>> = [];
       for (const t of topics) {
         for (let producer = 0; producer < producersPerTopic; producer++) {
-          const batchSizes = Array.from({ length: 64 }, () => 1 + Math.floor(random() * 40));
-          const partitionsDrawn = Array.from({ length: 64 }, () => Math.floor(random() * partitions));
           loops.push(
-            (async () => {
-              for (let batch = 0; !stop; batch++) {
-                const size = batchSizes[batch % batchSizes.length];
-                const partition = partitionsDrawn[batch % partitionsDrawn.length];
-                const values = Array.from({ length: size }, (_, i) => `c${cycle}/${t.result.topic}/p${producer}/b${batch}/r${i}/${"x".repeat((batch * 7 + i) % 90)}`);
-                let answer;
-                try {
-                  answer = await produce.produce({ topic: t.result.topic, partition, records: values.map((v) => ({ value: encoder.encode(v) })) });
-                } catch {
-                  return; // the broker died under this request: never acknowledged
-                }
+            producerLoop({
+              produce,
+              topic: t.result.topic,
+              partitions,
+              random,
+              label: `c${cycle}/${t.result.topic}/p${producer}`,
+              stopped: () => stop,
+              onAck: (partition, base, values) => {
                 const at = Date.now();
-                const base = Number(answer.results[0].baseOffset);
-                values.forEach((v, i) => t.histories[partition].acked(base + i, v, at));
-              }
-            })(),
+                values.forEach((v, i) => t.histories[partition].acked(Number(base) + i, v, at));
+              },
+            }),
           );
         }
         for (let partition = 0; partition < partitions; partition++) {

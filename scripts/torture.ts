@@ -31,6 +31,7 @@ import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
 import { startChildBroker, type ChildBroker } from "../test/helpers/child-broker.js";
+import { producerLoop } from "./producer-loop.js";
 
 export interface TortureOptions {
   cycles: number;
@@ -96,7 +97,6 @@ interface TopicState {
 
 const group = "torture-group";
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 export async function runTorture(options: TortureOptions): Promise<TortureResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -163,29 +163,17 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       const loops: Array<Promise<void>> = [];
       for (const t of topics) {
         for (let producer = 0; producer < producersPerTopic; producer++) {
-          const batchSizes = Array.from({ length: 64 }, () => 1 + Math.floor(random() * 40));
-          const partitionsDrawn = Array.from({ length: 64 }, () => Math.floor(random() * partitions));
           loops.push(
-            (async () => {
-              for (let batch = 0; !stop; batch++) {
-                const size = batchSizes[batch % batchSizes.length];
-                const partition = partitionsDrawn[batch % partitionsDrawn.length];
-                const values = Array.from({ length: size }, (_, i) => `c${cycle}/${t.name}/p${producer}/b${batch}/r${i}/${"x".repeat((batch + i) % 97)}`);
-                let answer;
-                try {
-                  answer = await produce.produce({
-                    topic: t.name,
-                    partition,
-                    records: values.map((v, i) => ({ key: encoder.encode(`k${i}`), value: encoder.encode(v) })),
-                  });
-                } catch {
-                  return; // the broker died under this request: it was never acknowledged
-                }
-                const result0 = answer.results[0];
-                check(answer.results.length === 1 && result0.partition === partition, () => `unexpected produce answer ${JSON.stringify(answer.results.map((r) => r.partition))}`);
-                values.forEach((v, i) => t.acked.set(`${partition}:${result0.baseOffset + BigInt(i)}`, v));
-              }
-            })(),
+            producerLoop({
+              produce,
+              topic: t.name,
+              partitions,
+              random,
+              label: `c${cycle}/${t.name}/p${producer}`,
+              keyed: true,
+              stopped: () => stop,
+              onAck: (partition, base, values) => values.forEach((v, i) => t.acked.set(`${partition}:${base + BigInt(i)}`, v)),
+            }),
           );
         }
       }
