@@ -88,7 +88,7 @@ export class LeaderEpochCache {
       if (firsts[i] < 0) continue;
       note(firsts[i], s.baseOffset);
       if (i + 1 < segments.length && firsts[i + 1] === firsts[i]) continue; // epochs never decrease inside
-      await scanFrames(s.fd, 0, s.committedSize, s.baseOffset, { verify: false }, (h) => {
+      await scanFrames(s.fd, 0, s.visibleSize, s.baseOffset, { verify: false }, (h) => {
         note(h.leaderEpoch, h.baseOffset);
         return true;
       });

@@ -103,7 +103,7 @@ export class LogCleaner {
       if (!host.isOpen() || this.isIdle(host.snapshot(), nowMs, deleteRetentionMs)) return null;
       await host.flush();
       const snapshot = host.snapshot();
-      return { ...snapshot, activeEnd: snapshot.segments[snapshot.segments.length - 1].committedSize };
+      return { ...snapshot, activeEnd: snapshot.segments[snapshot.segments.length - 1].visibleSize };
     });
     if (start === null) return noResult();
     const { segments, logStartOffset, highWatermark, activeEnd } = start;

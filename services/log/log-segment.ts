@@ -3,10 +3,10 @@
  * frames, see batch-frame.ts) with its sparse `.index` and `.timeindex`.
  *
  * Positions, all in bytes from the start of the file, never decrease and satisfy
- *   committedSize <= writtenSize <= size
+ *   visibleSize <= writtenSize <= size
  * size: appended (the in-memory tail included); writtenSize: handed to the OS by the
- * LogWriter; syncedSize: fsynced; committedSize: below the log's high watermark, the
- * only part readers may see. Frames never straddle two tail buffers.
+ * LogWriter; syncedSize: fsynced; visibleSize: below the log's high watermark, the
+ * only part readers may see (Log.advanceHighWatermark moves it). Frames never straddle two tail buffers.
  *
  * The tail: appends are copied into `tail`, a buffer mirroring the file from
  * `tailPosition`. A tail buffer is never written again below its `tailLength`: when a
@@ -57,7 +57,7 @@ export class LogSegment {
   size = 0;
   writtenSize = 0;
   syncedSize = 0;
-  committedSize = 0;
+  visibleSize = 0;
   /** One past the last offset appended. */
   nextOffset: number;
   /** Largest record timestamp (-Infinity when empty). */
@@ -160,7 +160,7 @@ export class LogSegment {
   /** Wraps an existing segment file opened by the caller; recovery fills in the rest. */
   static fromFile(dir: string, baseOffset: number, fd: number, size: number, logger: Logger): LogSegment {
     const segment = new LogSegment(dir, baseOffset, fd, logger);
-    segment.size = segment.writtenSize = segment.syncedSize = segment.committedSize = size;
+    segment.size = segment.writtenSize = segment.syncedSize = segment.visibleSize = size;
     segment.tailPosition = size;
     return segment;
   }
@@ -285,7 +285,7 @@ export class LogSegment {
 
   /**
    * Collects record entries from `target` on, up to `maxBytes` (at least one record when
-   * `state` is still empty), below `committedSize`. Tail data comes from memory, the rest
+   * `state` is still empty), below `visibleSize`. Tail data comes from memory, the rest
    * from one positional read (a second only for a frame larger than the first read);
    * frames read from the file are crc-checked. `admitLargeRead` is awaited before a file
    * read larger than `maxBytes` asked for (a batch bigger than that).
@@ -301,7 +301,7 @@ export class LogSegment {
     const start = this.offsetIndex.lookup(target);
     const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
     const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
-    const end = this.committedSize;
+    const end = this.visibleSize;
     if (this.tailBuffer !== null && s.position >= this.tailPosition) {
       // Slices of the tail go to the reader: it is lent, never reused (its slices stay valid).
       this.tailLent = true;
@@ -338,14 +338,14 @@ export class LogSegment {
    * from the target on, and the Log goes on with the next segment. */
   private checkCollected(s: ReadCursor): void {
     if (s.recordCount > 0) return; // serve what came before any damage
-    if (s.problem === null && this.sealed && s.position >= this.committedSize) return;
+    if (s.problem === null && this.sealed && s.position >= this.visibleSize) return;
     const problem = s.problem ?? "records missing";
     this.logger.error({ path: this.logPath, position: s.position, problem }, "corrupt batch frame");
     throw new CorruptDataError(`segment ${this.baseOffset} has a damaged batch at position ${s.position}`);
   }
 
   /**
-   * The first record at or after `startOffset` (and below `committedSize`) whose
+   * The first record at or after `startOffset` (and below `visibleSize`) whose
    * timestamp is >= `timestampMs`, or null. Starts after the last time index entry
    * older than the target, skips frames by maxTimestamp, and walks the entries of the
    * first frame that can hold the answer.
@@ -359,7 +359,7 @@ export class LogSegment {
     let badEntry = -1;
     this.acquire();
     try {
-      const scan = await scanFrames(this.fd, start.position, this.committedSize, start.offset, { verify: true }, (h, position, buf, at) => {
+      const scan = await scanFrames(this.fd, start.position, this.visibleSize, start.offset, { verify: true }, (h, position, buf, at) => {
         const last = h.baseOffset + h.lastOffsetDelta;
         if (last < from || h.maxTimestamp < timestampMs) return true;
         const end = at + h.frameLength;

@@ -12,7 +12,9 @@
  * disk) switches the writer to async writes for `asyncAfterSlowMs`, so that the event
  * loop is stalled by at most one slow write per period. For fsyncPolicy "always" the
  * write is followed by fdatasync (and an fsync of the directory when a segment file was
- * created). Only then the high watermark moves and the tick's `durable` promise resolves.
+ * created). Only then the host hears that the records are written (`WriterHost.written`:
+ * the Log's written end moves, and on one broker its high watermark with it) and the
+ * tick's `durable` promise resolves.
  * Group commit falls out of the serial queue: while a flush (write or fsync) is in
  * flight, new appends accumulate and the next flush takes them all. "interval" fsyncs
  * every `flushIntervalMs` on an unref'd timer; "never" only on roll and close.
@@ -65,8 +67,13 @@ const asyncAfterSlowMs = 1000;
 export interface WriterHost {
   /** The log end offset: what a flush started now covers. */
   logEndOffset(): number;
-  /** Everything below `offset` is written (and fsynced for "always"): advance the high watermark. */
-  commit(offset: number): void;
+  /**
+   * Everything below `endOffset` is written (and fsynced for "always"); `segments` are
+   * those written since the previous call, each now written up to its `writtenSize`
+   * (read them synchronously: the writer clears the set right after). The host may make
+   * them visible (LogSegment.visibleSize) and move its high watermark (Log).
+   */
+  written(endOffset: number, segments: ReadonlySet<LogSegment>): void;
 }
 
 export class LogWriter {
@@ -77,7 +84,8 @@ export class LogWriter {
   private waiting: Deferred | null = null;
   private inflight: { readonly deferred: Deferred; readonly endOffset: number } | null = null;
   private toWrite = new Set<LogSegment>();
-  private readonly uncommitted = new Set<LogSegment>();
+  /** Segments written since the host last heard of it (`WriterHost.written`). */
+  private readonly unreported = new Set<LogSegment>();
   private readonly unsynced = new Set<LogSegment>();
   private readonly toSeal: LogSegment[] = [];
   private dirUnsynced = false;
@@ -134,7 +142,7 @@ export class LogWriter {
   /** Stops tracking a deleted segment. */
   forget(segment: LogSegment): void {
     this.toWrite.delete(segment);
-    this.uncommitted.delete(segment);
+    this.unreported.delete(segment);
     this.unsynced.delete(segment);
   }
 
@@ -165,12 +173,12 @@ export class LogWriter {
 
   /**
    * Writes everything appended so far (and fsyncs when `sync` or "always"), then
-   * commits it. Run inside the queue only.
+   * reports it written to the host. Run inside the queue only.
    * @throws StorageFullError or UnavailableError STORAGE_ERROR
    */
   async flush(sync: boolean): Promise<void> {
     this.scheduled = false;
-    if (this.toWrite.size === 0 && this.waiting === null && this.uncommitted.size === 0 && !sync) return;
+    if (this.toWrite.size === 0 && this.waiting === null && this.unreported.size === 0 && !sync) return;
     const segments = [...this.toWrite];
     this.toWrite = new Set();
     const writes = segments.map((segment) => ({ segment, buffers: segment.takeUnwritten() }));
@@ -193,7 +201,7 @@ export class LogWriter {
           segment.writtenSize += bytes;
           segment.recycleWritten();
           w.buffers = []; // written: not requeued if what follows fails
-          this.uncommitted.add(segment);
+          this.unreported.add(segment);
           this.unsynced.add(segment);
         }
         // Whether or not this flush had bytes for it (issue 14: a sealed segment whose
@@ -216,9 +224,8 @@ export class LogWriter {
     }
     if (this.failure !== null) this.logger.info({ dir: this.dir }, "log writes resumed");
     this.failure = null;
-    for (const segment of this.uncommitted) segment.committedSize = segment.writtenSize;
-    this.uncommitted.clear();
-    this.host.commit(endOffset);
+    this.host.written(endOffset, this.unreported);
+    this.unreported.clear();
     deferred.resolve();
   }
 

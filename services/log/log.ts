@@ -4,9 +4,16 @@
  * Invariants: offsets increase from logStartOffset to logEndOffset, also across
  * restarts, contiguously except where compaction (log-cleaner.ts) removed records from
  * sealed segments (a read of a removed offset starts at the next record);
- * logStartOffset <= highWatermark <= logEndOffset; readers see only records below the
- * high watermark, which moves only once records are handed to the OS (for fsyncPolicy
- * "always": fsynced), so nothing a reader saw can vanish in a process crash.
+ * logStartOffset <= highWatermark <= writtenEndOffset <= logEndOffset.
+ *
+ * Two positions, two names (CLUSTER.md section 4): the written end
+ * (`writtenEndOffset`) is what the LogWriter has handed to the OS (for fsyncPolicy
+ * "always": fsynced), what a replica may report to its leader as its log end; the
+ * high watermark is what readers may see: they get only records below it. On one
+ * broker the high watermark follows the written end (each flush advances it), so
+ * nothing a reader saw can vanish in a process crash. A replicated log
+ * (`LogOptions.replicated`) moves it only when told (`advanceHighWatermark`: the
+ * leader's high watermark, from its followers).
  * Every segment but the last is sealed. Offsets are JS numbers inside (below 2^53) and
  * bigints at this API.
  *
@@ -51,6 +58,16 @@ export interface LogOptions {
   /** Bounds the sealed segments' files held open (shared by a broker's logs); without
    * it every segment keeps its file open. */
   openFiles?: OpenSegmentFiles;
+  /** True for a replica in a cluster: the high watermark moves only by
+   * `advanceHighWatermark`. Default false (one broker): it follows the written end. */
+  replicated?: boolean;
+}
+
+/** A flush of a replicated log not yet below its high watermark: the offset it wrote up
+ * to and each segment's written size then (what becomes visible with it). */
+interface WrittenMark {
+  readonly endOffset: number;
+  readonly sizes: ReadonlyArray<{ readonly segment: LogSegment; readonly size: number }>;
 }
 
 /** Largest frame: positions and lengths are int32. */
@@ -66,7 +83,11 @@ export class Log {
   private readonly segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
+  /** The written end: below it everything is written (and fsynced for "always"). */
+  private written: number;
   private hw: number;
+  /** Replicated logs only: flushes above the high watermark, oldest first. */
+  private readonly writtenMarks: WrittenMark[] = [];
   private startOffset: number;
   private readonly listeners = new Set<() => void>();
   private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
@@ -87,14 +108,18 @@ export class Log {
     private readonly epochs: LeaderEpochCache,
     onFsync?: (seconds: number) => void,
     private readonly openFiles?: OpenSegmentFiles,
+    private readonly replicated = false,
   ) {
     this.epoch = Math.max(0, epochs.latestEpoch);
     this.segments = new LogSegments(segments);
     if (openFiles !== undefined) for (const segment of segments) if (segment.sealed) segment.attach(openFiles);
     this.active = this.segments.last;
-    this.nextOffset = this.hw = this.active.nextOffset;
+    this.nextOffset = this.written = this.hw = this.active.nextOffset;
     this.startOffset = logStartOffset;
-    const host = { logEndOffset: () => this.nextOffset, commit: (offset: number) => this.commit(offset) };
+    const host = {
+      logEndOffset: () => this.nextOffset,
+      written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.onWritten(endOffset, segments),
+    };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
     // An idle partition lets go of its tail buffer (LogSegment.dropIdleTail).
     this.idleTailTimer = setInterval(() => {
@@ -129,7 +154,19 @@ export class Log {
       for (const segment of loaded.segments) await segment.close().catch(() => undefined);
       throw err;
     }
-    const log = new Log(options.dir, config, options.logger, options.clock, loaded.segments, loaded.producers, loaded.logStartOffset, epochs, options.onFsync, options.openFiles);
+    const log = new Log(
+      options.dir,
+      config,
+      options.logger,
+      options.clock,
+      loaded.segments,
+      loaded.producers,
+      loaded.logStartOffset,
+      epochs,
+      options.onFsync,
+      options.openFiles,
+      options.replicated,
+    );
     options.logger.info(
       { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count, leaderEpoch: log.epoch },
       "log opened",
@@ -166,9 +203,16 @@ export class Log {
   get logStartOffset(): bigint {
     return BigInt(this.startOffset);
   }
+  /** One past the last record appended (in memory or on disk). */
   get logEndOffset(): bigint {
     return BigInt(this.nextOffset);
   }
+  /** One past the last record written (and fsynced for "always"): what this log, as a
+   * replica, may report as its log end. */
+  get writtenEndOffset(): bigint {
+    return BigInt(this.written);
+  }
+  /** Readers see only the records below it. */
   get highWatermark(): bigint {
     return BigInt(this.hw);
   }
@@ -238,7 +282,7 @@ export class Log {
       lastOffset: BigInt(batch.lastOffset),
       logAppendTimeMs: batch.appendTimeMs,
       duplicate: true,
-      durable: this.writer.durableAt(batch.lastOffset + 1, this.hw),
+      durable: this.writer.durableAt(batch.lastOffset + 1, this.written),
     };
   }
 
@@ -270,7 +314,45 @@ export class Log {
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
   }
 
-  private commit(offset: number): void {
+  /** The writer wrote everything below `endOffset` (see WriterHost.written). */
+  private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
+    if (endOffset > this.written) this.written = endOffset;
+    if (!this.replicated) {
+      // One broker: written is visible. No allocation on this path (it runs every flush).
+      for (const segment of segments) segment.visibleSize = segment.writtenSize;
+      this.raiseHighWatermark(endOffset);
+      return;
+    }
+    if (segments.size === 0) return; // nothing new since the previous mark
+    const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
+    this.writtenMarks.push({ endOffset, sizes });
+  }
+
+  /**
+   * Moves the high watermark up to `offset` (a replicated log: the leader's high
+   * watermark, from its followers' log ends), never above the written end and never
+   * back. It moves in the steps the writer wrote: an offset between two flushes stops
+   * at the earlier one (readers get whole flushes; a follower's log end is always at
+   * one). On one broker it follows the written end already and this is a no-op.
+   * Returns the high watermark now.
+   * @throws InvalidArgumentError BAD_OFFSET when negative
+   */
+  advanceHighWatermark(offset: bigint): bigint {
+    this.checkOpen();
+    if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
+    const target = offset > BigInt(this.written) ? this.written : Number(offset);
+    let reached = -1;
+    let n = 0;
+    for (; n < this.writtenMarks.length && this.writtenMarks[n].endOffset <= target; n++) {
+      for (const { segment, size } of this.writtenMarks[n].sizes) if (size > segment.visibleSize) segment.visibleSize = size;
+      reached = this.writtenMarks[n].endOffset;
+    }
+    this.writtenMarks.splice(0, n);
+    if (reached > this.hw) this.raiseHighWatermark(reached);
+    return BigInt(this.hw);
+  }
+
+  private raiseHighWatermark(offset: number): void {
     if (offset <= this.hw) return;
     this.hw = offset;
     for (const listener of this.listeners) {
@@ -406,7 +488,7 @@ export class Log {
     const doomed: LogSegment[] = [];
     while (this.segments.count > 1) {
       const s = this.segments.first;
-      if (s === this.active || s.nextOffset > this.hw || s.committedSize < s.size || !predicate(s)) break;
+      if (s === this.active || s.nextOffset > this.hw || s.visibleSize < s.size || !predicate(s)) break;
       doomed.push(this.segments.removeFirst());
       this.writer.forget(s);
     }

@@ -177,6 +177,6 @@ export async function recoverActiveSegment(
     segment.timeIndex.truncateAfter(scan.nextOffset - 1);
   }
   segment.nextOffset = scan.nextOffset;
-  segment.size = segment.writtenSize = segment.syncedSize = segment.committedSize = scan.position;
+  segment.size = segment.writtenSize = segment.syncedSize = segment.visibleSize = scan.position;
   segment.tailPosition = scan.position;
 }
