@@ -60,7 +60,7 @@ export function createFetchHandler(deps: FetchDeps) {
         const remaining = deadline - Date.now();
         if (remaining <= 0 || cancelled.signal.aborted || topic.closed.aborted) break;
         await waitForRecords(log, data.nextOffset, remaining, [cancelled.signal, topic.closed]);
-        if (log.highWatermark <= data.nextOffset) continue;
+        if (log.highWatermark <= data.nextOffset && data.nextOffset <= log.logEndOffset) continue; // else re-read: records, or out of range after a truncation
         data = await boundedRead(log, offset, maxBytes, budget, cancelled.signal);
       }
       if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);

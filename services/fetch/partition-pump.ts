@@ -61,6 +61,14 @@ export async function pumpPartition(options: PumpOptions): Promise<bigint> {
         next = reset;
         continue;
       }
+      if (err instanceof OffsetOutOfRangeError && next > log.logEndOffset) {
+        // The log was truncated below the reader (Log.truncateTo): the records it read
+        // from there on are gone; it continues at the truncation point.
+        const reset = log.logEndOffset;
+        await writer.write(encodeOffsetReset(topic, partition, next, reset, true), signal);
+        next = reset;
+        continue;
+      }
       if (stopped()) return next; // the log closed under us: the topic went away
       throw err;
     }

@@ -91,6 +91,19 @@ export class LogCleaner {
 
   constructor(private readonly host: CleanerHost) {}
 
+  /** Runs `task` with no pass running (a truncation of the log): after the passes
+   * already queued, before any queued later. The next pass starts afresh. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.passes.run(async () => {
+      this.idle = null;
+      try {
+        return await task();
+      } finally {
+        this.idle = null;
+      }
+    });
+  }
+
   /** Runs a pass after the ones already queued. */
   clean(nowMs: number, deleteRetentionMs: number, indexIntervalBytes: number): Promise<CompactionResult> {
     return this.passes.run(() => this.pass(nowMs, deleteRetentionMs, indexIntervalBytes));

@@ -20,8 +20,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { BatchHeader } from "./batch-frame.js";
-import { fdatasync, fsyncDir, readFileIfExists, unlinkIfExists } from "./file-io.js";
+import { closeFd, fdatasync, fileSize, fsyncDir, ftruncate, openFd, readFileIfExists, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
+import { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { LogConfig } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import { ProducerStateManager } from "./producer-state.js";
@@ -33,6 +34,10 @@ export const producerSnapshotFile = "producer-state.snapshot";
  * anything else happens, so its presence at open means the previous close completed
  * (Kafka's `.kafka_cleanshutdown`, per partition here). */
 export const cleanShutdownFile = "clean-shutdown";
+/** Written (durably) by Log.truncateTo before it changes any file, holding the target
+ * offset; removed when every file is truncated. Found at open, it means a truncation
+ * was cut short: open completes it first (`completeTruncation`). */
+export const truncationFile = "truncating-to";
 
 export interface LoadedLog {
   readonly segments: LogSegment[];
@@ -62,6 +67,7 @@ async function replayHeaders(segment: LogSegment, end: number, producers: Produc
 /** Reads a partition directory, creating it (with one empty segment) when missing. */
 export async function loadLog(dir: string, config: Readonly<LogConfig>, logger: Logger): Promise<LoadedLog> {
   await fs.promises.mkdir(dir, { recursive: true });
+  await completeTruncation(dir, logger);
   const names = await fs.promises.readdir(dir);
   const bases: number[] = [];
   for (const name of names) {
@@ -185,5 +191,58 @@ async function truncateAtHole(dir: string, bases: number[], i: number, hole: Seg
   for (const base of removed.reverse()) {
     for (const suffix of [".log", ".index", ".timeindex"]) await unlinkIfExists(path.join(dir, LogSegment.fileName(base, suffix)));
   }
+  await fsyncDir(dir);
+}
+
+/**
+ * Finishes a truncation that a crash cut short (Log.truncateTo wrote `truncating-to`,
+ * then started changing files): removes the segments above the target (newest first),
+ * cuts the segment holding it at the first frame at or above it, fdatasyncs it and
+ * removes its indexes (rebuilt by recovery, which scans it as the active segment),
+ * truncates the epoch checkpoint, removes the producer snapshot, and only then, with
+ * the directory fsynced, the marker. Every step is idempotent: a crash during this one
+ * is completed by the next open.
+ */
+async function completeTruncation(dir: string, logger: Logger): Promise<void> {
+  const marker = path.join(dir, truncationFile);
+  const text = await readFileIfExists(marker);
+  if (text === null) return;
+  const target = Number(text.toString("utf8").trim());
+  if (!Number.isSafeInteger(target) || target < 0) {
+    // Written atomically, so never torn: a bad value is not ours. Leave the log alone.
+    logger.error({ dir, marker: text.toString("utf8") }, "unreadable truncation marker ignored");
+    await unlinkIfExists(marker);
+    return;
+  }
+  const bases = (await fs.promises.readdir(dir))
+    .map((name) => LogSegment.parseFileName(name))
+    .filter((base): base is number => base !== null)
+    .sort((a, b) => a - b);
+  logger.warn({ dir, truncateTo: target }, "completing a log truncation cut short by a crash");
+  await unlinkIfExists(path.join(dir, producerSnapshotFile));
+  for (const base of bases.filter((b) => b > target).reverse()) {
+    for (const suffix of [".log", ".index", ".timeindex"]) await unlinkIfExists(path.join(dir, LogSegment.fileName(base, suffix)));
+  }
+  const floor = bases.filter((b) => b <= target).pop();
+  if (floor !== undefined) {
+    const fd = await openFd(path.join(dir, LogSegment.fileName(floor, ".log")), "r+");
+    try {
+      const size = await fileSize(fd);
+      const scan = await scanFrames(fd, 0, size, floor, { verify: false }, (h) => h.baseOffset < target);
+      if (scan.position < size) await ftruncate(fd, scan.position);
+      await fdatasync(fd);
+    } finally {
+      await closeFd(fd);
+    }
+    await unlinkIfExists(path.join(dir, LogSegment.fileName(floor, ".index")));
+    await unlinkIfExists(path.join(dir, LogSegment.fileName(floor, ".timeindex")));
+  }
+  const epochs = await LeaderEpochCache.load(dir);
+  if (epochs !== null) {
+    epochs.truncateFromEnd(target);
+    await epochs.save();
+  }
+  await fsyncDir(dir);
+  await unlinkIfExists(marker);
   await fsyncDir(dir);
 }

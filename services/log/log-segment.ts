@@ -33,7 +33,7 @@ import type { Logger } from "pino";
 import { CorruptDataError } from "../errors.js";
 import { frameHeaderBytes, type BatchHeader } from "./batch-frame.js";
 import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./entry-collector.js";
-import { closeFd, fsyncDir, openFd, pread, unlinkIfExists } from "./file-io.js";
+import { closeFd, fdatasync, fsyncDir, ftruncate, openFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
 import type { OpenSegmentFiles } from "./open-segment-files.js";
@@ -87,7 +87,8 @@ export class LogSegment {
   private forceIndexEntry = false;
   private lastBatchOffset = -1;
   private refs = 0;
-  private idle: (() => void) | null = null;
+  /** Resolved when `refs` drops to 0 (`close`, `drained`). */
+  private idleWaiters: Array<() => void> = [];
   private closing = false;
   /** Set once `close` has waited for the reads and closes the file for good. */
   private closed = false;
@@ -442,14 +443,66 @@ export class LogSegment {
   }
 
   release(): void {
-    if (--this.refs === 0 && this.idle !== null) this.idle();
+    if (--this.refs === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Resolves once no read holds the segment (new ones may start afterwards: the caller
+   * keeps them out, see Log.truncateTo). */
+  async drained(): Promise<void> {
+    while (this.refs > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Cuts the segment, in memory, at `position`, the start of the frame with base offset
+   * `nextOffset` (or the end of its frames): sizes, indexes and the tail; the caller
+   * (Log.truncateTo) has written and fsynced everything before, drained the reads, and
+   * cuts the file afterwards (`truncateFile`). `maxTimestamp` and `lastBatchOffset`:
+   * of the frames kept after the last offset-index entry below `nextOffset`. The segment becomes the active one: unsealed, its file
+   * no longer counted against the open-files bound.
+   */
+  truncateInMemory(position: number, nextOffset: number, maxTimestamp: number, lastBatchOffset: number): void {
+    assert(position <= this.size && this.writtenSize === this.size, "a segment is cut only once written, at or below its size");
+    this.size = this.writtenSize = position;
+    if (this.syncedSize > position) this.syncedSize = position;
+    if (this.visibleSize > position) this.visibleSize = position;
+    // The tail goes: slices lent to readers stay valid, and nothing is written twice.
+    this.tailBuffer = null;
+    this.retired = [];
+    this.recyclable = [];
+    this.tailPosition = position;
+    this.tailLength = this.tailWritten = 0;
+    this.nextTailBytes = minTailBytes;
+    this.sizeAtIdleCheck = -1;
+    this.nextOffset = nextOffset;
+    this.offsetIndex.truncateToPosition(position);
+    this.timeIndex.truncateAfter(nextOffset - 1);
+    // The entries kept cover the frames up to theirs; the caller walked the rest.
+    this.maxTimestamp = Math.max(this.timeIndex.lastTimestamp, maxTimestamp);
+    this.lastBatchOffset = lastBatchOffset;
+    this.bytesSinceIndexEntry = position - (this.offsetIndex.lastEntry()?.position ?? 0);
+    this.forceIndexEntry = true;
+    if (position === 0) this.rollingBaseMs = null;
+    if (this.sealed) {
+      this.sealed = false;
+      this.openFiles?.forget(this);
+      this.openFiles = null;
+    }
+  }
+
+  /** Cuts the file at `size` (after `truncateInMemory`) and fdatasyncs it. */
+  async truncateFile(): Promise<void> {
+    await ftruncate(this.fd, this.size);
+    await fdatasync(this.fd);
   }
 
   /** Closes the file once no read holds it. */
   async close(): Promise<void> {
     this.closing = true;
-    while (this.refs > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    this.idle = null;
+    await this.drained();
     this.closed = true;
     this.openFiles?.forget(this);
     if (this.file >= 0) {

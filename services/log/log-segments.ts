@@ -59,6 +59,17 @@ export class LogSegments {
     this.list.push(segment);
   }
 
+  /** Removes and returns the segments after `segment` (a truncation), which becomes the
+   * last; recounts the size (the caller has cut `segment`). */
+  removeAfter(segment: LogSegment): LogSegment[] {
+    const i = this.list.indexOf(segment);
+    assert(i >= 0, "the segment is in the log");
+    const removed = this.list.splice(i + 1);
+    this.bytes = 0;
+    for (const s of this.list) this.bytes += s.size;
+    return removed;
+  }
+
   /** Removes and returns the first segment; never the last one. */
   removeFirst(): LogSegment {
     assert(this.list.length > 1, "the active segment stays");

@@ -74,6 +74,11 @@ export interface WriterHost {
    * them visible (LogSegment.visibleSize) and move its high watermark (Log).
    */
   written(endOffset: number, segments: ReadonlySet<LogSegment>): void;
+  /** Work that must be durable before the bytes appended so far are written (a new
+   * leader epoch in the checkpoint, from a follower append), or undefined when none:
+   * called again after each one until undefined, then the flush takes the bytes in the
+   * same tick. */
+  beforeWrite(): Promise<void> | undefined;
 }
 
 export class LogWriter {
@@ -179,6 +184,13 @@ export class LogWriter {
   async flush(sync: boolean): Promise<void> {
     this.scheduled = false;
     if (this.toWrite.size === 0 && this.waiting === null && this.unreported.size === 0 && !sync) return;
+    for (let before = this.host.beforeWrite(); before !== undefined; before = this.host.beforeWrite()) {
+      try {
+        await before;
+      } catch (err) {
+        throw this.failed(err, this.waiting);
+      }
+    }
     const segments = [...this.toWrite];
     this.toWrite = new Set();
     const writes = segments.map((segment) => ({ segment, buffers: segment.takeUnwritten() }));
@@ -213,12 +225,7 @@ export class LogWriter {
       const failed = writes.slice(i);
       for (const { segment, buffers } of failed) segment.requeue(buffers);
       this.toWrite = new Set([...failed.map((w) => w.segment), ...this.toWrite]);
-      const error = storageError(err);
-      if (this.failure === null) this.logger.error({ err, dir: this.dir }, "log write failed");
-      this.failure = error;
-      deferred.reject(error);
-      this.scheduleRetry();
-      throw error;
+      throw this.failed(err, deferred);
     } finally {
       this.inflight = null;
     }
@@ -227,6 +234,19 @@ export class LogWriter {
     this.host.written(endOffset, this.unreported);
     this.unreported.clear();
     deferred.resolve();
+  }
+
+  /** A failed write, fsync or `beforeWrite`: appends fail fast until a retry succeeds. */
+  private failed(err: unknown, deferred: Deferred | null): Error {
+    const error = storageError(err);
+    if (this.failure === null) this.logger.error({ err, dir: this.dir }, "log write failed");
+    this.failure = error;
+    if (deferred !== null) {
+      deferred.reject(error);
+      if (deferred === this.waiting) this.waiting = null;
+    }
+    this.scheduleRetry();
+    return error;
   }
 
   /**

@@ -28,15 +28,27 @@ import assert from "node:assert";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import { InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
+import { CorruptDataError, InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
 import type { AppendOptions, AppendResult } from "./append-result.js";
-import { frameHeaderBytes, writeFrameHeader } from "./batch-frame.js";
+import {
+  frameBaseOffset,
+  frameCrcMatches,
+  frameHeaderBytes,
+  frameHeaderProblem,
+  frameLastOffsetDelta,
+  frameLength,
+  frameMaxTimestamp,
+  frameRecordCount,
+  readFrameHeader,
+  writeFrameHeader,
+} from "./batch-frame.js";
 import type { FetchData, ReadOptions } from "./fetch-data.js";
-import { storageError, writeFileAtomic } from "./file-io.js";
+import { fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
+import { scanFrames } from "./frame-scanner.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
-import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, type LoadedLog } from "./log-loader.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile, type LoadedLog } from "./log-loader.js";
 import type { ReadState } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
@@ -94,8 +106,17 @@ export class Log {
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
   private readonly cleaner: LogCleaner;
-  /** The current leader epoch: stamped on every frame appended until the next start. */
-  private readonly epoch: number;
+  /** The current leader epoch, the cache's latest: stamped on every frame `append`
+   * writes; follower appends and truncations move it. */
+  private epoch: number;
+  /** A follower append started an epoch the checkpoint does not have yet: saved before
+   * its frames are written (WriterHost.beforeWrite). */
+  private epochsUnsaved = false;
+  /** While a truncation runs: appends fail with LOG_TRUNCATING, reads wait for it. */
+  private truncation: Promise<void> | null = null;
+  /** A truncation's file work failed half way: appends fail with it until a reopen
+   * completes the truncation (log-loader.ts). */
+  private truncationFailure: Error | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -119,6 +140,7 @@ export class Log {
     const host = {
       logEndOffset: () => this.nextOffset,
       written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.onWritten(endOffset, segments),
+      beforeWrite: () => (this.epochsUnsaved ? this.saveEpochs() : undefined),
     };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
     // An idle partition lets go of its tail buffer (LogSegment.dropIdleTail).
@@ -231,8 +253,7 @@ export class Log {
    *   BAD_PRODUCER; OutOfOrderSequenceError
    */
   append(records: RecordSpans, options?: AppendOptions): AppendResult {
-    this.checkOpen();
-    if (this.writer.failure !== null) throw this.writer.failure;
+    this.checkAppendable();
     const count = records.count;
     if (!(count > 0)) throw new InvalidArgumentError("EMPTY_BATCH", "a batch needs at least one record");
     const producerId = options?.producerId;
@@ -274,6 +295,170 @@ export class Log {
     if (idempotent) this.producers.record(producerId, { sequence, baseOffset, lastOffset, appendTimeMs: now });
     const durable = this.writer.appended(segment);
     return { baseOffset: BigInt(baseOffset), lastOffset: BigInt(lastOffset), logAppendTimeMs: now, duplicate: false, durable };
+  }
+
+  /**
+   * Appends frames copied from the leader (CLUSTER.md section 4), verbatim: offsets,
+   * leader epochs, timestamps, producer ids and sequences kept. `frames` is whole frames
+   * back to back (batch-frame.ts). All are checked before any is appended: structure
+   * and crc, base offsets continuing this log exactly (the first at logEndOffset), and
+   * epochs never going down (at or above the current one). A frame with a higher epoch
+   * starts it (the checkpoint is saved before that frame is written); producer state
+   * records each idempotent batch as recovery replays it (no sequence check: the leader
+   * checked). Synchronous like `append`; `durable` as for `append`.
+   * @throws UnavailableError LOG_CLOSED, LOG_TRUNCATING; the writer's failure;
+   *   InvalidArgumentError EMPTY_BATCH, BAD_FRAME (torn, malformed or crc mismatch),
+   *   OFFSET_MISMATCH (does not continue the log), LEADER_EPOCH_DECREASED
+   */
+  appendAsFollower(frames: Buffer): { baseOffset: bigint; lastOffset: bigint; durable: Promise<void> } {
+    this.checkAppendable();
+    if (frames.length === 0) throw new InvalidArgumentError("EMPTY_BATCH", "no frames to append");
+    let expected = this.nextOffset;
+    let epoch = this.epochs.latestEpoch;
+    for (let at = 0; at < frames.length; at += frameLength(frames, at)) {
+      const room = frames.length - at;
+      const problem = room < frameHeaderBytes ? "torn header" : frameHeaderProblem(frames, at, -1, Math.min(room, maxFrameBytes));
+      if (problem !== null || !frameCrcMatches(frames, at, frameLength(frames, at))) {
+        throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
+      }
+      const base = frameBaseOffset(frames, at);
+      if (base !== expected) throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
+      const frameEpoch = frames.readInt32LE(at + 12);
+      if (frameEpoch < epoch || frameEpoch < 0) {
+        throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `frame at offset ${base} has leader epoch ${frameEpoch}, below ${epoch}`);
+      }
+      epoch = frameEpoch;
+      expected = base + frameLastOffsetDelta(frames, at) + 1;
+    }
+    const now = this.clock.nowMs();
+    const baseOffset = this.nextOffset;
+    let durable: Promise<void> = Promise.resolve();
+    for (let at = 0; at < frames.length; ) {
+      const length = frameLength(frames, at);
+      const base = this.nextOffset;
+      const last = base + frameLastOffsetDelta(frames, at);
+      const frameEpoch = frames.readInt32LE(at + 12);
+      if (frameEpoch > this.epochs.latestEpoch) {
+        this.epochs.assign(frameEpoch, base);
+        this.epoch = frameEpoch;
+        this.epochsUnsaved = true;
+      }
+      this.maybeRoll(length, last - base + 1, now);
+      const segment = this.active;
+      const into = segment.reserve(length);
+      frames.copy(segment.appendTail, into, at, at + length);
+      segment.appended(length, base, last, frameMaxTimestamp(frames, at), now, this.config.indexIntervalBytes);
+      this.nextOffset = last + 1;
+      this.segments.grew(length);
+      const producerId = frames.readBigInt64LE(at + 43);
+      const sequence = frames.readBigInt64LE(at + 51);
+      if (producerId >= 0n && sequence >= 0n) {
+        this.producers.record(producerId, { sequence, baseOffset: base, lastOffset: last, appendTimeMs: frameMaxTimestamp(frames, at) });
+      }
+      durable = this.writer.appended(segment);
+      at += length;
+    }
+    return { baseOffset: BigInt(baseOffset), lastOffset: BigInt(this.nextOffset - 1), durable };
+  }
+
+  private saveEpochs(): Promise<void> {
+    this.epochsUnsaved = false;
+    return this.epochs.save().catch((err: unknown) => {
+      this.epochsUnsaved = true;
+      throw err;
+    });
+  }
+
+  /**
+   * Removes every record at or above `offset` (CLUSTER.md section 4: a follower
+   * truncating to where its history and the leader's agree). A no-op at or above the
+   * log end. `offset` must be a frame boundary: the base offset of a frame, or the end
+   * of a segment's frames (a follower's log ends at one, and the leader's epochs start at
+   * one). It may be below the high watermark, which then comes down with it (only an
+   * unclean leader election asks that in a cluster; readers beyond the new end get
+   * OFFSET_OUT_OF_RANGE, Subscribe an offset reset), but not below logStartOffset.
+   *
+   * Crash-safe: everything appended is written and fsynced first; then a marker file
+   * (`truncating-to`, the target offset) is written durably, and only then files change:
+   * the producer snapshot goes, later segments are deleted newest first, the segment
+   * holding `offset` is cut and fdatasynced with its indexes saved, the epoch
+   * checkpoint is truncated, and the marker removed. A crash before the marker is durable
+   * reopens the old log; after it, open completes the truncation before anything else
+   * (log-loader.ts), so the log reopens truncated. In memory the log changes at once,
+   * after the reads in flight on the segments concerned are over: appends meanwhile
+   * fail with LOG_TRUNCATING, reads and timestamp lookups wait. Compaction passes are
+   * kept out. High watermark listeners are called afterwards (readers past the new end
+   * must hear). The leader epoch becomes the latest left (a replica that leads again
+   * gets a new one from the controller, CLUSTER.md: epoch numbers have one owner).
+   * @throws InvalidArgumentError BAD_OFFSET (negative), OFFSET_INSIDE_BATCH;
+   *   OffsetOutOfRangeError below logStartOffset; UnavailableError LOG_CLOSED,
+   *   LOG_TRUNCATING (another truncation runs), STORAGE_ERROR (then appends fail until
+   *   the log is reopened); StorageFullError
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    this.checkOpen();
+    if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
+    const target = offset > BigInt(this.nextOffset) ? this.nextOffset : Number(offset);
+    await this.cleaner.exclusive(() =>
+      this.queue.run(async () => {
+        this.checkOpen();
+        if (target >= this.nextOffset) return;
+        if (target < this.startOffset) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
+        if (this.truncationFailure !== null) throw this.truncationFailure;
+        let done!: () => void;
+        this.truncation = new Promise<void>((resolve) => (done = resolve));
+        try {
+          await this.truncateInQueue(target);
+        } finally {
+          this.truncation = null;
+          done();
+          this.notifyHighWatermark();
+        }
+      }),
+    );
+  }
+
+  private async truncateInQueue(target: number): Promise<void> {
+    await this.writer.flush(true);
+    const segment = this.segments.floor(target);
+    const cut = await frameBoundary(segment, target);
+    if (cut === null) throw new InvalidArgumentError("OFFSET_INSIDE_BATCH", `offset ${target} is inside a batch: truncate to a batch's first offset`);
+    const affected = this.segments.toArray().filter((s) => s.baseOffset >= segment.baseOffset);
+    await Promise.all(affected.map((s) => s.drained()));
+    // In memory, in one step: the log is the truncated one from here on.
+    const removed = this.segments.removeAfter(segment);
+    for (const s of removed) this.writer.forget(s);
+    segment.truncateInMemory(cut.position, target, cut.maxTimestamp, cut.lastBatchOffset);
+    this.segments.removeAfter(segment); // recounts the size
+    this.active = segment;
+    this.nextOffset = target;
+    if (this.written > target) this.written = target;
+    if (this.hw > target) this.hw = target;
+    let marks = 0;
+    while (marks < this.writtenMarks.length && this.writtenMarks[marks].endOffset <= target) marks++;
+    this.writtenMarks.length = marks;
+    this.producers.truncateFrom(target);
+    this.epochs.truncateFromEnd(target);
+    this.epoch = Math.max(0, this.epochs.latestEpoch);
+    this.logger.warn({ dir: this.dir, truncateTo: target, segmentsRemoved: removed.length }, "log truncated");
+    // On disk, in an order a crash cannot break (see truncateTo).
+    try {
+      const marker = path.join(this.dir, truncationFile);
+      await writeFileAtomic(marker, Buffer.from(`${target}\n`), true);
+      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
+      for (const s of removed.reverse()) await s.delete();
+      await segment.truncateFile();
+      await segment.saveIndexes(true);
+      await this.epochs.save();
+      this.epochsUnsaved = false;
+      await fsyncDir(this.dir);
+      await unlinkIfExists(marker);
+      await fsyncDir(this.dir);
+    } catch (err) {
+      this.truncationFailure = storageError(err);
+      this.logger.error({ err, dir: this.dir, truncateTo: target }, "log truncation failed: appends fail until the log is reopened");
+      throw this.truncationFailure;
+    }
   }
 
   private duplicate(batch: ProducerBatch): AppendResult {
@@ -355,6 +540,10 @@ export class Log {
   private raiseHighWatermark(offset: number): void {
     if (offset <= this.hw) return;
     this.hw = offset;
+    this.notifyHighWatermark();
+  }
+
+  private notifyHighWatermark(): void {
     for (const listener of this.listeners) {
       try {
         listener();
@@ -374,10 +563,12 @@ export class Log {
    */
   async read(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<FetchData> {
     this.checkOpen();
+    if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options);
     const target = this.toOffset(offset);
     const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, firstOffset: target, nextOffset: target, readBytes: 0 };
     let from = target;
     while (from < this.hw) {
+      if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options); // nothing collected yet
       const segment = this.segments.floor(from);
       await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, state, options.admitLargeRead);
       if (state.recordCount > 0) break;
@@ -399,6 +590,11 @@ export class Log {
     };
   }
 
+  private async readAfterTruncation(offset: bigint, maxBytes: number, options: ReadOptions): Promise<FetchData> {
+    await this.truncation;
+    return this.read(offset, maxBytes, options);
+  }
+
   /** The first offset at or above logStartOffset, below the high watermark, whose record
    * timestamp is >= `timestampMs` (in offset order; timestamps need not be monotonic).
    * @throws CorruptDataError when a damaged batch is met before the answer */
@@ -406,6 +602,10 @@ export class Log {
     this.checkOpen();
     // Walks the live list (a compaction may swap a segment object meanwhile).
     for (let segment: LogSegment | null = this.segments.first; segment !== null; segment = this.segments.higher(segment.baseOffset)) {
+      if (this.truncation !== null) {
+        await this.truncation;
+        return this.offsetForTimestamp(timestampMs);
+      }
       if (segment.maxTimestamp < timestampMs || segment.nextOffset <= this.startOffset || !segment.isOpen) continue;
       const found = await segment.findOffsetByTimestamp(timestampMs, Math.max(this.startOffset, segment.baseOffset));
       if (found !== null) return { offset: BigInt(found.offset), timestampMs: found.timestampMs };
@@ -426,6 +626,7 @@ export class Log {
     const target = Number(offset);
     return this.queue.run(async () => {
       this.checkOpen();
+      if (target > this.hw) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw)); // truncated meanwhile
       if (target > this.startOffset) {
         await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
         this.startOffset = target;
@@ -501,8 +702,9 @@ export class Log {
     return doomed.length;
   }
 
-  /** Calls `listener` (synchronously, no arguments) whenever the high watermark advances;
-   * returns the unsubscribe function. */
+  /** Calls `listener` (synchronously, no arguments) whenever the high watermark advances,
+   * and after a truncation (readers past the new end must hear); returns the
+   * unsubscribe function. */
   onHighWatermark(listener: () => void): () => void {
     const wrapped = (): void => listener(); // one subscription per call, even for the same function
     this.listeners.add(wrapped);
@@ -562,6 +764,13 @@ export class Log {
     if (this.state !== "open") throw new UnavailableError("LOG_CLOSED", "the log is closed");
   }
 
+  private checkAppendable(): void {
+    this.checkOpen();
+    if (this.writer.failure !== null) throw this.writer.failure;
+    if (this.truncation !== null) throw new UnavailableError("LOG_TRUNCATING", "the log is being truncated");
+    if (this.truncationFailure !== null) throw this.truncationFailure;
+  }
+
   private toOffset(offset: bigint): number {
     if (offset < BigInt(this.startOffset) || offset > BigInt(this.nextOffset)) {
       throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
@@ -597,4 +806,30 @@ async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger):
   }
   if (changed) await epochs.save();
   return epochs;
+}
+
+/** Where `segment`'s frames hold `offset`: the start of the frame whose base offset it is
+ * (or the end of the frames when it is past them) and the largest timestamp and last
+ * base offset of the frames walked before it (from the offset-index entry below
+ * `offset`); null when `offset` is inside a frame.
+ * @throws CorruptDataError when a damaged frame comes first */
+async function frameBoundary(segment: LogSegment, offset: number): Promise<{ position: number; maxTimestamp: number; lastBatchOffset: number } | null> {
+  if (offset <= segment.baseOffset) return { position: 0, maxTimestamp: -Infinity, lastBatchOffset: -1 };
+  const start = segment.offsetIndex.lookup(offset - 1); // its frame starts below `offset`
+  let maxTimestamp = -Infinity;
+  let lastBatchOffset = -1;
+  let inside = false;
+  const scan = await scanFrames(segment.fd, start.position, segment.size, start.offset, { verify: false }, (h) => {
+    if (h.baseOffset >= offset) return false;
+    if (h.baseOffset + h.lastOffsetDelta >= offset) {
+      inside = true;
+      return false;
+    }
+    if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
+    lastBatchOffset = h.baseOffset;
+    return true;
+  });
+  if (inside) return null;
+  if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
+  return { position: scan.position, maxTimestamp, lastBatchOffset };
 }

@@ -78,6 +78,16 @@ export class ProducerStateManager {
     }
   }
 
+  /** Forgets the batches at or above `offset` (a truncated log); a producer left with
+   * none is forgotten. Earlier batches a producer's window had dropped stay forgotten. */
+  truncateFrom(offset: number): void {
+    for (const [producerId, batches] of [...this.producers]) {
+      const kept = batches.filter((b) => b.lastOffset < offset);
+      if (kept.length === 0) this.producers.delete(producerId);
+      else if (kept.length < batches.length) this.producers.set(producerId, kept);
+    }
+  }
+
   /** Serializes the state as of log end offset `endOffset`. */
   toSnapshot(endOffset: number): Buffer {
     let size = 4 + 8 + 4 + 4;
