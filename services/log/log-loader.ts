@@ -6,6 +6,7 @@
  * Directory contents: `<20-digit baseOffset>.log|.index|.timeindex` per segment,
  * `log-start-offset` (decimal text, replaced atomically and fsynced), and
  * `producer-state.snapshot` (see ProducerStateManager, written on clean close).
+ * `truncating-to` exists only while a truncation runs (see `completeTruncation`).
  * Leftover `*.tmp` files, `*.log.cleaned` files (a compaction that did not reach its
  * rename, see log-cleaner.ts) and indexes without a `.log` are removed.
  *
