@@ -2,11 +2,19 @@
  * One segment of a partition log: `<baseOffset, 20 digits>.log` (a sequence of batch
  * frames, see batch-frame.ts) with its sparse `.index` and `.timeindex`.
  *
- * Positions, all in bytes from the start of the file, never decrease and satisfy
- *   visibleSize <= writtenSize <= size
+ * Positions, all in bytes from the start of the file, never decrease (except in a
+ * truncation, `truncateInMemory`) and satisfy
+ *   visibleSize <= writtenSize <= size, syncedSize <= writtenSize
  * size: appended (the in-memory tail included); writtenSize: handed to the OS by the
  * LogWriter; syncedSize: fsynced; visibleSize: below the log's high watermark, the
- * only part readers may see (Log.advanceHighWatermark moves it). Frames never straddle two tail buffers.
+ * only part readers may see (Log.advanceHighWatermark moves it). Frames never straddle
+ * two tail buffers.
+ *
+ * The segment owns this state: its fields are private and each change is a method
+ * (Kafka's LogSegment). The LogWriter marks bytes written and synced (`markWritten`,
+ * `markSynced`), the Log marks them visible (`markVisible`) and asks `shouldRoll`;
+ * recovery and compaction use `replaceIndexes`, `sealAt`, `recoverTo`; a truncation
+ * `truncateInMemory`.
  *
  * The tail: appends are copied into `tail`, a buffer mirroring the file from
  * `tailPosition`. A tail buffer is never written again below its `tailLength`: when a
@@ -52,21 +60,58 @@ export class LogSegment {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
-  offsetIndex: OffsetIndex;
-  timeIndex: TimeIndex;
-  size = 0;
-  writtenSize = 0;
-  syncedSize = 0;
-  visibleSize = 0;
-  /** One past the last offset appended. */
-  nextOffset: number;
+  #offsetIndex: OffsetIndex;
+  #timeIndex: TimeIndex;
+  #size = 0;
+  #writtenSize = 0;
+  #syncedSize = 0;
+  #visibleSize = 0;
+  #nextOffset: number;
+  #maxTimestamp = -Infinity;
+  #rollingBaseMs: number | null = null;
+  #sealed = false;
+  #tailPosition = 0;
+  #tailLength = 0;
+
+  get offsetIndex(): OffsetIndex {
+    return this.#offsetIndex;
+  }
+  get timeIndex(): TimeIndex {
+    return this.#timeIndex;
+  }
+  /** Bytes appended (the in-memory tail included). */
+  get size(): number {
+    return this.#size;
+  }
+  /** Bytes handed to the OS by the LogWriter (`markWritten`). */
+  get writtenSize(): number {
+    return this.#writtenSize;
+  }
+  /** Bytes fsynced (`markSynced`). */
+  get syncedSize(): number {
+    return this.#syncedSize;
+  }
+  /** Bytes below the log's high watermark: what readers may see (`markVisible`). */
+  get visibleSize(): number {
+    return this.#visibleSize;
+  }
+  /** One past the last offset appended (or covered: see `extendTo`). */
+  get nextOffset(): number {
+    return this.#nextOffset;
+  }
   /** Largest record timestamp (-Infinity when empty). */
-  maxTimestamp = -Infinity;
+  get maxTimestamp(): number {
+    return this.#maxTimestamp;
+  }
   /** When the first append happened, for segmentMs (after recovery: the first frame's
    * maxTimestamp, like Kafka's rollingBasedTimestamp); null while empty. */
-  rollingBaseMs: number | null = null;
+  get rollingBaseMs(): number | null {
+    return this.#rollingBaseMs;
+  }
   /** Sealed by a roll: no more appends. */
-  sealed = false;
+  get sealed(): boolean {
+    return this.#sealed;
+  }
   /** The tail buffer for `Log.append` to write into, right after `reserve`. */
   get appendTail(): Buffer {
     return this.tailBuffer as Buffer;
@@ -110,9 +155,9 @@ export class LogSegment {
     this.logPath = path.join(dir, LogSegment.fileName(baseOffset, ".log"));
     this.indexPath = path.join(dir, LogSegment.fileName(baseOffset, ".index"));
     this.timeIndexPath = path.join(dir, LogSegment.fileName(baseOffset, ".timeindex"));
-    this.offsetIndex = new OffsetIndex(baseOffset);
-    this.timeIndex = new TimeIndex(baseOffset, defaultMaxIndexEntries + 1); // + the entry added on seal
-    this.nextOffset = baseOffset;
+    this.#offsetIndex = new OffsetIndex(baseOffset);
+    this.#timeIndex = new TimeIndex(baseOffset, defaultMaxIndexEntries + 1); // + the entry added on seal
+    this.#nextOffset = baseOffset;
   }
 
   /** `00000000000000000042.log`: 20 digits so that `ls` sorts segments (Kafka's LogFileUtils). */
@@ -161,48 +206,122 @@ export class LogSegment {
   /** Wraps an existing segment file opened by the caller; recovery fills in the rest. */
   static fromFile(dir: string, baseOffset: number, fd: number, size: number, logger: Logger): LogSegment {
     const segment = new LogSegment(dir, baseOffset, fd, logger);
-    segment.size = segment.writtenSize = segment.syncedSize = segment.visibleSize = size;
-    segment.tailPosition = size;
+    segment.#size = segment.#writtenSize = segment.#syncedSize = segment.#visibleSize = size;
+    segment.#tailPosition = size;
     return segment;
+  }
+
+  /**
+   * Whether the log must roll before appending a frame of `bytes` bytes whose last
+   * offset is `lastOffset` at `nowMs` (Kafka's LogSegment.shouldRoll(RollParams)): never
+   * while empty; when the frame would take the segment past segmentBytes, when its first
+   * append is segmentMs old, when its offset index is full, or when the frame's offsets
+   * would leave the int32 range relative to baseOffset.
+   */
+  shouldRoll(config: Readonly<{ segmentBytes: number; segmentMs: number }>, bytes: number, lastOffset: number, nowMs: number): boolean {
+    if (this.#size === 0) return false;
+    return (
+      this.#size + bytes > config.segmentBytes ||
+      nowMs - (this.#rollingBaseMs ?? nowMs) >= config.segmentMs ||
+      this.#offsetIndex.isFull ||
+      lastOffset - this.baseOffset > 0x7fffffff
+    );
+  }
+
+  /** The writer handed `bytes` more of the tail to the OS; retired tail buffers that no
+   * reader saw and whose bytes are all in the file go back to the pool. */
+  markWritten(bytes: number): void {
+    assert(this.#writtenSize + bytes <= this.#size, "written beyond what was appended");
+    this.#writtenSize += bytes;
+    this.recycleWritten();
+  }
+
+  /** An fdatasync that began once `position` bytes were written has returned. */
+  markSynced(position: number): void {
+    assert(position <= this.#writtenSize, "synced beyond what was written");
+    if (position > this.#syncedSize) this.#syncedSize = position;
+  }
+
+  /** Readers may see the first `position` bytes (the log's high watermark moved). */
+  markVisible(position: number): void {
+    assert(position <= this.#writtenSize, "visible beyond what was written");
+    if (position > this.#visibleSize) this.#visibleSize = position;
+  }
+
+  /** A sealed segment found on disk (recovery) or written by compaction: no more
+   * appends, and it covers the offsets up to `endOffset`, its successor's base. */
+  sealAt(endOffset: number): void {
+    this.#sealed = true;
+    this.#nextOffset = endOffset;
+  }
+
+  /** This sealed segment now also covers its removed successor's offsets, up to
+   * `endOffset` (compaction emptied the successor; LogSegments.replace). */
+  extendTo(endOffset: number): void {
+    assert(this.#sealed && endOffset >= this.#nextOffset, "only a sealed segment extends, forwards");
+    this.#nextOffset = endOffset;
+  }
+
+  /** Puts indexes loaded or rebuilt by recovery in place; `maxTimestamp` is then the
+   * time index's last (an overestimate after a truncated tail, which is safe: TimeIndex). */
+  replaceIndexes(offsetIndex: OffsetIndex, timeIndex: TimeIndex): void {
+    this.#offsetIndex = offsetIndex;
+    this.#timeIndex = timeIndex;
+    this.#maxTimestamp = timeIndex.lastTimestamp;
+  }
+
+  /**
+   * Recovery's end for the active segment: its sound frames end at `position` (the
+   * file was cut there) with offsets up to `nextOffset`; everything in it is written,
+   * synced (recovery fdatasyncs it) and visible. `rollingBaseMs`: the first frame's
+   * maxTimestamp when the scan did not start at the first frame (null otherwise).
+   */
+  recoverTo(position: number, nextOffset: number, rollingBaseMs: number | null): void {
+    this.#offsetIndex.truncateToPosition(position);
+    this.#timeIndex.truncateAfter(nextOffset - 1);
+    this.#nextOffset = nextOffset;
+    this.#size = this.#writtenSize = this.#syncedSize = this.#visibleSize = position;
+    this.#tailPosition = position;
+    if (rollingBaseMs !== null) this.#rollingBaseMs = rollingBaseMs;
   }
 
   /** Makes room in the tail for a frame of `length` bytes; returns where it goes in `tail`. */
   reserve(length: number): number {
-    if (this.tailBuffer === null || this.tailLength + length > this.tailBuffer.length) {
+    if (this.tailBuffer === null || this.#tailLength + length > this.tailBuffer.length) {
       this.retireTail();
       const bytes = Math.max(length, this.nextTailBytes);
       this.tailBuffer = (bytes === maxTailBytes ? tailPool.pop() : undefined) ?? Buffer.allocUnsafeSlow(bytes);
       this.tailLent = false;
       this.nextTailBytes = Math.min(maxTailBytes, this.nextTailBytes * 2);
-      this.tailPosition = this.size;
-      this.tailLength = 0;
+      this.#tailPosition = this.#size;
+      this.#tailLength = 0;
       this.tailWritten = 0;
       this.forceIndexEntry = true; // so that reads of the new tail start inside it
     }
-    return this.tailLength;
+    return this.#tailLength;
   }
 
   /** Accounts for a frame just written into the tail at `reserve`'s answer. */
   appended(length: number, baseOffset: number, lastOffset: number, maxTimestamp: number, nowMs: number, indexIntervalBytes: number): void {
-    if (this.rollingBaseMs === null) this.rollingBaseMs = nowMs;
-    this.indexFrame(this.size, length, baseOffset, maxTimestamp, indexIntervalBytes);
-    this.tailLength += length;
-    this.size += length;
-    this.nextOffset = lastOffset + 1;
+    if (this.#rollingBaseMs === null) this.#rollingBaseMs = nowMs;
+    this.indexFrame(this.#size, length, baseOffset, maxTimestamp, indexIntervalBytes);
+    this.#tailLength += length;
+    this.#size += length;
+    this.#nextOffset = lastOffset + 1;
   }
 
   /** Accounts for a sound frame found on disk by recovery or an index rebuild. */
   replayFrame(header: BatchHeader, position: number, indexIntervalBytes: number): void {
-    if (position === 0) this.rollingBaseMs = header.maxTimestamp;
+    if (position === 0) this.#rollingBaseMs = header.maxTimestamp;
     this.indexFrame(position, header.frameLength, header.baseOffset, header.maxTimestamp, indexIntervalBytes);
-    this.nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
+    this.#nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
   }
 
   private indexFrame(position: number, length: number, baseOffset: number, maxTimestamp: number, indexIntervalBytes: number): void {
-    if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp;
+    if (maxTimestamp > this.#maxTimestamp) this.#maxTimestamp = maxTimestamp;
     if (this.bytesSinceIndexEntry > indexIntervalBytes || this.forceIndexEntry) {
-      this.offsetIndex.append(baseOffset, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, baseOffset);
+      this.#offsetIndex.append(baseOffset, position);
+      this.#timeIndex.maybeAppend(this.#maxTimestamp, baseOffset);
       this.bytesSinceIndexEntry = 0;
       this.forceIndexEntry = false;
     }
@@ -214,17 +333,17 @@ export class LogSegment {
   takeUnwritten(): Buffer[] {
     const buffers = this.retired;
     this.retired = [];
-    if (this.tailBuffer !== null && this.tailLength > this.tailWritten) {
-      buffers.push(this.tailBuffer.subarray(this.tailWritten, this.tailLength));
-      this.tailWritten = this.tailLength;
+    if (this.tailBuffer !== null && this.#tailLength > this.tailWritten) {
+      buffers.push(this.tailBuffer.subarray(this.tailWritten, this.#tailLength));
+      this.tailWritten = this.#tailLength;
     }
     return buffers;
   }
 
-  /** Called by the writer once `writtenSize` advanced: retired tail buffers that no
-   * reader saw and whose bytes are all in the file go back to the pool. */
-  recycleWritten(): void {
-    while (this.recyclable.length > 0 && this.recyclable[0].end <= this.writtenSize) {
+  /** Retired tail buffers that no reader saw and whose bytes are all in the file go back
+   * to the pool (after `markWritten`). */
+  private recycleWritten(): void {
+    while (this.recyclable.length > 0 && this.recyclable[0].end <= this.#writtenSize) {
       const { buffer } = this.recyclable.shift()!;
       if (tailPool.length < maxPooledTails) tailPool.push(buffer);
     }
@@ -238,22 +357,22 @@ export class LogSegment {
   /** Ends appends to this segment (a roll): the tail goes to the writer, the time index
    * gets its final entry so that `maxTimestamp` survives a restart. */
   seal(): void {
-    this.sealed = true;
+    this.#sealed = true;
     this.retireTail();
     this.finishTimeIndex();
   }
 
   /** Adds the time index entry for the current maxTimestamp (on seal and close). */
   finishTimeIndex(): void {
-    if (this.lastBatchOffset >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.lastBatchOffset);
+    if (this.lastBatchOffset >= 0) this.#timeIndex.maybeAppend(this.#maxTimestamp, this.lastBatchOffset);
   }
 
   /** Saves both indexes. `durable` (a sealed segment, whose `.log` the caller fdatasynced
    * first): each file is fsynced before its rename and the directory after both, so an
    * index found on disk after a power loss describes a `.log` that was synced. */
   async saveIndexes(durable = false): Promise<void> {
-    await this.offsetIndex.save(this.indexPath, durable);
-    await this.timeIndex.save(this.timeIndexPath, durable);
+    await this.#offsetIndex.save(this.indexPath, durable);
+    await this.#timeIndex.save(this.timeIndexPath, durable);
     if (durable) await fsyncDir(path.dirname(this.logPath));
   }
 
@@ -266,10 +385,10 @@ export class LogSegment {
    * appends. Returns true when the tail was dropped.
    */
   dropIdleTail(): boolean {
-    const size = this.size;
+    const size = this.#size;
     const idle = size === this.sizeAtIdleCheck;
     this.sizeAtIdleCheck = size;
-    if (!idle || this.tailBuffer === null || this.writtenSize !== size || this.retired.length > 0) return false;
+    if (!idle || this.tailBuffer === null || this.#writtenSize !== size || this.retired.length > 0) return false;
     this.retireTail();
     this.recycleWritten();
     this.nextTailBytes = minTailBytes;
@@ -279,8 +398,8 @@ export class LogSegment {
   private retireTail(): void {
     const tail = this.tailBuffer;
     if (tail === null) return;
-    if (this.tailLength > this.tailWritten) this.retired.push(tail.subarray(this.tailWritten, this.tailLength));
-    if (!this.tailLent && tail.length === maxTailBytes) this.recyclable.push({ buffer: tail, end: this.tailPosition + this.tailLength });
+    if (this.#tailLength > this.tailWritten) this.retired.push(tail.subarray(this.tailWritten, this.#tailLength));
+    if (!this.tailLent && tail.length === maxTailBytes) this.recyclable.push({ buffer: tail, end: this.#tailPosition + this.#tailLength });
     this.tailBuffer = null;
   }
 
@@ -299,14 +418,14 @@ export class LogSegment {
     state: ReadState,
     admitLargeRead?: (bytes: number) => Promise<Buffer | undefined>,
   ): Promise<void> {
-    const start = this.offsetIndex.lookup(target);
+    const start = this.#offsetIndex.lookup(target);
     const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
     const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
-    const end = this.visibleSize;
-    if (this.tailBuffer !== null && s.position >= this.tailPosition) {
+    const end = this.#visibleSize;
+    if (this.tailBuffer !== null && s.position >= this.#tailPosition) {
       // Slices of the tail go to the reader: it is lent, never reused (its slices stay valid).
       this.tailLent = true;
-      collectEntries(this.tailBuffer, this.tailPosition, end, false, s);
+      collectEntries(this.tailBuffer, this.#tailPosition, end, false, s);
       copyBack(s, state);
       return this.checkCollected(s);
     }
@@ -339,7 +458,7 @@ export class LogSegment {
    * from the target on, and the Log goes on with the next segment. */
   private checkCollected(s: ReadCursor): void {
     if (s.recordCount > 0) return; // serve what came before any damage
-    if (s.problem === null && this.sealed && s.position >= this.visibleSize) return;
+    if (s.problem === null && this.#sealed && s.position >= this.#visibleSize) return;
     const problem = s.problem ?? "records missing";
     this.logger.error({ path: this.logPath, position: s.position, problem }, "corrupt batch frame");
     throw new CorruptDataError(`segment ${this.baseOffset} has a damaged batch at position ${s.position}`);
@@ -353,14 +472,14 @@ export class LogSegment {
    * @throws CorruptDataError when a damaged frame is met before the answer
    */
   async findOffsetByTimestamp(timestampMs: number, startOffset: number): Promise<{ offset: number; timestampMs: number } | null> {
-    const before = this.timeIndex.entryBefore(timestampMs);
+    const before = this.#timeIndex.entryBefore(timestampMs);
     const from = Math.max(startOffset, before === null ? this.baseOffset : before.offset);
-    const start = this.offsetIndex.lookup(from);
+    const start = this.#offsetIndex.lookup(from);
     let found: { offset: number; timestampMs: number } | null = null;
     let badEntry = -1;
     this.acquire();
     try {
-      const scan = await scanFrames(this.fd, start.position, this.visibleSize, start.offset, { verify: true }, (h, position, buf, at) => {
+      const scan = await scanFrames(this.fd, start.position, this.#visibleSize, start.offset, { verify: true }, (h, position, buf, at) => {
         const last = h.baseOffset + h.lastOffsetDelta;
         if (last < from || h.maxTimestamp < timestampMs) return true;
         const end = at + h.frameLength;
@@ -411,7 +530,7 @@ export class LogSegment {
 
   /** Counts this sealed segment against `files`, which may close its file while idle. */
   attach(files: OpenSegmentFiles): void {
-    assert(this.sealed, "only sealed segments close their files while idle");
+    assert(this.#sealed, "only sealed segments close their files while idle");
     if (this.closing) return;
     this.openFiles = files;
     if (this.file >= 0) files.used(this);
@@ -424,7 +543,7 @@ export class LogSegment {
    */
   closeIdleFile(): boolean {
     if (this.file < 0) return true;
-    if (!this.sealed || this.closing || this.refs > 0 || this.writtenSize !== this.size || this.syncedSize !== this.size) return false;
+    if (!this.#sealed || this.closing || this.refs > 0 || this.#writtenSize !== this.#size || this.#syncedSize !== this.#size) return false;
     const fd = this.file;
     this.file = -1;
     fs.closeSync(fd);
@@ -465,29 +584,29 @@ export class LogSegment {
    * no longer counted against the open-files bound.
    */
   truncateInMemory(position: number, nextOffset: number, maxTimestamp: number, lastBatchOffset: number): void {
-    assert(position <= this.size && this.writtenSize === this.size, "a segment is cut only once written, at or below its size");
-    this.size = this.writtenSize = position;
-    if (this.syncedSize > position) this.syncedSize = position;
-    if (this.visibleSize > position) this.visibleSize = position;
+    assert(position <= this.#size && this.#writtenSize === this.#size, "a segment is cut only once written, at or below its size");
+    this.#size = this.#writtenSize = position;
+    if (this.#syncedSize > position) this.#syncedSize = position;
+    if (this.#visibleSize > position) this.#visibleSize = position;
     // The tail goes: slices lent to readers stay valid, and nothing is written twice.
     this.tailBuffer = null;
     this.retired = [];
     this.recyclable = [];
-    this.tailPosition = position;
-    this.tailLength = this.tailWritten = 0;
+    this.#tailPosition = position;
+    this.#tailLength = this.tailWritten = 0;
     this.nextTailBytes = minTailBytes;
     this.sizeAtIdleCheck = -1;
-    this.nextOffset = nextOffset;
-    this.offsetIndex.truncateToPosition(position);
-    this.timeIndex.truncateAfter(nextOffset - 1);
+    this.#nextOffset = nextOffset;
+    this.#offsetIndex.truncateToPosition(position);
+    this.#timeIndex.truncateAfter(nextOffset - 1);
     // The entries kept cover the frames up to theirs; the caller walked the rest.
-    this.maxTimestamp = Math.max(this.timeIndex.lastTimestamp, maxTimestamp);
+    this.#maxTimestamp = Math.max(this.#timeIndex.lastTimestamp, maxTimestamp);
     this.lastBatchOffset = lastBatchOffset;
-    this.bytesSinceIndexEntry = position - (this.offsetIndex.lastEntry()?.position ?? 0);
+    this.bytesSinceIndexEntry = position - (this.#offsetIndex.lastEntry()?.position ?? 0);
     this.forceIndexEntry = true;
-    if (position === 0) this.rollingBaseMs = null;
-    if (this.sealed) {
-      this.sealed = false;
+    if (position === 0) this.#rollingBaseMs = null;
+    if (this.#sealed) {
+      this.#sealed = false;
       this.openFiles?.forget(this);
       this.openFiles = null;
     }
@@ -495,7 +614,7 @@ export class LogSegment {
 
   /** Cuts the file at `size` (after `truncateInMemory`) and fdatasyncs it. */
   async truncateFile(): Promise<void> {
-    await ftruncate(this.fd, this.size);
+    await ftruncate(this.fd, this.#size);
     await fdatasync(this.fd);
   }
 

@@ -89,7 +89,7 @@ export class LogSegments {
       this.bytes += created.size;
     } else {
       this.list.splice(i, 1);
-      if (i > 0) this.list[i - 1].nextOffset = old.nextOffset;
+      if (i > 0) this.list[i - 1].extendTo(old.nextOffset);
     }
   }
 

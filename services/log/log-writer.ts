@@ -210,8 +210,7 @@ export class LogWriter {
         if (bytes > 0) {
           const pending = this.write(segment.fd, w.buffers, segment.writtenSize);
           if (pending !== undefined) await pending;
-          segment.writtenSize += bytes;
-          segment.recycleWritten();
+          segment.markWritten(bytes);
           w.buffers = []; // written: not requeued if what follows fails
           this.unreported.add(segment);
           this.unsynced.add(segment);
@@ -278,7 +277,7 @@ export class LogWriter {
     const written = segment.writtenSize;
     if (segment.syncedSize < written) {
       await this.timed(fdatasync(segment.fd));
-      if (written > segment.syncedSize) segment.syncedSize = written;
+      segment.markSynced(written);
     }
     this.unsynced.delete(segment);
     await segment.saveIndexes(true);
@@ -306,7 +305,7 @@ export class LogWriter {
     for (const segment of this.unsynced) {
       const written = segment.writtenSize;
       await this.timed(fdatasync(segment.fd));
-      segment.syncedSize = written;
+      segment.markSynced(written);
       if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
     }
   }
@@ -334,7 +333,7 @@ export class LogWriter {
         } finally {
           segment.release();
         }
-        if (written > segment.syncedSize) segment.syncedSize = written;
+        segment.markSynced(written);
         if (segment.syncedSize === segment.writtenSize) this.unsynced.delete(segment);
       }
     } finally {

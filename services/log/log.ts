@@ -71,7 +71,9 @@ export interface LogOptions {
    * it every segment keeps its file open. */
   openFiles?: OpenSegmentFiles;
   /** True for a replica in a cluster: the high watermark moves only by
-   * `advanceHighWatermark`. Default false (one broker): it follows the written end. */
+   * `advanceHighWatermark`. Default false (one broker): it follows the written end.
+   * Either way it starts at the log end on open (the cluster's high-watermark
+   * checkpoint, CLUSTER.md section 4, will start it lower). */
   replicated?: boolean;
 }
 
@@ -474,16 +476,7 @@ export class Log {
   /** Rolls before an append that would overflow the active segment (unless it is empty),
    * when the segment is segmentMs old, or when its index or relative offsets are full. */
   private maybeRoll(length: number, count: number, now: number): void {
-    const segment = this.active;
-    if (segment.size === 0) return;
-    if (
-      segment.size + length > this.config.segmentBytes ||
-      now - (segment.rollingBaseMs ?? now) >= this.config.segmentMs ||
-      segment.offsetIndex.isFull ||
-      this.nextOffset + count - 1 - segment.baseOffset > 0x7fffffff
-    ) {
-      this.roll();
-    }
+    if (this.active.shouldRoll(this.config, length, this.nextOffset + count - 1, now)) this.roll();
   }
 
   /** Seals the active segment and starts a new one in memory; the writer creates its
@@ -504,7 +497,7 @@ export class Log {
     if (endOffset > this.written) this.written = endOffset;
     if (!this.replicated) {
       // One broker: written is visible. No allocation on this path (it runs every flush).
-      for (const segment of segments) segment.visibleSize = segment.writtenSize;
+      for (const segment of segments) segment.markVisible(segment.writtenSize);
       this.raiseHighWatermark(endOffset);
       return;
     }
@@ -529,7 +522,7 @@ export class Log {
     let reached = -1;
     let n = 0;
     for (; n < this.writtenMarks.length && this.writtenMarks[n].endOffset <= target; n++) {
-      for (const { segment, size } of this.writtenMarks[n].sizes) if (size > segment.visibleSize) segment.visibleSize = size;
+      for (const { segment, size } of this.writtenMarks[n].sizes) segment.markVisible(size);
       reached = this.writtenMarks[n].endOffset;
     }
     this.writtenMarks.splice(0, n);

@@ -84,8 +84,7 @@ export async function loadSealedSegment(segment: LogSegment, endOffset: number, 
     timeIndex !== null &&
     (segment.size === 0 || timeIndex.entries > 0) &&
     (last === null || (await frameStartsAt(segment, last)));
-  segment.sealed = true;
-  segment.nextOffset = endOffset;
+  segment.sealAt(endOffset);
   if (sound) {
     // After a clean shutdown everything was synced: the indexes are trusted as they are.
     let whole = options.clean;
@@ -95,15 +94,12 @@ export async function loadSealedSegment(segment: LogSegment, endOffset: number, 
       whole = tail.problem === null && (tail.nextOffset === endOffset || options.allowGaps);
     }
     if (whole) {
-      segment.offsetIndex = offsetIndex;
-      segment.timeIndex = timeIndex;
-      segment.maxTimestamp = timeIndex.lastTimestamp;
+      segment.replaceIndexes(offsetIndex, timeIndex);
       return null;
     }
   }
   logger.warn({ path: segment.logPath, baseOffset: segment.baseOffset }, "rebuilding segment indexes");
-  segment.offsetIndex = new OffsetIndex(segment.baseOffset);
-  segment.timeIndex = new TimeIndex(segment.baseOffset, defaultMaxIndexEntries + 1);
+  segment.replaceIndexes(new OffsetIndex(segment.baseOffset), new TimeIndex(segment.baseOffset, defaultMaxIndexEntries + 1));
   const scan = await scanFrames(segment.fd, 0, segment.size, segment.baseOffset, { verify: true }, (h, position) => {
     segment.replayFrame(h, position, options.indexIntervalBytes);
     return true;
@@ -115,7 +111,7 @@ export async function loadSealedSegment(segment: LogSegment, endOffset: number, 
   if (scan.problem !== null) {
     logger.error({ path: segment.logPath, position: scan.position, problem: scan.problem }, "corrupt batch frame in sealed segment");
   }
-  segment.nextOffset = endOffset;
+  segment.sealAt(endOffset); // the replay moved it to the last frame's end
   segment.finishTimeIndex();
   await fdatasync(segment.fd); // durable indexes claim synced data (a process crash may have left it in the page cache only)
   await segment.saveIndexes(true);
@@ -138,10 +134,8 @@ export async function loadActiveIndexes(segment: LogSegment): Promise<OffsetPosi
   offsetIndex.truncateToPosition(segment.size);
   const last = offsetIndex.lastEntry();
   if (last === null || !(await frameStartsAt(segment, last))) return start;
-  segment.maxTimestamp = timeIndex.lastTimestamp;
+  segment.replaceIndexes(offsetIndex, timeIndex); // maxTimestamp from all its entries, before the cut
   timeIndex.truncateAfter(last.offset);
-  segment.offsetIndex = offsetIndex;
-  segment.timeIndex = timeIndex;
   return last;
 }
 
@@ -158,10 +152,7 @@ export async function recoverActiveSegment(
   onFrame: (header: BatchHeader) => void,
 ): Promise<void> {
   const fileBytes = segment.size;
-  if (start.position > 0) {
-    const first = await pread(segment.fd, 0, frameHeaderBytes);
-    segment.rollingBaseMs = readInt64(first, 35);
-  }
+  const rollingBaseMs = start.position > 0 ? readInt64(await pread(segment.fd, 0, frameHeaderBytes), 35) : null;
   const scan = await scanFrames(segment.fd, start.position, fileBytes, start.offset, { verify: true }, (h, position) => {
     segment.replayFrame(h, position, indexIntervalBytes);
     onFrame(h);
@@ -173,10 +164,6 @@ export async function recoverActiveSegment(
       "truncated torn or corrupt log tail",
     );
     await ftruncate(segment.fd, scan.position);
-    segment.offsetIndex.truncateToPosition(scan.position);
-    segment.timeIndex.truncateAfter(scan.nextOffset - 1);
   }
-  segment.nextOffset = scan.nextOffset;
-  segment.size = segment.writtenSize = segment.syncedSize = segment.visibleSize = scan.position;
-  segment.tailPosition = scan.position;
+  segment.recoverTo(scan.position, scan.nextOffset, rollingBaseMs);
 }

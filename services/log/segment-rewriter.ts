@@ -126,8 +126,7 @@ export class SegmentRewriter {
     const segment = LogSegment.fromFile(dir, this.old.baseOffset, this.fd, this.written, logger);
     this.closed = true;
     for (const { header, position } of this.frames) segment.replayFrame(header, position, indexIntervalBytes);
-    segment.sealed = true;
-    segment.nextOffset = this.old.nextOffset;
+    segment.sealAt(this.old.nextOffset);
     segment.finishTimeIndex();
     return segment;
   }
