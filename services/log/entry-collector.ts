@@ -9,21 +9,27 @@
 import { frameCrcMatches, frameHeaderBytes, frameHeaderProblem, frameLastOffsetDelta, frameLength, frameRecordCount } from "./batch-frame.js";
 import { entryLengthAt, entryOffsetAt } from "./record-entry.js";
 
-/** Records collected by `LogSegment.read`, accumulated across segments by the Log. */
-export interface ReadState {
+/** What `LogSegment.read` found in one segment (Kafka's FetchDataInfo). */
+export interface SegmentRead {
   readonly chunks: Buffer[];
-  bytes: number;
-  recordCount: number;
+  readonly bytes: number;
+  readonly recordCount: number;
   /** Offset of the first record collected (meaningless while none). */
-  firstOffset: number;
+  readonly firstOffset: number;
   /** One past the last offset collected (the target while none). */
-  nextOffset: number;
-  /** Bytes read from files so far (FetchData.readBytes). */
-  readBytes: number;
+  readonly nextOffset: number;
+  /** Bytes read from the file (FetchData.readBytes). */
+  readonly readBytes: number;
 }
 
-/** A read in progress: the state plus where the walk stands. */
-export interface ReadCursor extends ReadState {
+/** A read in progress: what it collected so far plus where the walk stands. `read`
+ * returns it as its SegmentRead when the walk is done. */
+export interface ReadCursor extends SegmentRead {
+  bytes: number;
+  recordCount: number;
+  firstOffset: number;
+  nextOffset: number;
+  readBytes: number;
   target: number;
   maxBytes: number;
   /** File position of the next frame to look at. */
@@ -120,14 +126,6 @@ export function collectEntries(buf: Buffer, bufPosition: number, end: number, ve
     if (s.bytes >= s.maxBytes) return "done";
   }
   return "done";
-}
-
-export function copyBack(s: ReadCursor, state: ReadState): void {
-  state.bytes = s.bytes;
-  state.recordCount = s.recordCount;
-  state.firstOffset = s.firstOffset;
-  state.nextOffset = s.nextOffset;
-  state.readBytes = s.readBytes;
 }
 
 function more(s: ReadCursor, need: number): Walk {

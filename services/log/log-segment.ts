@@ -40,7 +40,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { CorruptDataError } from "../errors.js";
 import { frameHeaderBytes, type BatchHeader } from "./batch-frame.js";
-import { collectEntries, copyBack, type ReadCursor, type ReadState } from "./entry-collector.js";
+import { collectEntries, type ReadCursor, type SegmentRead } from "./entry-collector.js";
 import { closeFd, fdatasync, fsyncDir, ftruncate, openFd, pread, unlinkIfExists } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { OffsetIndex, defaultMaxIndexEntries } from "./offset-index.js";
@@ -404,8 +404,8 @@ export class LogSegment {
   }
 
   /**
-   * Collects record entries from `target` on, up to `maxBytes` (at least one record when
-   * `state` is still empty), below `visibleSize`. Tail data comes from memory, the rest
+   * The record entries from `target` on, up to `maxBytes` (at least one record if any),
+   * below `visibleSize`, returned as a value (Kafka's FetchDataInfo). Tail data comes from memory, the rest
    * from one positional read (a second only for a frame larger than the first read);
    * frames read from the file are crc-checked. `admitLargeRead` is awaited before a file
    * read larger than `maxBytes` asked for (a batch bigger than that).
@@ -415,19 +415,30 @@ export class LogSegment {
     target: number,
     maxBytes: number,
     indexIntervalBytes: number,
-    state: ReadState,
     admitLargeRead?: (bytes: number) => Promise<Buffer | undefined>,
-  ): Promise<void> {
+  ): Promise<SegmentRead> {
     const start = this.#offsetIndex.lookup(target);
-    const { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes } = state;
-    const s: ReadCursor = { chunks, bytes, recordCount, firstOffset, nextOffset, readBytes, target, maxBytes, position: start.position, expected: start.offset, need: 0, problem: null };
+    const s: ReadCursor = {
+      chunks: [],
+      bytes: 0,
+      recordCount: 0,
+      firstOffset: target,
+      nextOffset: target,
+      readBytes: 0,
+      target,
+      maxBytes,
+      position: start.position,
+      expected: start.offset,
+      need: 0,
+      problem: null,
+    };
     const end = this.#visibleSize;
     if (this.tailBuffer !== null && s.position >= this.#tailPosition) {
       // Slices of the tail go to the reader: it is lent, never reused (its slices stay valid).
       this.tailLent = true;
       collectEntries(this.tailBuffer, this.#tailPosition, end, false, s);
-      copyBack(s, state);
-      return this.checkCollected(s);
+      this.checkCollected(s);
+      return s;
     }
     this.acquire();
     try {
@@ -446,10 +457,10 @@ export class LogSegment {
         length = minReadBytes;
       }
     } finally {
-      copyBack(s, state);
       this.release();
     }
     this.checkCollected(s);
+    return s;
   }
 
   /** The caller asked for an offset this segment holds below the high watermark, so

@@ -49,7 +49,7 @@ import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
 import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile, type LoadedLog } from "./log-loader.js";
-import type { ReadState } from "./entry-collector.js";
+import type { SegmentRead } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { LogWriter } from "./log-writer.js";
@@ -558,28 +558,32 @@ export class Log {
     this.checkOpen();
     if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options);
     const target = this.toOffset(offset);
-    const state: ReadState = { chunks: [], bytes: 0, recordCount: 0, firstOffset: target, nextOffset: target, readBytes: 0 };
     let from = target;
+    let readBytes = 0;
+    let found: SegmentRead | null = null;
     while (from < this.hw) {
       if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options); // nothing collected yet
       const segment = this.segments.floor(from);
-      await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, state, options.admitLargeRead);
-      if (state.recordCount > 0) break;
+      const part = await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, options.admitLargeRead);
+      readBytes += part.readBytes;
+      if (part.recordCount > 0) {
+        found = part;
+        break;
+      }
       this.checkOpen(); // segments close once `close` begins
       const next = this.segments.higher(segment.baseOffset); // the rest of `segment` was compacted away
       if (next === null) break;
       from = next.baseOffset;
     }
-    if (state.recordCount === 0) state.nextOffset = Math.max(target, Math.min(from, this.hw));
     return {
-      chunks: state.chunks,
-      bytes: state.bytes,
-      recordCount: state.recordCount,
-      firstOffset: BigInt(state.recordCount > 0 ? state.firstOffset : target),
-      nextOffset: BigInt(state.nextOffset),
+      chunks: found === null ? [] : found.chunks,
+      bytes: found === null ? 0 : found.bytes,
+      recordCount: found === null ? 0 : found.recordCount,
+      firstOffset: BigInt(found === null ? target : found.firstOffset),
+      nextOffset: BigInt(found === null ? Math.max(target, Math.min(from, this.hw)) : found.nextOffset),
       highWatermark: BigInt(this.hw),
       logStartOffset: BigInt(this.startOffset),
-      readBytes: state.readBytes,
+      readBytes,
     };
   }
 
