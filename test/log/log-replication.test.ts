@@ -3,10 +3,11 @@
  * end and the high watermark as two positions.
  */
 import fs from "node:fs/promises";
+import { watch } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../../services/errors.js";
 import { writeFrameHeader } from "../../services/log/batch-frame.js";
 import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
@@ -143,6 +144,23 @@ describe("Log.appendAsFollower", () => {
     const copy = path.join(dir, "copy");
     await fs.cp(at, copy, { recursive: true });
     expect(await fs.readFile(path.join(copy, "leader-epoch-checkpoint"), "utf8")).toBe("0\n3\n0 0\n3 2\n5 5\n");
+  });
+
+  it("saves a new epoch's checkpoint before the frame that starts it reaches the file", async () => {
+    const at = path.join(dir, "f");
+    const log = await open(at);
+    await log.appendAsFollower(frame(0, 0, ["a"])).durable;
+    const events: string[] = [];
+    // inotify reports the directory's changes in the order they happened.
+    const watcher = watch(at, (_event, name) => name !== null && events.push(name));
+    try {
+      await log.appendAsFollower(frame(1, 4, ["b"])).durable;
+      const segment = "00000000000000000000.log";
+      await vi.waitFor(() => expect(events).toEqual(expect.arrayContaining(["leader-epoch-checkpoint", segment])));
+      expect(events.indexOf("leader-epoch-checkpoint")).toBeLessThan(events.indexOf(segment));
+    } finally {
+      watcher.close();
+    }
   });
 
   it("refuses a bad crc, a gap, an overlap, a torn frame and a lower epoch, appending none of the frames", async () => {
