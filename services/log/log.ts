@@ -386,16 +386,16 @@ export class Log {
    * holding `offset` is cut and fdatasynced with its indexes saved, the epoch
    * checkpoint is truncated, and the marker removed. A crash before the marker is durable
    * reopens the old log; after it, open completes the truncation before anything else
-   * (log-loader.ts), so the log reopens truncated. In memory the log changes at once,
-   * after the reads in flight on the segments concerned are over: appends meanwhile
-   * fail with LOG_TRUNCATING, reads and timestamp lookups wait. Compaction passes are
-   * kept out. High watermark listeners are called afterwards (readers past the new end
+   * (log-loader.ts), so the log reopens truncated. In memory the log changes once the
+   * reads in flight on the segments concerned are over and the marker is durable:
+   * appends meanwhile fail with LOG_TRUNCATING, reads and timestamp lookups wait.
+   * Compaction passes are kept out. High watermark listeners are called afterwards (readers past the new end
    * must hear). The leader epoch becomes the latest left (a replica that leads again
    * gets a new one from the controller, CLUSTER.md: epoch numbers have one owner).
    * @throws InvalidArgumentError BAD_OFFSET (negative), OFFSET_INSIDE_BATCH;
    *   OffsetOutOfRangeError below logStartOffset; UnavailableError LOG_CLOSED,
-   *   LOG_TRUNCATING (another truncation runs), STORAGE_ERROR (then appends fail until
-   *   the log is reopened); StorageFullError
+   *   STORAGE_ERROR, StorageFullError (before the marker is durable nothing changed;
+   *   after it, appends fail until the log is reopened, which completes the truncation)
    */
   async truncateTo(offset: bigint): Promise<void> {
     this.checkOpen();
@@ -427,11 +427,14 @@ export class Log {
     if (cut === null) throw new InvalidArgumentError("OFFSET_INSIDE_BATCH", `offset ${target} is inside a batch: truncate to a batch's first offset`);
     const affected = this.segments.toArray().filter((s) => s.baseOffset >= segment.baseOffset);
     await Promise.all(affected.map((s) => s.drained()));
+    // The commit point: from here on a crash reopens the truncated log (log-loader.ts).
+    // A failure before it leaves everything as it was.
+    const marker = path.join(this.dir, truncationFile);
+    await writeFileAtomic(marker, Buffer.from(`${target}\n`), true).catch((err: unknown) => Promise.reject(storageError(err)));
     // In memory, in one step: the log is the truncated one from here on.
+    segment.truncateInMemory(cut.position, target, cut.maxTimestamp, cut.lastBatchOffset);
     const removed = this.segments.removeAfter(segment);
     for (const s of removed) this.writer.forget(s);
-    segment.truncateInMemory(cut.position, target, cut.maxTimestamp, cut.lastBatchOffset);
-    this.segments.removeAfter(segment); // recounts the size
     this.active = segment;
     this.nextOffset = target;
     if (this.written > target) this.written = target;
@@ -445,8 +448,6 @@ export class Log {
     this.logger.warn({ dir: this.dir, truncateTo: target, segmentsRemoved: removed.length }, "log truncated");
     // On disk, in an order a crash cannot break (see truncateTo).
     try {
-      const marker = path.join(this.dir, truncationFile);
-      await writeFileAtomic(marker, Buffer.from(`${target}\n`), true);
       await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
       for (const s of removed.reverse()) await s.delete();
       await segment.truncateFile();
