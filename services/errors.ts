@@ -48,6 +48,21 @@ export class InvalidArgumentError extends TributaryError {
   }
 }
 
+/** Request bytes that are not valid protobuf (a truncated varint, a length past the end,
+ * a tag the spec forbids) or a request that breaks a wire rule of this API. The client
+ * must fix its encoder; nothing was stored. */
+export class MalformedRequestError extends InvalidArgumentError {
+  override name = "MalformedRequestError";
+  constructor(detail: string, options?: ErrorOptions) {
+    super("MALFORMED_REQUEST", `malformed request: ${detail}`, options);
+  }
+}
+
+/** The error a WireReader over request bytes throws: MalformedRequestError. */
+export function malformedRequest(detail: string): MalformedRequestError {
+  return new MalformedRequestError(detail);
+}
+
 /** An offset below the log start offset or above the log end offset. Clients
  * reset to a valid offset (ListOffsets) and read again. */
 export class OffsetOutOfRangeError extends TributaryError {
