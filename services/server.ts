@@ -23,7 +23,8 @@ import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
 import { addReflection, authenticateFirst, bindService, parsedRequest, toServiceError, type BoundService } from "./rpc/index.js";
-import { TopicManager, type Clock } from "./topics/index.js";
+import { TopicManager } from "./topics/index.js";
+import { systemClock, type Clock } from "./clock.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
@@ -57,7 +58,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-const systemClock: Clock = { nowMs: () => Date.now() };
 /** How long close() lets in-flight calls finish before cutting them. */
 const shutdownGraceMs = 5_000;
 
