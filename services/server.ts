@@ -40,6 +40,9 @@ export interface StartBrokerOptions {
   readonly logger?: Logger;
   /** Wall clock; tests pass their own. */
   readonly clock?: Clock;
+  /** The quota buckets' clock (services/auth/quotas.ts); default performance.now().
+   * Tests pass their own to repay or hold a principal's debt without waiting. */
+  readonly quotaClock?: Clock;
 }
 
 export interface Broker {
@@ -86,6 +89,7 @@ export async function startBroker(
         acls: config.acls,
         mutualTls: config.tlsClientCa !== undefined,
         quotas: config.quotas,
+        quotaClock: options.quotaClock,
       })
     : undefined;
   await prepareDataDir(config.dataDir);
