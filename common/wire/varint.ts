@@ -1,31 +1,39 @@
 /**
  * Varint primitives (https://protobuf.dev/programming-guides/encoding/#varints) over
- * a Buffer at a position, allocation-free: the produce parser, the fetch writer, the
- * log's record entries and the TypeScript client all encode their few hand-written
- * fields with these. test/common/wire/varint.test.ts compares them with
+ * a Buffer at a position, allocation-free: WireWriter (the fetch path's trailers, the
+ * client's request fields), the log's record entries and the offset of each are
+ * written and read with these. Two per-record loops keep an inline copy where a call
+ * measured slower (record-entry.ts, clients/ts/produce-encoder.ts; each says so). test/common/wire/varint.test.ts compares them with
  * `@bufbuild/protobuf/wire` on random values.
  */
 
 /** Bytes of `value` (a non-negative safe integer) as a varint. */
 export function varintSize(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  if (value < 0x200000) return 3;
-  if (value < 0x10000000) return 4;
-  let size = 5;
-  for (let v = Math.floor(value / 0x800000000); v > 0; v = Math.floor(v / 0x80)) size++;
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
   return size;
 }
 
 /** Writes a non-negative safe integer as a varint at `at`; returns the position after it. */
 export function writeVarint(buf: Uint8Array, value: number, at: number): number {
+  // One and two bytes (tags, most lengths) inline; the rest out of line, as varintSize.
   if (value < 0x80) {
-    // Tags and most lengths: one byte.
     buf[at] = value;
     return at + 1;
   }
-  // Bit operations while the value fits in 31 bits (lengths, tags, int32 fields),
-  // division above (timestamps, offsets).
+  if (value < 0x4000) {
+    buf[at] = (value & 0x7f) | 0x80;
+    buf[at + 1] = value >>> 7;
+    return at + 2;
+  }
+  return writeLargeVarint(buf, value, at);
+}
+
+function writeLargeVarint(buf: Uint8Array, value: number, at: number): number {
+  // Bit operations while the value fits in 31 bits, division above (timestamps, offsets).
   while (value > 0x7fffffff) {
     buf[at++] = (value % 0x80) | 0x80;
     value = Math.floor(value / 0x80);

@@ -20,8 +20,8 @@ function wireFormatError(detail: string): Error {
 /**
  * A cursor over protobuf bytes that reads tags, varints and lengths only: the
  * produce path walks requests with it instead of decoding them into objects
- * (~8 ns against ~450 ns per record, TOOLCHAIN.md), and the TypeScript client
- * decodes fetched records with it. Every read is bounds checked; malformed input
+ * (~8 ns against ~450 ns per record, TOOLCHAIN.md), and the request scan walks
+ * every request against its descriptor with it. Every read is bounds checked; malformed input
  * throws what `malformed` makes of the detail (a WireFormatError by default).
  *
  * Kept beside `@bufbuild/protobuf/wire`'s BinaryReader rather than replaced by it:
