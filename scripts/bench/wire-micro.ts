@@ -9,6 +9,11 @@
  *
  * Each round times every contender once, interleaved, so a loaded machine slows all of
  * them alike: compare the ratios within a run, not figures across runs.
+ *
+ * A helper fast here can still be slower inside a large per-record loop (inlining
+ * budgets): writeVarint beats the inline loop here, yet writeRecordEntries measured
+ * ~20% slower calling it, so that loop keeps its own (docs/PERFORMANCE.md). Check a
+ * change of a per-record loop with an A/B of the loop itself.
  */
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { WireReader, WireWriter, writeVarint } from "../../common/wire/index.js";
