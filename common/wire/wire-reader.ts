@@ -6,8 +6,8 @@ export const maxFieldNumber = 2 ** 29 - 1;
 /**
  * Thrown by a WireReader on bytes that are not valid protobuf (a truncated varint, a
  * length past the end, a tag the spec forbids), unless the reader was given its own
- * error: the broker turns request bytes into InvalidArgumentError MALFORMED_REQUEST;
- * the client, reading the broker's answers, lets this one reach the caller.
+ * error: the broker's readers of request bytes give it MalformedRequestError
+ * (MALFORMED_REQUEST), which this module cannot import (it imports nothing of services/).
  */
 export class WireFormatError extends RangeError {
   override readonly name = "WireFormatError";
