@@ -43,9 +43,9 @@ const packages = {
   "libjsr305-java": () => hasJars("jsr305"),
   "libgeronimo-annotation-1.3-spec-java": () => hasJars("geronimo-annotation-1.3-spec"),
   // Headless Chromium for the web console's browser tests, driven by playwright-core
-  // (test/console/console.test.ts); Playwright's own browser download does not work here.
+  // (test/http/console/console.test.ts); Playwright's own browser download does not work here.
   chromium: () => canRun("/usr/bin/chromium", ["--version"]),
-  // Certificates generated at test time for TLS and mutual TLS (test/security/).
+  // Certificates generated at test time for TLS and mutual TLS (test/auth/).
   openssl: () => canRun("/usr/bin/openssl", ["version"]),
   // The FUSE file system that drops unsynced writes, under the power-loss tests
   // (test/helpers/lazyfs/lazyfs.py, test/reliability/power-loss.test.ts).

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, InvalidConfigError } from "./errors.js";
 import { defaultLogConfig, type FsyncPolicy } from "./log/index.js";
 import { validateAcls, validateAuthTokens, type AclRule, type AuthToken } from "./auth/config.js";
 import { validateQuotas, type QuotaRule } from "./auth/quotas.js";
@@ -250,7 +250,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];
 
 function configError(message: string): InvalidArgumentError {
-  return new InvalidArgumentError("INVALID_CONFIG", message);
+  return new InvalidConfigError(message);
 }
 
 /** Parses one value given as text (flag, env) or JSON (file) for a key. */

@@ -48,6 +48,21 @@ export class InvalidArgumentError extends TributaryError {
   }
 }
 
+/** Request bytes that are not valid protobuf (a truncated varint, a length past the end,
+ * a tag the spec forbids) or a request that breaks a wire rule of this API. The client
+ * must fix its encoder; nothing was stored. */
+export class MalformedRequestError extends InvalidArgumentError {
+  override name = "MalformedRequestError";
+  constructor(detail: string, options?: ErrorOptions) {
+    super("MALFORMED_REQUEST", `malformed request: ${detail}`, options);
+  }
+}
+
+/** The error a WireReader over request bytes throws: MalformedRequestError. */
+export function malformedRequest(detail: string): MalformedRequestError {
+  return new MalformedRequestError(detail);
+}
+
 /** An offset below the log start offset or above the log end offset. Clients
  * reset to a valid offset (ListOffsets) and read again. */
 export class OffsetOutOfRangeError extends TributaryError {
@@ -62,6 +77,42 @@ export class OffsetOutOfRangeError extends TributaryError {
       "OFFSET_OUT_OF_RANGE",
       `offset ${offset} is outside [${logStartOffset}, ${logEndOffset}]`,
     );
+  }
+}
+
+/** A topic that does not exist, or was deleted while a stream read it. The client
+ * creates it (or fixes the name) and asks again. */
+export class UnknownTopicError extends TributaryError {
+  override name = "UnknownTopicError";
+  constructor(message: string) {
+    super("not_found", "UNKNOWN_TOPIC", message);
+  }
+}
+
+/** A partition number outside the topic's partitions 0 to count - 1. */
+export class UnknownPartitionError extends TributaryError {
+  override name = "UnknownPartitionError";
+  constructor(topic: string, partition: number, partitionCount: number) {
+    super("not_found", "UNKNOWN_PARTITION", `topic ${topic} has partitions 0 to ${partitionCount - 1}; ${partition} does not exist`);
+  }
+}
+
+/** A configuration value (a topic config, a broker or console option) out of range
+ * or unknown. The operator or client changes it; nothing was applied. */
+export class InvalidConfigError extends InvalidArgumentError {
+  override name = "InvalidConfigError";
+  constructor(message: string, options?: ErrorOptions) {
+    super("INVALID_CONFIG", message, options);
+  }
+}
+
+/** The broker is out of file descriptors, or would be after opening what a request
+ * needs (topics/open-file-budget.ts). Retry after topics are deleted or the limit is
+ * raised; nothing was created. */
+export class TooManyOpenFilesError extends TributaryError {
+  override name = "TooManyOpenFilesError";
+  constructor(message: string, options?: ErrorOptions) {
+    super("exhausted", "TOO_MANY_OPEN_FILES", message, options);
   }
 }
 
@@ -88,6 +139,15 @@ export class UnavailableError extends TributaryError {
   override name = "UnavailableError";
   constructor(reason: string, message: string, options?: ErrorOptions) {
     super("unavailable", reason, message, options);
+  }
+}
+
+/** The broker is closing: calls in flight end with this, and a client retries
+ * against a broker that is up. */
+export class ShuttingDownError extends UnavailableError {
+  override name = "ShuttingDownError";
+  constructor() {
+    super("SHUTTING_DOWN", "broker is shutting down");
   }
 }
 

@@ -23,7 +23,8 @@ import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
 import { addReflection, authenticateFirst, bindService, parsedRequest, toServiceError, type BoundService } from "./rpc/index.js";
-import { TopicManager, type Clock } from "./topics/index.js";
+import { TopicManager } from "./topics/index.js";
+import { systemClock, type Clock } from "./clock.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
@@ -39,6 +40,9 @@ export interface StartBrokerOptions {
   readonly logger?: Logger;
   /** Wall clock; tests pass their own. */
   readonly clock?: Clock;
+  /** The quota buckets' clock (services/auth/quotas.ts); default performance.now().
+   * Tests pass their own to repay or hold a principal's debt without waiting. */
+  readonly quotaClock?: Clock;
 }
 
 export interface Broker {
@@ -57,7 +61,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-const systemClock: Clock = { nowMs: () => Date.now() };
 /** How long close() lets in-flight calls finish before cutting them. */
 const shutdownGraceMs = 5_000;
 
@@ -86,6 +89,7 @@ export async function startBroker(
         acls: config.acls,
         mutualTls: config.tlsClientCa !== undefined,
         quotas: config.quotas,
+        quotaClock: options.quotaClock,
       })
     : undefined;
   await prepareDataDir(config.dataDir);

@@ -9,6 +9,7 @@ import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributar
 import { TimestampLookups } from "../fetch/timestamp-lookups.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
+import type { Clock } from "../clock.js";
 
 export interface AdminDeps {
   readonly topics: TopicManager;
@@ -18,7 +19,7 @@ export interface AdminDeps {
   readonly advertised: () => { host: string; port: number };
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
-  readonly clock: { nowMs(): number };
+  readonly clock: Clock;
   /** The broker-wide gate of timestamp lookups; default one of the service's own. */
   readonly lookups?: TimestampLookups;
 }

@@ -7,12 +7,13 @@ import type { TimestampLookups } from "../fetch/timestamp-lookups.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
+import type { Clock } from "../clock.js";
 
 export interface GroupAdminDeps {
   readonly topics: TopicManager;
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
-  readonly clock: { nowMs(): number };
+  readonly clock: Clock;
   /** The broker-wide gate of timestamp lookups. */
   readonly lookups: TimestampLookups;
 }

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidConfigError } from "../errors.js";
 import type { TopicConfigOverrides, TopicConfigValues } from "../topics/index.js";
 import {
   CleanupPolicy,
@@ -22,7 +22,7 @@ export function overridesFromMessage(config: TopicConfig | undefined): TopicConf
   const int = (name: string, value: bigint | number | undefined): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("INVALID_CONFIG", `${name} is out of range`);
+    if (!Number.isSafeInteger(n)) throw new InvalidConfigError(`${name} is out of range`);
     return n;
   };
   overrides.retentionMs = int("retention_ms", config.retentionMs);
@@ -33,12 +33,12 @@ export function overridesFromMessage(config: TopicConfig | undefined): TopicConf
   overrides.maxRecordBytes = int("max_record_bytes", config.maxRecordBytes);
   if (config.cleanupPolicy !== CleanupPolicy.UNSPECIFIED) {
     const policy = cleanupToCore[config.cleanupPolicy as CleanupPolicy.DELETE | CleanupPolicy.COMPACT];
-    if (policy === undefined) throw new InvalidArgumentError("INVALID_CONFIG", "unknown cleanup_policy");
+    if (policy === undefined) throw new InvalidConfigError("unknown cleanup_policy");
     overrides.cleanupPolicy = policy;
   }
   if (config.fsyncPolicy !== FsyncPolicy.UNSPECIFIED) {
     const policy = fsyncToCore[config.fsyncPolicy as FsyncPolicy.ALWAYS | FsyncPolicy.INTERVAL | FsyncPolicy.NEVER];
-    if (policy === undefined) throw new InvalidArgumentError("INVALID_CONFIG", "unknown fsync_policy");
+    if (policy === undefined) throw new InvalidConfigError("unknown fsync_policy");
     overrides.fsyncPolicy = policy;
   }
   for (const key of Object.keys(overrides) as (keyof TopicConfigOverrides)[]) {

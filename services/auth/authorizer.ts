@@ -3,6 +3,7 @@ import type { AclRule, Operation, ResourceType } from "./config.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 import { clusterName, methodAcls, type Requirement } from "./method-acls.js";
 import { methodQuotas, QuotaManager, type QuotaKind, type QuotaRule } from "./quotas.js";
+import type { Clock } from "../clock.js";
 import { hashToken } from "./tokens.js";
 
 /** A call's quota: charge(bytes) takes them and answers how long to delay, ms. */
@@ -24,6 +25,9 @@ export interface AuthorizerOptions {
   readonly mutualTls: boolean;
   /** Per-principal byte rates (services/auth/quotas.ts). */
   readonly quotas?: readonly QuotaRule[];
+  /** The quota buckets' clock; default performance.now(). Tests pass their own to
+   * move time instead of waiting. */
+  readonly quotaClock?: Clock;
   /** The method table; tests pass their own. */
   readonly table?: Readonly<Record<string, readonly Requirement[]>>;
 }
@@ -41,7 +45,7 @@ export class Authorizer {
   constructor(private readonly options: AuthorizerOptions) {
     this.principalByHash = new Map(options.authTokens.map((t) => [t.sha256, t.principal]));
     this.table = options.table ?? methodAcls;
-    this.quotas = options.quotas?.length ? new QuotaManager(options.quotas) : undefined;
+    this.quotas = options.quotas?.length ? new QuotaManager(options.quotas, undefined, options.quotaClock) : undefined;
   }
 
   /** The call's quota meter, or undefined when it is not metered; throws QuotaExceededError

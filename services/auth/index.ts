@@ -1,7 +1,16 @@
-export * from "./authorizer.js";
-export * from "./call-auth.js";
-export * from "./config.js";
-export * from "./errors.js";
-export * from "./method-acls.js";
-export * from "./tokens.js";
-export * from "./quotas.js";
+export { Authorizer, type AuthorizerOptions, type CallCredentialsSource, type Meter } from "./authorizer.js";
+export { attachCallAuth, visibleTo, type CallAuth } from "./call-auth.js";
+export {
+  operations,
+  resourceTypes,
+  validateAcls,
+  validateAuthTokens,
+  type AclRule,
+  type AuthToken,
+  type Operation,
+  type ResourceType,
+} from "./config.js";
+export { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
+export { clusterName, methodAcls, type Requirement } from "./method-acls.js";
+export { hashToken, newToken } from "./tokens.js";
+export { methodQuotas, QuotaExceededError, QuotaManager, validateQuotas, type QuotaKind, type QuotaRule } from "./quotas.js";

@@ -17,7 +17,7 @@ const one = (name: string): readonly string[] => [name];
 /**
  * THE table of what every RPC needs, by full method path. bindService refuses
  * to start a broker with authentication on if a method has no entry, and
- * test/security/method-acls.test.ts walks every generated service against it.
+ * test/auth/method-acls.test.ts walks every generated service against it.
  */
 export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.ProduceService/Produce": [

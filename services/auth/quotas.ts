@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.js";
 import { TributaryError } from "../errors.js";
 
 /** Per-principal byte rates. `principal` "*" applies to principals without a rule of their own. */
@@ -58,6 +59,10 @@ interface Bucket {
   at: number;
 }
 
+/** performance.now(): buckets refill by elapsed time, which a wall clock stepped back
+ * or forward (NTP) would get wrong. */
+const monotonicClock: Clock = { nowMs: () => performance.now() };
+
 /**
  * Token buckets per principal and kind, holding at most one second of bytes.
  * A call that takes the bucket below zero is admitted and its answer delayed
@@ -71,7 +76,7 @@ export class QuotaManager {
   constructor(
     rules: readonly QuotaRule[],
     private readonly maxDelayMs = 5_000,
-    private readonly now: () => number = () => performance.now(),
+    private readonly clock: Clock = monotonicClock,
   ) {
     this.rules = new Map(rules.map((r) => [r.principal, r]));
   }
@@ -83,7 +88,7 @@ export class QuotaManager {
 
   private bucket(principal: string, kind: QuotaKind, rate: number): Bucket {
     const key = `${kind}\0${principal}`;
-    const now = this.now();
+    const now = this.clock.nowMs();
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       bucket = { tokens: rate, at: now };

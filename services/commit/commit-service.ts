@@ -3,12 +3,13 @@ import type { GroupCoordinator, OffsetCommit, OffsetStore } from "../groups/inde
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
+import type { Clock } from "../clock.js";
 
 export interface CommitDeps {
   readonly topics: TopicManager;
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
-  readonly clock: { nowMs(): number };
+  readonly clock: Clock;
 }
 
 /** Kafka's offset.metadata.max.bytes. */

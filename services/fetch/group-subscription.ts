@@ -1,6 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
-import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { InvalidArgumentError, ShuttingDownError, TributaryError } from "../errors.js";
 import { partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } from "../groups/index.js";
 import type { Log } from "../log/index.js";
 import { validateTopicName } from "../topics/index.js";
@@ -161,7 +161,7 @@ export async function runGroupSubscription(
     call.removeListener("close", onEnd);
     topics.shutdown.removeEventListener("abort", onShutdown);
   }
-  if (topics.shutdown.aborted) throw new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
+  if (topics.shutdown.aborted) throw new ShuttingDownError();
 
   /** The committed offset, else the reset policy; an out-of-range commit is reset and
    * reported. A commit past a truncation of the log (its stored leader epoch ended

@@ -1,5 +1,5 @@
 import assert from "node:assert";
-import { InvalidArgumentError, OffsetOutOfRangeError, TributaryError } from "../errors.js";
+import { InvalidArgumentError, OffsetOutOfRangeError, UnknownPartitionError } from "../errors.js";
 import type { Log } from "../log/index.js";
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import type { TimestampLookups } from "./timestamp-lookups.js";
@@ -45,11 +45,7 @@ export function checkListLength(length: number, partitionCount: number, what: st
 
 export function checkPartition(partition: number, topic: string, partitionCount: number): void {
   if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-    throw new TributaryError(
-      "not_found",
-      "UNKNOWN_PARTITION",
-      `topic ${topic} has partitions 0 to ${partitionCount - 1}; ${partition} does not exist`,
-    );
+    throw new UnknownPartitionError(topic, partition, partitionCount);
   }
 }
 

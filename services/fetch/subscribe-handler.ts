@@ -1,7 +1,7 @@
 import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
@@ -107,9 +107,9 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
 /** Why a topic's signal aborted while a stream was reading it. */
 export function topicGone(topics: TopicManager, topic: Topic): TributaryError {
   if (!topics.list(true).includes(topic)) {
-    return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${topic.name} was deleted`);
+    return new UnknownTopicError(`topic ${topic.name} was deleted`);
   }
-  return new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down");
+  return new ShuttingDownError();
 }
 
 interface ExplicitPosition {

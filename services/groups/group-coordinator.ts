@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { TributaryError } from "../errors.js";
 import type { TopicManager } from "../topics/index.js";
 import { assign, partitionKey, type Assignment, type AssignorKind, type PartitionRef } from "./assignors.js";
+import { systemClock, type Clock } from "../clock.js";
 
 /** What the coordinator tells a member's stream, synchronously, in order. */
 export type MemberEvent =
@@ -106,7 +107,7 @@ export class GroupCoordinator {
     private readonly topics: TopicManager,
     private readonly config: CoordinatorConfig,
     logger: Logger,
-    private readonly clock: { nowMs(): number } = { nowMs: () => Date.now() },
+    private readonly clock: Clock = systemClock,
   ) {
     this.log = logger.child({ component: "groups" });
     this.unsubscribe = topics.onChange((topic) => {

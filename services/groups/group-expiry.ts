@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
 import type { GroupCoordinator } from "./group-coordinator.js";
 import type { OffsetStore } from "./offset-store.js";
+import type { Clock } from "../clock.js";
 
 export interface GroupExpiryOptions {
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
-  readonly clock: { nowMs(): number };
+  readonly clock: Clock;
   /** How long an empty group and its committed offsets are kept, ms (Kafka's offsets.retention.minutes). */
   readonly retentionMs: number;
   /** How often expired groups are looked for, ms. */

@@ -1,9 +1,10 @@
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { Log, RecordSpans } from "../log/index.js";
-import { partitionForKey } from "../produce/murmur2.js";
+import { partitionForKey } from "../../common/partitioner.js";
 import type { TopicManager } from "../topics/index.js";
 import { FetchResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { ProducerRecordSchema } from "../../gen/ts/tributary/v1/record_pb.js";
 
 /** The internal compacted topic that holds every group's committed offsets. */
 export const offsetsTopic = "__consumer_offsets";
@@ -187,23 +188,14 @@ function keyOf(groupId: string, topic: string, partition: number): string {
   return JSON.stringify([groupId, topic, partition]);
 }
 
-/** A ProducerRecord with key (field 3) and value (field 4); no value is a tombstone. */
+/**
+ * A ProducerRecord with key (field 3) and value (field 4); no value is a tombstone.
+ * protobuf-es leaves empty fields out, so a tombstone's bytes are the key field alone,
+ * as records written before this encoder have them (the value is never empty JSON).
+ */
 function encodeRecord(key: string, value: string | null): Buffer {
-  const k = Buffer.from(key);
-  const parts = [Buffer.from([0x1a]), varint(k.length), k];
-  if (value !== null) {
-    const v = Buffer.from(value);
-    parts.push(Buffer.from([0x22]), varint(v.length), v);
-  }
-  return Buffer.concat(parts);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
+  const record = create(ProducerRecordSchema, { key: Buffer.from(key) });
+  if (value !== null) record.value = Buffer.from(value);
+  const bytes = toBinary(ProducerRecordSchema, record);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

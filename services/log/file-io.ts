@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { StorageFullError, TributaryError, UnavailableError } from "../errors.js";
+import { StorageFullError, TooManyOpenFilesError, UnavailableError } from "../errors.js";
 
 /** Reads up to `length` bytes at `position` into a new buffer, or the start of `into`
  * (at least `length` long). Shorter only at end of file. */
@@ -124,11 +124,11 @@ export async function unlinkIfExists(file: string): Promise<void> {
  * else UnavailableError STORAGE_ERROR (cause attached). */
 export function storageError(err: unknown): Error {
   if (err instanceof StorageFullError || err instanceof UnavailableError) return err;
-  if (err instanceof TributaryError && err.reason === "TOO_MANY_OPEN_FILES") return err;
+  if (err instanceof TooManyOpenFilesError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return new StorageFullError({ cause: err });
   if (code === "EMFILE" || code === "ENFILE") {
-    return new TributaryError("exhausted", "TOO_MANY_OPEN_FILES", "the broker is out of file descriptors", { cause: err });
+    return new TooManyOpenFilesError("the broker is out of file descriptors", { cause: err });
   }
   return new UnavailableError("STORAGE_ERROR", "storage i/o failed", { cause: err });
 }

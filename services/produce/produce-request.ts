@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { malformed, WireType, WireReader } from "./wire-reader.js";
+import { WireType } from "@bufbuild/protobuf/wire";
+import { WireReader } from "../../common/wire/index.js";
+import { InvalidArgumentError, malformedRequest, TributaryError } from "../errors.js";
 
 /**
  * A ProduceRequest seen at the wire level: scalar fields decoded, records left
@@ -97,39 +98,39 @@ export function parseProduceRequest(source: Buffer, limits: ProduceLimits, scrat
   // Singular fields seen, by bit: each may appear once. Protobuf lets the last one win, but
   // two topics in one request are how a parser disagreement becomes an ACL bypass (issue 14).
   let seen = 0;
-  const reader = new WireReader(source);
+  const reader = new WireReader(source, 0, source.length, malformedRequest);
   while (!reader.done) {
     const tag = reader.tag();
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field !== Field.records && field <= Field.sequence) {
-      if (seen & (1 << field)) throw malformed(`field ${field} appears twice`);
+      if (seen & (1 << field)) throw malformedRequest(`field ${field} appears twice`);
       seen |= 1 << field;
     }
     switch (field) {
       case Field.topic:
-        expectWireType(wireType, WireType.len, "topic");
+        expectWireType(wireType, WireType.LengthDelimited, "topic");
         topic = readString(reader);
         break;
       case Field.partition:
-        expectWireType(wireType, WireType.varint, "partition");
+        expectWireType(wireType, WireType.Varint, "partition");
         partition = reader.uint32() | 0;
         break;
       case Field.records:
-        expectWireType(wireType, WireType.len, "records");
+        expectWireType(wireType, WireType.LengthDelimited, "records");
         reader.pos = reader.lengthDelimited();
         count++;
         break;
       case Field.acks:
-        expectWireType(wireType, WireType.varint, "acks");
+        expectWireType(wireType, WireType.Varint, "acks");
         acks = reader.uint32() | 0;
         break;
       case Field.producerId:
-        expectWireType(wireType, WireType.varint, "producer_id");
+        expectWireType(wireType, WireType.Varint, "producer_id");
         producerId = reader.int64();
         break;
       case Field.sequence:
-        expectWireType(wireType, WireType.varint, "sequence");
+        expectWireType(wireType, WireType.Varint, "sequence");
         sequence = reader.int64();
         break;
       default:
@@ -194,7 +195,7 @@ function scanRecord(
     }
     switch (field) {
       case RecordField.timestampMs: {
-        expectRecordWireType(wireType, WireType.varint, "timestamp_ms");
+        expectRecordWireType(wireType, WireType.Varint, "timestamp_ms");
         const timestamp = reader.uint53();
         if (timestamp < 0) {
           throw new InvalidArgumentError("INVALID_TIMESTAMP", "record timestamp_ms must be between 0 and 2^53");
@@ -203,7 +204,7 @@ function scanRecord(
         break;
       }
       case RecordField.key: {
-        expectRecordWireType(wireType, WireType.len, "key");
+        expectRecordWireType(wireType, WireType.LengthDelimited, "key");
         const keyEnd = reader.lengthDelimited();
         keyStarts[index] = reader.pos;
         keyEnds[index] = keyEnd;
@@ -211,11 +212,11 @@ function scanRecord(
         break;
       }
       case RecordField.value:
-        expectRecordWireType(wireType, WireType.len, "value");
+        expectRecordWireType(wireType, WireType.LengthDelimited, "value");
         reader.pos = reader.lengthDelimited();
         break;
       case RecordField.headers: {
-        expectRecordWireType(wireType, WireType.len, "headers");
+        expectRecordWireType(wireType, WireType.LengthDelimited, "headers");
         const headerEnd = reader.lengthDelimited();
         scanHeader(reader, headerEnd);
         break;
@@ -234,12 +235,12 @@ function scanHeader(reader: WireReader, end: number): void {
     const tag = reader.tag();
     const field = tag >>> 3;
     const wireType = tag & 7;
-    if ((field !== 1 && field !== 2) || wireType !== WireType.len || seen & field) {
+    if ((field !== 1 && field !== 2) || wireType !== WireType.LengthDelimited || seen & field) {
       throw new InvalidArgumentError("INVALID_RECORD", `record header field ${field} (wire type ${wireType}) is invalid or repeated`);
     }
     seen |= field;
     const fieldEnd = reader.lengthDelimited();
-    if (fieldEnd > end) throw malformed("header field exceeds header");
+    if (fieldEnd > end) throw malformedRequest("header field exceeds header");
     if (field === 1 && !isUtf8(reader.buf.subarray(reader.pos, fieldEnd))) {
       throw new InvalidArgumentError("INVALID_RECORD", "record header key is not valid UTF-8");
     }
@@ -250,13 +251,13 @@ function scanHeader(reader: WireReader, end: number): void {
 function readString(reader: WireReader): string {
   const end = reader.lengthDelimited();
   const bytes = reader.buf.subarray(reader.pos, end);
-  if (!isUtf8(bytes)) throw malformed("string field is not valid UTF-8");
+  if (!isUtf8(bytes)) throw malformedRequest("string field is not valid UTF-8");
   reader.pos = end;
   return bytes.toString("utf8");
 }
 
 function expectWireType(actual: number, expected: number, name: string): void {
-  if (actual !== expected) throw malformed(`field ${name} has wire type ${actual}`);
+  if (actual !== expected) throw malformedRequest(`field ${name} has wire type ${actual}`);
 }
 
 function expectRecordWireType(actual: number, expected: number, name: string): void {

@@ -1,6 +1,7 @@
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
-import { TributaryError } from "../errors.js";
-import { malformed, WireReader, WireType } from "../produce/wire-reader.js";
+import { WireType } from "@bufbuild/protobuf/wire";
+import { WireReader } from "../../common/wire/index.js";
+import { malformedRequest, TributaryError } from "../errors.js";
 
 /** Nesting deeper than this is refused; the API's requests nest two levels. */
 const maxDepth = 16;
@@ -26,7 +27,7 @@ const maxDepth = 16;
  */
 export function scanRequest(schema: DescMessage, bytes: Buffer, maxElements: number): void {
   const budget = { left: maxElements, max: maxElements };
-  scanMessage(schema, new WireReader(bytes), bytes.length, budget, 0);
+  scanMessage(schema, new WireReader(bytes, 0, bytes.length, malformedRequest), bytes.length, budget, 0);
 }
 
 interface Budget {
@@ -35,7 +36,7 @@ interface Budget {
 }
 
 function scanMessage(schema: DescMessage, reader: WireReader, end: number, budget: Budget, depth: number): void {
-  if (depth > maxDepth) throw malformed(`messages nested deeper than ${maxDepth}`);
+  if (depth > maxDepth) throw malformedRequest(`messages nested deeper than ${maxDepth}`);
   const fields = fieldsOf(schema);
   let seen = 0;
   let seenHigh: Set<number> | undefined;
@@ -46,7 +47,7 @@ function scanMessage(schema: DescMessage, reader: WireReader, end: number, budge
     const field = fields.get(number);
     if (field === undefined) {
       reader.skip(wireType);
-      if (reader.pos > end) throw malformed("field exceeds its message");
+      if (reader.pos > end) throw malformedRequest("field exceeds its message");
       continue;
     }
     if (field.fieldKind === "list") {
@@ -56,20 +57,20 @@ function scanMessage(schema: DescMessage, reader: WireReader, end: number, budge
     // One slot per singular field, one per oneof (any of its cases).
     const slot = field.oneof === undefined ? number : field.oneof.fields[0]!.number;
     if (slot < 31) {
-      if (seen & (1 << slot)) throw malformed(`field ${field.name} appears twice`);
+      if (seen & (1 << slot)) throw malformedRequest(`field ${field.name} appears twice`);
       seen |= 1 << slot;
     } else {
       seenHigh ??= new Set();
-      if (seenHigh.has(slot)) throw malformed(`field ${field.name} appears twice`);
+      if (seenHigh.has(slot)) throw malformedRequest(`field ${field.name} appears twice`);
       seenHigh.add(slot);
     }
     if (field.fieldKind === "message") {
-      expectWireType(field, wireType, WireType.len);
+      expectWireType(field, wireType, WireType.LengthDelimited);
       const fieldEnd = delimited(reader, end);
       scanMessage(field.message, reader, fieldEnd, budget, depth + 1);
     } else if (field.fieldKind === "map") {
       // No request of this API has a map; skipping one keeps the walk general.
-      expectWireType(field, wireType, WireType.len);
+      expectWireType(field, wireType, WireType.LengthDelimited);
       take(budget, 1);
       reader.pos = delimited(reader, end);
     } else {
@@ -77,7 +78,7 @@ function scanMessage(schema: DescMessage, reader: WireReader, end: number, budge
       skipValue(reader, wireType, end);
     }
   }
-  if (reader.pos !== end) throw malformed("field exceeds its message");
+  if (reader.pos !== end) throw malformedRequest("field exceeds its message");
 }
 
 /** One occurrence of a repeated field: a message, a scalar, or a packed run of scalars. */
@@ -90,7 +91,7 @@ function scanListElement(
   depth: number,
 ): void {
   if (field.listKind === "message") {
-    expectWireType(field, wireType, WireType.len);
+    expectWireType(field, wireType, WireType.LengthDelimited);
     take(budget, 1);
     const fieldEnd = delimited(reader, end);
     scanMessage(field.message, reader, fieldEnd, budget, depth + 1);
@@ -98,18 +99,18 @@ function scanListElement(
   }
   const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
   const element = scalarWireType(scalar);
-  if (wireType === WireType.len && element !== WireType.len) {
+  if (wireType === WireType.LengthDelimited && element !== WireType.LengthDelimited) {
     // Packed: count the elements without decoding them.
     const fieldEnd = delimited(reader, end);
     const buf = reader.buf;
     let count: number;
-    if (element === WireType.varint) {
+    if (element === WireType.Varint) {
       count = 0;
       for (let i = reader.pos; i < fieldEnd; i++) if (buf[i]! < 0x80) count++;
-      if (fieldEnd > reader.pos && buf[fieldEnd - 1]! >= 0x80) throw malformed(`packed field ${field.name} ends mid-varint`);
+      if (fieldEnd > reader.pos && buf[fieldEnd - 1]! >= 0x80) throw malformedRequest(`packed field ${field.name} ends mid-varint`);
     } else {
-      const size = element === WireType.fixed32 ? 4 : 8;
-      if ((fieldEnd - reader.pos) % size !== 0) throw malformed(`packed field ${field.name} has a partial element`);
+      const size = element === WireType.Bit32 ? 4 : 8;
+      if ((fieldEnd - reader.pos) % size !== 0) throw malformedRequest(`packed field ${field.name} has a partial element`);
       count = (fieldEnd - reader.pos) / size;
     }
     take(budget, count);
@@ -134,17 +135,17 @@ function take(budget: Budget, count: number): void {
 
 function delimited(reader: WireReader, end: number): number {
   const fieldEnd = reader.lengthDelimited();
-  if (fieldEnd > end) throw malformed("field exceeds its message");
+  if (fieldEnd > end) throw malformedRequest("field exceeds its message");
   return fieldEnd;
 }
 
 function skipValue(reader: WireReader, wireType: number, end: number): void {
   reader.skip(wireType);
-  if (reader.pos > end) throw malformed("field exceeds its message");
+  if (reader.pos > end) throw malformedRequest("field exceeds its message");
 }
 
 function expectWireType(field: DescField, actual: number, expected: number): void {
-  if (actual !== expected) throw malformed(`field ${field.name} has wire type ${actual}`);
+  if (actual !== expected) throw malformedRequest(`field ${field.name} has wire type ${actual}`);
 }
 
 /** The wire type protobuf encodes a scalar (one element of a repeated one) with. */
@@ -152,17 +153,17 @@ function scalarWireType(scalar: ScalarType): number {
   switch (scalar) {
     case ScalarType.STRING:
     case ScalarType.BYTES:
-      return WireType.len;
+      return WireType.LengthDelimited;
     case ScalarType.DOUBLE:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return WireType.fixed64;
+      return WireType.Bit64;
     case ScalarType.FLOAT:
     case ScalarType.FIXED32:
     case ScalarType.SFIXED32:
-      return WireType.fixed32;
+      return WireType.Bit32;
     default:
-      return WireType.varint;
+      return WireType.Varint;
   }
 }
 

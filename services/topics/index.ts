@@ -1,4 +1,4 @@
-export { TopicManager, type Topic, type Clock } from "./topic-manager.js";
+export { TopicManager, type Topic } from "./topic-manager.js";
 export {
   effectiveTopicConfig,
   validateTopicConfig,

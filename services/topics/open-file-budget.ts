@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { TributaryError } from "../errors.js";
+import { TooManyOpenFilesError } from "../errors.js";
 
 /**
  * The process's file descriptors, as a budget that topic creation checks before it
@@ -42,9 +42,7 @@ export class OpenFileBudget {
     const open = countOpenFiles();
     if (open === undefined) return;
     if (open + newFiles + growth > this.limit - this.reserve) {
-      throw new TributaryError(
-        "exhausted",
-        "TOO_MANY_OPEN_FILES",
+      throw new TooManyOpenFilesError(
         `the broker holds ${open} of its ${this.limit} file descriptors; ${newFiles} more would leave fewer than ${this.reserve} free`,
       );
     }

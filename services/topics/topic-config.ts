@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidConfigError } from "../errors.js";
 import type { BrokerConfig, FsyncPolicy } from "../config.js";
 import type { LogConfig } from "../log/index.js";
 
@@ -67,19 +67,17 @@ export function validateTopicConfig(overrides: TopicConfigOverrides, broker: Bro
     const value = overrides[key as keyof typeof ranges];
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError("INVALID_CONFIG", `${key} must be an integer from ${min} to ${max}`);
+      throw new InvalidConfigError(`${key} must be an integer from ${min} to ${max}`);
     }
   }
   if (overrides.segmentBytes !== undefined && overrides.segmentBytes < broker.minSegmentBytes) {
     // Each segment is a file: a client's tiny segments multiply the broker's files (issue 14).
-    throw new InvalidArgumentError(
-      "INVALID_CONFIG",
+    throw new InvalidConfigError(
       `segmentBytes may not be below the broker's minSegmentBytes (${broker.minSegmentBytes})`,
     );
   }
   if (overrides.maxRecordBytes !== undefined && overrides.maxRecordBytes > broker.maxRequestBytes) {
-    throw new InvalidArgumentError(
-      "INVALID_CONFIG",
+    throw new InvalidConfigError(
       `maxRecordBytes may not exceed the broker's maxRequestBytes (${broker.maxRequestBytes})`,
     );
   }

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { InvalidArgumentError, ShuttingDownError, TributaryError, UnknownPartitionError, UnknownTopicError } from "../errors.js";
 import { atomicTmpSuffix, fsyncDir, Log, OpenSegmentFiles, storageError, unlinkIfExists, writeFileAtomic } from "../log/index.js";
 import { OpenFileBudget } from "./open-file-budget.js";
 import {
@@ -23,13 +23,10 @@ import {
   topicOfMetadataFile,
   validateTopicName,
 } from "./topic-name.js";
+import type { Clock } from "../clock.js";
 
 /** Partitions closed at once on shutdown (each opens a few files to save its state). */
 const closeConcurrency = 16;
-
-export interface Clock {
-  nowMs(): number;
-}
 
 /** A topic and its open partition logs. Handlers read it; only TopicManager changes it. */
 export interface Topic {
@@ -466,7 +463,7 @@ export class TopicManager {
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new TributaryError("unavailable", "SHUTTING_DOWN", "broker is shutting down"));
+    if (this.closing) return Promise.reject(new ShuttingDownError());
     const result = this.adminQueue.then(task);
     this.adminQueue = result.catch(() => undefined);
     return result;
@@ -490,13 +487,9 @@ function asClientError(err: unknown): Error {
 }
 
 function unknownTopic(name: string): TributaryError {
-  return new TributaryError("not_found", "UNKNOWN_TOPIC", `topic ${name} does not exist`);
+  return new UnknownTopicError(`topic ${name} does not exist`);
 }
 
 function unknownPartition(name: string, partition: number, count: number): TributaryError {
-  return new TributaryError(
-    "not_found",
-    "UNKNOWN_PARTITION",
-    `topic ${name} has partitions 0 to ${count - 1}; ${partition} does not exist`,
-  );
+  return new UnknownPartitionError(name, partition, count);
 }

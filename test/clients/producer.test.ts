@@ -1,7 +1,7 @@
 import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Producer } from "../../clients/ts/index.js";
-import { partitionForKey } from "../../services/produce/murmur2.js";
+import { partitionForKey } from "../../common/partitioner.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { bytes, startTestBroker, text, type TestBroker } from "../helpers/test-broker.js";
 

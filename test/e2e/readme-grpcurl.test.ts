@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
-import { makeTestPki } from "../security/certs.js";
+import { makeTestPki } from "../auth/certs.js";
 import { newToken } from "../../services/auth/tokens.js";
 
 const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
@@ -201,7 +201,7 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
       const { token, sha256 } = newToken();
       files["authorization: Bearer 2q6m…"] = `authorization: Bearer ${token}`;
       // The README's config, with its files made here and a real hash for "ops"; the
-      // console is off (its own test is test/console/console-auth.test.ts).
+      // console is off (its own test is test/http/console/console-auth.test.ts).
       const block = /## Secure deployment[\s\S]*?```json\n([\s\S]*?)\n```/.exec(readme);
       const config = JSON.parse(block![1]!) as Record<string, unknown>;
       for (const key of Object.keys(config)) if (key.startsWith("console")) delete config[key];

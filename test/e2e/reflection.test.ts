@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionForKey } from "../../services/produce/murmur2.js";
+import { partitionForKey } from "../../common/partitioner.js";
 import { bytes, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 const python = "/usr/bin/python3";

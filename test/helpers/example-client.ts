@@ -1,5 +1,5 @@
 import { expect, vi } from "vitest";
-import { partitionForKey } from "../../services/produce/murmur2.js";
+import { partitionForKey } from "../../common/partitioner.js";
 import { bytes, type TestBroker } from "./test-broker.js";
 
 /** The JSON line each clients/<lang> example prints. */

@@ -3,7 +3,7 @@ import type { ClientOptions } from "../../../clients/ts/index.js";
 import { readTlsFile } from "../../auth/tls-files.js";
 import { hashToken } from "../../auth/tokens.js";
 import type { BrokerConfig } from "../../config.js";
-import { InvalidArgumentError, TributaryError } from "../../errors.js";
+import { InvalidConfigError, TributaryError } from "../../errors.js";
 
 /** What the console's gRPC clients connect with, and whether that names a principal. */
 export interface ConsoleCredentials {
@@ -82,4 +82,4 @@ function readToken(path: string, authTokens: ConsoleConfig["authTokens"]): strin
 }
 
 
-const invalid = (message: string) => new InvalidArgumentError("INVALID_CONFIG", message);
+const invalid = (message: string) => new InvalidConfigError(message);

@@ -57,7 +57,7 @@ const cases: Record<string, readonly Case[]> = {
   ],
   "tributary.v1.AdminService/CreateTopic": [{ request: { name: "new", partitions: 1 }, needs: [["topic", "new", "create"]] }],
   "tributary.v1.AdminService/DeleteTopic": [{ request: { name: "gone" }, needs: [["topic", "gone", "delete"]] }],
-  // Listings need only a principal; what they show is filtered (test/security/list-filter.test.ts).
+  // Listings need only a principal; what they show is filtered (test/auth/list-filter.test.ts).
   "tributary.v1.AdminService/ListTopics": [{ request: {}, needs: [] }],
   "tributary.v1.AdminService/DescribeTopic": [{ request: { name: "t1" }, needs: [["topic", "t1", "describe"]] }],
   "tributary.v1.AdminService/CreatePartitions": [{ request: { name: "t1", totalCount: 2 }, needs: [["topic", "t1", "alter"]] }],

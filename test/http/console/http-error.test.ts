@@ -1,6 +1,6 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { ConsoleRequestError, toHttpError } from "../../services/http/console/index.js";
+import { ConsoleRequestError, toHttpError } from "../../../services/http/console/index.js";
 
 function serviceError(code: status, details: string, reason?: string) {
   const metadata = new Metadata();

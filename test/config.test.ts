@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configFromEnv, defaultConfig, envName, flagName, parseHostPort, resolveConfig } from "../../services/config.js";
+import { configFromEnv, defaultConfig, envName, flagName, parseHostPort, resolveConfig } from "../services/config.js";
 
 describe("resolveConfig", () => {
   it("fills defaults and lets later sources win", () => {

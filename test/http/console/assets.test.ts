@@ -3,10 +3,10 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { consoleAssetsDir } from "../../services/http/console/index.js";
-import { tempDir } from "../helpers/test-broker.js";
+import { consoleAssetsDir } from "../../../services/http/console/index.js";
+import { tempDir } from "../../helpers/test-broker.js";
 
-const buildScript = fileURLToPath(new URL("../../services/http/console/build.mjs", import.meta.url));
+const buildScript = fileURLToPath(new URL("../../../services/http/console/build.mjs", import.meta.url));
 
 describe("console assets", () => {
   let remove: (() => Promise<void>) | undefined;

@@ -2,15 +2,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient } from "../../clients/ts/index.js";
-import { newToken } from "../../services/auth/tokens.js";
-import { resolveConfig, type BrokerConfig } from "../../services/config.js";
-import type { Broker } from "../../services/server.js";
-import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
-import { makeTestPki, type TestPki } from "../security/certs.js";
+import { createClient } from "../../../clients/ts/index.js";
+import { newToken } from "../../../services/auth/tokens.js";
+import { resolveConfig, type BrokerConfig } from "../../../services/config.js";
+import type { Broker } from "../../../services/server.js";
+import { AdminService } from "../../../gen/ts/tributary/v1/admin_pb.js";
+import { ProduceService } from "../../../gen/ts/tributary/v1/produce_pb.js";
+import { makeTestPki, type TestPki } from "../../auth/certs.js";
 import { launchChromium } from "./browser.js";
-import { BrokerSet, bytes } from "../helpers/test-broker.js";
+import { BrokerSet, bytes } from "../../helpers/test-broker.js";
 
 /** Allow rules of a read-only console: see everything, read records, change nothing. */
 const readOnly = (principal: string) => [
@@ -221,7 +221,7 @@ describe("the console under authentication", () => {
   });
 
   it("runs the README's secure-deployment config: a read-only console under mutual TLS", async () => {
-    const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+    const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
     const block = /## Secure deployment[\s\S]*?```json\n([\s\S]*?)\n```/.exec(readme);
     const config = JSON.parse(block![1]) as Record<string, unknown>;
     // Its certificate files, made here; its addresses on loopback port 0; a real hash for "ops".

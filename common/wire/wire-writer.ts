@@ -1,8 +1,16 @@
+import { writeVarint, writeVarint64 } from "./varint.js";
+
 /**
- * Builds the few protobuf fields the read path adds around stored record
- * entries. Stored entries are already `repeated ConsumerRecord records = 1`
- * on the wire, so a FetchResponse or a PartitionRecords message is those bytes
- * plus a short trailer of scalar fields, never a re-encode of the records.
+ * Writes a few protobuf fields into a buffer of fixed capacity, sized by the caller.
+ * The read path adds these around stored record entries: stored entries are already
+ * `repeated ConsumerRecord records = 1` on the wire, so a FetchResponse or a
+ * PartitionRecords message is those bytes plus a short trailer of scalar fields, never
+ * a re-encode of the records. The TypeScript client writes a ProduceRequest's fields
+ * around its records with it too.
+ *
+ * Kept beside `@bufbuild/protobuf/wire`'s BinaryWriter rather than replaced by it: a
+ * BinaryWriter gathers chunks and concatenates them on `finish`, which was slower on
+ * the fetch write path (scripts/bench/wire-micro.ts; figures in docs/PERFORMANCE.md).
  */
 export class WireWriter {
   private readonly buf: Buffer;
@@ -16,6 +24,13 @@ export class WireWriter {
   varintField(field: number, value: number | bigint): this {
     this.varint(field << 3);
     this.varint(value);
+    return this;
+  }
+
+  /** An int32/int64 field of any sign: a negative value takes ten bytes, as in protobuf. */
+  int64Field(field: number, value: bigint): this {
+    this.varint(field << 3);
+    this.pos = writeVarint64(this.buf, value, this.pos);
     return this;
   }
 
@@ -35,22 +50,14 @@ export class WireWriter {
     return this;
   }
 
+  /** A non-negative varint. */
   varint(value: number | bigint): void {
     if (typeof value === "bigint") {
       if (value < 0n) throw new RangeError("negative varint");
-      if (value <= 0xffffffffn) return this.varint(Number(value));
-      while (value > 0x7fn) {
-        this.buf[this.pos++] = Number(value & 0x7fn) | 0x80;
-        value >>= 7n;
-      }
-      this.buf[this.pos++] = Number(value);
+      this.pos = writeVarint64(this.buf, value, this.pos);
       return;
     }
-    while (value > 0x7f) {
-      this.buf[this.pos++] = (value & 0x7f) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.buf[this.pos++] = value;
+    this.pos = writeVarint(this.buf, value, this.pos);
   }
 
   get length(): number {
@@ -61,14 +68,4 @@ export class WireWriter {
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
-}
-
-/** Bytes a varint of this value takes. */
-export function varintLength(value: number): number {
-  let n = 1;
-  while (value > 0x7f) {
-    value = Math.floor(value / 128);
-    n++;
-  }
-  return n;
 }

@@ -142,7 +142,7 @@ describe("token authentication", () => {
         code: status.PERMISSION_DENIED,
       });
       await expect(reader.describeCluster({})).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
-      // Listings are filtered, not refused (test/security/list-filter.test.ts).
+      // Listings are filtered, not refused (test/auth/list-filter.test.ts).
       expect((await reader.listTopics({})).topics.map((t) => t.name)).toEqual(["public.news"]);
     } finally {
       admin.close();

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { HostCheck } from "../../services/http/console/index.js";
-import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { HostCheck } from "../../../services/http/console/index.js";
+import { startTestBroker, type TestBroker } from "../../helpers/test-broker.js";
 
 /** One HTTP request with the headers given as they are (fetch() would set its own Host). */
 function send(

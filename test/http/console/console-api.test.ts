@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bytes, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { bytes, startTestBroker, type TestBroker } from "../../helpers/test-broker.js";
 
 describe("console JSON API", () => {
   let t: TestBroker;

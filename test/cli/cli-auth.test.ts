@@ -10,7 +10,7 @@ import { hashToken } from "../../services/auth/tokens.js";
 import { clientEnvNames, configFromEnv, configKeys, envName } from "../../services/config.js";
 import { runCli } from "../helpers/child-broker.js";
 import { BrokerSet } from "../helpers/test-broker.js";
-import { makeTestPki, type TestPki } from "./certs.js";
+import { makeTestPki, type TestPki } from "../auth/certs.js";
 
 const opsToken = "ops-token-0123456789";
 const writerToken = "writer-token-0123456789";

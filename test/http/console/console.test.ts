@@ -3,8 +3,8 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { Consumer } from "../../clients/ts/index.js";
-import { bytes, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { Consumer } from "../../../clients/ts/index.js";
+import { bytes, startTestBroker, type TestBroker } from "../../helpers/test-broker.js";
 import { launchChromium } from "./browser.js";
 
 /** Where the test saves a screenshot of each page (gitignored). */

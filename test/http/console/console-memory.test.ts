@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
-import { LoadHarness } from "../helpers/load-harness.js";
-import { memoryOf, mib, MiB, resetPeakRss } from "../helpers/process-stats.js";
+import { AdminService } from "../../../gen/ts/tributary/v1/admin_pb.js";
+import { ProduceService } from "../../../gen/ts/tributary/v1/produce_pb.js";
+import { LoadHarness } from "../../helpers/load-harness.js";
+import { memoryOf, mib, MiB, resetPeakRss } from "../../helpers/process-stats.js";
 
 const load = new LoadHarness();
 afterEach(() => load.cleanup());

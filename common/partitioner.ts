@@ -4,6 +4,11 @@
  * Kafka's default partitioner maps a key to `(murmur2(key) & 0x7fffffff) %
  * partitions`; using the same function means a key lands on the partition a
  * Kafka user expects.
+ *
+ * One copy for everything that maps keys to partitions: the produce handler (a
+ * record's key), the offset store (a group id to its `__consumer_offsets`
+ * partition) and, once it routes by key to a partition's leader, the TypeScript
+ * client; they must agree, so the function lives here, importing nothing.
  */
 export function murmur2(data: Uint8Array, start = 0, end = data.length): number {
   const length = end - start;
