@@ -13,7 +13,7 @@
  *   ProducerRecord { timestamp_ms = 2; key = 3; value = 4; repeated RecordHeader headers = 5 }
  *   RecordHeader   { key = 1 (string); value = 2 }
  */
-import { WireWriter, writeVarint64 } from "../../common/wire/index.js";
+import { WireWriter, writeVarint64 } from "../../services/wire/index.js";
 
 /** A record's fields as the producer holds them: bytes already, or text to write as UTF-8. */
 export interface EncodableRecord {
@@ -30,10 +30,10 @@ function byteLength(v: Uint8Array | string | undefined): number {
 }
 
 /**
- * Local, not common/wire's: per record, the shared varintSize and writeVarint measured
+ * Local, not services/wire's: per record, the shared varintSize and writeVarint measured
  * up to 1.5× slower in `add` (an A/B of this encoder, 2026-12-06), which the shared
  * module's own micro-benchmark did not show; the batch's fields around the records do
- * use common/wire (WireWriter).
+ * use services/wire (WireWriter).
  */
 function varintSize(value: number): number {
   let size = 1;

@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark behind common/wire's choice (issue 15, "Name things once"): our
+ * Micro-benchmark behind services/wire's choice (issue 15, "Name things once"): our
  * WireReader/WireWriter against `@bufbuild/protobuf/wire`'s BinaryReader/BinaryWriter
  * on the two hot paths, the produce parse (walk a request's records, tags and lengths
  * only) and the fetch write (a response's trailer of scalar fields), plus the shared
@@ -16,7 +16,7 @@
  * change of a per-record loop with an A/B of the loop itself.
  */
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { WireReader, WireWriter, writeVarint } from "../../common/wire/index.js";
+import { WireReader, WireWriter, writeVarint } from "../../services/wire/index.js";
 
 const records = 1000;
 

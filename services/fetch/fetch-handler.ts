@@ -10,7 +10,7 @@ import { FetchResponseSchema, type FetchRequest } from "../../gen/ts/tributary/v
 import { truncationPoint } from "./epoch-check.js";
 import { ReadAbortedError, StreamBudget } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
-import { WireWriter } from "../../common/wire/index.js";
+import { WireWriter } from "../wire/index.js";
 
 export interface FetchDeps {
   readonly topics: TopicManager;

@@ -4,7 +4,7 @@ import type { PartitionTraffic } from "../metrics/index.js";
 import { minReadBytes, ReadAbortedError, type Reservation, type StreamWriter } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { PartsMessage } from "../rpc/index.js";
-import { WireWriter } from "../../common/wire/index.js";
+import { WireWriter } from "../wire/index.js";
 
 export interface PumpOptions {
   readonly topic: string;

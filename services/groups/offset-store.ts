@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { Log, RecordSpans } from "../log/index.js";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../partitioner/index.js";
 import type { TopicManager } from "../topics/index.js";
 import { FetchResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ProducerRecordSchema } from "../../gen/ts/tributary/v1/record_pb.js";

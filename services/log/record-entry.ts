@@ -16,7 +16,7 @@
  */
 // varint.ts itself, not the wire index: it imports nothing, so the storage engine stays
 // free of protobuf libraries (DESIGN.md: bytes in, no generated types).
-import { readVarintAt, varintSize, writeVarint, type VarintRead } from "../../common/wire/varint.js";
+import { readVarintAt, varintSize, writeVarint, type VarintRead } from "../wire/varint.js";
 import type { RecordSpans } from "./record-spans.js";
 
 const entryTag = 0x0a; // field 1, length-delimited

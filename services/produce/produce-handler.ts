@@ -6,7 +6,7 @@ import type { AppendResult, RecordSpans } from "../log/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../partitioner/index.js";
 import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
 
 type ProduceResponseInit = MessageInitShape<typeof ProduceResponseSchema>;

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { WireType } from "@bufbuild/protobuf/wire";
-import { WireReader } from "../../common/wire/index.js";
+import { WireReader } from "../wire/index.js";
 import { InvalidArgumentError, malformedRequest, TributaryError } from "../errors.js";
 
 /**

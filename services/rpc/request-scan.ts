@@ -1,6 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
-import { WireReader } from "../../common/wire/index.js";
+import { WireReader } from "../wire/index.js";
 import { malformedRequest, TributaryError } from "../errors.js";
 
 /** Nesting deeper than this is refused; the API's requests nest two levels. */

@@ -1,7 +1,7 @@
 import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Producer } from "../../clients/ts/index.js";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { bytes, startTestBroker, text, type TestBroker } from "../helpers/test-broker.js";
 

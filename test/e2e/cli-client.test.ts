@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { runCli } from "../helpers/child-broker.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 

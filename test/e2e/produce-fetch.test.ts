@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorReason } from "../../clients/ts/index.js";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { bytes, startTestBroker, text, type TestBroker } from "../helpers/test-broker.js";
 

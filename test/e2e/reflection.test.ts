@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { bytes, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 const python = "/usr/bin/python3";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { offsetsTopic } from "../../services/groups/index.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 

@@ -1,5 +1,5 @@
 import { expect, vi } from "vitest";
-import { partitionForKey } from "../../common/partitioner.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
 import { bytes, type TestBroker } from "./test-broker.js";
 
 /** The JSON line each clients/<lang> example prints. */

@@ -3,7 +3,7 @@
  * a Buffer at a position, allocation-free: WireWriter (the fetch path's trailers, the
  * client's request fields), the log's record entries and the offset of each are
  * written and read with these. Two per-record loops keep an inline copy where a call
- * measured slower (record-entry.ts, clients/ts/produce-encoder.ts; each says so). test/common/wire/varint.test.ts compares them with
+ * measured slower (record-entry.ts, clients/ts/produce-encoder.ts; each says so). test/wire/wire.test.ts compares them with
  * `@bufbuild/protobuf/wire` on random values.
  */
 

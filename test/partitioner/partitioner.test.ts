@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { murmur2, partitionForKey } from "../../common/partitioner.js";
+import { murmur2, partitionForKey } from "../../services/partitioner/index.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -9,7 +9,7 @@ import {
   WireWriter,
   writeVarint,
   writeVarint64,
-} from "../../../common/wire/index.js";
+} from "../../services/wire/index.js";
 
 // A deterministic generator, so a failure names its seed (as test/log's model tests do).
 function random(seed: number): () => number {

@@ -1,0 +1,1 @@
+export { murmur2, partitionForKey } from "./murmur2.js";
