@@ -1,5 +1,4 @@
 export * from "./authorizer.js";
-export * from "./call-auth.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./method-acls.js";

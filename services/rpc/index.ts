@@ -1,4 +1,13 @@
-export { bindService, parsedRequest, type BoundService, type ServiceImpl } from "./bind-service.js";
+export {
+  bindService,
+  parsedRequest,
+  type BoundService,
+  type RawMessage,
+  type ServiceImpl,
+  type StreamHandler,
+  type UnaryHandler,
+} from "./bind-service.js";
+export type { CallOrigin, HandlerContext, RequestHeaders, StreamSink } from "./context.js";
 export { authenticateFirst } from "./authenticate-first.js";
 export { beforeBodyInterceptor, http2ServersOf, setHttp2Settings } from "./grpc-internals.js";
 export { createServiceDefinition, type MethodCodec } from "./service-definition.js";
