@@ -1,7 +1,7 @@
 import { mkdir, access, constants } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
-import type { Http2Server, ServerHttp2Session } from "node:http2";
+import type { ServerHttp2Session } from "node:http2";
 import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials, type ServerInterceptor, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
@@ -22,7 +22,16 @@ import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from ".
 import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
 import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
-import { addReflection, authenticateFirst, bindService, parsedRequest, toServiceError, type BoundService } from "./rpc/index.js";
+import {
+  addReflection,
+  authenticateFirst,
+  bindService,
+  http2ServersOf,
+  parsedRequest,
+  setHttp2Settings,
+  toServiceError,
+  type BoundService,
+} from "./rpc/index.js";
 import { TopicManager } from "./topics/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
@@ -298,23 +307,15 @@ function createGrpcServer(config: BrokerConfig, interceptors: ServerInterceptor[
     "grpc.max_concurrent_streams": config.maxStreamsPerConnection,
   });
   // grpc-js has no option for the server's HTTP/2 receive window: the 64 KiB
-  // default halves throughput of 100 KB–1 MB requests (TOOLCHAIN.md). Its
-  // http2 settings object is used when bindAsync creates the HTTP/2 server.
-  const internals = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } };
-  if (internals.commonServerOptions) {
-    internals.commonServerOptions.settings = {
-      ...internals.commonServerOptions.settings,
-      initialWindowSize: config.http2WindowBytes,
-    };
-  }
+  // default halves throughput of 100 KB–1 MB requests (TOOLCHAIN.md).
+  setHttp2Settings(server, { initialWindowSize: config.http2WindowBytes });
   return server;
 }
 
 /** The connection-level window is separate from the per-stream setting. Also counts
  * open connections for metrics. */
 function widenSessionWindows(server: Server, windowBytes: number, metrics: BrokerMetrics): void {
-  const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
-  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+  for (const http2Server of http2ServersOf(server)) {
     http2Server.on("session", (session: ServerHttp2Session) => {
       metrics.connectionOpened();
       session.once("close", () => metrics.connectionClosed());
@@ -330,10 +331,9 @@ function widenSessionWindows(server: Server, windowBytes: number, metrics: Broke
 /** maxConnections: Node's net.Server closes a connection beyond the limit as soon as it is
  * accepted (before any HTTP/2 byte) and emits "drop"; logged at most once a second. */
 function limitConnections(server: Server, maxConnections: number, log: Logger): void {
-  const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
   let dropped = 0;
   let loggedAt = 0;
-  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+  for (const http2Server of http2ServersOf(server)) {
     http2Server.maxConnections = maxConnections;
     http2Server.on("drop", (peer?: { remoteAddress?: string; remotePort?: number }) => {
       dropped++;

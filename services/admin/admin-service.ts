@@ -1,5 +1,4 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { visibleTo } from "../auth/index.js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
@@ -62,13 +61,12 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
       await topics.delete(request.name);
       return {};
     },
-    async listTopics(request, call) {
+    async listTopics(request, context) {
       // With authentication on, only the topics the principal may see (docs/security.md).
-      const visible = visibleTo(call);
       return {
         topics: topics
           .list(request.includeInternal)
-          .filter((t) => visible("topic", t.name))
+          .filter((t) => context.visible("topic", t.name))
           .map((t) => ({
             name: t.name,
             partitions: t.logs.length,

@@ -1,5 +1,4 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { visibleTo } from "../auth/index.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import { validateGroupId } from "../commit/commit-service.js";
 import { partitionKey, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
@@ -33,12 +32,11 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
   const { topics, coordinator, offsets, clock, lookups } = deps;
 
   return {
-    async listGroups(_request, call) {
+    async listGroups(_request, context) {
       // With authentication on, only the groups the principal may see (docs/security.md).
-      const visible = visibleTo(call);
       const ids = new Set([...coordinator.groupIds(), ...offsets.groups()]);
       const groups = [...ids].sort().flatMap((groupId) => {
-        if (!visible("group", groupId)) return [];
+        if (!context.visible("group", groupId)) return [];
         const described = coordinator.describe(groupId);
         const members = described?.members.length ?? 0;
         if (members === 0 && offsets.list(groupId).length === 0) return [];

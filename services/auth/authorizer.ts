@@ -1,4 +1,3 @@
-import type { Metadata } from "@grpc/grpc-js";
 import type { AclRule, Operation, ResourceType } from "./config.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 import { clusterName, methodAcls, type Requirement } from "./method-acls.js";
@@ -12,9 +11,15 @@ export interface Meter {
   charge(bytes: number): number;
 }
 
+/** A call's request metadata, as much of it as authentication reads (grpc-js's Metadata
+ * has this shape; services/rpc/ passes it in). */
+export interface CredentialsMetadata {
+  get(key: string): ReadonlyArray<string | Buffer>;
+}
+
 /** What authentication needs of a call: grpc-js server calls have both. */
 export interface CallCredentialsSource {
-  readonly metadata: Metadata;
+  readonly metadata: CredentialsMetadata;
   getAuthContext?(): { sslPeerCertificate?: { subject?: Record<string, string | string[] | undefined> } } | null;
 }
 
@@ -65,7 +70,7 @@ export class Authorizer {
 
   /** Principals of calls already authenticated, by their metadata object: the pre-body check
    * (services/rpc/authenticate-first.ts) and the handler wrapper see the same one. */
-  private readonly principalByMetadata = new WeakMap<Metadata, string>();
+  private readonly principalByMetadata = new WeakMap<CredentialsMetadata, string>();
 
   /** The call's principal, or an UnauthenticatedError. */
   authenticate(call: CallCredentialsSource): string {

@@ -1,5 +1,4 @@
-export { Authorizer, type AuthorizerOptions, type CallCredentialsSource, type Meter } from "./authorizer.js";
-export { attachCallAuth, visibleTo, type CallAuth } from "./call-auth.js";
+export { Authorizer, type AuthorizerOptions, type CallCredentialsSource, type CredentialsMetadata, type Meter } from "./authorizer.js";
 export {
   operations,
   resourceTypes,

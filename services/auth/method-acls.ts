@@ -48,7 +48,7 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.AdminService/CreateTopic": [{ type: "topic", operation: "create", names: (r: { name: string }) => one(r.name) }],
   "tributary.v1.AdminService/DeleteTopic": [{ type: "topic", operation: "delete", names: (r: { name: string }) => one(r.name) }],
   // Listings need only a principal; the answer holds what it may see (Authorizer.visible,
-  // applied by the handler through visibleTo(call)).
+  // applied by the handler through its HandlerContext.visible, services/rpc/context.ts).
   "tributary.v1.AdminService/ListTopics": [],
   "tributary.v1.AdminService/DescribeTopic": [
     { type: "topic", operation: "describe", names: (r: { name: string }) => one(r.name) },

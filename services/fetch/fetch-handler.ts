@@ -1,10 +1,9 @@
-import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
 import type { FetchData, Log } from "../log/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
-import { PartsMessage } from "../rpc/index.js";
+import { PartsMessage, type HandlerContext } from "../rpc/index.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { FetchResponseSchema, type FetchRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { truncationPoint } from "./epoch-check.js";
@@ -33,7 +32,7 @@ export function createFetchHandler(deps: FetchDeps) {
   const { topics, config, metrics } = deps;
   const budget = deps.budget ?? new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
 
-  return async function fetch(request: FetchRequest, call: ServerUnaryCall<unknown, unknown>): Promise<PartsMessage> {
+  return async function fetch(request: FetchRequest, context: HandlerContext): Promise<PartsMessage> {
     validateTopicName(request.topic);
     const topic = topics.get(request.topic);
     const log = topics.partition(request.topic, request.partition);
@@ -51,23 +50,17 @@ export function createFetchHandler(deps: FetchDeps) {
 
     const minBytes = Math.max(1, request.minBytes);
     const deadline = Date.now() + Math.min(request.maxWaitMs, config.fetchMaxWaitMs);
-    const cancelled = new AbortController();
-    const onCancel = () => cancelled.abort();
-    call.once("cancelled", onCancel);
-    try {
-      let data = await boundedRead(log, offset, maxBytes, budget, cancelled.signal);
-      while (data.bytes < minBytes && data.bytes < maxBytes) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0 || cancelled.signal.aborted || topic.closed.aborted) break;
-        await waitForRecords(log, data.nextOffset, remaining, [cancelled.signal, topic.closed]);
-        if (log.highWatermark <= data.nextOffset && data.nextOffset <= log.logEndOffset) continue; // else re-read: records, or out of range after a truncation
-        data = await boundedRead(log, offset, maxBytes, budget, cancelled.signal);
-      }
-      if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);
-      return encodeFetchResponse(data, log);
-    } finally {
-      call.removeListener("cancelled", onCancel);
+    const cancelled = context.signal;
+    let data = await boundedRead(log, offset, maxBytes, budget, cancelled);
+    while (data.bytes < minBytes && data.bytes < maxBytes) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || cancelled.aborted || topic.closed.aborted) break;
+      await waitForRecords(log, data.nextOffset, remaining, [cancelled, topic.closed]);
+      if (log.highWatermark <= data.nextOffset && data.nextOffset <= log.logEndOffset) continue; // else re-read: records, or out of range after a truncation
+      data = await boundedRead(log, offset, maxBytes, budget, cancelled);
     }
+    if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);
+    return encodeFetchResponse(data, log);
   };
 }
 

@@ -1,8 +1,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import { InvalidArgumentError, ShuttingDownError, TributaryError } from "../errors.js";
 import { partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } from "../groups/index.js";
 import type { Log } from "../log/index.js";
+import type { HandlerContext, RawMessage, StreamSink } from "../rpc/index.js";
 import { validateTopicName } from "../topics/index.js";
 import { Assignor, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { truncationPoint } from "./epoch-check.js";
@@ -37,7 +37,8 @@ interface Pump {
  */
 export async function runGroupSubscription(
   request: SubscribeRequest,
-  call: ServerWritableStream<unknown, unknown>,
+  sink: StreamSink<RawMessage>,
+  context: HandlerContext,
   deps: SubscribeDeps & { readonly maxBytes: number; readonly budget: StreamBudget; readonly lookups: TimestampLookups },
 ): Promise<void> {
   const { topics, coordinator, offsets, maxBytes, budget, lookups } = deps;
@@ -53,8 +54,9 @@ export async function runGroupSubscription(
 
   const stop = new AbortController();
   const onEnd = () => stop.abort();
-  call.once("cancelled", onEnd);
-  call.once("close", onEnd);
+  const ended = context.signal;
+  if (ended.aborted) stop.abort();
+  else ended.addEventListener("abort", onEnd, { once: true });
   const queue: MemberEvent[] = [];
   let wake: (() => void) | undefined;
   let failure: unknown;
@@ -67,7 +69,7 @@ export async function runGroupSubscription(
     groupId: request.groupId,
     instanceId: request.instanceId,
     clientId: request.clientId,
-    host: call.getPeer(),
+    host: context.peer,
     topics: wanted,
     assignor,
     deliver: (event) => {
@@ -75,8 +77,8 @@ export async function runGroupSubscription(
       notify();
     },
   });
-  call.sendMetadata(new Metadata());
-  const writer = new StreamWriter(call, budget);
+  context.sendHeaders();
+  const writer = new StreamWriter(sink, budget);
   const pumps = new Map<string, Pump>();
   /** Stops a partition's reading; true when it sent records beyond the group's commit. */
   const stopPump = async (key: string, p?: PartitionRef): Promise<boolean> => {
@@ -157,8 +159,7 @@ export async function runGroupSubscription(
     stop.abort();
     await Promise.all([...pumps.keys()].map((key) => stopPump(key)));
     writer.close();
-    call.removeListener("cancelled", onEnd);
-    call.removeListener("close", onEnd);
+    ended.removeEventListener("abort", onEnd);
     topics.shutdown.removeEventListener("abort", onShutdown);
   }
   if (topics.shutdown.aborted) throw new ShuttingDownError();

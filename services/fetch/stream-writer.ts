@@ -1,5 +1,4 @@
-import type { ServerWritableStream } from "@grpc/grpc-js";
-import type { PartsMessage } from "../rpc/index.js";
+import type { PartsMessage, RawMessage, StreamSink } from "../rpc/index.js";
 
 /** The smallest read a stream is ever given, however many streams share the budget. */
 export const minReadBytes = 64 * 1024;
@@ -186,7 +185,7 @@ export class StreamWriter {
   private closed = false;
 
   constructor(
-    private readonly call: ServerWritableStream<unknown, unknown>,
+    private readonly sink: StreamSink<RawMessage>,
     private readonly budget: StreamBudget,
   ) {
     budget.open();
@@ -199,7 +198,7 @@ export class StreamWriter {
 
   /** True once nothing more may be read or written for this stream. */
   private ended(signal: AbortSignal): boolean {
-    return signal.aborted || this.closed || this.call.destroyed;
+    return signal.aborted || this.closed || this.sink.closed;
   }
 
   /**
@@ -294,7 +293,7 @@ export class StreamWriter {
   /** Writes a message read under `reservation`; the message's bytes stay held until the
    * HTTP/2 stream accepts them. */
   send(message: PartsMessage, reservation: Reservation): void {
-    if (this.closed || this.call.destroyed) {
+    if (this.closed || this.sink.closed) {
       message.discard();
       this.unreserve(reservation);
       return;
@@ -302,7 +301,7 @@ export class StreamWriter {
     const length = message.byteLength;
     this.holdPending(length);
     this.unreserve(reservation);
-    this.call.write(message, () => this.releasePending(length));
+    this.sink.send(message, () => this.releasePending(length));
   }
 
   /** Writes a small control message (assignment, revocation, reset) now; resolves when
@@ -310,7 +309,7 @@ export class StreamWriter {
   async write(message: Buffer, signal: AbortSignal): Promise<void> {
     if (this.ended(signal)) return;
     this.holdPending(message.length);
-    this.call.write(message, () => this.releasePending(message.length));
+    this.sink.send(message, () => this.releasePending(message.length));
     await this.budget.wait(() => this.ended(signal) || this.held < this.budget.share(), signal);
   }
 

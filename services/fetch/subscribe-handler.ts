@@ -1,9 +1,9 @@
-import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
+import type { HandlerContext, RawMessage, StreamSink } from "../rpc/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { boundedMaxBytes } from "./fetch-handler.js";
@@ -41,9 +41,9 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
   const budget = deps.budget ?? new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
   const lookups = deps.lookups ?? new TimestampLookups();
 
-  return async function subscribe(request: SubscribeRequest, call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  return async function subscribe(request: SubscribeRequest, sink: StreamSink<RawMessage>, context: HandlerContext): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
-    if (request.groupId !== "") return runGroupSubscription(request, call, { ...deps, maxBytes, budget, lookups });
+    if (request.groupId !== "") return runGroupSubscription(request, sink, context, { ...deps, maxBytes, budget, lookups });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");
     }
@@ -64,12 +64,13 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
 
     // Headers go out once the start offsets are fixed: a client that has seen
     // them knows every record appended from now on will reach it.
-    call.sendMetadata(new Metadata());
+    context.sendHeaders();
     const stop = new AbortController();
     const onEnd = () => stop.abort();
-    call.once("cancelled", onEnd);
-    call.once("close", onEnd);
-    const writer = new StreamWriter(call, budget);
+    const ended = context.signal;
+    if (ended.aborted) stop.abort();
+    else ended.addEventListener("abort", onEnd, { once: true });
+    const writer = new StreamWriter(sink, budget);
     log.debug({ topic: topic.name, partitions: partitions.length }, "subscription opened");
     try {
       for (const t of truncations) {
@@ -94,8 +95,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
       });
     } finally {
       writer.close();
-      call.removeListener("cancelled", onEnd);
-      call.removeListener("close", onEnd);
+      ended.removeEventListener("abort", onEnd);
       log.debug({ topic: topic.name }, "subscription closed");
     }
     if (stop.signal.aborted) return;

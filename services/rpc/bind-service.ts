@@ -1,5 +1,5 @@
 import {
-  status,
+  Metadata,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceDefinition,
@@ -11,31 +11,36 @@ import { create, fromBinary, type DescMessage, type MessageInitShape, type Messa
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Logger } from "pino";
 import type { Authorizer, Meter } from "../auth/authorizer.js";
-import { attachCallAuth } from "../auth/call-auth.js";
+import type { ResourceType } from "../auth/config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { PartsMessage, wireLength } from "./parts-message.js";
 import { methodRequestLimits, type RequestLimits } from "./request-limits.js";
 import { scanRequest } from "./request-scan.js";
 import { createServiceDefinition, type MethodCodec } from "./service-definition.js";
-import { toServiceError } from "./status.js";
+import type { HandlerContext, RequestHeaders, StreamSink } from "./context.js";
+import { codeName, toServiceError } from "./status.js";
+
+/** A raw method's message: its bytes, or its parts (parts-message.ts), already encoded. */
+export type RawMessage = Buffer | PartsMessage;
 
 /** A unary handler: a message (or, for raw-response methods, its bytes or parts) or a throw. */
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
-  call: ServerUnaryCall<MessageShape<I>, unknown>,
-) => Promise<MessageInitShape<O> | Buffer | PartsMessage>;
+  context: HandlerContext,
+) => Promise<MessageInitShape<O> | RawMessage>;
 
-/** A server-streaming handler: writes to `call`, resolves when the stream should end. */
-export type StreamHandler<I extends DescMessage> = (
+/** A server-streaming handler: sends to `sink`, resolves when the stream should end. */
+export type StreamHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
-  call: ServerWritableStream<MessageShape<I>, unknown>,
+  sink: StreamSink<MessageShape<O> | RawMessage>,
+  context: HandlerContext,
 ) => Promise<void>;
 
 type HandlerOf<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
   ? UnaryHandler<I, O>
-  : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage }
-    ? StreamHandler<I>
+  : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+    ? StreamHandler<I, O>
     : never;
 
 /** Every method of a generated service, implemented. */
@@ -47,8 +52,11 @@ export interface BoundService {
 }
 
 /**
- * Wraps typed handlers into grpc-js's callback API. Every call goes through
- * the same steps, in this order (issue 14):
+ * Wraps typed handlers into grpc-js's callback API: the one place where
+ * handlers meet grpc-js. A handler gets its decoded request and a
+ * HandlerContext (services/rpc/context.ts), and answers a value (unary) or
+ * sends to a StreamSink (server streaming). Every call goes through the same
+ * steps, in this order (issue 14), all composed here:
  *
  * 1. with `auth`, authentication from the call's metadata (already done,
  *    before the body was read, by services/rpc/authenticate-first.ts when
@@ -62,12 +70,13 @@ export interface BoundService {
  * 4. with `auth`, authorization against the ACL table
  *    (services/auth/method-acls.ts), reading its names from that same decoded
  *    request, then the principal's quota; listings then filter by the
- *    principal (services/auth/call-auth.ts);
+ *    principal (HandlerContext.visible);
  * 5. the handler, given the decoded request in the same tick as step 3 (a
  *    parser may hand out scratch arrays that the next call reuses).
  *
- * Thrown errors go through the status table; a stream whose client went away
- * is ended quietly. With `metrics`, every call is counted by status code,
+ * A metered call's quota wraps its answer: a unary answer waits out the
+ * debt, a stream's sink is a MeteredSink. Thrown errors go through the
+ * status table; a stream whose client went away is ended quietly. With `metrics`, every call is counted by status code,
  * unary calls timed, open streams gauged (services/metrics/rpc-metrics.ts).
  * Binding fails if a method has no entry in the limits table, or, with
  * `auth`, in the ACL table. Without `auth` nothing of it runs per call.
@@ -86,7 +95,7 @@ export function bindService<T extends GenServiceMethods>(
   for (const method of service.methods) {
     const name = `${service.typeName}/${method.name}`;
     const handler = (impl as Record<string, unknown>)[method.localName] as
-      | ((request: unknown, call: unknown) => Promise<unknown>)
+      | ((request: unknown, ...rest: unknown[]) => Promise<unknown>)
       | undefined;
     if (handler === undefined) throw new Error(`no handler for ${name}`);
     if (auth !== undefined && auth.requirements(name) === undefined) {
@@ -99,31 +108,36 @@ export function bindService<T extends GenServiceMethods>(
     if (method.methodKind === "unary") {
       const output = method.output;
       implementation[method.localName] = (call: UnaryCall, callback: sendUnaryData<unknown>) => {
-        let admitted: Admitted;
+        const context = new CallContext(name, call, false, auth);
+        let request: unknown;
         try {
-          admitted = admit(call);
+          request = admit(call, context);
         } catch (err) {
-          const error = toServiceError(err, log, name);
+          const error = context.withTrailers(toServiceError(err, log, name));
           callback(error);
           metrics?.rejected(name, codeName(error.code));
           return;
         }
-        const { request, meter } = admitted;
-        // A produce is charged its request (before it is appended), a fetch its answer.
+        const meter = context.meter;
+        // Quota: a produce is charged its request (before it is appended), a fetch its answer;
+        // the answer waits out the debt.
         const produced = meter?.kind === "produce" ? meter.charge((call.request as Buffer).length) : 0;
         const started = metrics === undefined ? 0 : performance.now();
         const answer = (err: ServiceError | null, value?: unknown) => {
           const delay = meter === undefined || err ? 0 : meter.kind === "fetch" ? meter.charge(wireLength(value)) : produced;
-          if (delay > 0) setTimeout(() => callback(err, value), delay);
-          else callback(err, value);
+          // An error carries the trailers in its own metadata (withTrailers): grpc-js would let
+          // a trailer argument replace it, reason and all.
+          const trailers = err ? undefined : context.trailers;
+          if (delay > 0) setTimeout(() => callback(err, value, trailers), delay);
+          else callback(err, value, trailers);
         };
-        handler(request, call).then(
+        handler(request, context).then(
           (response) => {
             answer(null, Buffer.isBuffer(response) || response instanceof PartsMessage ? response : create(output, response as never));
             metrics?.unary(name, "OK", (performance.now() - started) / 1000);
           },
           (err: unknown) => {
-            const error = toServiceError(err, log, name);
+            const error = context.withTrailers(toServiceError(err, log, name));
             answer(error);
             metrics?.unary(name, codeName(error.code), (performance.now() - started) / 1000);
           },
@@ -131,25 +145,28 @@ export function bindService<T extends GenServiceMethods>(
       };
     } else if (method.methodKind === "server_streaming") {
       implementation[method.localName] = (call: StreamCall) => {
+        const context = new CallContext(name, call, true, auth);
         const fail = (err: unknown): string => {
           if (call.cancelled || call.destroyed) return "CANCELLED";
-          const error = toServiceError(err, log, name);
+          const error = context.withTrailers(toServiceError(err, log, name));
           call.emit("error", error);
           return codeName(error.code);
         };
-        let admitted: Admitted;
+        let request: unknown;
         try {
-          admitted = admit(call);
+          request = admit(call, context);
         } catch (err) {
           metrics?.rejected(name, fail(err));
           return;
         }
-        if (admitted.meter !== undefined) throttleWrites(call, admitted.meter);
+        // Quota: every message is charged, and its `written` waits out the debt.
+        const sink: StreamSink<unknown> =
+          context.meter === undefined ? new CallSink(call) : new MeteredSink(new CallSink(call), context.meter);
         metrics?.streamOpened(name);
-        handler(admitted.request, call).then(
+        handler(request, sink, context).then(
           () => {
             const gone = call.cancelled || call.destroyed;
-            if (!gone) call.end();
+            if (!gone) call.end(context.trailers);
             metrics?.streamClosed(name, gone ? "CANCELLED" : "OK");
           },
           (err: unknown) => metrics?.streamClosed(name, fail(err)),
@@ -165,26 +182,125 @@ export function bindService<T extends GenServiceMethods>(
 type UnaryCall = ServerUnaryCall<unknown, unknown>;
 type StreamCall = ServerWritableStream<unknown, unknown>;
 
-interface Admitted {
-  readonly request: unknown;
-  readonly meter: Meter | undefined;
+/**
+ * The HandlerContext of one grpc-js call. One object per call, built before
+ * admission (which sets `principal` and `meter`); the abort signal and the
+ * header view are made only when a handler asks for them, so Produce pays
+ * for neither.
+ */
+class CallContext implements HandlerContext {
+  readonly origin = "local";
+  principal: string | undefined = undefined;
+  /** The call's quota, set by admission when the principal is metered. */
+  meter: Meter | undefined = undefined;
+  /** Set by setTrailer; sent with the status. */
+  trailers: Metadata | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private headers: RequestHeaders | undefined = undefined;
+
+  constructor(
+    readonly method: string,
+    private readonly call: UnaryCall | StreamCall,
+    private readonly stream: boolean,
+    private readonly auth: Authorizer | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const abort = () => controller.abort();
+      if (this.call.cancelled) abort();
+      this.call.once("cancelled", abort);
+      // A stream also ends without a cancel (its status was sent, it failed).
+      if (this.stream) this.call.once("close", abort);
+    }
+    return this.controller.signal;
+  }
+
+  visible(type: ResourceType, name: string): boolean {
+    return this.auth === undefined || this.auth.visible(this.principal!, type, name);
+  }
+
+  get peer(): string {
+    return this.call.getPeer();
+  }
+
+  get requestHeader(): RequestHeaders {
+    return (this.headers ??= new MetadataHeaders(this.call.metadata));
+  }
+
+  sendHeaders(): void {
+    this.call.sendMetadata(new Metadata());
+  }
+
+  setTrailer(key: string, value: string): void {
+    (this.trailers ??= new Metadata()).set(key, value);
+  }
+
+  /** An error's status with the trailers the handler set (the error's own win). */
+  withTrailers(error: ServiceError): ServiceError {
+    if (this.trailers !== undefined) {
+      const merged = this.trailers.clone();
+      merged.merge(error.metadata);
+      error.metadata = merged;
+    }
+    return error;
+  }
 }
 
-/** Steps 1-4 of bindService for one method: the decoded request and its quota meter, or a throw. */
+class MetadataHeaders implements RequestHeaders {
+  constructor(private readonly metadata: Metadata) {}
+  get(key: string): string | undefined {
+    const value = this.metadata.get(key)[0];
+    return value === undefined ? undefined : typeof value === "string" ? value : value.toString("utf8");
+  }
+}
+
+/** A server stream as a StreamSink: `send` is the call's write, `written` its callback. */
+class CallSink implements StreamSink<unknown> {
+  constructor(private readonly call: StreamCall) {}
+  send(message: unknown, written?: () => void): void {
+    this.call.write(message, written);
+  }
+  get closed(): boolean {
+    return this.call.destroyed;
+  }
+}
+
+/** A metered stream's sink: charges every message to the principal's quota, and delays
+ * its `written` by the debt, so the stream's writer (services/fetch/stream-writer.ts),
+ * which waits for those, slows down to the quota. */
+class MeteredSink implements StreamSink<unknown> {
+  constructor(
+    private readonly inner: StreamSink<unknown>,
+    private readonly meter: Meter,
+  ) {}
+  send(message: unknown, written?: () => void): void {
+    const delay = this.meter.charge(wireLength(message));
+    this.inner.send(message, written === undefined || delay === 0 ? written : () => setTimeout(written, delay));
+  }
+  get closed(): boolean {
+    return this.inner.closed;
+  }
+}
+
+/** Steps 1-4 of bindService for one method: the decoded request, or a throw. Sets the
+ * context's principal and quota meter. */
 function admission(
   name: string,
   decode: (bytes: Buffer) => unknown,
   auth: Authorizer | undefined,
-): (call: UnaryCall | StreamCall) => Admitted {
-  if (auth === undefined) return (call) => ({ request: decode(call.request as Buffer), meter: undefined });
-  return (call) => {
+): (call: UnaryCall | StreamCall, context: CallContext) => unknown {
+  if (auth === undefined) return (call) => decode(call.request as Buffer);
+  return (call, context) => {
     const principal = auth.authenticate(call);
     const request = decode(call.request as Buffer);
     auth.authorize(principal, name, request);
-    const meter = auth.meter(principal, name);
-    // Handlers that list resources filter them through this (services/auth/call-auth.ts).
-    attachCallAuth(call, { principal, visible: (type, resource) => auth.visible(principal, type, resource) });
-    return { request, meter };
+    context.meter = auth.meter(principal, name);
+    // Listings filter through context.visible, which asks the Authorizer for this principal.
+    context.principal = principal;
+    return request;
   };
 }
 
@@ -222,24 +338,8 @@ function requestDecoder(
   };
 }
 
-/** Charges every message of a metered stream; a write's completion waits out the debt, and
- * the stream's writer (services/fetch/stream-writer.ts) waits for completions. */
-function throttleWrites(call: StreamCall, meter: Meter): void {
-  const write = call.write.bind(call) as (chunk: unknown, done?: (err?: Error | null) => void) => boolean;
-  call.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
-    const done = (typeof encoding === "function" ? encoding : cb) as ((err?: Error | null) => void) | undefined;
-    const delay = meter.charge(wireLength(chunk));
-    return write(chunk, done === undefined || delay === 0 ? done : (err) => setTimeout(() => done(err), delay));
-  }) as typeof call.write;
-}
-
-/** "OK", "INVALID_ARGUMENT"...: grpc-js's status enum, by number. */
-function codeName(code: number | undefined): string {
-  return (code === undefined ? undefined : status[code]) ?? "UNKNOWN";
-}
-
 /** Narrows a typed handler table for a method whose codec parses its request (MethodCodec.request). */
-export function parsedRequest<R, T>(handler: (request: R, call: ServerUnaryCall<Buffer, unknown>) => Promise<T>) {
+export function parsedRequest<R, T>(handler: (request: R, context: HandlerContext) => Promise<T>) {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the request's static type is the parser's result
-  return handler as unknown as (request: any, call: any) => Promise<T>;
+  return handler as unknown as (request: any, context: HandlerContext) => Promise<T>;
 }

@@ -4,7 +4,7 @@
  *
  * grpc-js frames a response by calling the method's serializer and then, in the
  * same synchronous step, reading `.byteLength` of the result and copying it into
- * the frame with `.copy(frame, 5)` (ServerInterceptingCall.serializeMessage). A
+ * the frame with `.copy(frame, 5)` (services/rpc/grpc-internals.ts, point 3). A
  * raw method's serializer passes this object through, so the parts are copied
  * once, straight into the frame: joining them first (Buffer.concat) cost a second
  * full copy and allocation per message, which on a read-heavy broker was most of

@@ -43,3 +43,12 @@ export function toServiceError(err: unknown, log: Logger, method: string): Servi
     metadata,
   });
 }
+
+/** "OK", "INVALID_ARGUMENT"...: a gRPC status code's name (metrics labels, the console). */
+export function codeName(code: number | undefined): string {
+  return (code === undefined ? undefined : status[code]) ?? "UNKNOWN";
+}
+
+/** The gRPC status codes and the error shape grpc-js clients reject with, for code outside
+ * rpc/ that reads them (the console is a gRPC client of its own broker): the one door. */
+export { status as GrpcCode, type ServiceError } from "@grpc/grpc-js";

@@ -1,5 +1,5 @@
 import { fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { GrpcCode as GrpcStatus } from "../../rpc/index.js";
 import { Admin, createClient, errorReason, type ClientOptions, type ServiceClient } from "../../../clients/ts/index.js";
 import { TributaryError } from "../../errors.js";
 import {

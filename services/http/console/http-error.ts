@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { GrpcCode as GrpcStatus, type ServiceError } from "../../rpc/index.js";
 import { errorReason } from "../../../clients/ts/index.js";
 
 /** The JSON body of every console API error. */
