@@ -2,6 +2,7 @@ import assert from "node:assert";
 import { InvalidArgumentError, OffsetOutOfRangeError, UnknownPartitionError } from "../errors.js";
 import type { Log } from "../log/index.js";
 import type { SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import type { PartitionOffset } from "../../gen/ts/tributary/v1/record_pb.js";
 import type { TimestampLookups } from "./timestamp-lookups.js";
 
 /**
@@ -17,17 +18,18 @@ export function startOffsetsByPartition(
   start: SubscribeRequest["startPosition"],
   topic: string,
   partitionCount: number,
-): ReadonlyMap<number, bigint> | undefined {
+): ReadonlyMap<number, PartitionOffset> | undefined {
   if (start.case !== "offsets") return undefined;
   const entries = start.value.offsets;
   checkListLength(entries.length, partitionCount, "start offsets");
-  const byPartition = new Map<number, bigint>();
-  for (const { partition, offset } of entries) {
+  const byPartition = new Map<number, PartitionOffset>();
+  for (const entry of entries) {
+    const { partition } = entry;
     checkPartition(partition, topic, partitionCount);
     if (byPartition.has(partition)) {
       throw new InvalidArgumentError("DUPLICATE_PARTITION", `the start offsets name partition ${partition} more than once`);
     }
-    byPartition.set(partition, offset);
+    byPartition.set(partition, entry);
   }
   return byPartition;
 }
@@ -61,7 +63,7 @@ export async function resolveStartOffset(
   partition: number,
   log: Log,
   lookups: TimestampLookups,
-  startOffsets?: ReadonlyMap<number, bigint>,
+  startOffsets?: ReadonlyMap<number, PartitionOffset>,
 ): Promise<bigint> {
   switch (start.case) {
     case "earliest":
@@ -78,7 +80,7 @@ export async function resolveStartOffset(
     }
     case "offsets": {
       assert(startOffsets !== undefined, "the offsets start position is resolved through its map");
-      const offset = startOffsets.get(partition);
+      const offset = startOffsets.get(partition)?.offset;
       return offset === undefined ? log.highWatermark : checkedOffset(offset, log);
     }
   }

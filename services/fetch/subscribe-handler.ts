@@ -53,7 +53,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const partitions = choosePartitions(request, topic, startOffsets);
     const starts: bigint[] = [];
     const truncations: Array<{ partition: number; requested: bigint; reset: bigint }> = [];
-    const lastEpochs = explicitPositions(request);
+    const lastEpochs = explicitPositions(request, startOffsets);
     for (const p of partitions) {
       // The reader's last epoch is checked before the range: past a truncation it may be past the log end.
       const position = lastEpochs(p);
@@ -117,27 +117,24 @@ interface ExplicitPosition {
   readonly lastFetchedEpoch: number | undefined;
 }
 
-/** The explicit start position of each partition that carries the reader's last epoch
- * (built in one pass over the request; the first entry of a partition counts, as in
- * resolveStartOffset). */
-function explicitPositions(request: SubscribeRequest): (partition: number) => ExplicitPosition | undefined {
+/** The explicit start position of each partition, with the reader's last epoch when it
+ * gave one (`startOffsets` is the `offsets` case, as built by startOffsetsByPartition). */
+function explicitPositions(
+  request: SubscribeRequest,
+  startOffsets: ReadonlyMap<number, ExplicitPosition> | undefined,
+): (partition: number) => ExplicitPosition | undefined {
   const start = request.startPosition;
   if (start.case === "offset") {
     const lastFetchedEpoch = request.lastFetchedEpoch;
     const position = { offset: start.value, lastFetchedEpoch };
     return () => (lastFetchedEpoch === undefined ? undefined : position);
   }
-  if (start.case !== "offsets") return () => undefined;
-  const positions = new Map<number, ExplicitPosition>();
-  for (const o of start.value.offsets) {
-    if (!positions.has(o.partition)) positions.set(o.partition, { offset: o.offset, lastFetchedEpoch: o.lastFetchedEpoch });
-  }
-  return (partition) => positions.get(partition);
+  return (partition) => startOffsets?.get(partition);
 }
 
 /** The partitions listed (duplicates dropped), else those with a start offset, else all.
  * Linear in the request, which is refused unwalked when longer than the topic. */
-function choosePartitions(request: SubscribeRequest, topic: Topic, startOffsets: ReadonlyMap<number, bigint> | undefined): number[] {
+function choosePartitions(request: SubscribeRequest, topic: Topic, startOffsets: ReadonlyMap<number, unknown> | undefined): number[] {
   const wanted = request.partitions;
   checkListLength(wanted.length, topic.logs.length, "partitions");
   if (wanted.length === 0 && startOffsets !== undefined && startOffsets.size > 0) return [...startOffsets.keys()];
