@@ -114,7 +114,7 @@ export function topicGone(topics: TopicManager, topic: Topic): TributaryError {
 
 interface ExplicitPosition {
   readonly offset: bigint;
-  readonly lastFetchedEpoch: number | undefined;
+  readonly lastFetchedEpoch?: number;
 }
 
 /** The explicit start position of each partition, with the reader's last epoch when it
