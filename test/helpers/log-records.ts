@@ -186,3 +186,22 @@ export async function readAll(log: Log, { from = log.logStartOffset, maxBytes = 
   }
   return all;
 }
+
+/** Values `<prefix>-<i>`, padded to 30 bytes so that a few batches fill a small segment. */
+export const valueBatch = (prefix: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${i}`.padEnd(30, "."));
+
+/** Records with only these values, as an append takes them. */
+export const spansOfValues = (values: readonly string[]): RecordSpans => spansOf(values.map((value) => ({ value })));
+
+/** Eight 10-record batches (values a-0 .. h-9), flushed: offsets 0..79 over several small
+ * segments. Returns the values in offset order. */
+export async function fillEightBatches(log: Log): Promise<string[]> {
+  const all: string[] = [];
+  for (const p of "abcdefgh") {
+    log.append(spansOfValues(valueBatch(p, 10)));
+    all.push(...valueBatch(p, 10));
+  }
+  await log.flush();
+  return all;
+}

@@ -11,11 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Log, defaultLogConfig, type LogConfig, type RecordSpans } from "../../services/log/index.js";
-import { readAll, spansOf } from "../helpers/log-records.js";
+import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
+import { readAll, spansOf, fillEightBatches, spansOfValues, valueBatch } from "../helpers/log-records.js";
 
-const spansOfValues = (values: string[]): RecordSpans => spansOf(values.map((value) => ({ value })));
-const batch = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`.padEnd(30, "."));
 
 let dir: string;
 const clock = { nowMs: () => 1_700_000_000_000 };
@@ -31,16 +29,6 @@ async function open(at: string, overrides: Partial<LogConfig> = {}): Promise<Log
   return log;
 }
 
-/** Eight 10-record batches over several segments: offsets 0..79. */
-async function fill(log: Log): Promise<string[]> {
-  const all: string[] = [];
-  for (const p of "abcdefgh") {
-    log.append(spansOfValues(batch(p, 10)));
-    all.push(...batch(p, 10));
-  }
-  await log.flush();
-  return all;
-}
 
 /** The partition's files as a kill -9 leaves them (no clean close), copied to a new directory. */
 async function crashCopy(from: string): Promise<string> {
@@ -86,8 +74,8 @@ describe("Log durability at a roll", () => {
     const events: string[] = [];
     // inotify reports the directory's changes in the order they happened.
     watchers.push(watch(at, (_event, name) => name !== null && events.push(name)));
-    log.append(spansOfValues(batch("a", 30)));
-    await log.append(spansOfValues(batch("b", 30))).durable; // rolls: the first segment is sealed
+    log.append(spansOfValues(valueBatch("a", 30)));
+    await log.append(spansOfValues(valueBatch("b", 30))).durable; // rolls: the first segment is sealed
     expect(log.segmentCount).toBe(2);
     const successor = path.basename(fileIn(at, 30));
     await vi.waitFor(() => expect(events).toContain(successor));
@@ -101,20 +89,20 @@ describe("Log durability at a roll", () => {
   it("does no file I/O in the append that rolls: the successor's file appears with the flush", async () => {
     const at = path.join(dir, "p");
     const log = await open(at);
-    await log.append(spansOfValues(batch("a", 30))).durable;
-    const result = log.append(spansOfValues(batch("b", 30)));
+    await log.append(spansOfValues(valueBatch("a", 30))).durable;
+    const result = log.append(spansOfValues(valueBatch("b", 30)));
     expect(log.segmentCount).toBe(2);
     await expect(fs.stat(fileIn(at, 30))).rejects.toMatchObject({ code: "ENOENT" });
     await result.durable;
     await expect(fs.stat(fileIn(at, 30))).resolves.toBeDefined();
-    expect(await values(log)).toEqual([...batch("a", 30), ...batch("b", 30)]);
+    expect(await values(log)).toEqual([...valueBatch("a", 30), ...valueBatch("b", 30)]);
   });
 });
 
 describe("Log recovery after a power loss", () => {
   it("truncates the log at a sealed segment that lost its tail, removing the later segments", async () => {
     const log = await open(path.join(dir, "p"));
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     const crashed = await crashCopy(path.join(dir, "p"));
     const bases = await segmentBases(crashed);
     expect(bases.length).toBeGreaterThan(2);
@@ -134,7 +122,7 @@ describe("Log recovery after a power loss", () => {
 
   it("truncates at a sealed segment whose tail reads as zeros (the file kept its size, not its data)", async () => {
     const log = await open(path.join(dir, "p"));
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     const crashed = await crashCopy(path.join(dir, "p"));
     const bases = await segmentBases(crashed);
     const file = fileIn(crashed, bases[0]);
@@ -154,7 +142,7 @@ describe("Log recovery after a power loss", () => {
     // One index entry per segment (at position 0): it stays valid when the file is cut at a frame boundary.
     const config = { indexIntervalBytes: 1 << 20 };
     const log = await open(path.join(dir, "p"), config);
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     const crashed = await crashCopy(path.join(dir, "p"));
     const bases = await segmentBases(crashed);
     const starts = await frameStarts(fileIn(crashed, bases[0]));
@@ -169,7 +157,7 @@ describe("Log recovery after a power loss", () => {
   it("leaves a cleanly closed log whole, and a clean close leaves the marker that open removes", async () => {
     const at = path.join(dir, "p");
     const log = await open(at);
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     opened.splice(opened.indexOf(log), 1);
     expect(await fs.readdir(at)).toContain("clean-shutdown");

@@ -7,15 +7,13 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CorruptDataError } from "../../services/errors.js";
-import { Log, defaultLogConfig, type LogConfig, type RecordSpans } from "../../services/log/index.js";
-import { decode, readAll, spansOf } from "../helpers/log-records.js";
+import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
+import { decode, readAll, spansOf, fillEightBatches, spansOfValues, valueBatch } from "../helpers/log-records.js";
 
 // --- helpers ---
 
 /** Spans of keyless records with these values. */
-const spansOfValues = (values: string[]): RecordSpans => spansOf(values.map((value) => ({ value })));
 
-const batch = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`.padEnd(30, "."));
 
 /** The values from `from` to the high watermark, read 300 bytes at a time, checked by `readAll` to have contiguous offsets. */
 async function readValues(log: Log, from?: bigint): Promise<Array<string | null>> {
@@ -54,16 +52,6 @@ async function open(overrides: Partial<LogConfig> = {}, at = dir): Promise<Log> 
   return log;
 }
 
-/** Four segments of 10-record batches: offsets 0..79, values a-0 .. h-9. */
-async function fill(log: Log): Promise<string[]> {
-  const all: string[] = [];
-  for (const p of "abcdefgh") {
-    log.append(spansOfValues(batch(p, 10)));
-    all.push(...batch(p, 10));
-  }
-  await log.flush();
-  return all;
-}
 
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "tributary-recovery-"));
@@ -76,7 +64,7 @@ afterEach(async () => {
 describe("Log recovery", () => {
   it("reopens with the same offsets and records and keeps appending contiguously", async () => {
     let log = await open();
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     const segments = log.segmentCount;
     await log.close();
     log = await open();
@@ -88,7 +76,7 @@ describe("Log recovery", () => {
 
   it("truncates a torn tail and keeps offsets contiguous", async () => {
     let log = await open({ segmentBytes: 1 << 20 });
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     const file = segmentFile(0);
     const starts = await frameStarts(file);
@@ -103,7 +91,7 @@ describe("Log recovery", () => {
 
   it("truncates a tail batch with a flipped bit", async () => {
     let log = await open({ segmentBytes: 1 << 20 });
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     const starts = await frameStarts(segmentFile(0));
     await flipByte(segmentFile(0), starts[7] + 100); // recovery scans from the last index entry
@@ -116,20 +104,20 @@ describe("Log recovery", () => {
 
   it("does not trust an index past the log's valid length", async () => {
     let log = await open({ segmentBytes: 1 << 20, indexIntervalBytes: 0 });
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     const starts = await frameStarts(segmentFile(0));
     await fs.truncate(segmentFile(0), starts[4] + 20); // the saved index names frames 5..7
     log = await open({ segmentBytes: 1 << 20, indexIntervalBytes: 0 });
     expect(log.logEndOffset).toBe(40n);
     expect(await readValues(log)).toEqual(all.slice(0, 40));
-    await log.append(spansOfValues(batch("z", 10))).durable;
-    expect(await readValues(log, 35n)).toEqual([...all.slice(35, 40), ...batch("z", 10)]);
+    await log.append(spansOfValues(valueBatch("z", 10))).durable;
+    expect(await readValues(log, 35n)).toEqual([...all.slice(35, 40), ...valueBatch("z", 10)]);
   });
 
   it("rebuilds deleted indexes from the log", async () => {
     let log = await open();
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     for (const name of await fs.readdir(dir)) if (/index$/.test(name)) await fs.rm(path.join(dir, name));
     log = await open();
@@ -141,7 +129,7 @@ describe("Log recovery", () => {
 
   it("rebuilds an index whose entries point at the wrong positions", async () => {
     let log = await open();
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     await log.close();
     const index = await fs.readFile(segmentFile(0, ".index"));
     expect(index.length).toBeGreaterThan(0);
@@ -155,7 +143,7 @@ describe("Log recovery", () => {
 
   it("rejects a read of a damaged batch in a sealed segment while other offsets still read", async () => {
     let log = await open();
-    const all = await fill(log);
+    const all = await fillEightBatches(log);
     expect(log.segmentCount).toBeGreaterThan(2);
     await log.close();
     const starts = await frameStarts(segmentFile(0));
@@ -171,9 +159,9 @@ describe("Log recovery", () => {
 
   it("recovers from a crash without a clean close, including idempotent producer state", async () => {
     const log = await open();
-    await fill(log);
+    await fillEightBatches(log);
     await log.append(spansOfValues(["idem"]), { producerId: 9n, sequence: 3n }).durable;
-    log.append(spansOfValues(batch("i", 10)));
+    log.append(spansOfValues(valueBatch("i", 10)));
     await log.flush();
     const crashed = path.join(dir, "crashed"); // the files as a kill -9 leaves them: no index saves, no snapshot
     await fs.mkdir(crashed);
