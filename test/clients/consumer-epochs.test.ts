@@ -7,28 +7,19 @@
  * removed and its log cut as a power loss would cut it, and a new broker opens the
  * same data directory behind the same proxy address.
  */
-import { open, readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Consumer, type ConsumedRecord } from "../../clients/ts/index.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { bytes, startTestBroker, tempDir, text, type TestBroker } from "../helpers/test-broker.js";
+import { cutLogAt } from "../helpers/log-records.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Cuts the partition's only segment before the frame that starts at `offset`. */
-async function cutLogAt(partitionDir: string, offset: bigint): Promise<void> {
-  const file = join(partitionDir, "00000000000000000000.log");
-  const buf = await readFile(file);
-  let p = 0;
-  while (p < buf.length && buf.readBigInt64LE(p) < offset) p += 12 + buf.readInt32LE(p + 8);
-  const handle = await open(file, "r+");
-  await handle.truncate(p);
-  await handle.close();
-}
 
 describe("Consumer after an unclean broker restart", () => {
   it("is reset to the truncation point when the records it delivered were lost and their offsets reused", async () => {

@@ -5,7 +5,6 @@
  * and a group that carry the leader epoch of what they read must be told (offset reset
  * to the truncation point), not served the new records as if they were the old ones.
  */
-import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type ServerStream } from "../../clients/ts/index.js";
@@ -15,6 +14,7 @@ import { FetchService, type SubscribeResponse } from "../../gen/ts/tributary/v1/
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { startChildBroker, type ChildBroker } from "../helpers/child-broker.js";
 import { bytes, tempDir, text } from "../helpers/test-broker.js";
+import { cutLogAt } from "../helpers/log-records.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -43,16 +43,6 @@ async function startBroker(dataDir: string): Promise<ChildBroker> {
   return broker;
 }
 
-/** Cuts the partition's only segment before the frame that starts at `offset`: the tail a power loss dropped. */
-async function cutLogAt(partitionDir: string, offset: bigint): Promise<void> {
-  const file = join(partitionDir, "00000000000000000000.log");
-  const buf = await readFile(file);
-  let p = 0;
-  while (p < buf.length && buf.readBigInt64LE(p) < offset) p += 12 + buf.readInt32LE(p + 8);
-  const handle = await open(file, "r+");
-  await handle.truncate(p);
-  await handle.close();
-}
 
 /** The stream's events until `records` records arrived, as short strings. */
 async function events(stream: ServerStream<SubscribeResponse>, records: number): Promise<string[]> {

@@ -3,6 +3,8 @@
  * `RecordSpans` an append takes, and decoding what a read returns, at the protobuf
  * wire level so that the tests depend on the wire format, not on the broker's code.
  */
+import { open, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { expect } from "vitest";
 import type { Log, RecordSpans } from "../../services/log/index.js";
 
@@ -204,4 +206,17 @@ export async function fillEightBatches(log: Log): Promise<string[]> {
   }
   await log.flush();
   return all;
+}
+
+/** Cuts a partition's only segment file before the frame that starts at `offset`: the
+ * tail a power loss dropped (the broker must be stopped). */
+export async function cutLogAt(partitionDir: string, offset: bigint): Promise<void> {
+  const file = join(partitionDir, "00000000000000000000.log");
+  const buf = await readFile(file);
+  let p = 0;
+  // Frame header: base offset (int64 LE), then at byte 8 the length of what follows byte 12.
+  while (p < buf.length && buf.readBigInt64LE(p) < offset) p += 12 + buf.readInt32LE(p + 8);
+  const handle = await open(file, "r+");
+  await handle.truncate(p);
+  await handle.close();
 }
