@@ -15,16 +15,20 @@ FSYNC_POLICY_NEVER: FsyncPolicy
 FSYNC_POLICY_UNSPECIFIED: FsyncPolicy
 
 class BrokerDescription(_message.Message):
-    __slots__ = ["host", "id", "port", "version"]
+    __slots__ = ["address", "host", "id", "port", "rack", "version"]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
+    RACK_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    address: str
     host: str
     id: int
     port: int
+    rack: str
     version: str
-    def __init__(self, id: _Optional[int] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., version: _Optional[str] = ..., address: _Optional[str] = ..., rack: _Optional[str] = ...) -> None: ...
 
 class CreatePartitionsRequest(_message.Message):
     __slots__ = ["name", "total_count"]
@@ -41,14 +45,16 @@ class CreatePartitionsResponse(_message.Message):
     def __init__(self, topic: _Optional[_Union[TopicDescription, _Mapping]] = ...) -> None: ...
 
 class CreateTopicRequest(_message.Message):
-    __slots__ = ["config", "name", "partitions"]
+    __slots__ = ["config", "name", "partitions", "replication_factor"]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    REPLICATION_FACTOR_FIELD_NUMBER: _ClassVar[int]
     config: TopicConfig
     name: str
     partitions: int
-    def __init__(self, name: _Optional[str] = ..., partitions: _Optional[int] = ..., config: _Optional[_Union[TopicConfig, _Mapping]] = ...) -> None: ...
+    replication_factor: int
+    def __init__(self, name: _Optional[str] = ..., partitions: _Optional[int] = ..., config: _Optional[_Union[TopicConfig, _Mapping]] = ..., replication_factor: _Optional[int] = ...) -> None: ...
 
 class CreateTopicResponse(_message.Message):
     __slots__ = ["topic"]
@@ -225,22 +231,28 @@ class ListTopicsResponse(_message.Message):
     def __init__(self, topics: _Optional[_Iterable[_Union[TopicListing, _Mapping]]] = ...) -> None: ...
 
 class PartitionDescription(_message.Message):
-    __slots__ = ["high_watermark", "leader", "log_end_offset", "log_start_offset", "partition", "segment_count", "size_bytes"]
+    __slots__ = ["high_watermark", "isr", "leader", "leader_epoch", "log_end_offset", "log_start_offset", "partition", "replicas", "segment_count", "size_bytes"]
     HIGH_WATERMARK_FIELD_NUMBER: _ClassVar[int]
+    ISR_FIELD_NUMBER: _ClassVar[int]
+    LEADER_EPOCH_FIELD_NUMBER: _ClassVar[int]
     LEADER_FIELD_NUMBER: _ClassVar[int]
     LOG_END_OFFSET_FIELD_NUMBER: _ClassVar[int]
     LOG_START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     high_watermark: int
+    isr: _containers.RepeatedScalarFieldContainer[int]
     leader: int
+    leader_epoch: int
     log_end_offset: int
     log_start_offset: int
     partition: int
+    replicas: _containers.RepeatedScalarFieldContainer[int]
     segment_count: int
     size_bytes: int
-    def __init__(self, partition: _Optional[int] = ..., log_start_offset: _Optional[int] = ..., log_end_offset: _Optional[int] = ..., high_watermark: _Optional[int] = ..., size_bytes: _Optional[int] = ..., segment_count: _Optional[int] = ..., leader: _Optional[int] = ...) -> None: ...
+    def __init__(self, partition: _Optional[int] = ..., log_start_offset: _Optional[int] = ..., log_end_offset: _Optional[int] = ..., high_watermark: _Optional[int] = ..., size_bytes: _Optional[int] = ..., segment_count: _Optional[int] = ..., leader: _Optional[int] = ..., replicas: _Optional[_Iterable[int]] = ..., isr: _Optional[_Iterable[int]] = ..., leader_epoch: _Optional[int] = ...) -> None: ...
 
 class ResetGroupOffsetsRequest(_message.Message):
     __slots__ = ["earliest", "group_id", "latest", "offset", "partitions", "timestamp_ms", "topic"]
@@ -267,38 +279,46 @@ class ResetGroupOffsetsResponse(_message.Message):
     def __init__(self, offsets: _Optional[_Iterable[_Union[_record_pb2.PartitionOffset, _Mapping]]] = ...) -> None: ...
 
 class TopicConfig(_message.Message):
-    __slots__ = ["cleanup_policy", "flush_interval_ms", "fsync_policy", "max_record_bytes", "retention_bytes", "retention_ms", "segment_bytes", "segment_ms"]
+    __slots__ = ["cleanup_policy", "flush_interval_ms", "fsync_policy", "max_record_bytes", "min_insync_replicas", "retention_bytes", "retention_ms", "segment_bytes", "segment_ms", "unclean_leader_election"]
     CLEANUP_POLICY_FIELD_NUMBER: _ClassVar[int]
     FLUSH_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     FSYNC_POLICY_FIELD_NUMBER: _ClassVar[int]
     MAX_RECORD_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MIN_INSYNC_REPLICAS_FIELD_NUMBER: _ClassVar[int]
     RETENTION_BYTES_FIELD_NUMBER: _ClassVar[int]
     RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_BYTES_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_MS_FIELD_NUMBER: _ClassVar[int]
+    UNCLEAN_LEADER_ELECTION_FIELD_NUMBER: _ClassVar[int]
     cleanup_policy: CleanupPolicy
     flush_interval_ms: int
     fsync_policy: FsyncPolicy
     max_record_bytes: int
+    min_insync_replicas: int
     retention_bytes: int
     retention_ms: int
     segment_bytes: int
     segment_ms: int
-    def __init__(self, retention_ms: _Optional[int] = ..., retention_bytes: _Optional[int] = ..., segment_bytes: _Optional[int] = ..., segment_ms: _Optional[int] = ..., cleanup_policy: _Optional[_Union[CleanupPolicy, str]] = ..., fsync_policy: _Optional[_Union[FsyncPolicy, str]] = ..., flush_interval_ms: _Optional[int] = ..., max_record_bytes: _Optional[int] = ...) -> None: ...
+    unclean_leader_election: bool
+    def __init__(self, retention_ms: _Optional[int] = ..., retention_bytes: _Optional[int] = ..., segment_bytes: _Optional[int] = ..., segment_ms: _Optional[int] = ..., cleanup_policy: _Optional[_Union[CleanupPolicy, str]] = ..., fsync_policy: _Optional[_Union[FsyncPolicy, str]] = ..., flush_interval_ms: _Optional[int] = ..., max_record_bytes: _Optional[int] = ..., min_insync_replicas: _Optional[int] = ..., unclean_leader_election: bool = ...) -> None: ...
 
 class TopicDescription(_message.Message):
-    __slots__ = ["config", "created_time_ms", "internal", "name", "partitions"]
+    __slots__ = ["config", "created_time_ms", "internal", "name", "partitions", "replication_factor", "topic_id"]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     CREATED_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     INTERNAL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    REPLICATION_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
     config: TopicConfig
     created_time_ms: int
     internal: bool
     name: str
     partitions: _containers.RepeatedCompositeFieldContainer[PartitionDescription]
-    def __init__(self, name: _Optional[str] = ..., config: _Optional[_Union[TopicConfig, _Mapping]] = ..., partitions: _Optional[_Iterable[_Union[PartitionDescription, _Mapping]]] = ..., internal: bool = ..., created_time_ms: _Optional[int] = ...) -> None: ...
+    replication_factor: int
+    topic_id: str
+    def __init__(self, name: _Optional[str] = ..., config: _Optional[_Union[TopicConfig, _Mapping]] = ..., partitions: _Optional[_Iterable[_Union[PartitionDescription, _Mapping]]] = ..., internal: bool = ..., created_time_ms: _Optional[int] = ..., topic_id: _Optional[str] = ..., replication_factor: _Optional[int] = ...) -> None: ...
 
 class TopicListing(_message.Message):
     __slots__ = ["internal", "name", "partitions"]

@@ -194,7 +194,7 @@ public final class AdminProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\030tributary/v1/admin.proto\022\014tributary.v1" +
-      "\032\031tributary/v1/record.proto\"\204\004\n\013TopicCon" +
+      "\032\031tributary/v1/record.proto\"\252\005\n\013TopicCon" +
       "fig\022&\n\014retention_ms\030\001 \001(\003H\000R\013retentionMs" +
       "\210\001\001\022,\n\017retention_bytes\030\002 \001(\003H\001R\016retentio" +
       "nBytes\210\001\001\022(\n\rsegment_bytes\030\003 \001(\003H\002R\014segm" +
@@ -204,134 +204,145 @@ public final class AdminProto {
       "sync_policy\030\006 \001(\0162\031.tributary.v1.FsyncPo" +
       "licyR\013fsyncPolicy\022/\n\021flush_interval_ms\030\007" +
       " \001(\003H\004R\017flushIntervalMs\210\001\001\022-\n\020max_record" +
-      "_bytes\030\010 \001(\005H\005R\016maxRecordBytes\210\001\001B\017\n\r_re" +
-      "tention_msB\022\n\020_retention_bytesB\020\n\016_segme" +
-      "nt_bytesB\r\n\013_segment_msB\024\n\022_flush_interv" +
-      "al_msB\023\n\021_max_record_bytes\"{\n\022CreateTopi" +
-      "cRequest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartitio" +
-      "ns\030\002 \001(\005R\npartitions\0221\n\006config\030\003 \001(\0132\031.t" +
-      "ributary.v1.TopicConfigR\006config\"K\n\023Creat" +
-      "eTopicResponse\0224\n\005topic\030\001 \001(\0132\036.tributar" +
-      "y.v1.TopicDescriptionR\005topic\"(\n\022DeleteTo" +
-      "picRequest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023Delete" +
-      "TopicResponse\">\n\021ListTopicsRequest\022)\n\020in" +
-      "clude_internal\030\001 \001(\010R\017includeInternal\"H\n" +
-      "\022ListTopicsResponse\0222\n\006topics\030\001 \003(\0132\032.tr" +
-      "ibutary.v1.TopicListingR\006topics\"^\n\014Topic" +
-      "Listing\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartition" +
-      "s\030\002 \001(\005R\npartitions\022\032\n\010internal\030\003 \001(\010R\010i" +
-      "nternal\"*\n\024DescribeTopicRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\"M\n\025DescribeTopicResponse\0224\n\005" +
-      "topic\030\001 \001(\0132\036.tributary.v1.TopicDescript" +
-      "ionR\005topic\"\341\001\n\020TopicDescription\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\0221\n\006config\030\002 \001(\0132\031.tributary." +
-      "v1.TopicConfigR\006config\022B\n\npartitions\030\003 \003" +
-      "(\0132\".tributary.v1.PartitionDescriptionR\n" +
-      "partitions\022\032\n\010internal\030\004 \001(\010R\010internal\022&" +
-      "\n\017created_time_ms\030\005 \001(\003R\rcreatedTimeMs\"\207" +
-      "\002\n\024PartitionDescription\022\034\n\tpartition\030\001 \001" +
-      "(\005R\tpartition\022(\n\020log_start_offset\030\002 \001(\003R" +
-      "\016logStartOffset\022$\n\016log_end_offset\030\003 \001(\003R" +
-      "\014logEndOffset\022%\n\016high_watermark\030\004 \001(\003R\rh" +
-      "ighWatermark\022\035\n\nsize_bytes\030\005 \001(\003R\tsizeBy" +
-      "tes\022#\n\rsegment_count\030\006 \001(\005R\014segmentCount" +
-      "\022\026\n\006leader\030\007 \001(\005R\006leader\"N\n\027CreatePartit" +
-      "ionsRequest\022\022\n\004name\030\001 \001(\tR\004name\022\037\n\013total" +
-      "_count\030\002 \001(\005R\ntotalCount\"P\n\030CreatePartit" +
-      "ionsResponse\0224\n\005topic\030\001 \001(\0132\036.tributary." +
-      "v1.TopicDescriptionR\005topic\"a\n\030UpdateTopi" +
-      "cConfigRequest\022\022\n\004name\030\001 \001(\tR\004name\0221\n\006co" +
-      "nfig\030\002 \001(\0132\031.tributary.v1.TopicConfigR\006c" +
-      "onfig\"Q\n\031UpdateTopicConfigResponse\0224\n\005to" +
-      "pic\030\001 \001(\0132\036.tributary.v1.TopicDescriptio" +
-      "nR\005topic\"\255\001\n\022ListOffsetsRequest\022\024\n\005topic" +
-      "\030\001 \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartit" +
-      "ion\022#\n\014timestamp_ms\030\003 \001(\003H\000R\013timestampMs" +
-      "\022\034\n\010earliest\030\004 \001(\010H\000R\010earliest\022\030\n\006latest" +
-      "\030\005 \001(\010H\000R\006latestB\006\n\004spec\"P\n\023ListOffsetsR" +
-      "esponse\022\026\n\006offset\030\001 \001(\003R\006offset\022!\n\014times" +
-      "tamp_ms\030\002 \001(\003R\013timestampMs\"o\n\024DeleteReco" +
-      "rdsRequest\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tpart" +
-      "ition\030\002 \001(\005R\tpartition\022#\n\rbefore_offset\030" +
-      "\003 \001(\003R\014beforeOffset\"A\n\025DeleteRecordsResp" +
-      "onse\022(\n\020log_start_offset\030\001 \001(\003R\016logStart" +
-      "Offset\"\030\n\026DescribeClusterRequest\"\230\001\n\027Des" +
-      "cribeClusterResponse\022\035\n\ncluster_id\030\001 \001(\t" +
-      "R\tclusterId\0229\n\007brokers\030\002 \003(\0132\037.tributary" +
-      ".v1.BrokerDescriptionR\007brokers\022#\n\rcontro" +
-      "ller_id\030\003 \001(\005R\014controllerId\"e\n\021BrokerDes" +
-      "cription\022\016\n\002id\030\001 \001(\005R\002id\022\022\n\004host\030\002 \001(\tR\004" +
-      "host\022\022\n\004port\030\003 \001(\005R\004port\022\030\n\007version\030\004 \001(" +
-      "\tR\007version\"\023\n\021ListGroupsRequest\"H\n\022ListG" +
-      "roupsResponse\0222\n\006groups\030\001 \003(\0132\032.tributar" +
-      "y.v1.GroupListingR\006groups\"Y\n\014GroupListin" +
-      "g\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005state\030\002 " +
-      "\001(\tR\005state\022\030\n\007members\030\003 \001(\005R\007members\"1\n\024" +
-      "DescribeGroupRequest\022\031\n\010group_id\030\001 \001(\tR\007" +
-      "groupId\"\364\001\n\025DescribeGroupResponse\022\031\n\010gro" +
-      "up_id\030\001 \001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR\005sta" +
-      "te\022\036\n\ngeneration\030\003 \001(\005R\ngeneration\022\032\n\010as" +
-      "signor\030\004 \001(\tR\010assignor\0223\n\007members\030\005 \003(\0132" +
-      "\031.tributary.v1.GroupMemberR\007members\0229\n\007o" +
-      "ffsets\030\006 \003(\0132\037.tributary.v1.GroupPartiti" +
-      "onLagR\007offsets\"\272\001\n\013GroupMember\022\033\n\tmember" +
-      "_id\030\001 \001(\tR\010memberId\022\037\n\013instance_id\030\002 \001(\t" +
-      "R\ninstanceId\022\033\n\tclient_id\030\003 \001(\tR\010clientI" +
-      "d\022\022\n\004host\030\004 \001(\tR\004host\022<\n\nassignment\030\005 \003(" +
-      "\0132\034.tributary.v1.TopicPartitionR\nassignm" +
-      "ent\"\307\001\n\021GroupPartitionLag\022\024\n\005topic\030\001 \001(\t" +
-      "R\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartition\022)\n" +
-      "\020committed_offset\030\003 \001(\003R\017committedOffset" +
-      "\022$\n\016log_end_offset\030\004 \001(\003R\014logEndOffset\022\020" +
-      "\n\003lag\030\005 \001(\003R\003lag\022\033\n\tmember_id\030\006 \001(\tR\010mem" +
-      "berId\"\350\001\n\030ResetGroupOffsetsRequest\022\031\n\010gr" +
-      "oup_id\030\001 \001(\tR\007groupId\022\024\n\005topic\030\002 \001(\tR\005to" +
-      "pic\022\036\n\npartitions\030\003 \003(\005R\npartitions\022\034\n\010e" +
-      "arliest\030\004 \001(\010H\000R\010earliest\022\030\n\006latest\030\005 \001(" +
-      "\010H\000R\006latest\022#\n\014timestamp_ms\030\006 \001(\003H\000R\013tim" +
-      "estampMs\022\030\n\006offset\030\007 \001(\003H\000R\006offsetB\004\n\002to" +
-      "\"T\n\031ResetGroupOffsetsResponse\0227\n\007offsets" +
-      "\030\001 \003(\0132\035.tributary.v1.PartitionOffsetR\007o" +
-      "ffsets\"/\n\022DeleteGroupRequest\022\031\n\010group_id" +
-      "\030\001 \001(\tR\007groupId\"\025\n\023DeleteGroupResponse*f" +
-      "\n\rCleanupPolicy\022\036\n\032CLEANUP_POLICY_UNSPEC" +
-      "IFIED\020\000\022\031\n\025CLEANUP_POLICY_DELETE\020\001\022\032\n\026CL" +
-      "EANUP_POLICY_COMPACT\020\002*w\n\013FsyncPolicy\022\034\n" +
-      "\030FSYNC_POLICY_UNSPECIFIED\020\000\022\027\n\023FSYNC_POL" +
-      "ICY_ALWAYS\020\001\022\031\n\025FSYNC_POLICY_INTERVAL\020\002\022" +
-      "\026\n\022FSYNC_POLICY_NEVER\020\0032\235\t\n\014AdminService" +
-      "\022R\n\013CreateTopic\022 .tributary.v1.CreateTop" +
-      "icRequest\032!.tributary.v1.CreateTopicResp" +
-      "onse\022R\n\013DeleteTopic\022 .tributary.v1.Delet" +
-      "eTopicRequest\032!.tributary.v1.DeleteTopic" +
-      "Response\022O\n\nListTopics\022\037.tributary.v1.Li" +
-      "stTopicsRequest\032 .tributary.v1.ListTopic" +
-      "sResponse\022X\n\rDescribeTopic\022\".tributary.v" +
-      "1.DescribeTopicRequest\032#.tributary.v1.De" +
-      "scribeTopicResponse\022a\n\020CreatePartitions\022" +
-      "%.tributary.v1.CreatePartitionsRequest\032&" +
-      ".tributary.v1.CreatePartitionsResponse\022d" +
-      "\n\021UpdateTopicConfig\022&.tributary.v1.Updat" +
-      "eTopicConfigRequest\032\'.tributary.v1.Updat" +
-      "eTopicConfigResponse\022R\n\013ListOffsets\022 .tr" +
-      "ibutary.v1.ListOffsetsRequest\032!.tributar" +
-      "y.v1.ListOffsetsResponse\022X\n\rDeleteRecord" +
-      "s\022\".tributary.v1.DeleteRecordsRequest\032#." +
-      "tributary.v1.DeleteRecordsResponse\022^\n\017De" +
-      "scribeCluster\022$.tributary.v1.DescribeClu" +
-      "sterRequest\032%.tributary.v1.DescribeClust" +
-      "erResponse\022O\n\nListGroups\022\037.tributary.v1." +
-      "ListGroupsRequest\032 .tributary.v1.ListGro" +
-      "upsResponse\022X\n\rDescribeGroup\022\".tributary" +
-      ".v1.DescribeGroupRequest\032#.tributary.v1." +
-      "DescribeGroupResponse\022d\n\021ResetGroupOffse" +
-      "ts\022&.tributary.v1.ResetGroupOffsetsReque" +
-      "st\032\'.tributary.v1.ResetGroupOffsetsRespo" +
-      "nse\022R\n\013DeleteGroup\022 .tributary.v1.Delete" +
-      "GroupRequest\032!.tributary.v1.DeleteGroupR" +
-      "esponseBO\n\020dev.tributary.v1B\nAdminProtoP" +
-      "\001Z-tributary.dev/gen/go/tributary/v1;tri" +
-      "butaryv1b\006proto3"
+      "_bytes\030\010 \001(\005H\005R\016maxRecordBytes\210\001\001\0223\n\023min" +
+      "_insync_replicas\030\t \001(\005H\006R\021minInsyncRepli" +
+      "cas\210\001\001\022;\n\027unclean_leader_election\030\n \001(\010H" +
+      "\007R\025uncleanLeaderElection\210\001\001B\017\n\r_retentio" +
+      "n_msB\022\n\020_retention_bytesB\020\n\016_segment_byt" +
+      "esB\r\n\013_segment_msB\024\n\022_flush_interval_msB" +
+      "\023\n\021_max_record_bytesB\026\n\024_min_insync_repl" +
+      "icasB\032\n\030_unclean_leader_election\"\306\001\n\022Cre" +
+      "ateTopicRequest\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\np" +
+      "artitions\030\002 \001(\005R\npartitions\0221\n\006config\030\003 " +
+      "\001(\0132\031.tributary.v1.TopicConfigR\006config\0222" +
+      "\n\022replication_factor\030\004 \001(\005H\000R\021replicatio" +
+      "nFactor\210\001\001B\025\n\023_replication_factor\"K\n\023Cre" +
+      "ateTopicResponse\0224\n\005topic\030\001 \001(\0132\036.tribut" +
+      "ary.v1.TopicDescriptionR\005topic\"(\n\022Delete" +
+      "TopicRequest\022\022\n\004name\030\001 \001(\tR\004name\"\025\n\023Dele" +
+      "teTopicResponse\">\n\021ListTopicsRequest\022)\n\020" +
+      "include_internal\030\001 \001(\010R\017includeInternal\"" +
+      "H\n\022ListTopicsResponse\0222\n\006topics\030\001 \003(\0132\032." +
+      "tributary.v1.TopicListingR\006topics\"^\n\014Top" +
+      "icListing\022\022\n\004name\030\001 \001(\tR\004name\022\036\n\npartiti" +
+      "ons\030\002 \001(\005R\npartitions\022\032\n\010internal\030\003 \001(\010R" +
+      "\010internal\"*\n\024DescribeTopicRequest\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\"M\n\025DescribeTopicResponse\0224" +
+      "\n\005topic\030\001 \001(\0132\036.tributary.v1.TopicDescri" +
+      "ptionR\005topic\"\253\002\n\020TopicDescription\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\0221\n\006config\030\002 \001(\0132\031.tributar" +
+      "y.v1.TopicConfigR\006config\022B\n\npartitions\030\003" +
+      " \003(\0132\".tributary.v1.PartitionDescription" +
+      "R\npartitions\022\032\n\010internal\030\004 \001(\010R\010internal" +
+      "\022&\n\017created_time_ms\030\005 \001(\003R\rcreatedTimeMs" +
+      "\022\031\n\010topic_id\030\006 \001(\tR\007topicId\022-\n\022replicati" +
+      "on_factor\030\007 \001(\005R\021replicationFactor\"\330\002\n\024P" +
+      "artitionDescription\022\034\n\tpartition\030\001 \001(\005R\t" +
+      "partition\022(\n\020log_start_offset\030\002 \001(\003R\016log" +
+      "StartOffset\022$\n\016log_end_offset\030\003 \001(\003R\014log" +
+      "EndOffset\022%\n\016high_watermark\030\004 \001(\003R\rhighW" +
+      "atermark\022\035\n\nsize_bytes\030\005 \001(\003R\tsizeBytes\022" +
+      "#\n\rsegment_count\030\006 \001(\005R\014segmentCount\022\026\n\006" +
+      "leader\030\007 \001(\005R\006leader\022\032\n\010replicas\030\010 \003(\005R\010" +
+      "replicas\022\020\n\003isr\030\t \003(\005R\003isr\022!\n\014leader_epo" +
+      "ch\030\n \001(\005R\013leaderEpoch\"N\n\027CreatePartition" +
+      "sRequest\022\022\n\004name\030\001 \001(\tR\004name\022\037\n\013total_co" +
+      "unt\030\002 \001(\005R\ntotalCount\"P\n\030CreatePartition" +
+      "sResponse\0224\n\005topic\030\001 \001(\0132\036.tributary.v1." +
+      "TopicDescriptionR\005topic\"a\n\030UpdateTopicCo" +
+      "nfigRequest\022\022\n\004name\030\001 \001(\tR\004name\0221\n\006confi" +
+      "g\030\002 \001(\0132\031.tributary.v1.TopicConfigR\006conf" +
+      "ig\"Q\n\031UpdateTopicConfigResponse\0224\n\005topic" +
+      "\030\001 \001(\0132\036.tributary.v1.TopicDescriptionR\005" +
+      "topic\"\255\001\n\022ListOffsetsRequest\022\024\n\005topic\030\001 " +
+      "\001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartition" +
+      "\022#\n\014timestamp_ms\030\003 \001(\003H\000R\013timestampMs\022\034\n" +
+      "\010earliest\030\004 \001(\010H\000R\010earliest\022\030\n\006latest\030\005 " +
+      "\001(\010H\000R\006latestB\006\n\004spec\"P\n\023ListOffsetsResp" +
+      "onse\022\026\n\006offset\030\001 \001(\003R\006offset\022!\n\014timestam" +
+      "p_ms\030\002 \001(\003R\013timestampMs\"o\n\024DeleteRecords" +
+      "Request\022\024\n\005topic\030\001 \001(\tR\005topic\022\034\n\tpartiti" +
+      "on\030\002 \001(\005R\tpartition\022#\n\rbefore_offset\030\003 \001" +
+      "(\003R\014beforeOffset\"A\n\025DeleteRecordsRespons" +
+      "e\022(\n\020log_start_offset\030\001 \001(\003R\016logStartOff" +
+      "set\"\030\n\026DescribeClusterRequest\"\230\001\n\027Descri" +
+      "beClusterResponse\022\035\n\ncluster_id\030\001 \001(\tR\tc" +
+      "lusterId\0229\n\007brokers\030\002 \003(\0132\037.tributary.v1" +
+      ".BrokerDescriptionR\007brokers\022#\n\rcontrolle" +
+      "r_id\030\003 \001(\005R\014controllerId\"\223\001\n\021BrokerDescr" +
+      "iption\022\016\n\002id\030\001 \001(\005R\002id\022\022\n\004host\030\002 \001(\tR\004ho" +
+      "st\022\022\n\004port\030\003 \001(\005R\004port\022\030\n\007version\030\004 \001(\tR" +
+      "\007version\022\030\n\007address\030\005 \001(\tR\007address\022\022\n\004ra" +
+      "ck\030\006 \001(\tR\004rack\"\023\n\021ListGroupsRequest\"H\n\022L" +
+      "istGroupsResponse\0222\n\006groups\030\001 \003(\0132\032.trib" +
+      "utary.v1.GroupListingR\006groups\"Y\n\014GroupLi" +
+      "sting\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005stat" +
+      "e\030\002 \001(\tR\005state\022\030\n\007members\030\003 \001(\005R\007members" +
+      "\"1\n\024DescribeGroupRequest\022\031\n\010group_id\030\001 \001" +
+      "(\tR\007groupId\"\364\001\n\025DescribeGroupResponse\022\031\n" +
+      "\010group_id\030\001 \001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR" +
+      "\005state\022\036\n\ngeneration\030\003 \001(\005R\ngeneration\022\032" +
+      "\n\010assignor\030\004 \001(\tR\010assignor\0223\n\007members\030\005 " +
+      "\003(\0132\031.tributary.v1.GroupMemberR\007members\022" +
+      "9\n\007offsets\030\006 \003(\0132\037.tributary.v1.GroupPar" +
+      "titionLagR\007offsets\"\272\001\n\013GroupMember\022\033\n\tme" +
+      "mber_id\030\001 \001(\tR\010memberId\022\037\n\013instance_id\030\002" +
+      " \001(\tR\ninstanceId\022\033\n\tclient_id\030\003 \001(\tR\010cli" +
+      "entId\022\022\n\004host\030\004 \001(\tR\004host\022<\n\nassignment\030" +
+      "\005 \003(\0132\034.tributary.v1.TopicPartitionR\nass" +
+      "ignment\"\307\001\n\021GroupPartitionLag\022\024\n\005topic\030\001" +
+      " \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartitio" +
+      "n\022)\n\020committed_offset\030\003 \001(\003R\017committedOf" +
+      "fset\022$\n\016log_end_offset\030\004 \001(\003R\014logEndOffs" +
+      "et\022\020\n\003lag\030\005 \001(\003R\003lag\022\033\n\tmember_id\030\006 \001(\tR" +
+      "\010memberId\"\350\001\n\030ResetGroupOffsetsRequest\022\031" +
+      "\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005topic\030\002 \001(\t" +
+      "R\005topic\022\036\n\npartitions\030\003 \003(\005R\npartitions\022" +
+      "\034\n\010earliest\030\004 \001(\010H\000R\010earliest\022\030\n\006latest\030" +
+      "\005 \001(\010H\000R\006latest\022#\n\014timestamp_ms\030\006 \001(\003H\000R" +
+      "\013timestampMs\022\030\n\006offset\030\007 \001(\003H\000R\006offsetB\004" +
+      "\n\002to\"T\n\031ResetGroupOffsetsResponse\0227\n\007off" +
+      "sets\030\001 \003(\0132\035.tributary.v1.PartitionOffse" +
+      "tR\007offsets\"/\n\022DeleteGroupRequest\022\031\n\010grou" +
+      "p_id\030\001 \001(\tR\007groupId\"\025\n\023DeleteGroupRespon" +
+      "se*f\n\rCleanupPolicy\022\036\n\032CLEANUP_POLICY_UN" +
+      "SPECIFIED\020\000\022\031\n\025CLEANUP_POLICY_DELETE\020\001\022\032" +
+      "\n\026CLEANUP_POLICY_COMPACT\020\002*w\n\013FsyncPolic" +
+      "y\022\034\n\030FSYNC_POLICY_UNSPECIFIED\020\000\022\027\n\023FSYNC" +
+      "_POLICY_ALWAYS\020\001\022\031\n\025FSYNC_POLICY_INTERVA" +
+      "L\020\002\022\026\n\022FSYNC_POLICY_NEVER\020\0032\235\t\n\014AdminSer" +
+      "vice\022R\n\013CreateTopic\022 .tributary.v1.Creat" +
+      "eTopicRequest\032!.tributary.v1.CreateTopic" +
+      "Response\022R\n\013DeleteTopic\022 .tributary.v1.D" +
+      "eleteTopicRequest\032!.tributary.v1.DeleteT" +
+      "opicResponse\022O\n\nListTopics\022\037.tributary.v" +
+      "1.ListTopicsRequest\032 .tributary.v1.ListT" +
+      "opicsResponse\022X\n\rDescribeTopic\022\".tributa" +
+      "ry.v1.DescribeTopicRequest\032#.tributary.v" +
+      "1.DescribeTopicResponse\022a\n\020CreatePartiti" +
+      "ons\022%.tributary.v1.CreatePartitionsReque" +
+      "st\032&.tributary.v1.CreatePartitionsRespon" +
+      "se\022d\n\021UpdateTopicConfig\022&.tributary.v1.U" +
+      "pdateTopicConfigRequest\032\'.tributary.v1.U" +
+      "pdateTopicConfigResponse\022R\n\013ListOffsets\022" +
+      " .tributary.v1.ListOffsetsRequest\032!.trib" +
+      "utary.v1.ListOffsetsResponse\022X\n\rDeleteRe" +
+      "cords\022\".tributary.v1.DeleteRecordsReques" +
+      "t\032#.tributary.v1.DeleteRecordsResponse\022^" +
+      "\n\017DescribeCluster\022$.tributary.v1.Describ" +
+      "eClusterRequest\032%.tributary.v1.DescribeC" +
+      "lusterResponse\022O\n\nListGroups\022\037.tributary" +
+      ".v1.ListGroupsRequest\032 .tributary.v1.Lis" +
+      "tGroupsResponse\022X\n\rDescribeGroup\022\".tribu" +
+      "tary.v1.DescribeGroupRequest\032#.tributary" +
+      ".v1.DescribeGroupResponse\022d\n\021ResetGroupO" +
+      "ffsets\022&.tributary.v1.ResetGroupOffsetsR" +
+      "equest\032\'.tributary.v1.ResetGroupOffsetsR" +
+      "esponse\022R\n\013DeleteGroup\022 .tributary.v1.De" +
+      "leteGroupRequest\032!.tributary.v1.DeleteGr" +
+      "oupResponseBO\n\020dev.tributary.v1B\nAdminPr" +
+      "otoP\001Z-tributary.dev/gen/go/tributary/v1" +
+      ";tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -343,13 +354,13 @@ public final class AdminProto {
     internal_static_tributary_v1_TopicConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_TopicConfig_descriptor,
-        new java.lang.String[] { "RetentionMs", "RetentionBytes", "SegmentBytes", "SegmentMs", "CleanupPolicy", "FsyncPolicy", "FlushIntervalMs", "MaxRecordBytes", "RetentionMs", "RetentionBytes", "SegmentBytes", "SegmentMs", "FlushIntervalMs", "MaxRecordBytes", });
+        new java.lang.String[] { "RetentionMs", "RetentionBytes", "SegmentBytes", "SegmentMs", "CleanupPolicy", "FsyncPolicy", "FlushIntervalMs", "MaxRecordBytes", "MinInsyncReplicas", "UncleanLeaderElection", "RetentionMs", "RetentionBytes", "SegmentBytes", "SegmentMs", "FlushIntervalMs", "MaxRecordBytes", "MinInsyncReplicas", "UncleanLeaderElection", });
     internal_static_tributary_v1_CreateTopicRequest_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_tributary_v1_CreateTopicRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_CreateTopicRequest_descriptor,
-        new java.lang.String[] { "Name", "Partitions", "Config", });
+        new java.lang.String[] { "Name", "Partitions", "Config", "ReplicationFactor", "ReplicationFactor", });
     internal_static_tributary_v1_CreateTopicResponse_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_tributary_v1_CreateTopicResponse_fieldAccessorTable = new
@@ -403,13 +414,13 @@ public final class AdminProto {
     internal_static_tributary_v1_TopicDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_TopicDescription_descriptor,
-        new java.lang.String[] { "Name", "Config", "Partitions", "Internal", "CreatedTimeMs", });
+        new java.lang.String[] { "Name", "Config", "Partitions", "Internal", "CreatedTimeMs", "TopicId", "ReplicationFactor", });
     internal_static_tributary_v1_PartitionDescription_descriptor =
       getDescriptor().getMessageTypes().get(11);
     internal_static_tributary_v1_PartitionDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_PartitionDescription_descriptor,
-        new java.lang.String[] { "Partition", "LogStartOffset", "LogEndOffset", "HighWatermark", "SizeBytes", "SegmentCount", "Leader", });
+        new java.lang.String[] { "Partition", "LogStartOffset", "LogEndOffset", "HighWatermark", "SizeBytes", "SegmentCount", "Leader", "Replicas", "Isr", "LeaderEpoch", });
     internal_static_tributary_v1_CreatePartitionsRequest_descriptor =
       getDescriptor().getMessageTypes().get(12);
     internal_static_tributary_v1_CreatePartitionsRequest_fieldAccessorTable = new
@@ -475,7 +486,7 @@ public final class AdminProto {
     internal_static_tributary_v1_BrokerDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_BrokerDescription_descriptor,
-        new java.lang.String[] { "Id", "Host", "Port", "Version", });
+        new java.lang.String[] { "Id", "Host", "Port", "Version", "Address", "Rack", });
     internal_static_tributary_v1_ListGroupsRequest_descriptor =
       getDescriptor().getMessageTypes().get(23);
     internal_static_tributary_v1_ListGroupsRequest_fieldAccessorTable = new

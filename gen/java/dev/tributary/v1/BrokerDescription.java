@@ -22,6 +22,8 @@ private static final long serialVersionUID = 0L;
   private BrokerDescription() {
     host_ = "";
     version_ = "";
+    address_ = "";
+    rack_ = "";
   }
 
   @java.lang.Override
@@ -173,6 +175,100 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int ADDRESS_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object address_ = "";
+  /**
+   * <pre>
+   * "host:port" clients reach it at.
+   * </pre>
+   *
+   * <code>string address = 5 [json_name = "address"];</code>
+   * @return The address.
+   */
+  @java.lang.Override
+  public java.lang.String getAddress() {
+    java.lang.Object ref = address_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      address_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * "host:port" clients reach it at.
+   * </pre>
+   *
+   * <code>string address = 5 [json_name = "address"];</code>
+   * @return The bytes for address.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getAddressBytes() {
+    java.lang.Object ref = address_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      address_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int RACK_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object rack_ = "";
+  /**
+   * <pre>
+   * Its rack, when given (replicas are spread across racks).
+   * </pre>
+   *
+   * <code>string rack = 6 [json_name = "rack"];</code>
+   * @return The rack.
+   */
+  @java.lang.Override
+  public java.lang.String getRack() {
+    java.lang.Object ref = rack_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      rack_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Its rack, when given (replicas are spread across racks).
+   * </pre>
+   *
+   * <code>string rack = 6 [json_name = "rack"];</code>
+   * @return The bytes for rack.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getRackBytes() {
+    java.lang.Object ref = rack_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      rack_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -199,6 +295,12 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(version_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 4, version_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(address_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 5, address_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(rack_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 6, rack_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -221,6 +323,12 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(version_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(4, version_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(address_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, address_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(rack_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, rack_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -245,6 +353,10 @@ private static final long serialVersionUID = 0L;
         != other.getPort()) return false;
     if (!getVersion()
         .equals(other.getVersion())) return false;
+    if (!getAddress()
+        .equals(other.getAddress())) return false;
+    if (!getRack()
+        .equals(other.getRack())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -264,6 +376,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getPort();
     hash = (37 * hash) + VERSION_FIELD_NUMBER;
     hash = (53 * hash) + getVersion().hashCode();
+    hash = (37 * hash) + ADDRESS_FIELD_NUMBER;
+    hash = (53 * hash) + getAddress().hashCode();
+    hash = (37 * hash) + RACK_FIELD_NUMBER;
+    hash = (53 * hash) + getRack().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -401,6 +517,8 @@ private static final long serialVersionUID = 0L;
       host_ = "";
       port_ = 0;
       version_ = "";
+      address_ = "";
+      rack_ = "";
       return this;
     }
 
@@ -445,6 +563,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.version_ = version_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.address_ = address_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.rack_ = rack_;
       }
     }
 
@@ -508,6 +632,16 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000008;
         onChanged();
       }
+      if (!other.getAddress().isEmpty()) {
+        address_ = other.address_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (!other.getRack().isEmpty()) {
+        rack_ = other.rack_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -554,6 +688,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 42: {
+              address_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 50: {
+              rack_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -839,6 +983,190 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       version_ = value;
       bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object address_ = "";
+    /**
+     * <pre>
+     * "host:port" clients reach it at.
+     * </pre>
+     *
+     * <code>string address = 5 [json_name = "address"];</code>
+     * @return The address.
+     */
+    public java.lang.String getAddress() {
+      java.lang.Object ref = address_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        address_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * "host:port" clients reach it at.
+     * </pre>
+     *
+     * <code>string address = 5 [json_name = "address"];</code>
+     * @return The bytes for address.
+     */
+    public com.google.protobuf.ByteString
+        getAddressBytes() {
+      java.lang.Object ref = address_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        address_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * "host:port" clients reach it at.
+     * </pre>
+     *
+     * <code>string address = 5 [json_name = "address"];</code>
+     * @param value The address to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAddress(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      address_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * "host:port" clients reach it at.
+     * </pre>
+     *
+     * <code>string address = 5 [json_name = "address"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAddress() {
+      address_ = getDefaultInstance().getAddress();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * "host:port" clients reach it at.
+     * </pre>
+     *
+     * <code>string address = 5 [json_name = "address"];</code>
+     * @param value The bytes for address to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAddressBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      address_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object rack_ = "";
+    /**
+     * <pre>
+     * Its rack, when given (replicas are spread across racks).
+     * </pre>
+     *
+     * <code>string rack = 6 [json_name = "rack"];</code>
+     * @return The rack.
+     */
+    public java.lang.String getRack() {
+      java.lang.Object ref = rack_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        rack_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Its rack, when given (replicas are spread across racks).
+     * </pre>
+     *
+     * <code>string rack = 6 [json_name = "rack"];</code>
+     * @return The bytes for rack.
+     */
+    public com.google.protobuf.ByteString
+        getRackBytes() {
+      java.lang.Object ref = rack_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        rack_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Its rack, when given (replicas are spread across racks).
+     * </pre>
+     *
+     * <code>string rack = 6 [json_name = "rack"];</code>
+     * @param value The rack to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRack(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      rack_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its rack, when given (replicas are spread across racks).
+     * </pre>
+     *
+     * <code>string rack = 6 [json_name = "rack"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearRack() {
+      rack_ = getDefaultInstance().getRack();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its rack, when given (replicas are spread across racks).
+     * </pre>
+     *
+     * <code>string rack = 6 [json_name = "rack"];</code>
+     * @param value The bytes for rack to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRackBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      rack_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

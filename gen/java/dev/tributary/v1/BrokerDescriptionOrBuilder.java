@@ -66,4 +66,44 @@ public interface BrokerDescriptionOrBuilder extends
    */
   com.google.protobuf.ByteString
       getVersionBytes();
+
+  /**
+   * <pre>
+   * "host:port" clients reach it at.
+   * </pre>
+   *
+   * <code>string address = 5 [json_name = "address"];</code>
+   * @return The address.
+   */
+  java.lang.String getAddress();
+  /**
+   * <pre>
+   * "host:port" clients reach it at.
+   * </pre>
+   *
+   * <code>string address = 5 [json_name = "address"];</code>
+   * @return The bytes for address.
+   */
+  com.google.protobuf.ByteString
+      getAddressBytes();
+
+  /**
+   * <pre>
+   * Its rack, when given (replicas are spread across racks).
+   * </pre>
+   *
+   * <code>string rack = 6 [json_name = "rack"];</code>
+   * @return The rack.
+   */
+  java.lang.String getRack();
+  /**
+   * <pre>
+   * Its rack, when given (replicas are spread across racks).
+   * </pre>
+   *
+   * <code>string rack = 6 [json_name = "rack"];</code>
+   * @return The bytes for rack.
+   */
+  com.google.protobuf.ByteString
+      getRackBytes();
 }

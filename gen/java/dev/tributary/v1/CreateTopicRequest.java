@@ -48,6 +48,7 @@ private static final long serialVersionUID = 0L;
             dev.tributary.v1.CreateTopicRequest.class, dev.tributary.v1.CreateTopicRequest.Builder.class);
   }
 
+  private int bitField0_;
   public static final int NAME_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object name_ = "";
@@ -148,6 +149,37 @@ private static final long serialVersionUID = 0L;
     return config_ == null ? dev.tributary.v1.TopicConfig.getDefaultInstance() : config_;
   }
 
+  public static final int REPLICATION_FACTOR_FIELD_NUMBER = 4;
+  private int replicationFactor_ = 0;
+  /**
+   * <pre>
+   * In a cluster: how many brokers keep a replica of each partition; default
+   * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+   * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+   * </pre>
+   *
+   * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+   * @return Whether the replicationFactor field is set.
+   */
+  @java.lang.Override
+  public boolean hasReplicationFactor() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * In a cluster: how many brokers keep a replica of each partition; default
+   * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+   * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+   * </pre>
+   *
+   * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+   * @return The replicationFactor.
+   */
+  @java.lang.Override
+  public int getReplicationFactor() {
+    return replicationFactor_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -171,6 +203,9 @@ private static final long serialVersionUID = 0L;
     if (config_ != null) {
       output.writeMessage(3, getConfig());
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeInt32(4, replicationFactor_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -190,6 +225,10 @@ private static final long serialVersionUID = 0L;
     if (config_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, getConfig());
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(4, replicationFactor_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -215,6 +254,11 @@ private static final long serialVersionUID = 0L;
       if (!getConfig()
           .equals(other.getConfig())) return false;
     }
+    if (hasReplicationFactor() != other.hasReplicationFactor()) return false;
+    if (hasReplicationFactor()) {
+      if (getReplicationFactor()
+          != other.getReplicationFactor()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -233,6 +277,10 @@ private static final long serialVersionUID = 0L;
     if (hasConfig()) {
       hash = (37 * hash) + CONFIG_FIELD_NUMBER;
       hash = (53 * hash) + getConfig().hashCode();
+    }
+    if (hasReplicationFactor()) {
+      hash = (37 * hash) + REPLICATION_FACTOR_FIELD_NUMBER;
+      hash = (53 * hash) + getReplicationFactor();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -374,6 +422,7 @@ private static final long serialVersionUID = 0L;
         configBuilder_.dispose();
         configBuilder_ = null;
       }
+      replicationFactor_ = 0;
       return this;
     }
 
@@ -418,6 +467,12 @@ private static final long serialVersionUID = 0L;
             ? config_
             : configBuilder_.build();
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.replicationFactor_ = replicationFactor_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -475,6 +530,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasConfig()) {
         mergeConfig(other.getConfig());
       }
+      if (other.hasReplicationFactor()) {
+        setReplicationFactor(other.getReplicationFactor());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -518,6 +576,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 32: {
+              replicationFactor_ = input.readInt32();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -824,6 +887,70 @@ private static final long serialVersionUID = 0L;
         config_ = null;
       }
       return configBuilder_;
+    }
+
+    private int replicationFactor_ ;
+    /**
+     * <pre>
+     * In a cluster: how many brokers keep a replica of each partition; default
+     * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+     * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+     * </pre>
+     *
+     * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+     * @return Whether the replicationFactor field is set.
+     */
+    @java.lang.Override
+    public boolean hasReplicationFactor() {
+      return ((bitField0_ & 0x00000008) != 0);
+    }
+    /**
+     * <pre>
+     * In a cluster: how many brokers keep a replica of each partition; default
+     * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+     * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+     * </pre>
+     *
+     * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+     * @return The replicationFactor.
+     */
+    @java.lang.Override
+    public int getReplicationFactor() {
+      return replicationFactor_;
+    }
+    /**
+     * <pre>
+     * In a cluster: how many brokers keep a replica of each partition; default
+     * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+     * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+     * </pre>
+     *
+     * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+     * @param value The replicationFactor to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplicationFactor(int value) {
+      
+      replicationFactor_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * In a cluster: how many brokers keep a replica of each partition; default
+     * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+     * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+     * </pre>
+     *
+     * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReplicationFactor() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      replicationFactor_ = 0;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

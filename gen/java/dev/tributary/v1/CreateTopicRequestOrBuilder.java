@@ -63,4 +63,27 @@ public interface CreateTopicRequestOrBuilder extends
    * <code>.tributary.v1.TopicConfig config = 3 [json_name = "config"];</code>
    */
   dev.tributary.v1.TopicConfigOrBuilder getConfigOrBuilder();
+
+  /**
+   * <pre>
+   * In a cluster: how many brokers keep a replica of each partition; default
+   * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+   * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+   * </pre>
+   *
+   * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+   * @return Whether the replicationFactor field is set.
+   */
+  boolean hasReplicationFactor();
+  /**
+   * <pre>
+   * In a cluster: how many brokers keep a replica of each partition; default
+   * the cluster's `defaultReplicationFactor`. Above the number of live brokers:
+   * INVALID_ARGUMENT/INVALID_REPLICATION_FACTOR. A single broker accepts only 1.
+   * </pre>
+   *
+   * <code>optional int32 replication_factor = 4 [json_name = "replicationFactor"];</code>
+   * @return The replicationFactor.
+   */
+  int getReplicationFactor();
 }

@@ -20,6 +20,8 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private PartitionDescription() {
+    replicas_ = emptyIntList();
+    isr_ = emptyIntList();
   }
 
   @java.lang.Override
@@ -141,7 +143,7 @@ private static final long serialVersionUID = 0L;
   private int leader_ = 0;
   /**
    * <pre>
-   * The broker that leads it.
+   * The broker that leads it; -1 while it has no leader (offline).
    * </pre>
    *
    * <code>int32 leader = 7 [json_name = "leader"];</code>
@@ -150,6 +152,103 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public int getLeader() {
     return leader_;
+  }
+
+  public static final int REPLICAS_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.Internal.IntList replicas_;
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @return A list containing the replicas.
+   */
+  @java.lang.Override
+  public java.util.List<java.lang.Integer>
+      getReplicasList() {
+    return replicas_;
+  }
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @return The count of replicas.
+   */
+  public int getReplicasCount() {
+    return replicas_.size();
+  }
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @param index The index of the element to return.
+   * @return The replicas at the given index.
+   */
+  public int getReplicas(int index) {
+    return replicas_.getInt(index);
+  }
+  private int replicasMemoizedSerializedSize = -1;
+
+  public static final int ISR_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.Internal.IntList isr_;
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @return A list containing the isr.
+   */
+  @java.lang.Override
+  public java.util.List<java.lang.Integer>
+      getIsrList() {
+    return isr_;
+  }
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @return The count of isr.
+   */
+  public int getIsrCount() {
+    return isr_.size();
+  }
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @param index The index of the element to return.
+   * @return The isr at the given index.
+   */
+  public int getIsr(int index) {
+    return isr_.getInt(index);
+  }
+  private int isrMemoizedSerializedSize = -1;
+
+  public static final int LEADER_EPOCH_FIELD_NUMBER = 10;
+  private int leaderEpoch_ = 0;
+  /**
+   * <pre>
+   * The current leader's epoch; it grows with every leader election.
+   * </pre>
+   *
+   * <code>int32 leader_epoch = 10 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  @java.lang.Override
+  public int getLeaderEpoch() {
+    return leaderEpoch_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -166,6 +265,7 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public void writeTo(com.google.protobuf.CodedOutputStream output)
                       throws java.io.IOException {
+    getSerializedSize();
     if (partition_ != 0) {
       output.writeInt32(1, partition_);
     }
@@ -186,6 +286,23 @@ private static final long serialVersionUID = 0L;
     }
     if (leader_ != 0) {
       output.writeInt32(7, leader_);
+    }
+    if (getReplicasList().size() > 0) {
+      output.writeUInt32NoTag(66);
+      output.writeUInt32NoTag(replicasMemoizedSerializedSize);
+    }
+    for (int i = 0; i < replicas_.size(); i++) {
+      output.writeInt32NoTag(replicas_.getInt(i));
+    }
+    if (getIsrList().size() > 0) {
+      output.writeUInt32NoTag(74);
+      output.writeUInt32NoTag(isrMemoizedSerializedSize);
+    }
+    for (int i = 0; i < isr_.size(); i++) {
+      output.writeInt32NoTag(isr_.getInt(i));
+    }
+    if (leaderEpoch_ != 0) {
+      output.writeInt32(10, leaderEpoch_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -224,6 +341,38 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(7, leader_);
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < replicas_.size(); i++) {
+        dataSize += com.google.protobuf.CodedOutputStream
+          .computeInt32SizeNoTag(replicas_.getInt(i));
+      }
+      size += dataSize;
+      if (!getReplicasList().isEmpty()) {
+        size += 1;
+        size += com.google.protobuf.CodedOutputStream
+            .computeInt32SizeNoTag(dataSize);
+      }
+      replicasMemoizedSerializedSize = dataSize;
+    }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < isr_.size(); i++) {
+        dataSize += com.google.protobuf.CodedOutputStream
+          .computeInt32SizeNoTag(isr_.getInt(i));
+      }
+      size += dataSize;
+      if (!getIsrList().isEmpty()) {
+        size += 1;
+        size += com.google.protobuf.CodedOutputStream
+            .computeInt32SizeNoTag(dataSize);
+      }
+      isrMemoizedSerializedSize = dataSize;
+    }
+    if (leaderEpoch_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(10, leaderEpoch_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -253,6 +402,12 @@ private static final long serialVersionUID = 0L;
         != other.getSegmentCount()) return false;
     if (getLeader()
         != other.getLeader()) return false;
+    if (!getReplicasList()
+        .equals(other.getReplicasList())) return false;
+    if (!getIsrList()
+        .equals(other.getIsrList())) return false;
+    if (getLeaderEpoch()
+        != other.getLeaderEpoch()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -282,6 +437,16 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getSegmentCount();
     hash = (37 * hash) + LEADER_FIELD_NUMBER;
     hash = (53 * hash) + getLeader();
+    if (getReplicasCount() > 0) {
+      hash = (37 * hash) + REPLICAS_FIELD_NUMBER;
+      hash = (53 * hash) + getReplicasList().hashCode();
+    }
+    if (getIsrCount() > 0) {
+      hash = (37 * hash) + ISR_FIELD_NUMBER;
+      hash = (53 * hash) + getIsrList().hashCode();
+    }
+    hash = (37 * hash) + LEADER_EPOCH_FIELD_NUMBER;
+    hash = (53 * hash) + getLeaderEpoch();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -422,6 +587,9 @@ private static final long serialVersionUID = 0L;
       sizeBytes_ = 0L;
       segmentCount_ = 0;
       leader_ = 0;
+      replicas_ = emptyIntList();
+      isr_ = emptyIntList();
+      leaderEpoch_ = 0;
       return this;
     }
 
@@ -448,9 +616,23 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public dev.tributary.v1.PartitionDescription buildPartial() {
       dev.tributary.v1.PartitionDescription result = new dev.tributary.v1.PartitionDescription(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(dev.tributary.v1.PartitionDescription result) {
+      if (((bitField0_ & 0x00000080) != 0)) {
+        replicas_.makeImmutable();
+        bitField0_ = (bitField0_ & ~0x00000080);
+      }
+      result.replicas_ = replicas_;
+      if (((bitField0_ & 0x00000100) != 0)) {
+        isr_.makeImmutable();
+        bitField0_ = (bitField0_ & ~0x00000100);
+      }
+      result.isr_ = isr_;
     }
 
     private void buildPartial0(dev.tributary.v1.PartitionDescription result) {
@@ -475,6 +657,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.leader_ = leader_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.leaderEpoch_ = leaderEpoch_;
       }
     }
 
@@ -543,6 +728,29 @@ private static final long serialVersionUID = 0L;
       if (other.getLeader() != 0) {
         setLeader(other.getLeader());
       }
+      if (!other.replicas_.isEmpty()) {
+        if (replicas_.isEmpty()) {
+          replicas_ = other.replicas_;
+          bitField0_ = (bitField0_ & ~0x00000080);
+        } else {
+          ensureReplicasIsMutable();
+          replicas_.addAll(other.replicas_);
+        }
+        onChanged();
+      }
+      if (!other.isr_.isEmpty()) {
+        if (isr_.isEmpty()) {
+          isr_ = other.isr_;
+          bitField0_ = (bitField0_ & ~0x00000100);
+        } else {
+          ensureIsrIsMutable();
+          isr_.addAll(other.isr_);
+        }
+        onChanged();
+      }
+      if (other.getLeaderEpoch() != 0) {
+        setLeaderEpoch(other.getLeaderEpoch());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -604,6 +812,43 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 64: {
+              int v = input.readInt32();
+              ensureReplicasIsMutable();
+              replicas_.addInt(v);
+              break;
+            } // case 64
+            case 66: {
+              int length = input.readRawVarint32();
+              int limit = input.pushLimit(length);
+              ensureReplicasIsMutable();
+              while (input.getBytesUntilLimit() > 0) {
+                replicas_.addInt(input.readInt32());
+              }
+              input.popLimit(limit);
+              break;
+            } // case 66
+            case 72: {
+              int v = input.readInt32();
+              ensureIsrIsMutable();
+              isr_.addInt(v);
+              break;
+            } // case 72
+            case 74: {
+              int length = input.readRawVarint32();
+              int limit = input.pushLimit(length);
+              ensureIsrIsMutable();
+              while (input.getBytesUntilLimit() > 0) {
+                isr_.addInt(input.readInt32());
+              }
+              input.popLimit(limit);
+              break;
+            } // case 74
+            case 80: {
+              leaderEpoch_ = input.readInt32();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -888,7 +1133,7 @@ private static final long serialVersionUID = 0L;
     private int leader_ ;
     /**
      * <pre>
-     * The broker that leads it.
+     * The broker that leads it; -1 while it has no leader (offline).
      * </pre>
      *
      * <code>int32 leader = 7 [json_name = "leader"];</code>
@@ -900,7 +1145,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The broker that leads it.
+     * The broker that leads it; -1 while it has no leader (offline).
      * </pre>
      *
      * <code>int32 leader = 7 [json_name = "leader"];</code>
@@ -916,7 +1161,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The broker that leads it.
+     * The broker that leads it; -1 while it has no leader (offline).
      * </pre>
      *
      * <code>int32 leader = 7 [json_name = "leader"];</code>
@@ -925,6 +1170,268 @@ private static final long serialVersionUID = 0L;
     public Builder clearLeader() {
       bitField0_ = (bitField0_ & ~0x00000040);
       leader_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Internal.IntList replicas_ = emptyIntList();
+    private void ensureReplicasIsMutable() {
+      if (!((bitField0_ & 0x00000080) != 0)) {
+        replicas_ = mutableCopy(replicas_);
+        bitField0_ |= 0x00000080;
+      }
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @return A list containing the replicas.
+     */
+    public java.util.List<java.lang.Integer>
+        getReplicasList() {
+      return ((bitField0_ & 0x00000080) != 0) ?
+               java.util.Collections.unmodifiableList(replicas_) : replicas_;
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @return The count of replicas.
+     */
+    public int getReplicasCount() {
+      return replicas_.size();
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @param index The index of the element to return.
+     * @return The replicas at the given index.
+     */
+    public int getReplicas(int index) {
+      return replicas_.getInt(index);
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @param index The index to set the value at.
+     * @param value The replicas to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplicas(
+        int index, int value) {
+      
+      ensureReplicasIsMutable();
+      replicas_.setInt(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @param value The replicas to add.
+     * @return This builder for chaining.
+     */
+    public Builder addReplicas(int value) {
+      
+      ensureReplicasIsMutable();
+      replicas_.addInt(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @param values The replicas to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllReplicas(
+        java.lang.Iterable<? extends java.lang.Integer> values) {
+      ensureReplicasIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, replicas_);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The brokers that keep a replica, the preferred leader first.
+     * </pre>
+     *
+     * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReplicas() {
+      replicas_ = emptyIntList();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Internal.IntList isr_ = emptyIntList();
+    private void ensureIsrIsMutable() {
+      if (!((bitField0_ & 0x00000100) != 0)) {
+        isr_ = mutableCopy(isr_);
+        bitField0_ |= 0x00000100;
+      }
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @return A list containing the isr.
+     */
+    public java.util.List<java.lang.Integer>
+        getIsrList() {
+      return ((bitField0_ & 0x00000100) != 0) ?
+               java.util.Collections.unmodifiableList(isr_) : isr_;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @return The count of isr.
+     */
+    public int getIsrCount() {
+      return isr_.size();
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @param index The index of the element to return.
+     * @return The isr at the given index.
+     */
+    public int getIsr(int index) {
+      return isr_.getInt(index);
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @param index The index to set the value at.
+     * @param value The isr to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIsr(
+        int index, int value) {
+      
+      ensureIsrIsMutable();
+      isr_.setInt(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @param value The isr to add.
+     * @return This builder for chaining.
+     */
+    public Builder addIsr(int value) {
+      
+      ensureIsrIsMutable();
+      isr_.addInt(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @param values The isr to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllIsr(
+        java.lang.Iterable<? extends java.lang.Integer> values) {
+      ensureIsrIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, isr_);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The replicas in sync with the leader (the leader included).
+     * </pre>
+     *
+     * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearIsr() {
+      isr_ = emptyIntList();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+
+    private int leaderEpoch_ ;
+    /**
+     * <pre>
+     * The current leader's epoch; it grows with every leader election.
+     * </pre>
+     *
+     * <code>int32 leader_epoch = 10 [json_name = "leaderEpoch"];</code>
+     * @return The leaderEpoch.
+     */
+    @java.lang.Override
+    public int getLeaderEpoch() {
+      return leaderEpoch_;
+    }
+    /**
+     * <pre>
+     * The current leader's epoch; it grows with every leader election.
+     * </pre>
+     *
+     * <code>int32 leader_epoch = 10 [json_name = "leaderEpoch"];</code>
+     * @param value The leaderEpoch to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLeaderEpoch(int value) {
+      
+      leaderEpoch_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The current leader's epoch; it grows with every leader election.
+     * </pre>
+     *
+     * <code>int32 leader_epoch = 10 [json_name = "leaderEpoch"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLeaderEpoch() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      leaderEpoch_ = 0;
       onChanged();
       return this;
     }

@@ -69,11 +69,79 @@ public interface PartitionDescriptionOrBuilder extends
 
   /**
    * <pre>
-   * The broker that leads it.
+   * The broker that leads it; -1 while it has no leader (offline).
    * </pre>
    *
    * <code>int32 leader = 7 [json_name = "leader"];</code>
    * @return The leader.
    */
   int getLeader();
+
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @return A list containing the replicas.
+   */
+  java.util.List<java.lang.Integer> getReplicasList();
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @return The count of replicas.
+   */
+  int getReplicasCount();
+  /**
+   * <pre>
+   * The brokers that keep a replica, the preferred leader first.
+   * </pre>
+   *
+   * <code>repeated int32 replicas = 8 [json_name = "replicas"];</code>
+   * @param index The index of the element to return.
+   * @return The replicas at the given index.
+   */
+  int getReplicas(int index);
+
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @return A list containing the isr.
+   */
+  java.util.List<java.lang.Integer> getIsrList();
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @return The count of isr.
+   */
+  int getIsrCount();
+  /**
+   * <pre>
+   * The replicas in sync with the leader (the leader included).
+   * </pre>
+   *
+   * <code>repeated int32 isr = 9 [json_name = "isr"];</code>
+   * @param index The index of the element to return.
+   * @return The isr at the given index.
+   */
+  int getIsr(int index);
+
+  /**
+   * <pre>
+   * The current leader's epoch; it grows with every leader election.
+   * </pre>
+   *
+   * <code>int32 leader_epoch = 10 [json_name = "leaderEpoch"];</code>
+   * @return The leaderEpoch.
+   */
+  int getLeaderEpoch();
 }

@@ -269,6 +269,66 @@ private static final long serialVersionUID = 0L;
     return maxRecordBytes_;
   }
 
+  public static final int MIN_INSYNC_REPLICAS_FIELD_NUMBER = 9;
+  private int minInsyncReplicas_ = 0;
+  /**
+   * <pre>
+   * In a cluster: the fewest in-sync replicas (the leader included) with which
+   * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+   * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+   * </pre>
+   *
+   * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+   * @return Whether the minInsyncReplicas field is set.
+   */
+  @java.lang.Override
+  public boolean hasMinInsyncReplicas() {
+    return ((bitField0_ & 0x00000040) != 0);
+  }
+  /**
+   * <pre>
+   * In a cluster: the fewest in-sync replicas (the leader included) with which
+   * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+   * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+   * </pre>
+   *
+   * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+   * @return The minInsyncReplicas.
+   */
+  @java.lang.Override
+  public int getMinInsyncReplicas() {
+    return minInsyncReplicas_;
+  }
+
+  public static final int UNCLEAN_LEADER_ELECTION_FIELD_NUMBER = 10;
+  private boolean uncleanLeaderElection_ = false;
+  /**
+   * <pre>
+   * In a cluster: when no in-sync replica is alive, elect a replica outside the
+   * in-sync set (acknowledged records may be lost). Default false.
+   * </pre>
+   *
+   * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+   * @return Whether the uncleanLeaderElection field is set.
+   */
+  @java.lang.Override
+  public boolean hasUncleanLeaderElection() {
+    return ((bitField0_ & 0x00000080) != 0);
+  }
+  /**
+   * <pre>
+   * In a cluster: when no in-sync replica is alive, elect a replica outside the
+   * in-sync set (acknowledged records may be lost). Default false.
+   * </pre>
+   *
+   * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+   * @return The uncleanLeaderElection.
+   */
+  @java.lang.Override
+  public boolean getUncleanLeaderElection() {
+    return uncleanLeaderElection_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -306,6 +366,12 @@ private static final long serialVersionUID = 0L;
     }
     if (((bitField0_ & 0x00000020) != 0)) {
       output.writeInt32(8, maxRecordBytes_);
+    }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      output.writeInt32(9, minInsyncReplicas_);
+    }
+    if (((bitField0_ & 0x00000080) != 0)) {
+      output.writeBool(10, uncleanLeaderElection_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -347,6 +413,14 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000020) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(8, maxRecordBytes_);
+    }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(9, minInsyncReplicas_);
+    }
+    if (((bitField0_ & 0x00000080) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(10, uncleanLeaderElection_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -395,6 +469,16 @@ private static final long serialVersionUID = 0L;
       if (getMaxRecordBytes()
           != other.getMaxRecordBytes()) return false;
     }
+    if (hasMinInsyncReplicas() != other.hasMinInsyncReplicas()) return false;
+    if (hasMinInsyncReplicas()) {
+      if (getMinInsyncReplicas()
+          != other.getMinInsyncReplicas()) return false;
+    }
+    if (hasUncleanLeaderElection() != other.hasUncleanLeaderElection()) return false;
+    if (hasUncleanLeaderElection()) {
+      if (getUncleanLeaderElection()
+          != other.getUncleanLeaderElection()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -438,6 +522,15 @@ private static final long serialVersionUID = 0L;
     if (hasMaxRecordBytes()) {
       hash = (37 * hash) + MAX_RECORD_BYTES_FIELD_NUMBER;
       hash = (53 * hash) + getMaxRecordBytes();
+    }
+    if (hasMinInsyncReplicas()) {
+      hash = (37 * hash) + MIN_INSYNC_REPLICAS_FIELD_NUMBER;
+      hash = (53 * hash) + getMinInsyncReplicas();
+    }
+    if (hasUncleanLeaderElection()) {
+      hash = (37 * hash) + UNCLEAN_LEADER_ELECTION_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getUncleanLeaderElection());
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -581,6 +674,8 @@ private static final long serialVersionUID = 0L;
       fsyncPolicy_ = 0;
       flushIntervalMs_ = 0L;
       maxRecordBytes_ = 0;
+      minInsyncReplicas_ = 0;
+      uncleanLeaderElection_ = false;
       return this;
     }
 
@@ -644,6 +739,14 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.maxRecordBytes_ = maxRecordBytes_;
         to_bitField0_ |= 0x00000020;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.minInsyncReplicas_ = minInsyncReplicas_;
+        to_bitField0_ |= 0x00000040;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.uncleanLeaderElection_ = uncleanLeaderElection_;
+        to_bitField0_ |= 0x00000080;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -716,6 +819,12 @@ private static final long serialVersionUID = 0L;
       if (other.hasMaxRecordBytes()) {
         setMaxRecordBytes(other.getMaxRecordBytes());
       }
+      if (other.hasMinInsyncReplicas()) {
+        setMinInsyncReplicas(other.getMinInsyncReplicas());
+      }
+      if (other.hasUncleanLeaderElection()) {
+        setUncleanLeaderElection(other.getUncleanLeaderElection());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -782,6 +891,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 72: {
+              minInsyncReplicas_ = input.readInt32();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
+            case 80: {
+              uncleanLeaderElection_ = input.readBool();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1285,6 +1404,130 @@ private static final long serialVersionUID = 0L;
     public Builder clearMaxRecordBytes() {
       bitField0_ = (bitField0_ & ~0x00000080);
       maxRecordBytes_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int minInsyncReplicas_ ;
+    /**
+     * <pre>
+     * In a cluster: the fewest in-sync replicas (the leader included) with which
+     * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+     * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+     * </pre>
+     *
+     * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+     * @return Whether the minInsyncReplicas field is set.
+     */
+    @java.lang.Override
+    public boolean hasMinInsyncReplicas() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * In a cluster: the fewest in-sync replicas (the leader included) with which
+     * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+     * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+     * </pre>
+     *
+     * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+     * @return The minInsyncReplicas.
+     */
+    @java.lang.Override
+    public int getMinInsyncReplicas() {
+      return minInsyncReplicas_;
+    }
+    /**
+     * <pre>
+     * In a cluster: the fewest in-sync replicas (the leader included) with which
+     * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+     * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+     * </pre>
+     *
+     * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+     * @param value The minInsyncReplicas to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMinInsyncReplicas(int value) {
+      
+      minInsyncReplicas_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * In a cluster: the fewest in-sync replicas (the leader included) with which
+     * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+     * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+     * </pre>
+     *
+     * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMinInsyncReplicas() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      minInsyncReplicas_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private boolean uncleanLeaderElection_ ;
+    /**
+     * <pre>
+     * In a cluster: when no in-sync replica is alive, elect a replica outside the
+     * in-sync set (acknowledged records may be lost). Default false.
+     * </pre>
+     *
+     * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+     * @return Whether the uncleanLeaderElection field is set.
+     */
+    @java.lang.Override
+    public boolean hasUncleanLeaderElection() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * In a cluster: when no in-sync replica is alive, elect a replica outside the
+     * in-sync set (acknowledged records may be lost). Default false.
+     * </pre>
+     *
+     * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+     * @return The uncleanLeaderElection.
+     */
+    @java.lang.Override
+    public boolean getUncleanLeaderElection() {
+      return uncleanLeaderElection_;
+    }
+    /**
+     * <pre>
+     * In a cluster: when no in-sync replica is alive, elect a replica outside the
+     * in-sync set (acknowledged records may be lost). Default false.
+     * </pre>
+     *
+     * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+     * @param value The uncleanLeaderElection to set.
+     * @return This builder for chaining.
+     */
+    public Builder setUncleanLeaderElection(boolean value) {
+      
+      uncleanLeaderElection_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * In a cluster: when no in-sync replica is alive, elect a replica outside the
+     * in-sync set (acknowledged records may be lost). Default false.
+     * </pre>
+     *
+     * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearUncleanLeaderElection() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      uncleanLeaderElection_ = false;
       onChanged();
       return this;
     }

@@ -162,4 +162,48 @@ public interface TopicConfigOrBuilder extends
    * @return The maxRecordBytes.
    */
   int getMaxRecordBytes();
+
+  /**
+   * <pre>
+   * In a cluster: the fewest in-sync replicas (the leader included) with which
+   * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+   * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+   * </pre>
+   *
+   * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+   * @return Whether the minInsyncReplicas field is set.
+   */
+  boolean hasMinInsyncReplicas();
+  /**
+   * <pre>
+   * In a cluster: the fewest in-sync replicas (the leader included) with which
+   * an ACKS_ALL produce is accepted; below it ACKS_ALL answers
+   * UNAVAILABLE/NOT_ENOUGH_REPLICAS and the high watermark stops. Default 1.
+   * </pre>
+   *
+   * <code>optional int32 min_insync_replicas = 9 [json_name = "minInsyncReplicas"];</code>
+   * @return The minInsyncReplicas.
+   */
+  int getMinInsyncReplicas();
+
+  /**
+   * <pre>
+   * In a cluster: when no in-sync replica is alive, elect a replica outside the
+   * in-sync set (acknowledged records may be lost). Default false.
+   * </pre>
+   *
+   * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+   * @return Whether the uncleanLeaderElection field is set.
+   */
+  boolean hasUncleanLeaderElection();
+  /**
+   * <pre>
+   * In a cluster: when no in-sync replica is alive, elect a replica outside the
+   * in-sync set (acknowledged records may be lost). Default false.
+   * </pre>
+   *
+   * <code>optional bool unclean_leader_election = 10 [json_name = "uncleanLeaderElection"];</code>
+   * @return The uncleanLeaderElection.
+   */
+  boolean getUncleanLeaderElection();
 }

@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private TopicDescription() {
     name_ = "";
     partitions_ = java.util.Collections.emptyList();
+    topicId_ = "";
   }
 
   @java.lang.Override
@@ -225,6 +226,70 @@ private static final long serialVersionUID = 0L;
     return createdTimeMs_;
   }
 
+  public static final int TOPIC_ID_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object topicId_ = "";
+  /**
+   * <pre>
+   * A random id given at creation: a topic deleted and created again under
+   * the same name has a new one.
+   * </pre>
+   *
+   * <code>string topic_id = 6 [json_name = "topicId"];</code>
+   * @return The topicId.
+   */
+  @java.lang.Override
+  public java.lang.String getTopicId() {
+    java.lang.Object ref = topicId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      topicId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * A random id given at creation: a topic deleted and created again under
+   * the same name has a new one.
+   * </pre>
+   *
+   * <code>string topic_id = 6 [json_name = "topicId"];</code>
+   * @return The bytes for topicId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTopicIdBytes() {
+    java.lang.Object ref = topicId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      topicId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int REPLICATION_FACTOR_FIELD_NUMBER = 7;
+  private int replicationFactor_ = 0;
+  /**
+   * <pre>
+   * How many replicas each partition has.
+   * </pre>
+   *
+   * <code>int32 replication_factor = 7 [json_name = "replicationFactor"];</code>
+   * @return The replicationFactor.
+   */
+  @java.lang.Override
+  public int getReplicationFactor() {
+    return replicationFactor_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -254,6 +319,12 @@ private static final long serialVersionUID = 0L;
     if (createdTimeMs_ != 0L) {
       output.writeInt64(5, createdTimeMs_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(topicId_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 6, topicId_);
+    }
+    if (replicationFactor_ != 0) {
+      output.writeInt32(7, replicationFactor_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -281,6 +352,13 @@ private static final long serialVersionUID = 0L;
     if (createdTimeMs_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(5, createdTimeMs_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(topicId_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, topicId_);
+    }
+    if (replicationFactor_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(7, replicationFactor_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -310,6 +388,10 @@ private static final long serialVersionUID = 0L;
         != other.getInternal()) return false;
     if (getCreatedTimeMs()
         != other.getCreatedTimeMs()) return false;
+    if (!getTopicId()
+        .equals(other.getTopicId())) return false;
+    if (getReplicationFactor()
+        != other.getReplicationFactor()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -337,6 +419,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + CREATED_TIME_MS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getCreatedTimeMs());
+    hash = (37 * hash) + TOPIC_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getTopicId().hashCode();
+    hash = (37 * hash) + REPLICATION_FACTOR_FIELD_NUMBER;
+    hash = (53 * hash) + getReplicationFactor();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -485,6 +571,8 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000004);
       internal_ = false;
       createdTimeMs_ = 0L;
+      topicId_ = "";
+      replicationFactor_ = 0;
       return this;
     }
 
@@ -544,6 +632,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.createdTimeMs_ = createdTimeMs_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.topicId_ = topicId_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.replicationFactor_ = replicationFactor_;
       }
     }
 
@@ -631,6 +725,14 @@ private static final long serialVersionUID = 0L;
       if (other.getCreatedTimeMs() != 0L) {
         setCreatedTimeMs(other.getCreatedTimeMs());
       }
+      if (!other.getTopicId().isEmpty()) {
+        topicId_ = other.topicId_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
+      if (other.getReplicationFactor() != 0) {
+        setReplicationFactor(other.getReplicationFactor());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -692,6 +794,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 50: {
+              topicId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
+            case 56: {
+              replicationFactor_ = input.readInt32();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1352,6 +1464,147 @@ private static final long serialVersionUID = 0L;
     public Builder clearCreatedTimeMs() {
       bitField0_ = (bitField0_ & ~0x00000010);
       createdTimeMs_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object topicId_ = "";
+    /**
+     * <pre>
+     * A random id given at creation: a topic deleted and created again under
+     * the same name has a new one.
+     * </pre>
+     *
+     * <code>string topic_id = 6 [json_name = "topicId"];</code>
+     * @return The topicId.
+     */
+    public java.lang.String getTopicId() {
+      java.lang.Object ref = topicId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        topicId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A random id given at creation: a topic deleted and created again under
+     * the same name has a new one.
+     * </pre>
+     *
+     * <code>string topic_id = 6 [json_name = "topicId"];</code>
+     * @return The bytes for topicId.
+     */
+    public com.google.protobuf.ByteString
+        getTopicIdBytes() {
+      java.lang.Object ref = topicId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        topicId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * A random id given at creation: a topic deleted and created again under
+     * the same name has a new one.
+     * </pre>
+     *
+     * <code>string topic_id = 6 [json_name = "topicId"];</code>
+     * @param value The topicId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTopicId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      topicId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A random id given at creation: a topic deleted and created again under
+     * the same name has a new one.
+     * </pre>
+     *
+     * <code>string topic_id = 6 [json_name = "topicId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTopicId() {
+      topicId_ = getDefaultInstance().getTopicId();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A random id given at creation: a topic deleted and created again under
+     * the same name has a new one.
+     * </pre>
+     *
+     * <code>string topic_id = 6 [json_name = "topicId"];</code>
+     * @param value The bytes for topicId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTopicIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      topicId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private int replicationFactor_ ;
+    /**
+     * <pre>
+     * How many replicas each partition has.
+     * </pre>
+     *
+     * <code>int32 replication_factor = 7 [json_name = "replicationFactor"];</code>
+     * @return The replicationFactor.
+     */
+    @java.lang.Override
+    public int getReplicationFactor() {
+      return replicationFactor_;
+    }
+    /**
+     * <pre>
+     * How many replicas each partition has.
+     * </pre>
+     *
+     * <code>int32 replication_factor = 7 [json_name = "replicationFactor"];</code>
+     * @param value The replicationFactor to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplicationFactor(int value) {
+      
+      replicationFactor_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How many replicas each partition has.
+     * </pre>
+     *
+     * <code>int32 replication_factor = 7 [json_name = "replicationFactor"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReplicationFactor() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      replicationFactor_ = 0;
       onChanged();
       return this;
     }

@@ -117,4 +117,36 @@ public interface TopicDescriptionOrBuilder extends
    * @return The createdTimeMs.
    */
   long getCreatedTimeMs();
+
+  /**
+   * <pre>
+   * A random id given at creation: a topic deleted and created again under
+   * the same name has a new one.
+   * </pre>
+   *
+   * <code>string topic_id = 6 [json_name = "topicId"];</code>
+   * @return The topicId.
+   */
+  java.lang.String getTopicId();
+  /**
+   * <pre>
+   * A random id given at creation: a topic deleted and created again under
+   * the same name has a new one.
+   * </pre>
+   *
+   * <code>string topic_id = 6 [json_name = "topicId"];</code>
+   * @return The bytes for topicId.
+   */
+  com.google.protobuf.ByteString
+      getTopicIdBytes();
+
+  /**
+   * <pre>
+   * How many replicas each partition has.
+   * </pre>
+   *
+   * <code>int32 replication_factor = 7 [json_name = "replicationFactor"];</code>
+   * @return The replicationFactor.
+   */
+  int getReplicationFactor();
 }
