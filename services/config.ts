@@ -123,6 +123,28 @@ export interface BrokerConfig {
    * and the http host itself, whose Host header the web console answers: its
    * DNS-rebinding check (docs/console.md). Default none. */
   readonly consoleAllowedHosts: readonly string[];
+  /** etcd client URLs, comma-separated in a flag or variable (a JSON list in a file):
+   * given, the broker runs in cluster mode (docs/cluster.md). Default none: one broker. */
+  readonly etcdEndpoints: readonly string[];
+  /** The cluster's name: its keys live under /tributary/<clusterName>/ in etcd. Default "tributary". */
+  readonly clusterName: string;
+  /** "host:port" other brokers and clients reach this broker at; default the listen
+   * address with the bound port (a wildcard listen host needs it given). Default none. */
+  readonly advertise?: string;
+  /** This broker's rack: replicas of a partition are spread across racks. Default none. */
+  readonly rack?: string;
+  /** Cluster: the broker's etcd lease TTL, ms (whole seconds, at least 2 s, in etcd). A
+   * broker whose keep-alives have not been answered for about this long stops leading
+   * and is replaced. Default 3000. */
+  readonly brokerSessionTimeoutMs: number;
+  /** Cluster: a follower that has not caught up with the leader for this long leaves
+   * the in-sync replicas, ms (Kafka's replica.lag.time.max.ms). Default 10000. */
+  readonly replicaLagTimeMaxMs: number;
+  /** Cluster: replicas of a topic created without replication_factor. Never lowered
+   * silently: with fewer live brokers CreateTopic fails. Default 3. */
+  readonly defaultReplicationFactor: number;
+  /** Cluster: replicas of __consumer_offsets (issue 17 replicates it). Default 3. */
+  readonly offsetsTopicReplicationFactor: number;
 }
 
 const KiB = 1024;
@@ -180,6 +202,14 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   consoleTlsCert: undefined,
   consoleTlsKey: undefined,
   consoleAllowedHosts: [],
+  etcdEndpoints: [],
+  clusterName: "tributary",
+  advertise: undefined,
+  rack: undefined,
+  brokerSessionTimeoutMs: 3000,
+  replicaLagTimeMaxMs: 10_000,
+  defaultReplicationFactor: 3,
+  offsetsTopicReplicationFactor: 3,
 });
 
 /** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
@@ -245,7 +275,24 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   consoleTlsCert: { type: "string", check: nonEmpty },
   consoleTlsKey: { type: "string", check: nonEmpty },
   consoleAllowedHosts: { type: "json", validate: validateAllowedHosts },
+  etcdEndpoints: { type: "json", validate: validateEndpoints },
+  clusterName: { type: "string", check: (v) => (/^[a-zA-Z0-9._-]{1,100}$/.test(v) ? undefined : "must be 1 to 100 of [a-zA-Z0-9._-]") },
+  advertise: { type: "string", check: addressCheck },
+  rack: { type: "string", check: nonEmpty },
+  brokerSessionTimeoutMs: { type: "int", min: 2000, max: 10 * 60 * 1000 },
+  replicaLagTimeMaxMs: { type: "int", min: 10, max: 60 * 60 * 1000 },
+  defaultReplicationFactor: { type: "int", min: 1, max: 100 },
+  offsetsTopicReplicationFactor: { type: "int", min: 1, max: 100 },
 };
+
+/** etcd client URLs: a JSON list, or (from a flag or variable) "http://a:2379,http://b:2379". */
+function validateEndpoints(value: unknown, where: string): readonly string[] {
+  const list = Array.isArray(value) ? value : undefined;
+  if (list === undefined || !list.every((v) => typeof v === "string" && /^https?:\/\/[^\s/]+\/?$/.test(v))) {
+    throw new Error(`${where} must be a list of etcd client URLs (http://host:port)`);
+  }
+  return Object.freeze(list.map((v: string) => v.replace(/\/$/, "")));
+}
 
 export const configKeys = Object.keys(fields) as (keyof BrokerConfig)[];
 
@@ -263,7 +310,9 @@ function parseValue(key: keyof BrokerConfig, raw: unknown, source: string): unkn
   }
   if (kind.type === "json") {
     let value = raw;
-    if (typeof raw === "string") {
+    if (key === "etcdEndpoints" && typeof raw === "string" && !raw.trimStart().startsWith("[")) {
+      value = raw.split(",").map((v) => v.trim()).filter((v) => v !== "");
+    } else if (typeof raw === "string") {
       try {
         value = JSON.parse(raw);
       } catch {

@@ -38,6 +38,9 @@ export class TributaryError extends Error {
   ) {
     super(message, options);
   }
+
+  /** Extra trailing metadata the client gets with the status (e.g. `tributary-leader`). */
+  trailers?: Readonly<Record<string, string>>;
 }
 
 /** The request is malformed or breaks a rule. The client must change it. */
@@ -158,5 +161,32 @@ export class OutOfOrderSequenceError extends TributaryError {
   override name = "OutOfOrderSequenceError";
   constructor(message: string) {
     super("precondition", "OUT_OF_ORDER_SEQUENCE", message);
+  }
+}
+
+/** Trailing metadata naming the broker that leads a partition (or coordinates a group). */
+export const leaderMetadataKey = "tributary-leader";
+
+/**
+ * Cluster mode: this broker does not lead the partition (reason NOT_LEADER), or its
+ * leadership cannot be used now (PARTITION_OFFLINE: no leader at all). Retriable: the
+ * client refreshes its metadata and sends to the leader, whose "host:port" is in the
+ * `tributary-leader` trailer when known.
+ */
+export class NotLeaderError extends UnavailableError {
+  override name = "NotLeaderError";
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly leaderAddress: string | undefined,
+    reason: "NOT_LEADER" | "PARTITION_OFFLINE" = "NOT_LEADER",
+  ) {
+    super(
+      reason,
+      reason === "PARTITION_OFFLINE"
+        ? `partition ${topic}/${partition} has no live leader`
+        : `this broker does not lead ${topic}/${partition}${leaderAddress === undefined ? "" : `; its leader is ${leaderAddress}`}`,
+    );
+    if (leaderAddress !== undefined) this.trailers = { [leaderMetadataKey]: leaderAddress };
   }
 }

@@ -31,6 +31,8 @@ export function overridesFromMessage(config: TopicConfig | undefined): TopicConf
   overrides.segmentMs = int("segment_ms", config.segmentMs);
   overrides.flushIntervalMs = int("flush_interval_ms", config.flushIntervalMs);
   overrides.maxRecordBytes = int("max_record_bytes", config.maxRecordBytes);
+  overrides.minInsyncReplicas = int("min_insync_replicas", config.minInsyncReplicas);
+  overrides.uncleanLeaderElection = config.uncleanLeaderElection;
   if (config.cleanupPolicy !== CleanupPolicy.UNSPECIFIED) {
     const policy = cleanupToCore[config.cleanupPolicy as CleanupPolicy.DELETE | CleanupPolicy.COMPACT];
     if (policy === undefined) throw new InvalidConfigError("unknown cleanup_policy");
@@ -63,5 +65,7 @@ export function configToMessage(config: TopicConfigValues): MessageInitShape<typ
           : FsyncPolicy.INTERVAL,
     flushIntervalMs: BigInt(config.flushIntervalMs),
     maxRecordBytes: config.maxRecordBytes,
+    minInsyncReplicas: config.minInsyncReplicas,
+    uncleanLeaderElection: config.uncleanLeaderElection,
   };
 }

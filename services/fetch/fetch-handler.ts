@@ -10,6 +10,7 @@ import { truncationPoint } from "./epoch-check.js";
 import { ReadAbortedError, StreamBudget } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "../wire/index.js";
+import type { PartitionGate } from "../cluster/partition-gate.js";
 
 export interface FetchDeps {
   readonly topics: TopicManager;
@@ -19,6 +20,8 @@ export interface FetchDeps {
   /** The broker-wide read budget shared with Subscribe; default one of Fetch's own
    * (subscribeMemoryBytes). */
   readonly budget?: StreamBudget;
+  /** Cluster mode: only the leader serves reads (services/cluster); none on one broker. */
+  readonly gate?: PartitionGate;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createFetchHandler(deps: FetchDeps) {
     validateTopicName(request.topic);
     const topic = topics.get(request.topic);
     const log = topics.partition(request.topic, request.partition);
+    deps.gate?.checkRead(topic.name, request.partition);
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
     if (request.maxWaitMs < 0 || request.minBytes < 0) {
       throw new InvalidArgumentError("INVALID_FETCH", "max_wait_ms and min_bytes must not be negative");

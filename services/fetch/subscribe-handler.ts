@@ -13,6 +13,7 @@ import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
 import { checkListLength, checkPartition, resolveStartOffset, startOffsetsByPartition } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
 import { TimestampLookups } from "./timestamp-lookups.js";
+import type { PartitionGate } from "../cluster/partition-gate.js";
 
 export interface SubscribeDeps {
   readonly topics: TopicManager;
@@ -26,6 +27,8 @@ export interface SubscribeDeps {
   readonly budget?: StreamBudget;
   /** The broker-wide gate of timestamp lookups; default one of Subscribe's own. */
   readonly lookups?: TimestampLookups;
+  /** Cluster mode: explicit partitions are served by their leader only (services/cluster). */
+  readonly gate?: PartitionGate;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     const topic = topics.get(request.topic);
     const startOffsets = startOffsetsByPartition(request.startPosition, topic.name, topic.logs.length);
     const partitions = choosePartitions(request, topic, startOffsets);
+    if (deps.gate !== undefined) for (const p of partitions) deps.gate.checkRead(topic.name, p);
     const starts: bigint[] = [];
     const truncations: Array<{ partition: number; requested: bigint; reset: bigint }> = [];
     const lastEpochs = explicitPositions(request, startOffsets);

@@ -8,6 +8,7 @@ import { validateTopicName, type Topic, type TopicManager } from "../topics/inde
 import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "../partitioner/index.js";
 import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
+import type { PartitionGate } from "../cluster/partition-gate.js";
 
 type ProduceResponseInit = MessageInitShape<typeof ProduceResponseSchema>;
 type PartitionResultInit = MessageInitShape<typeof ProducePartitionResultSchema>;
@@ -18,6 +19,8 @@ export interface ProduceDeps {
   readonly logger: Logger;
   /** Records and bytes in, counted once per partition batch. */
   readonly metrics?: TrafficMetrics;
+  /** Cluster mode: leadership and ISR checks (services/cluster); none on one broker. */
+  readonly gate?: PartitionGate;
 }
 
 /**
@@ -44,24 +47,29 @@ export function createProduceParser(config: Pick<BrokerConfig, "maxBatchRecords"
  * idempotent retry then answers those as duplicates.
  */
 export function createProduceHandler(deps: ProduceDeps) {
-  const { topics, config, logger, metrics } = deps;
+  const { topics, config, logger, metrics, gate } = deps;
   const log = logger.child({ component: "produce" });
 
-  return async function produce(view: ProduceRequestView): Promise<ProduceResponseInit> {
+  return async function produce(view: ProduceRequestView, context?: { signal?: AbortSignal }): Promise<ProduceResponseInit> {
     validateTopicName(view.topic);
     const topic = topics.mutable(view.topic);
     const requestBytes = checkRecordSizes(view, topic.config.maxRecordBytes);
     const acks = checkAcks(view.acks);
     const idempotence = checkIdempotence(view);
+    const acksAll = acks === Acks.ALL;
 
     const appended: Array<{ partition: number; result: AppendResult; indexes?: number[] }> = [];
     if (view.partition !== undefined) {
       const logOf = topics.mutablePartition(topic.name, view.partition);
+      gate?.checkWrite(topic.name, view.partition, acksAll);
       const result = logOf.append(view, idempotence);
       appended.push({ partition: view.partition, result });
       if (!result.duplicate) metrics?.countIn(topic.name, view.partition, view.count, requestBytes);
     } else {
-      for (const group of groupByPartition(view, topic)) {
+      const groups = groupByPartition(view, topic, gate);
+      // Every partition is checked before any is appended: a refused request wrote nothing.
+      if (gate !== undefined) for (const group of groups) gate.checkWrite(topic.name, group.partition, acksAll);
+      for (const group of groups) {
         const result = topic.logs[group.partition].append(group.spans, idempotence);
         appended.push({ partition: group.partition, result, indexes: group.indexes });
         if (!result.duplicate) metrics?.countIn(topic.name, group.partition, group.spans.count, group.bytes);
@@ -74,6 +82,11 @@ export function createProduceHandler(deps: ProduceDeps) {
       durable.catch((err: unknown) => log.warn({ err, topic: topic.name }, "acks=none append failed"));
     } else {
       await durable;
+      if (gate !== undefined) {
+        await Promise.all(
+          appended.map((a) => gate.acknowledge(topic.name, a.partition, a.result.lastOffset, acksAll, context?.signal)),
+        );
+      }
     }
     return {
       results: appended.map(({ partition, result, indexes }): PartitionResultInit => ({
@@ -135,8 +148,13 @@ interface PartitionGroup {
  * Kafka's default partitioner for keyed records; round-robin across the
  * topic's partitions for records without a key (an empty key counts as none).
  */
-function groupByPartition(view: ProduceRequestView, topic: Topic): PartitionGroup[] {
+function groupByPartition(view: ProduceRequestView, topic: Topic, gate: PartitionGate | undefined): PartitionGroup[] {
   const partitions = topic.logs.length;
+  // Cluster mode: records without a key go round-robin over the partitions led here
+  // (a thin client sends them to any broker); with none led here, over all of them,
+  // and checkWrite then names a leader.
+  const local = gate === undefined ? [] : Array.from({ length: partitions }, (_, p) => p).filter((p) => gate.leads(topic.name, p));
+  const roundRobin = local.length > 0 ? () => local[topic.nextRoundRobin++ % local.length] : () => topic.nextRoundRobin++ % partitions;
   const partitionOf = new Uint32Array(view.count);
   const counts = new Uint32Array(partitions);
   for (let i = 0; i < view.count; i++) {
@@ -145,11 +163,11 @@ function groupByPartition(view: ProduceRequestView, topic: Topic): PartitionGrou
     const p =
       keyEnd > keyStart
         ? partitionForKey(view.source, partitions, keyStart, keyEnd)
-        : topic.nextRoundRobin++ % partitions;
+        : roundRobin();
     partitionOf[i] = p;
     counts[p]++;
   }
-  topic.nextRoundRobin %= partitions;
+  topic.nextRoundRobin %= local.length > 0 ? local.length : partitions;
 
   const groups: PartitionGroup[] = [];
   const groupOf: PartitionGroup[] = new Array(partitions);

@@ -14,6 +14,11 @@ export interface TopicConfigValues {
   readonly fsyncPolicy: FsyncPolicy;
   readonly flushIntervalMs: number;
   readonly maxRecordBytes: number;
+  /** Cluster: fewest in-sync replicas for an ACKS_ALL produce and for the high
+   * watermark to move (CLUSTER.md section 4). Default 1. */
+  readonly minInsyncReplicas: number;
+  /** Cluster: elect outside the in-sync replicas when none is alive. Default false. */
+  readonly uncleanLeaderElection: boolean;
 }
 
 /** The fields a topic sets itself; the rest follow the broker's defaults. */
@@ -29,6 +34,8 @@ export function effectiveTopicConfig(broker: BrokerConfig, overrides: TopicConfi
     fsyncPolicy: overrides.fsyncPolicy ?? broker.fsyncPolicy,
     flushIntervalMs: overrides.flushIntervalMs ?? broker.flushIntervalMs,
     maxRecordBytes: overrides.maxRecordBytes ?? broker.maxRecordBytes,
+    minInsyncReplicas: overrides.minInsyncReplicas ?? 1,
+    uncleanLeaderElection: overrides.uncleanLeaderElection ?? false,
   };
 }
 
@@ -49,13 +56,14 @@ export function toLogConfig(config: TopicConfigValues, broker: BrokerConfig): Lo
   };
 }
 
-const ranges: Record<Exclude<keyof TopicConfigValues, "cleanupPolicy" | "fsyncPolicy">, [number, number]> = {
+const ranges: Record<Exclude<keyof TopicConfigValues, "cleanupPolicy" | "fsyncPolicy" | "uncleanLeaderElection">, [number, number]> = {
   retentionMs: [-1, Number.MAX_SAFE_INTEGER],
   retentionBytes: [-1, Number.MAX_SAFE_INTEGER],
   segmentBytes: [1024, 2 ** 31 - 1],
   segmentMs: [1, Number.MAX_SAFE_INTEGER],
   flushIntervalMs: [1, 24 * 60 * 60 * 1000],
   maxRecordBytes: [1, 512 * 1024 * 1024],
+  minInsyncReplicas: [1, 100],
 };
 
 /**

@@ -41,6 +41,8 @@ export interface Topic {
   readonly closed: AbortSignal;
   /** Next partition for a record without a key (round-robin). */
   nextRoundRobin: number;
+  /** The topic's id in a cluster (KIP-516, from etcd); undefined on a single broker. */
+  readonly topicId: string | undefined;
 }
 
 interface MutableTopic extends Topic {
@@ -56,7 +58,12 @@ interface TopicMetadata {
   partitions: number;
   overrides: TopicConfigOverrides;
   createdTimeMs: number;
+  /** Cluster mode: the topic id from etcd, also in each partition directory's `topic-id`. */
+  topicId?: string;
 }
+
+/** A partition directory's copy of its topic's id (cluster mode). */
+const topicIdFile = "topic-id";
 
 /**
  * The data directory's topics (Kafka's LogManager role). Layout:
@@ -94,6 +101,7 @@ export class TopicManager {
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly onFsync?: (seconds: number) => void,
+    private readonly replicated = false,
   ) {
     this.openFiles = new OpenSegmentFiles(this.fileBudget.capShare(config.maxOpenSegmentFiles));
   }
@@ -104,12 +112,14 @@ export class TopicManager {
     logger: Logger;
     clock: Clock;
     onFsync?: (seconds: number) => void;
+    /** Cluster mode: partitions are replicas whose high watermark replication moves. */
+    replicated?: boolean;
   }): Promise<TopicManager> {
     const { config, logger, clock } = options;
     const metaDir = join(config.dataDir, "meta", "topics");
     await mkdir(metaDir, { recursive: true });
     const clusterId = await readOrCreateClusterId(join(config.dataDir, "meta", "cluster.json"));
-    const manager = new TopicManager(config, clusterId, logger.child({ component: "topics" }), clock, options.onFsync);
+    const manager = new TopicManager(config, clusterId, logger.child({ component: "topics" }), clock, options.onFsync, options.replicated);
 
     const known = new Set<string>();
     for (const file of await readdir(metaDir)) {
@@ -176,7 +186,7 @@ export class TopicManager {
     name: string,
     partitions: number,
     overrides: TopicConfigOverrides,
-    options: { internal?: boolean } = {},
+    options: { internal?: boolean; topicId?: string } = {},
   ): Promise<Topic> {
     validateTopicName(name);
     if (options.internal === true) assert(isInternalTopic(name), "the broker's own topics start with __");
@@ -189,7 +199,7 @@ export class TopicManager {
       }
       // The broker's own topics are created at start-up, before any client: never refused.
       if (options.internal !== true) this.checkResources(partitions);
-      const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs() };
+      const meta: TopicMetadata = { name, partitions, overrides, createdTimeMs: this.clock.nowMs(), topicId: options.topicId };
       const topic = await this.openTopic(meta, true).catch((err: unknown) => Promise.reject(asClientError(err)));
       try {
         await fsyncDir(this.config.dataDir);
@@ -386,6 +396,7 @@ export class TopicManager {
       controller,
       closed: controller.signal,
       nextRoundRobin: 0,
+      topicId: meta.topicId,
     };
     try {
       for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p, isNew));
@@ -402,6 +413,7 @@ export class TopicManager {
   private async openLog(topic: Topic, partition: number, fresh = false): Promise<Log> {
     const dir = join(this.config.dataDir, partitionDirName(topic.name, partition));
     if (fresh) await rm(dir, { recursive: true, force: true });
+    if (topic.topicId !== undefined) await this.claimPartitionDir(dir, topic.topicId);
     return Log.open({
       dir,
       config: toLogConfig(topic.config, this.config),
@@ -409,7 +421,28 @@ export class TopicManager {
       clock: this.clock,
       onFsync: this.onFsync,
       openFiles: this.openFiles,
+      replicated: this.replicated,
     });
+  }
+
+  /**
+   * Cluster mode (KIP-516): a partition directory holds its topic's id. One holding
+   * another id is data of a deleted topic of the same name and goes, so that it is
+   * never served as the new topic's.
+   */
+  private async claimPartitionDir(dir: string, topicId: string): Promise<void> {
+    const path = join(dir, topicIdFile);
+    const stored = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (stored === topicId) return;
+    if (stored !== undefined) {
+      this.log.warn({ path: dir, stored, topicId }, "removing a partition directory of an older topic of the same name");
+      await rm(dir, { recursive: true, force: true });
+    }
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(path, Buffer.from(topicId), true);
   }
 
   /**
@@ -446,6 +479,7 @@ export class TopicManager {
       partitions: topic.logs.length,
       overrides: topic.overrides,
       createdTimeMs: topic.createdTimeMs,
+      topicId: topic.topicId,
     };
   }
 
