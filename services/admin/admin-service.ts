@@ -1,14 +1,15 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { BrokerConfig } from "../config.js";
+import { parseHostPort, type BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
-import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
+import { refuseInternalTopic, validateTopicConfig, validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { TimestampLookups } from "../fetch/timestamp-lookups.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";
+import type { ClusterAdmin } from "../cluster/cluster-admin.js";
 
 export interface AdminDeps {
   readonly topics: TopicManager;
@@ -21,17 +22,30 @@ export interface AdminDeps {
   readonly clock: Clock;
   /** The broker-wide gate of timestamp lookups; default one of the service's own. */
   readonly lookups?: TimestampLookups;
+  /** Cluster mode: topic changes go through etcd, descriptions carry replication state. */
+  readonly cluster?: ClusterAdmin;
 }
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */
 export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminService)["method"]> {
-  const { topics, config } = deps;
+  const { topics, config, cluster } = deps;
   const lookups = deps.lookups ?? new TimestampLookups();
+  // Outside a cluster this broker is the only replica and leads everything, in epoch 0
+  // or whatever its unclean starts made (the log's own epoch).
+  const replication = (topic: Topic, partition: number) => {
+    if (cluster === undefined || topic.topicId === undefined) {
+      return { leader: config.brokerId, replicas: [config.brokerId], isr: [config.brokerId], leaderEpoch: topic.logs[partition].leaderEpoch };
+    }
+    const r = cluster.partition(topic.name, partition);
+    return { leader: r.leader, replicas: [...r.replicas], isr: [...r.isr], leaderEpoch: r.leaderEpoch };
+  };
   const describe = (topic: Topic): MessageInitShape<typeof TopicDescriptionSchema> => ({
     name: topic.name,
     config: configToMessage(topic.config),
     internal: topic.internal,
     createdTimeMs: BigInt(topic.createdTimeMs),
+    topicId: topic.topicId ?? "",
+    replicationFactor: cluster !== undefined && topic.topicId !== undefined ? cluster.replicationFactor(topic.name) : 1,
     partitions: topic.logs.map((log, partition) => ({
       partition,
       logStartOffset: log.logStartOffset,
@@ -39,7 +53,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
       highWatermark: log.highWatermark,
       sizeBytes: BigInt(log.sizeBytes),
       segmentCount: log.segmentCount,
-      leader: config.brokerId,
+      ...replication(topic, partition),
     })),
   });
   const namedTopic = (name: string) => {
@@ -53,12 +67,30 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
 
   return {
     async createTopic(request) {
-      const topic = await topics.create(request.name, request.partitions, overridesFromMessage(request.config));
+      const overrides = overridesFromMessage(request.config);
+      if (cluster !== undefined) {
+        // The same checks as on one broker, before anything reaches etcd.
+        validateTopicName(request.name);
+        refuseInternalTopic(request.name);
+        validateTopicConfig(overrides, config);
+        if (!(request.partitions >= 1 && request.partitions <= config.maxPartitionsPerTopic)) {
+          throw new InvalidArgumentError("INVALID_PARTITIONS", `partitions must be from 1 to ${config.maxPartitionsPerTopic}`);
+        }
+        return { topic: describe(await cluster.createTopic(request.name, request.partitions, request.replicationFactor, request.config)) };
+      }
+      if (request.replicationFactor !== undefined && request.replicationFactor !== 1) {
+        throw new InvalidArgumentError(
+          "INVALID_REPLICATION_FACTOR",
+          `a single broker keeps one replica; replication_factor ${request.replicationFactor} needs a cluster (docs/cluster.md)`,
+        );
+      }
+      const topic = await topics.create(request.name, request.partitions, overrides);
       return { topic: describe(topic) };
     },
     async deleteTopic(request) {
       validateTopicName(request.name);
-      await topics.delete(request.name);
+      if (cluster !== undefined && topics.find(request.name)?.topicId !== undefined) await cluster.deleteTopic(request.name);
+      else await topics.delete(request.name);
       return {};
     },
     async listTopics(request, context) {
@@ -79,11 +111,19 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
     },
     async createPartitions(request) {
       validateTopicName(request.name);
+      if (cluster !== undefined && topics.mutable(request.name).topicId !== undefined) {
+        return { topic: describe(await cluster.createPartitions(request.name, request.totalCount)) };
+      }
       return { topic: describe(await topics.createPartitions(request.name, request.totalCount)) };
     },
     async updateTopicConfig(request) {
       validateTopicName(request.name);
-      return { topic: describe(await topics.updateConfig(request.name, overridesFromMessage(request.config))) };
+      const overrides = overridesFromMessage(request.config);
+      if (cluster !== undefined && topics.mutable(request.name).topicId !== undefined) {
+        validateTopicConfig(overrides, config);
+        return { topic: describe(await cluster.updateTopicConfig(request.name, request.config)) };
+      }
+      return { topic: describe(await topics.updateConfig(request.name, overrides)) };
     },
     async listOffsets(request) {
       const log = partitionLog(request.topic, request.partition);
@@ -114,10 +154,20 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
     },
     async describeCluster() {
       const { host, port } = deps.advertised();
+      if (cluster !== undefined) {
+        return {
+          clusterId: config.clusterName,
+          controllerId: cluster.controllerId(),
+          brokers: cluster.brokers().map((b) => {
+            const at = parseHostPort(b.address);
+            return { id: b.id, address: b.address, rack: b.rack, version: b.version, host: at?.host ?? "", port: at?.port ?? 0 };
+          }),
+        };
+      }
       return {
         clusterId: topics.clusterId,
         controllerId: config.brokerId,
-        brokers: [{ id: config.brokerId, host, port, version: deps.version }],
+        brokers: [{ id: config.brokerId, host, port, version: deps.version, address: `${host.includes(":") ? `[${host}]` : host}:${port}`, rack: config.rack ?? "" }],
       };
     },
     ...createGroupAdmin({ ...deps, lookups }),

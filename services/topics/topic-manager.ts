@@ -173,6 +173,11 @@ export class TopicManager {
    * Calls `listener` after a topic is created or deleted or gains partitions
    * (the group coordinator rebalances on it). Returns the unsubscribe.
    */
+  /** The topic, or undefined when it does not exist (internal topics included). */
+  find(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
   onChange(listener: (topic: string) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
