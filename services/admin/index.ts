@@ -1,0 +1,1 @@
+export { createAdminService, type AdminDeps } from "./admin-service.js";

@@ -1,0 +1,1 @@
+export { createCommitService, validateGroupId, type CommitDeps } from "./commit-service.js";

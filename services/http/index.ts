@@ -1,0 +1,1 @@
+export { startHttpServer, type HttpEndpoints } from "./http-server.js";

@@ -1,0 +1,1 @@
+export { createProduceHandler, createProduceParser, type ProduceDeps } from "./produce-handler.js";
