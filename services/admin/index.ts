@@ -1,1 +1,1 @@
-export { createAdminService, type AdminDeps } from "./admin-service.js";
+export { createAdminService } from "./admin-service.js";

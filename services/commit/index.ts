@@ -1,1 +1,1 @@
-export { createCommitService, validateGroupId, type CommitDeps } from "./commit-service.js";
+export { createCommitService, validateGroupId } from "./commit-service.js";

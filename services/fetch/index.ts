@@ -1,4 +1,4 @@
-export { createFetchHandler, type FetchDeps } from "./fetch-handler.js";
-export { createSubscribeHandler, type SubscribeDeps } from "./subscribe-handler.js";
+export { createFetchHandler } from "./fetch-handler.js";
+export { createSubscribeHandler } from "./subscribe-handler.js";
 export { StreamBudget } from "./stream-writer.js";
 export { TimestampLookups } from "./timestamp-lookups.js";

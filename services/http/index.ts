@@ -1,1 +1,1 @@
-export { startHttpServer, type HttpEndpoints } from "./http-server.js";
+export { startHttpServer } from "./http-server.js";

@@ -1,1 +1,1 @@
-export { createProduceHandler, createProduceParser, type ProduceDeps } from "./produce-handler.js";
+export { createProduceHandler, createProduceParser } from "./produce-handler.js";
