@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, InvalidConfigError } from "./errors.js";
 import { defaultLogConfig, type FsyncPolicy } from "./log/index.js";
-import { validateAcls, validateAuthTokens, type AclRule, type AuthToken } from "./auth/config.js";
-import { validateQuotas, type QuotaRule } from "./auth/quotas.js";
+import { validateAcls, validateAuthTokens, validateQuotas, type AclRule, type AuthToken, type QuotaRule } from "./auth/index.js";
 import { validateAllowedHosts } from "./http/console/host-check.js";
 
 export type { FsyncPolicy, AclRule, AuthToken, QuotaRule };

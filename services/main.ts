@@ -11,13 +11,17 @@ import {
   resolveConfig,
   type BrokerConfig,
 } from "./config.js";
-import { consumeCommand } from "./cli/consume-command.js";
-import { groupsCommand } from "./cli/groups-command.js";
-import { produceCommand } from "./cli/produce-command.js";
-import { topicsCommand } from "./cli/topics-command.js";
-import { connectionUsage, dropIpServerNameWarning, type CliEnv } from "./cli/cli-args.js";
-import { describeCliError } from "./cli/cli-error.js";
-import { newToken } from "./auth/tokens.js";
+import {
+  connectionUsage,
+  consumeCommand,
+  describeCliError,
+  dropIpServerNameWarning,
+  groupsCommand,
+  produceCommand,
+  topicsCommand,
+  type CliEnv,
+} from "./cli/index.js";
+import { newToken } from "./auth/index.js";
 import { TributaryError } from "./errors.js";
 import { startBroker, version } from "./server.js";
 

@@ -6,22 +6,18 @@ import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials, type ServerInterceptor, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { pino, type Logger } from "pino";
-import { createAdminService } from "./admin/admin-service.js";
-import { createCommitService } from "./commit/commit-service.js";
-import { Authorizer } from "./auth/authorizer.js";
-import { readTlsFile } from "./auth/tls-files.js";
+import { createAdminService } from "./admin/index.js";
+import { createCommitService } from "./commit/index.js";
+import { Authorizer, readTlsFile } from "./auth/index.js";
 import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { TributaryError } from "./errors.js";
-import { createFetchHandler } from "./fetch/fetch-handler.js";
-import { createSubscribeHandler } from "./fetch/subscribe-handler.js";
-import { StreamBudget } from "./fetch/stream-writer.js";
-import { TimestampLookups } from "./fetch/timestamp-lookups.js";
-import { startHttpServer } from "./http/http-server.js";
+import { createFetchHandler, createSubscribeHandler, StreamBudget, TimestampLookups } from "./fetch/index.js";
+import { startHttpServer } from "./http/index.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
-import { createProduceHandler, createProduceParser } from "./produce/produce-handler.js";
+import { createProduceHandler, createProduceParser } from "./produce/index.js";
 import {
   addReflection,
   authenticateFirst,

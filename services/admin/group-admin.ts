@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { validateGroupId } from "../commit/commit-service.js";
+import { validateGroupId } from "../commit/index.js";
 import { partitionKey, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
-import type { TimestampLookups } from "../fetch/timestamp-lookups.js";
+import type { TimestampLookups } from "../fetch/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";

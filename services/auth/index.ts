@@ -11,5 +11,6 @@ export {
 } from "./config.js";
 export { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 export { clusterName, methodAcls, type Requirement } from "./method-acls.js";
+export { readTlsFile } from "./tls-files.js";
 export { hashToken, newToken } from "./tokens.js";
 export { methodQuotas, QuotaExceededError, QuotaManager, validateQuotas, type QuotaKind, type QuotaRule } from "./quotas.js";

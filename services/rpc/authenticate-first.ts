@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Authorizer } from "../auth/authorizer.js";
+import type { Authorizer } from "../auth/index.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { beforeBodyInterceptor } from "./grpc-internals.js";
 import { codeName, toServiceError } from "./status.js";

@@ -10,8 +10,7 @@ import {
 import { create, fromBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Logger } from "pino";
-import type { Authorizer, Meter } from "../auth/authorizer.js";
-import type { ResourceType } from "../auth/config.js";
+import type { Authorizer, Meter, ResourceType } from "../auth/index.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { PartsMessage, wireLength } from "./parts-message.js";

@@ -1,4 +1,4 @@
-import type { ResourceType } from "../auth/config.js";
+import type { ResourceType } from "../auth/index.js";
 
 /**
  * Where a call came from. Every call is "local" today. In cluster mode a

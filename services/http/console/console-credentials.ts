@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ClientOptions } from "../../../clients/ts/index.js";
-import { readTlsFile } from "../../auth/tls-files.js";
-import { hashToken } from "../../auth/tokens.js";
+import { hashToken, readTlsFile } from "../../auth/index.js";
 import type { BrokerConfig } from "../../config.js";
 import { InvalidConfigError, TributaryError } from "../../errors.js";
 

@@ -1,0 +1,1 @@
+export { createCommitService, validateGroupId } from "./commit-service.js";

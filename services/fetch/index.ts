@@ -1,0 +1,4 @@
+export { createFetchHandler } from "./fetch-handler.js";
+export { createSubscribeHandler } from "./subscribe-handler.js";
+export { StreamBudget } from "./stream-writer.js";
+export { TimestampLookups } from "./timestamp-lookups.js";

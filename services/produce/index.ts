@@ -1,0 +1,1 @@
+export { createProduceHandler, createProduceParser } from "./produce-handler.js";
