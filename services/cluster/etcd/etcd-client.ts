@@ -169,6 +169,17 @@ export class EtcdClient {
     }
   }
 
+  /** The lease's remaining TTL (-1: expired or revoked), the TTL it was granted with, and
+   * the keys bound to it. For health reports and tests. */
+  async leaseTimeToLive(id: bigint): Promise<{ ttlSeconds: number; grantedTtlSeconds: number; keys: string[] }> {
+    const response = await this.unary(Lease.method.leaseTimeToLive, { ID: id, keys: true });
+    return {
+      ttlSeconds: Number(response.TTL),
+      grantedTtlSeconds: Number(response.grantedTTL),
+      keys: response.keys.map((key) => Buffer.from(key).toString("utf8")),
+    };
+  }
+
   /**
    * One keep-alive with its own deadline, on a LeaseKeepAlive stream opened for it and
    * closed after the answer: a stream hanging on a dead connection cannot go unnoticed

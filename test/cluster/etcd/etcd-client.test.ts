@@ -172,7 +172,9 @@ describe("EtcdClient against one etcd member", () => {
     await client.put("/t/l/k", "v", { lease: lease.id });
     expect((await client.get("/t/l/k"))!.lease).toBe(lease.id);
     expect(await client.leaseKeepAliveOnce(lease.id)).toBe(5);
+    expect(await client.leaseTimeToLive(lease.id)).toMatchObject({ grantedTtlSeconds: 5, keys: ["/t/l/k"] });
     await client.leaseRevoke(lease.id);
+    expect((await client.leaseTimeToLive(lease.id)).ttlSeconds).toBe(-1);
     expect(await client.get("/t/l/k")).toBeUndefined();
     expect(await client.leaseKeepAliveOnce(lease.id)).toBe(0);
     await client.leaseRevoke(lease.id); // already gone: no error
