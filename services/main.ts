@@ -20,6 +20,7 @@ import {
   produceCommand,
   topicsCommand,
   type CliEnv,
+  devCommand,
 } from "./cli/index.js";
 import { newToken } from "./auth/index.js";
 import { TributaryError } from "./errors.js";
@@ -29,11 +30,13 @@ const usage = `tributary ${version}: a partitioned, durable log broker whose API
 
 Usage:
   tributary serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--http HOST:PORT|off] [flags]
+  tributary serve --etcd-endpoints URL[,URL] --cluster-name NAME --broker-id N --listen HOST:PORT [--advertise HOST:PORT] [--rack R] ...
   tributary topics create|list|describe|delete ...
   tributary produce TOPIC [--key K] [--header k=v ...] [--partition N]     (one record per stdin line)
   tributary consume TOPIC [--group G] [--from earliest|latest|OFFSET|TIME] [--max N] [--json]
   tributary groups list|describe|reset|delete ...
   tributary auth hash-token      (prints a new random token and the sha256 for authTokens)
+  tributary dev cluster [--brokers 3] [--dir DIR]   (a local etcd and N brokers on loopback; Ctrl-C stops them)
   tributary version
 ${connectionUsage}
 
@@ -140,6 +143,8 @@ export async function main(argv: string[]): Promise<void> {
       return groupsCommand(rest, env);
     case "auth":
       return authCommand(rest);
+    case "dev":
+      return devCommand(rest);
     case "version":
     case "--version":
       console.log(version);

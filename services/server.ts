@@ -29,6 +29,7 @@ import {
   type BoundService,
 } from "./rpc/index.js";
 import { TopicManager } from "./topics/index.js";
+import { ClusterNode } from "./cluster/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
@@ -62,6 +63,8 @@ export interface Broker {
   /** Consumer groups' live state and committed offsets (tests look inside). */
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
+  /** Cluster mode (etcdEndpoints given): this broker's part in the cluster. */
+  readonly cluster: ClusterNode | undefined;
   /** Stops accepting calls, ends streams, flushes and fsyncs every partition. */
   close(): Promise<void>;
 }
@@ -104,10 +107,14 @@ export async function startBroker(
   let expiry: GroupExpiry | undefined;
   let server: Server | undefined;
   let http: HttpServer | undefined;
+  let cluster: ClusterNode | undefined;
   try {
     // Process metrics start timers for the life of the process: only when /metrics is served.
     const metrics = new BrokerMetrics({ processMetrics: config.http !== "off" });
-    topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync });
+    const clustered = config.etcdEndpoints.length > 0;
+    topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync, replicated: clustered });
+    cluster = clustered ? new ClusterNode({ config, topics, logger, clock, version }) : undefined;
+    const gate = cluster;
     const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
     metrics.watch(topics, offsets);
     coordinator = new GroupCoordinator(topics, config, logger, clock);
@@ -130,7 +137,7 @@ export async function startBroker(
     const services: BoundService[] = [
       bindService(
         ProduceService,
-        { produce: parsedRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic })) },
+        { produce: parsedRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic, gate })) },
         logger,
         { produce: { request: createProduceParser(config) } },
         metrics.rpc,
@@ -139,8 +146,8 @@ export async function startBroker(
       bindService(
         FetchService,
         {
-          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget, lookups }),
+          fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget, gate }),
+          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget, lookups, gate }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
@@ -150,7 +157,7 @@ export async function startBroker(
       bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc, auth),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups }),
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin }),
         logger,
         {},
         metrics.rpc,
@@ -196,11 +203,14 @@ export async function startBroker(
     }
     const address = grpcAddress(listen.host, port);
     log.info({ address, port, httpPort, dataDir: config.dataDir, version }, "broker listening");
+    // Joined only now: the address other brokers dial must be bound first.
+    await cluster?.start(config.advertise ?? advertisedAddress(listen.host, port));
 
     let closed: Promise<void> | undefined;
     const openTopics = topics;
     const openCoordinator = coordinator;
     const openExpiry = expiry;
+    const openCluster = cluster;
     return {
       config,
       port,
@@ -209,15 +219,19 @@ export async function startBroker(
       topics: openTopics,
       coordinator: openCoordinator,
       offsets,
+      cluster: openCluster,
       close() {
         closed ??= (async () => {
           ready = false;
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
+          // Leaving the cluster first revokes the lease: the controller moves leadership at once.
+          await openCluster?.close();
           await shutdownGrpc(grpcServer);
           await openExpiry.stop();
           openCoordinator.close();
           await openTopics.close();
+          await openCluster?.markCleanShutdown();
           await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
           consoleHandler?.close();
           http?.closeAllConnections();
@@ -228,6 +242,7 @@ export async function startBroker(
       },
     };
   } catch (err) {
+    await cluster?.close().catch(() => undefined);
     server?.forceShutdown();
     await expiry?.stop();
     coordinator?.close();
@@ -266,6 +281,12 @@ function requireAuthentication(auth: Authorizer, logger: Logger) {
         },
       ]),
     ) as UntypedServiceImplementation;
+}
+
+/** What other brokers and clients dial when --advertise is not given: the listen host,
+ * or loopback for a wildcard listen address (give --advertise on a real network). */
+function advertisedAddress(host: string, port: number): string {
+  return grpcAddress(host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port);
 }
 
 /** HOST:PORT for a gRPC client, with an IPv6 host in brackets. */

@@ -4,3 +4,4 @@ export { consumeCommand } from "./consume-command.js";
 export { groupsCommand } from "./groups-command.js";
 export { produceCommand } from "./produce-command.js";
 export { topicsCommand } from "./topics-command.js";
+export { devCommand } from "./dev-cluster-command.js";

@@ -1,0 +1,441 @@
+import { create, toJsonString } from "@bufbuild/protobuf";
+import { readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { PartitionStateSchema, ReplicaStateSchema, TopicAssignmentSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
+import { TopicConfigSchema, type TopicConfig } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { overridesFromMessage } from "../admin/topic-config-message.js";
+import type { Clock } from "../clock.js";
+import type { BrokerConfig } from "../config.js";
+import { InvalidArgumentError, NotLeaderError, UnavailableError, UnknownTopicError } from "../errors.js";
+import { writeFileAtomic } from "../log/index.js";
+import type { Topic, TopicManager } from "../topics/index.js";
+import type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
+import { ClusterKeys } from "./cluster-keys.js";
+import { partitionKey, type ClusterSnapshot } from "./cluster-state.js";
+import { BrokerRegistration } from "./broker-registration.js";
+import { Controller } from "./controller/controller.js";
+import { TopicWrites } from "./controller/topic-writes.js";
+import { EtcdClient } from "./etcd/index.js";
+import { MetadataCache } from "./metadata-cache.js";
+import type { PartitionGate } from "./partition-gate.js";
+import { ReplicaManager, type PartitionView } from "./replication/index.js";
+
+/** A broker-level marker: present when the last shutdown was clean (every partition
+ * flushed). Read and removed at start; the registration's clean_start carries it. */
+const cleanShutdownMarker = "cluster-clean-shutdown";
+/** How long an admin change waits to be applied on this broker before answering. */
+const applyTimeoutMs = 10_000;
+/** Pause between registration attempts after a self-fence. */
+const reregisterBackoffMs = 250;
+
+export interface ClusterNodeOptions {
+  readonly config: BrokerConfig;
+  readonly topics: TopicManager;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly version: string;
+}
+
+/**
+ * A broker's part in a cluster (CLUSTER.md): its registration in etcd, its view of
+ * the cluster's metadata, the controller it may become, and its replicas. It turns
+ * metadata into local state, level-triggered: on every change it makes the local
+ * topics match etcd's (created, grown, deleted, re-created under a new topic id) and
+ * tells the replica manager which partitions it leads or follows.
+ *
+ * It is also the PartitionGate the handlers ask (partition-gate.ts): every check is
+ * synchronous and starts with the lease (BrokerRegistration.isFresh).
+ */
+export class ClusterNode implements PartitionGate {
+  readonly keys: ClusterKeys;
+  private readonly etcd: EtcdClient;
+  private readonly log: Logger;
+  private readonly brokerId: number;
+  private registration: BrokerRegistration | undefined;
+  private metadata: MetadataCache | undefined;
+  private controller: Controller | undefined;
+  private replicas: ReplicaManager | undefined;
+  private writes: TopicWrites;
+  private address = "";
+  private cleanStart = false;
+  private closed = false;
+  private syncRunning = false;
+  private syncAgain = false;
+  private syncIdle: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | undefined;
+  private replicaStatesReported = false;
+
+  constructor(private readonly options: ClusterNodeOptions) {
+    const { config, logger } = options;
+    this.keys = new ClusterKeys(config.clusterName);
+    this.log = logger.child({ component: "cluster" });
+    this.brokerId = config.brokerId;
+    this.etcd = new EtcdClient({ endpoints: [...config.etcdEndpoints], logger: this.log });
+    this.writes = new TopicWrites({ client: this.etcd, keys: this.keys, logger: this.log, clock: options.clock });
+  }
+
+  /** The ReplicaService implementation server.ts binds (valid after `start`). */
+  get replicaManager(): ReplicaManager {
+    if (this.replicas === undefined) throw new UnavailableError("BROKER_STARTING", "the broker is joining its cluster");
+    return this.replicas;
+  }
+
+  /**
+   * Joins the cluster once the gRPC port is bound (`address` is what others dial):
+   * registers a new incarnation, reads the metadata, brings local topics in line and
+   * starts the controller campaign.
+   */
+  async start(address: string): Promise<void> {
+    const { config, topics } = this.options;
+    this.address = address;
+    this.cleanStart = await readFile(join(config.dataDir, "meta", cleanShutdownMarker)).then(
+      () => true,
+      () => false,
+    );
+    await unlink(join(config.dataDir, "meta", cleanShutdownMarker)).catch(() => undefined);
+    this.metadata = await MetadataCache.start(this.etcd, this.keys, this.log);
+    this.replicas = new ReplicaManager({
+      brokerId: this.brokerId,
+      brokerEpoch: () => this.registration?.brokerEpoch ?? -1n,
+      isFresh: () => this.registration?.isFresh() ?? false,
+      log: (topic, partition) => topics.find(topic)?.logs[partition],
+      brokerAddress: (id) => this.metadata?.current.brokers.get(id)?.registration.address,
+      liveBrokerEpoch: (id) => this.metadata?.current.brokers.get(id)?.brokerEpoch,
+      alterPartitionState: (view, isr) => this.alterIsr(view, isr),
+      config,
+      logger: this.log,
+      clock: this.options.clock,
+    });
+    await this.register();
+    this.controller = new Controller({
+      client: this.etcd,
+      keys: this.keys,
+      brokerId: this.brokerId,
+      session: () =>
+        this.registration?.isFresh() ? { brokerEpoch: this.registration.brokerEpoch, leaseId: this.registration.leaseId } : undefined,
+      isFresh: () => this.registration?.isFresh() ?? false,
+      logger: this.log,
+    });
+    this.controller.start();
+    this.unsubscribe = this.metadata.onChange(() => this.scheduleSync());
+    this.scheduleSync();
+    await this.syncIdle;
+    this.log.info({ brokerId: this.brokerId, address, cleanStart: this.cleanStart }, "joined the cluster");
+  }
+
+  private async register(): Promise<void> {
+    this.registration = await BrokerRegistration.register(
+      {
+        etcd: this.etcd,
+        keys: this.keys,
+        registration: {
+          id: this.brokerId,
+          address: this.address,
+          rack: this.options.config.rack ?? "",
+          version: this.options.version,
+          cleanStart: this.cleanStart,
+        },
+        sessionTimeoutMs: this.options.config.brokerSessionTimeoutMs,
+        logger: this.log,
+        onFenced: () => this.onFenced(),
+      },
+      this.options.clock,
+    );
+    this.replicaStatesReported = false;
+  }
+
+  /**
+   * The lease may have expired: every leadership of this incarnation is void (the
+   * controller will have moved them). Register a new incarnation, whose replicas
+   * rejoin the ISR only by catching up (CLUSTER.md section 2).
+   */
+  private onFenced(): void {
+    if (this.closed) return;
+    this.replicas?.fenced();
+    const retry = (): void => {
+      if (this.closed) return;
+      this.register().then(
+        () => {
+          this.controller?.registered();
+          this.scheduleSync();
+        },
+        (err: unknown) => {
+          this.log.warn({ err }, "registering again failed; retrying");
+          setTimeout(retry, reregisterBackoffMs).unref();
+        },
+      );
+    };
+    retry();
+  }
+
+  /** Brings local state in line with the metadata; one run at a time, the last change always seen. */
+  private scheduleSync(): void {
+    if (this.closed) return;
+    if (this.syncRunning) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncRunning = true;
+    this.syncIdle = (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          await this.syncLocal().catch((err: unknown) => this.log.error({ err }, "applying cluster metadata failed; retrying on the next change"));
+        } while (this.syncAgain && !this.closed);
+      } finally {
+        this.syncRunning = false;
+      }
+    })();
+  }
+
+  private async syncLocal(): Promise<void> {
+    const metadata = this.metadata;
+    const replicas = this.replicas;
+    if (metadata === undefined || replicas === undefined) return;
+    const snapshot = metadata.current;
+    const { topics } = this.options;
+    for (const [name, entry] of snapshot.topics) {
+      if (this.closed) return;
+      const assignment = entry.assignment;
+      let local = topics.find(name);
+      if (local !== undefined && local.topicId !== assignment.topicId) {
+        // Deleted and created again while this broker was away (KIP-516): the old data goes.
+        for (let p = 0; p < local.logs.length; p++) replicas.remove(name, p);
+        await topics.delete(name);
+        local = undefined;
+      }
+      const overrides = overridesFromMessage(assignment.config);
+      if (local === undefined) {
+        local = await topics.create(name, assignment.partitions.length, overrides, { topicId: assignment.topicId });
+      } else if (local.logs.length < assignment.partitions.length) {
+        local = await topics.createPartitions(name, assignment.partitions.length);
+      }
+      if (JSON.stringify(local.overrides) !== JSON.stringify(overrides)) local = await topics.updateConfig(name, overrides);
+      for (let p = 0; p < assignment.partitions.length; p++) {
+        const replicaIds = assignment.partitions[p].replicas;
+        const state = snapshot.partitions.get(partitionKey(name, p));
+        if (!replicaIds.includes(this.brokerId) || state === undefined || state.state.topicId !== assignment.topicId) {
+          replicas.remove(name, p);
+          continue;
+        }
+        const view: PartitionView = {
+          topic: name,
+          topicId: assignment.topicId,
+          partition: p,
+          replicas: replicaIds,
+          entry: state,
+          minInsyncReplicas: local.config.minInsyncReplicas,
+        };
+        replicas.apply(view);
+      }
+    }
+    for (const local of topics.list(false)) {
+      if (local.topicId === undefined || snapshot.topics.has(local.name)) continue;
+      for (let p = 0; p < local.logs.length; p++) replicas.remove(local.name, p);
+      await topics.delete(local.name);
+    }
+    await this.reportReplicaStates(snapshot);
+  }
+
+  /**
+   * After an unclean start, each replica's last epoch and log end go to etcd, once per
+   * incarnation: the controller needs them for KIP-966's recovery when every ISR member
+   * of a partition restarted uncleanly (CLUSTER.md section 3).
+   */
+  private async reportReplicaStates(snapshot: ClusterSnapshot): Promise<void> {
+    const registration = this.registration;
+    if (this.cleanStart || this.replicaStatesReported || registration === undefined) return;
+    const { topics } = this.options;
+    for (const [name, entry] of snapshot.topics) {
+      const local = topics.find(name);
+      if (local === undefined) continue;
+      for (let p = 0; p < entry.assignment.partitions.length; p++) {
+        if (!entry.assignment.partitions[p].replicas.includes(this.brokerId)) continue;
+        const log = local.logs[p];
+        const lastEpoch = log.leaderEpochs().at(-1)?.epoch ?? -1;
+        const value = toJsonString(
+          ReplicaStateSchema,
+          create(ReplicaStateSchema, {
+            topicId: entry.assignment.topicId,
+            brokerEpoch: registration.brokerEpoch,
+            lastEpoch,
+            logEndOffset: log.logEndOffset,
+          }),
+        );
+        await this.etcd.put(this.keys.replicaState(name, p, this.brokerId), value);
+      }
+    }
+    this.replicaStatesReported = true;
+  }
+
+  /** The leader's ISR change: a CAS on the partition key that also checks this
+   * incarnation's registration (CLUSTER.md section 2). Undefined on a conflict. */
+  private async alterIsr(view: PartitionView, isr: ReadonlyArray<{ brokerId: number; brokerEpoch: bigint }>) {
+    const registration = this.registration;
+    if (registration === undefined || !registration.isFresh()) return undefined;
+    const state = create(PartitionStateSchema, { ...view.entry.state, isr: isr.map((m) => ({ brokerId: m.brokerId, brokerEpoch: m.brokerEpoch })) });
+    const key = this.keys.partition(view.topic, view.partition);
+    const result = await this.etcd.txn({
+      compare: [
+        { key, target: "mod", value: view.entry.modRevision },
+        { key: this.keys.broker(this.brokerId), target: "create", value: registration.brokerEpoch },
+      ],
+      success: [{ put: { key, value: toJsonString(PartitionStateSchema, state) } }],
+    });
+    if (!result.succeeded) return undefined;
+    return { topic: view.topic, partition: view.partition, state, modRevision: result.revision };
+  }
+
+  // ---- PartitionGate ----
+
+  leads(topic: string, partition: number): boolean {
+    return this.registration?.isFresh() === true && this.replicas?.isLeader(topic, partition) === true;
+  }
+
+  checkWrite(topic: string, partition: number, acksAll: boolean): void {
+    this.checkLeading(topic, partition);
+    this.replicas!.checkLeader(topic, partition, { acksAll });
+  }
+
+  async acknowledge(topic: string, partition: number, lastOffset: bigint, acksAll: boolean, signal: AbortSignal | undefined): Promise<void> {
+    if (acksAll) await this.replicaManager.waitForHighWatermark(topic, partition, lastOffset + 1n, signal);
+    // A leader paused past its lease and resumed acknowledges nothing: checked now, synchronously.
+    this.checkLeading(topic, partition);
+    this.replicas!.checkLeader(topic, partition, { acksAll: false });
+  }
+
+  checkRead(topic: string, partition: number): void {
+    this.checkLeading(topic, partition);
+    this.replicas!.checkLeader(topic, partition, { acksAll: false });
+  }
+
+  private checkLeading(topic: string, partition: number): void {
+    if (this.replicas === undefined) throw new UnavailableError("BROKER_STARTING", "the broker is joining its cluster");
+    if (this.registration?.isFresh() !== true) throw new NotLeaderError(topic, partition, this.leaderAddress(topic, partition));
+  }
+
+  /** The leader's address from the metadata, unless it is this broker. */
+  leaderAddress(topic: string, partition: number): string | undefined {
+    const snapshot = this.metadata?.current;
+    const leader = snapshot?.partitions.get(partitionKey(topic, partition))?.state.leader;
+    if (leader === undefined || leader < 0 || leader === this.brokerId) return undefined;
+    return snapshot?.brokers.get(leader)?.registration.address;
+  }
+
+  // ---- ClusterAdmin ----
+
+  readonly admin: ClusterAdmin = {
+    createTopic: async (name, partitions, replicationFactor, config) => {
+      const rf = replicationFactor ?? this.options.config.defaultReplicationFactor;
+      if (!Number.isInteger(rf) || rf < 1) throw new InvalidArgumentError("INVALID_REPLICATION_FACTOR", "replication_factor must be at least 1");
+      const assignment = await this.writes.createTopic({ name, partitions, replicationFactor: rf, config });
+      return this.waitForLocal(name, (t) => t.topicId === assignment.topicId && t.logs.length === assignment.partitions.length);
+    },
+    deleteTopic: async (name) => {
+      await this.writes.deleteTopic(name);
+      await this.metadataCache().waitUntil(() => this.options.topics.find(name)?.topicId === undefined || !this.metadataCache().current.topics.has(name), applyTimeoutMs);
+      await this.syncIdle;
+    },
+    createPartitions: async (name, totalCount) => {
+      const assignment = await this.writes.createPartitions(name, totalCount);
+      return this.waitForLocal(name, (t) => t.topicId === assignment.topicId && t.logs.length >= assignment.partitions.length);
+    },
+    updateTopicConfig: async (name, config) => this.updateTopicConfig(name, config),
+    partition: (topic, partition) => this.partitionReplication(topic, partition),
+    replicationFactor: (topic) => this.metadataCache().current.topics.get(topic)?.assignment.partitions[0]?.replicas.length ?? 1,
+    brokers: () => this.liveBrokers(),
+    controllerId: () => this.metadataCache().current.controller?.brokerId ?? -1,
+  };
+
+  private metadataCache(): MetadataCache {
+    if (this.metadata === undefined) throw new UnavailableError("BROKER_STARTING", "the broker is joining its cluster");
+    return this.metadata;
+  }
+
+  private liveBrokers(): ClusterBroker[] {
+    return [...this.metadataCache().current.brokers.values()]
+      .map(({ registration: r }) => ({ id: r.id, address: r.address, rack: r.rack, version: r.version }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  private partitionReplication(topic: string, partition: number): PartitionReplication {
+    const snapshot = this.metadataCache().current;
+    const entry = snapshot.partitions.get(partitionKey(topic, partition));
+    const replicas = snapshot.topics.get(topic)?.assignment.partitions[partition]?.replicas ?? [];
+    return {
+      leader: entry?.state.leader ?? -1,
+      replicas,
+      isr: entry?.state.isr.map((m) => m.brokerId) ?? [],
+      leaderEpoch: entry?.state.leaderEpoch ?? 0,
+    };
+  }
+
+  /** A config change: a CAS on the topic key (its mod revision), then applied by every broker. */
+  private async updateTopicConfig(name: string, config: TopicConfig | undefined): Promise<Topic> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = this.metadataCache().current.topics.get(name);
+      if (entry === undefined) throw new UnknownTopicError(`topic ${name} does not exist`);
+      const merged = create(TopicAssignmentSchema, entry.assignment);
+      const base = merged.config ?? create(TopicConfigSchema, {});
+      for (const [field, value] of Object.entries(config ?? {})) {
+        if (field.startsWith("$") || value === undefined || value === 0) continue;
+        (base as unknown as Record<string, unknown>)[field] = value;
+      }
+      merged.config = base;
+      const key = this.keys.topic(name);
+      const result = await this.etcd.txn({
+        compare: [{ key, target: "mod", value: entry.modRevision }],
+        success: [{ put: { key, value: toJsonString(TopicAssignmentSchema, merged) } }],
+      });
+      if (result.succeeded) {
+        const expected = JSON.stringify(overridesFromMessage(base));
+        return this.waitForLocal(name, (t) => JSON.stringify(t.overrides) === expected);
+      }
+      await this.metadataCache().waitUntil((s) => (s.topics.get(name)?.modRevision ?? 0n) !== entry.modRevision, applyTimeoutMs);
+    }
+    throw new UnavailableError("CONCURRENT_CHANGE", `topic ${name} kept changing; retry`);
+  }
+
+  /** Waits until the local topic matches what this broker just wrote to etcd. */
+  private async waitForLocal(name: string, done: (topic: Topic) => boolean): Promise<Topic> {
+    const deadline = Date.now() + applyTimeoutMs;
+    for (;;) {
+      const local = this.options.topics.find(name);
+      if (local !== undefined && done(local)) return local;
+      if (Date.now() > deadline) throw new UnavailableError("METADATA_NOT_APPLIED", `topic ${name}: the change is in etcd but not applied here yet`);
+      await new Promise<void>((resolve) => {
+        const off = this.options.topics.onChange(() => {
+          off();
+          clearTimeout(timer);
+          resolve();
+        });
+        const timer = setTimeout(() => {
+          off();
+          resolve();
+        }, 50);
+      });
+    }
+  }
+
+  /**
+   * Leaves the cluster: stops replicating and campaigning, revokes the lease (the
+   * controller moves leadership at once). `markCleanShutdown` after the partitions
+   * are flushed records that the next start is clean.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.controller?.close();
+    await this.replicas?.close();
+    await this.syncIdle.catch(() => undefined);
+    this.metadata?.close();
+    await this.registration?.close().catch((err: unknown) => this.log.warn({ err }, "revoking the lease failed"));
+    this.etcd.close();
+  }
+
+  async markCleanShutdown(): Promise<void> {
+    await writeFileAtomic(join(this.options.config.dataDir, "meta", cleanShutdownMarker), Buffer.alloc(0), true);
+  }
+}
