@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { brokerNodeFlags } from "../../scripts/bench/util.js";
 import { flagName } from "../../services/config.js";
 import { compiledMain, staleDistFiles } from "./dist-build.js";
 
@@ -65,8 +66,8 @@ process.once("exit", () => {
 
 let distChecked = false;
 
-/** The V8 heap flag main.ts expects on node's command line (see services/tributary.mjs). */
-const nodeFlags = ["--initial-old-space-size=64"];
+/** The node flags of the `tributary` command's first line (services/tributary.mjs), as a user's broker gets. */
+const nodeFlags = brokerNodeFlags;
 
 /** Starts `node dist/services/main.js serve ...` and resolves once it logs "broker listening". */
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
