@@ -45,6 +45,10 @@ const packages = {
   // Headless Chromium for the web console's browser tests, driven by playwright-core
   // (test/http/console/console.test.ts); Playwright's own browser download does not work here.
   chromium: () => canRun("/usr/bin/chromium", ["--version"]),
+  // etcd 3.4 for cluster mode: its tests start members as child processes
+  // (services/cluster/etcd/etcd-process.ts), and etcdctl to look at what brokers stored.
+  "etcd-server": () => canRun("/usr/bin/etcd", ["--version"]),
+  "etcd-client": () => canRun("/usr/bin/etcdctl", ["version"]),
   // Certificates generated at test time for TLS and mutual TLS (test/auth/).
   openssl: () => canRun("/usr/bin/openssl", ["version"]),
   // The FUSE file system that drops unsynced writes, under the power-loss tests
