@@ -135,29 +135,38 @@ export class Controller {
   private async run(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    let failed = false;
+    let later = false;
     try {
       while (this.dirty && !this.closed && this.epoch !== undefined) {
         this.dirty = false;
+        let outcome: "done" | "again" | "later";
         try {
-          if (await this.reconcile()) this.dirty = true;
+          outcome = await this.reconcile();
         } catch (err) {
           this.logger.warn({ err }, "reconcile failed; trying again");
-          failed = true;
+          outcome = "later";
+        }
+        if (outcome === "again") this.dirty = true;
+        if (outcome === "later") {
+          later = true;
           break;
         }
       }
     } finally {
       this.running = false;
     }
-    if (failed) this.schedule(this.options.retryBackoffMs ?? defaultRetryBackoffMs);
+    if (later) this.schedule(this.options.retryBackoffMs ?? defaultRetryBackoffMs);
     else if (this.dirty) this.schedule();
   }
 
-  /** One read, decide, write. True when a write conflicted (read again). */
-  private async reconcile(): Promise<boolean> {
+  /**
+   * One read, decide, write. "again": a write conflicted (read again now);
+   * "later": self-fenced (the lease is not fresh): look again after a pause, since
+   * no event may come to wake it once the lease is fresh again.
+   */
+  private async reconcile(): Promise<"done" | "again" | "later"> {
     const epoch = this.election.epoch();
-    if (epoch === undefined) return false;
+    if (epoch === undefined) return "later";
     const { client, keys } = this.options;
     const { kvs, revision } = await client.range(keys.root, { prefix: true });
     const snapshot = snapshotFromKvs(keys, kvs, revision, (key, err) =>
@@ -167,15 +176,16 @@ export class Controller {
     if (snapshot.controller?.epoch !== epoch) {
       // Deposed: the election's watch sees the delete and stops this controller.
       this.logger.debug({ controllerEpoch: epoch, revision }, "controller key changed; not deciding");
-      return false;
+      return "done";
     }
     if (this.watch === undefined) this.watchFrom(revision);
     const decisions = decide(snapshot);
-    if (decisions.length === 0) return false;
+    if (decisions.length === 0) return "done";
     const result = await writePartitionStates(client, keys, epoch, decisions, () => this.election.epoch() === epoch);
     for (const d of result.applied) this.logDecision(d, epoch);
-    if (result.conflicted) this.logger.info({ revision }, "partition state changed meanwhile; reading again");
-    return result.conflicted;
+    if (!result.conflicted) return "done";
+    this.logger.info({ revision }, "partition state changed meanwhile; reading again");
+    return "again";
   }
 
   private logDecision(d: PartitionDecision, controllerEpoch: bigint): void {
