@@ -54,6 +54,8 @@ export class ControllerElection {
   private running = false;
   private again = false;
   private closed = false;
+  /** Campaigns failed in a row. */
+  private failures = 0;
 
   constructor(private readonly options: ControllerElectionOptions) {}
 
@@ -105,8 +107,11 @@ export class ControllerElection {
         this.again = false;
         try {
           await this.campaignOnce();
+          this.failures = 0;
         } catch (err) {
-          this.options.logger.warn({ err }, "controller campaign failed; trying again");
+          // Once at warn: etcd down or the lease gone repeats every pause until it is back.
+          const level = this.failures++ === 0 ? "warn" : "debug";
+          this.options.logger[level]({ err }, "controller campaign failed; trying again");
           this.retryLater();
           return;
         }

@@ -59,6 +59,8 @@ export class Controller {
   private dirty = false;
   private running = false;
   private closed = false;
+  /** Reconciles failed in a row (logged at warn once, then debug). */
+  private failures = 0;
   /** How many reconciles completed (tests and metrics). */
   reconciles = 0;
 
@@ -142,8 +144,10 @@ export class Controller {
         let outcome: "done" | "again" | "later";
         try {
           outcome = await this.reconcile();
+          this.failures = 0;
         } catch (err) {
-          this.logger.warn({ err }, "reconcile failed; trying again");
+          const level = this.failures++ === 0 ? "warn" : "debug";
+          this.logger[level]({ err }, "reconcile failed; trying again");
           outcome = "later";
         }
         if (outcome === "again") this.dirty = true;
