@@ -169,14 +169,26 @@ export class EtcdClient {
     }
   }
 
+  /** The lease's remaining TTL (-1: expired or revoked), the TTL it was granted with, and
+   * the keys bound to it. For health reports and tests. */
+  async leaseTimeToLive(id: bigint): Promise<{ ttlSeconds: number; grantedTtlSeconds: number; keys: string[] }> {
+    const response = await this.unary(Lease.method.leaseTimeToLive, { ID: id, keys: true });
+    return {
+      ttlSeconds: Number(response.TTL),
+      grantedTtlSeconds: Number(response.grantedTTL),
+      keys: response.keys.map((key) => Buffer.from(key).toString("utf8")),
+    };
+  }
+
   /**
    * One keep-alive with its own deadline, on a LeaseKeepAlive stream opened for it and
    * closed after the answer: a stream hanging on a dead connection cannot go unnoticed
    * (etcd3 issue #110). Resolves the remaining TTL in seconds (0: the lease is gone).
+   * `timeoutMs` (default: the request timeout) bounds it, failovers included.
    */
-  async leaseKeepAliveOnce(id: bigint): Promise<number> {
+  async leaseKeepAliveOnce(id: bigint, options: { timeoutMs?: number } = {}): Promise<number> {
     const method = Lease.method.leaseKeepAlive;
-    const response = await this.withFailover(method.name, (client, deadline) => {
+    const response = await this.withFailover(method.name, options.timeoutMs, (client, deadline) => {
       return new Promise<MessageShape<typeof method.output>>((resolve, reject) => {
         const call = client.makeBidiStreamRequest(
           path(method),
@@ -262,7 +274,7 @@ export class EtcdClient {
     request: MessageInitShape<M["input"]>,
   ): Promise<MessageShape<M["output"]>> {
     const message = create(method.input, request);
-    return this.withFailover(method.name, (client, deadline) => {
+    return this.withFailover(method.name, undefined, (client, deadline) => {
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
           path(method),
@@ -279,10 +291,15 @@ export class EtcdClient {
 
   /** Runs `attempt` on the preferred endpoint, then the next ones, until it succeeds, fails
    * with a non-retriable error, or the budget is spent. */
-  private async withFailover<T>(what: string, attempt: (client: Client, deadline: Date) => Promise<T>): Promise<T> {
+  private async withFailover<T>(
+    what: string,
+    timeoutMs: number | undefined,
+    attempt: (client: Client, deadline: Date) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new EtcdError("ETCD_UNAVAILABLE", "etcd client closed");
-    const budgetEnd = performance.now() + this.requestTimeoutMs;
-    const attemptMs = Math.max(minAttemptTimeoutMs, this.requestTimeoutMs / this.clients.length);
+    const budgetMs = timeoutMs ?? this.requestTimeoutMs;
+    const budgetEnd = performance.now() + budgetMs;
+    const attemptMs = Math.min(budgetMs, Math.max(minAttemptTimeoutMs, budgetMs / this.clients.length));
     let lastError: ServiceError | undefined;
     let failuresThisRound = 0;
     for (;;) {
@@ -306,7 +323,7 @@ export class EtcdClient {
     }
     throw new EtcdError(
       "ETCD_UNAVAILABLE",
-      `etcd ${what}: no endpoint answered within ${this.requestTimeoutMs} ms (${this.endpoints.join(", ")})` +
+      `etcd ${what}: no endpoint answered within ${budgetMs} ms (${this.endpoints.join(", ")})` +
         (lastError ? `: ${lastError.details || lastError.message}` : ""),
       lastError?.code,
       lastError?.details,

@@ -10,6 +10,12 @@ import { startEtcd, type EtcdProcesses } from "../../../services/cluster/etcd/et
 /** etcd fsyncs every write: /dev/shm keeps that cheap. */
 const tempRoot = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 
+/** The endpoint an EtcdClient sends to first (test-only peek at its private state). */
+function preferredEndpoint(client: EtcdClient): string {
+  const internals = client as unknown as { endpoints: string[]; preferred: number };
+  return `http://${internals.endpoints[internals.preferred]}`;
+}
+
 /** Collects a watch's batches and its end. */
 function recorder() {
   const batches: Array<{ events: WatchEvent[]; revision: bigint }> = [];
@@ -166,7 +172,9 @@ describe("EtcdClient against one etcd member", () => {
     await client.put("/t/l/k", "v", { lease: lease.id });
     expect((await client.get("/t/l/k"))!.lease).toBe(lease.id);
     expect(await client.leaseKeepAliveOnce(lease.id)).toBe(5);
+    expect(await client.leaseTimeToLive(lease.id)).toMatchObject({ grantedTtlSeconds: 5, keys: ["/t/l/k"] });
     await client.leaseRevoke(lease.id);
+    expect((await client.leaseTimeToLive(lease.id)).ttlSeconds).toBe(-1);
     expect(await client.get("/t/l/k")).toBeUndefined();
     expect(await client.leaseKeepAliveOnce(lease.id)).toBe(0);
     await client.leaseRevoke(lease.id); // already gone: no error
@@ -239,6 +247,37 @@ describe("EtcdClient against three etcd members", () => {
       expect((await client.get("/t/k"))!.value.toString()).toBe("rewatched");
     } finally {
       watch.close();
+    }
+  });
+  it("fails over from a frozen member (SIGSTOP) within the request timeout, and a watch on it ends with \"error\"", async () => {
+    // Find which member the client prefers now: the one a fresh watch goes to is the one
+    // requests go to. Freeze that one.
+    const watched = recorder();
+    const start = (await client.put("/t/f", "before")).revision + 1n;
+    const watch = client.watch("/t/f", { startRevision: start }, watched.listener);
+    const healthy = await Promise.all(
+      etcd.members.map(async (m) => {
+        const single = new EtcdClient({ endpoints: [m.clientUrl], requestTimeoutMs: 1000 });
+        try {
+          return (await single.get("/t/f")) !== undefined;
+        } finally {
+          single.close();
+        }
+      }),
+    );
+    expect(healthy).toEqual([true, true, true]);
+    const frozen = etcd.members.map((m) => m.clientUrl).indexOf(preferredEndpoint(client));
+    expect(frozen).toBeGreaterThanOrEqual(0);
+    etcd.members[frozen]!.kill("SIGSTOP");
+    try {
+      const started = performance.now();
+      await client.put("/t/f", "during");
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect((await client.get("/t/f"))!.value.toString()).toBe("during");
+      await vi.waitFor(() => expect(watched.ends).toEqual([expect.objectContaining({ reason: "error" })]), { timeout: 8000 });
+    } finally {
+      watch.close();
+      etcd.members[frozen]!.kill("SIGCONT");
     }
   });
 });
