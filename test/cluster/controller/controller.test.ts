@@ -246,6 +246,25 @@ describe("Controller against etcd", () => {
     expect(controller.isController()).toBe(true);
   });
 
+  it("repairs hundreds of partitions in transactions etcd accepts (at most 128 operations each)", async () => {
+    const keys = freshKeys();
+    const brokers = await Promise.all([1, 2].map((id) => registerBroker(client, keys, id)));
+    const writes = new TopicWrites({ client, keys, logger: silentLogger });
+    await writes.createTopic({ name: "many", partitions: 200, replicationFactor: 2 });
+    const controller = startController(keys, brokers[0]);
+    await vi.waitFor(() => expect(controller.reconciles).toBeGreaterThan(0), { timeout: 5000, interval: 10 });
+    await client.leaseRevoke(brokers[1].leaseId);
+    await vi.waitFor(async () => {
+      const { kvs } = await client.range(keys.topicPartitions("many"), { prefix: true });
+      expect(kvs).toHaveLength(200);
+      for (const kv of kvs) {
+        const state = JSON.parse(kv.value.toString());
+        expect(state.leader).toBe(1);
+        expect(state.isr.map((m: { brokerId: number }) => m.brokerId)).toEqual([1]);
+      }
+    }, { timeout: 5000, interval: 50 });
+  });
+
   it("rewrites partition states a losing creator left, so every state carries the winning topic id", async () => {
     const keys = freshKeys();
     const brokers = await Promise.all([1, 2].map((id) => registerBroker(client, keys, id)));
