@@ -81,11 +81,15 @@ export class ControllerElection {
     void this.loop();
   }
 
-  /** Gives the controller key up (controlled shutdown): another broker is elected. */
+  /**
+   * Gives the controller key up and stops campaigning (controlled shutdown): another
+   * broker is elected without waiting for this one's lease to expire.
+   */
   async resign(): Promise<void> {
     const held = this.held;
-    if (held === undefined) return;
     this.depose();
+    this.close();
+    if (held === undefined) return;
     const key = this.options.keys.controller;
     await this.options.client.txn({
       compare: [{ key, target: "create", value: held.epoch }],

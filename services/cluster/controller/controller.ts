@@ -106,9 +106,11 @@ export class Controller {
     return this.election.epoch() !== undefined;
   }
 
-  /** Gives up the controller role (controlled shutdown): another broker is elected. */
+  /** Gives up the controller role and stops (controlled shutdown): another broker
+   * is elected at once instead of after this broker's lease expires. */
   async resign(): Promise<void> {
     await this.election.resign();
+    this.close();
   }
 
   /** Stops. The controller key stays until the broker's lease goes (revoke it, or `resign` first). */

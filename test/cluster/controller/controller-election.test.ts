@@ -95,4 +95,19 @@ describe("ControllerElection against etcd", () => {
     await vi.waitFor(() => expect(second.election.epoch()).toBeDefined(), { timeout: 3000, interval: 10 });
     expect(first.epoch()).toBeUndefined();
   });
+
+  it("resign hands the role over at once and does not campaign again", async () => {
+    const keys = freshKeys();
+    const [a, b] = await Promise.all([1, 2].map((id) => registerBroker(client, keys, id)));
+    const first = campaign(keys, a);
+    await vi.waitFor(() => expect(first.election.epoch()).toBeDefined(), { timeout: 3000, interval: 10 });
+    const firstEpoch = first.election.epoch()!;
+    const second = campaign(keys, b);
+    await first.election.resign();
+    expect(first.election.epoch()).toBeUndefined();
+    expect(first.deposed).toEqual([firstEpoch]);
+    await vi.waitFor(() => expect(second.election.epoch()).toBeDefined(), { timeout: 3000, interval: 10 });
+    expect(JSON.parse((await client.get(keys.controller))!.value.toString())).toMatchObject({ brokerId: 2 });
+    expect(first.elected).toEqual([firstEpoch]);
+  });
 });
