@@ -6,6 +6,7 @@ import { writePartitionStates } from "../../../services/cluster/controller/fence
 import { snapshotFromKvs } from "../../../services/cluster/controller/snapshot-from-kvs.js";
 import { TopicWrites } from "../../../services/cluster/controller/topic-writes.js";
 import { EtcdClient } from "../../../services/cluster/etcd/etcd-client.js";
+import { LeaseKeeper } from "../../../services/cluster/etcd/lease-keeper.js";
 import { TcpProxy } from "../../helpers/tcp-proxy.js";
 import {
   freshKeys,
@@ -263,6 +264,41 @@ describe("Controller against etcd", () => {
         expect(state.isr.map((m: { brokerId: number }) => m.brokerId)).toEqual([1]);
       }
     }, { timeout: 5000, interval: 50 });
+  });
+
+  it("with a real LeaseKeeper: a controller cut off from etcd fences itself and another broker takes over", async () => {
+    const keys = freshKeys();
+    const etcdAddress = fixture.etcd.endpoints[0].replace(/^https?:\/\//, "");
+    const proxy = await TcpProxy.start(etcdAddress);
+    cleanups.push(() => proxy.close());
+    const proxied = new EtcdClient({ endpoints: [proxy.address], requestTimeoutMs: 500 });
+    cleanups.push(() => proxied.close());
+    let expired = false;
+    const keeper = await LeaseKeeper.grant(proxied, { ttlMs: 2000, logger: silentLogger, onExpired: () => (expired = true) });
+    cleanups.push(() => keeper.close());
+    await proxied.put(keys.broker(1), JSON.stringify({ id: 1, address: "127.0.0.1:9001" }), { lease: keeper.id });
+    const brokerEpoch = (await client.get(keys.broker(1)))!.createRevision;
+    const first = new Controller({
+      client: proxied,
+      keys,
+      brokerId: 1,
+      session: () => ({ brokerEpoch, leaseId: keeper.id }),
+      isFresh: () => keeper.isFresh(),
+      logger: silentLogger,
+      retryBackoffMs: 50,
+    });
+    cleanups.push(() => first.close());
+    first.start();
+    await vi.waitFor(() => expect(first.isController()).toBe(true), { timeout: 3000, interval: 10 });
+    const others = await Promise.all([2, 3].map((id) => registerBroker(client, keys, id)));
+    const second = startController(keys, others[0]);
+
+    proxy.retarget("127.0.0.1:1");
+    proxy.dropAll();
+    await vi.waitFor(() => expect(first.isController()).toBe(false), { timeout: 3000, interval: 10 });
+    await vi.waitFor(() => expect(second.isController()).toBe(true), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(expired).toBe(true), { timeout: 3000, interval: 10 });
+    expect(first.isController()).toBe(false);
   });
 
   it("rewrites partition states a losing creator left, so every state carries the winning topic id", async () => {
