@@ -25,6 +25,9 @@ export type ErrorKind =
 
 export class TributaryError extends Error {
   override name = "TributaryError";
+  /** Trailing metadata the rpc layer sends with the error's status besides its reason
+   * (services/rpc/status.ts), e.g. `tributary-leader` on NOT_LEADER. */
+  trailers: Readonly<Record<string, string>> | undefined = undefined;
   /**
    * @param kind how the rpc layer reports it
    * @param reason a stable UPPER_SNAKE identifier, part of the API
@@ -158,5 +161,52 @@ export class OutOfOrderSequenceError extends TributaryError {
   override name = "OutOfOrderSequenceError";
   constructor(message: string) {
     super("precondition", "OUT_OF_ORDER_SEQUENCE", message);
+  }
+}
+
+/** Trailing-metadata key naming the partition leader's "host:port" on NOT_LEADER. */
+export const leaderMetadataKey = "tributary-leader";
+
+/** This broker does not lead the partition (in cluster mode), or cannot be sure it still
+ * does (its etcd lease is not fresh). Retriable: the client refreshes its metadata and
+ * sends to the leader, whose address the `tributary-leader` trailer carries when known. */
+export class NotLeaderError extends UnavailableError {
+  override name = "NotLeaderError";
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly leaderAddress: string | undefined,
+    detail = "this broker is not its leader",
+  ) {
+    super("NOT_LEADER", `partition ${topic}/${partition}: ${detail}`);
+    if (leaderAddress !== undefined) this.trailers = { [leaderMetadataKey]: leaderAddress };
+  }
+}
+
+/** acks=ALL with fewer in-sync replicas than the topic's minInsyncReplicas: refused
+ * before anything is written. Retriable once followers catch up. */
+export class NotEnoughReplicasError extends UnavailableError {
+  override name = "NotEnoughReplicasError";
+  constructor(topic: string, partition: number, isr: number, minInsyncReplicas: number) {
+    super("NOT_ENOUGH_REPLICAS", `partition ${topic}/${partition} has ${isr} in-sync replicas, fewer than minInsyncReplicas ${minInsyncReplicas}`);
+  }
+}
+
+/** A request carried a leader epoch older than this broker's for the partition (a
+ * deposed leader's follower, a client with stale metadata). Retriable after a metadata
+ * refresh. */
+export class FencedLeaderEpochError extends UnavailableError {
+  override name = "FencedLeaderEpochError";
+  constructor(topic: string, partition: number, requestEpoch: number, currentEpoch: number) {
+    super("FENCED_LEADER_EPOCH", `partition ${topic}/${partition}: leader epoch ${requestEpoch} is older than ${currentEpoch}`);
+  }
+}
+
+/** A request carried a leader epoch newer than this broker knows (its metadata lags).
+ * Retriable: this broker learns the epoch from etcd shortly. */
+export class UnknownLeaderEpochError extends UnavailableError {
+  override name = "UnknownLeaderEpochError";
+  constructor(topic: string, partition: number, requestEpoch: number, currentEpoch: number) {
+    super("UNKNOWN_LEADER_EPOCH", `partition ${topic}/${partition}: leader epoch ${requestEpoch} is newer than ${currentEpoch}`);
   }
 }
