@@ -178,4 +178,25 @@ describe("replication", () => {
     await expectIdentical(c, [1, 2]);
     await waitFor(() => expect(c.isr()).toEqual([1, 2]));
   });
+
+  it("moves leadership: the new leader goes on from its log, the old one follows, and every replica ends identical", async () => {
+    cluster = await ReplicaCluster.create({ replicas: [1, 2, 3], minInsyncReplicas: 2 });
+    const c = cluster;
+    for (const id of [1, 2, 3]) await c.start(id);
+    c.elect(1, [1, 2, 3]);
+    await waitFor(() => expect(c.broker(1).manager!.leaderEpoch(topic, 0)).toBe(1));
+    for (let i = 0; i < 5; i++) await produce(c, 1, values(`one${i}`, 2), true);
+    const committed = c.broker(1).log.highWatermark;
+    c.elect(2);
+    await waitFor(() => expect(c.broker(2).manager!.leaderEpoch(topic, 0)).toBe(2));
+    expect(() => c.broker(1).manager!.checkLeader(topic, 0, { acksAll: true })).toThrow(expect.objectContaining({ reason: "NOT_LEADER" }));
+    for (let i = 0; i < 5; i++) await produce(c, 2, values(`two${i}`, 3), true);
+    const end = c.broker(2).log.logEndOffset;
+    await waitFor(() => {
+      for (const id of [1, 3]) expect(c.broker(id).log.highWatermark).toBe(end);
+    });
+    expect(end).toBe(committed + 15n);
+    await expectIdentical(c, [1, 2, 3]);
+    expect(c.broker(1).log.leaderEpochs()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: Number(committed) }]);
+  });
 });
