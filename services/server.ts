@@ -35,6 +35,7 @@ import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
+import { ReplicaService } from "../gen/ts/tributary/cluster/v1/replica_pb.js";
 
 export const descriptorSetPath = packagePath("gen/descriptor.binpb");
 export const version: string = (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
@@ -162,6 +163,9 @@ export async function startBroker(
         auth,
       ),
     ];
+    // Between brokers only (CLUSTER.md section 4); with auth on, only principals an ACL
+    // allows may call it (the inter-broker principal comes with issue 17).
+    if (cluster !== undefined) services.push(bindService(ReplicaService, cluster.replicaService, logger, {}, metrics.rpc, auth));
     for (const { definition, implementation } of services) server.addService(definition, implementation);
     addReflection(
       server,
