@@ -195,11 +195,12 @@ export class ClusterMetadata {
     this.hints.set(partitionKey(topic, partition), address);
   }
 
-  /** Read the topic's partitions (and the brokers) again before their next use. */
-  invalidate(topic: string): void {
+  /** Read the brokers, and the topic's partitions when given, again before their next use. */
+  invalidate(topic?: string): void {
+    this.clusterStale = true;
+    if (topic === undefined) return;
     this.generations.set(topic, (this.generations.get(topic) ?? 0) + 1);
     for (const key of [...this.hints.keys()]) if (key.startsWith(`${topic}\u0000`)) this.hints.delete(key);
-    this.clusterStale = true;
   }
 
   /** Closes every client it made. */

@@ -281,15 +281,16 @@ export class Producer {
         err = e;
       }
       const elapsedMs = Date.now() - startedMs;
-      const wait = backoffMs(attempt, this.options.retryBackoffMs, this.options.retryBackoffMaxMs);
+      const remainingMs = this.options.deliveryTimeoutMs - elapsedMs;
       const lagging = (err as { code?: number }).code === status.NOT_FOUND && this.metadata.brokerCount > 1 && elapsedMs < unknownTopicWaitMs;
-      if ((!isRetriable(err) && !lagging) || this.closed || elapsedMs + wait >= this.options.deliveryTimeoutMs) {
-        this.waiting.delete(name);
-        for (const w of waiting) w.reject(err);
-        return;
+      if ((isRetriable(err) || lagging) && remainingMs > 0) {
+        this.metadata.invalidate(name);
+        await delay(Math.min(remainingMs, backoffMs(attempt, this.options.retryBackoffMs, this.options.retryBackoffMaxMs)));
+        if (Date.now() - startedMs < this.options.deliveryTimeoutMs) continue;
       }
-      this.metadata.invalidate(name);
-      await delay(wait);
+      this.waiting.delete(name);
+      for (const w of waiting) w.reject(err);
+      return;
     }
   }
 
@@ -369,15 +370,17 @@ export class Producer {
       } catch (e) {
         err = e;
       }
-      const wait = backoffMs(attempt, retryBackoffMs, retryBackoffMaxMs);
-      if (!isRetriable(err) || attempt + 1 >= retries || Date.now() + wait >= deadlineMs) {
-        for (const reject of batch.rejects) reject(err);
-        return;
+      const remainingMs = deadlineMs - Date.now();
+      if (isRetriable(err) && attempt + 1 < retries && remainingMs > 0) {
+        const leader = errorLeader(err);
+        if (leader !== undefined) this.metadata.hintLeader(topic, partition, leader);
+        else this.metadata.invalidate(topic);
+        await delay(Math.min(remainingMs, backoffMs(attempt, retryBackoffMs, retryBackoffMaxMs)));
+        if (Date.now() < deadlineMs) continue;
       }
-      const leader = errorLeader(err);
-      if (leader !== undefined) this.metadata.hintLeader(topic, partition, leader);
-      else this.metadata.invalidate(topic);
-      await delay(wait);
+      // The last error: not retriable, or out of attempts or of time.
+      for (const reject of batch.rejects) reject(err);
+      return;
     }
     for (const result of answer.results) {
       const { baseOffset, recordIndexes } = result;
