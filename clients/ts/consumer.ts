@@ -1,16 +1,21 @@
-import { status } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
 import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { createClient, errorReason, type ClientOptions, type ServiceClient } from "./grpc-client.js";
+import { bootstrapList, ClusterMetadata } from "./cluster-metadata.js";
+import { errorReason, reasonMetadataKey, type ClientOptions, type ServerStream } from "./grpc-client.js";
 import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
 
 export type StartPosition = "earliest" | "latest" | { readonly offset: bigint } | { readonly timestampMs: number };
 
 export interface ConsumerOptions extends ClientOptions {
-  /** Broker address, HOST:PORT. Default 127.0.0.1:7070. */
+  /** A broker address, HOST:PORT: a bootstrap list of one. Default 127.0.0.1:7070. */
   readonly broker?: string;
+  /** Brokers to read the cluster's metadata from, HOST:PORT each, tried in order (after `broker`). */
+  readonly bootstrap?: readonly string[];
+  /** Metadata older than this is read again, ms. Default 300000 (Kafka's metadata.max.age.ms). */
+  readonly metadataMaxAgeMs?: number;
   /** Group mode: the group to join, with `topics`. */
   readonly groupId?: string;
   readonly topics?: readonly string[];
@@ -42,6 +47,13 @@ export interface ConsumedRecord {
 }
 
 type Event = SubscribeResponse["event"];
+type SubscribeInit = MessageInitShape<typeof SubscribeRequestSchema>;
+
+/** The open Subscribe stream(s) of one connection attempt, read as one. */
+interface OpenStreams {
+  readonly events: AsyncIterator<SubscribeResponse>;
+  cancel(): void;
+}
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 const stopSignal = Symbol("stop");
 
@@ -52,14 +64,22 @@ const stopSignal = Symbol("stop");
  * offsets only, so nothing is skipped. When the stream breaks it reconnects
  * with backoff: explicit partitions resume after the last record delivered,
  * a group member rejoins and resumes at the group's commits (at least once).
+ *
+ * Routing: explicit partitions are read from their leaders (ClusterMetadata),
+ * one Subscribe per leader, merged. When any of them fails (NOT_LEADER, a broker
+ * gone) or ends, all are closed, the metadata is read again and every partition
+ * resumes after its last delivered record with its last epoch (a failover of
+ * one partition briefly restarts the others' streams too). A group member talks
+ * to one broker, the first bootstrap broker that answers, as before routing.
  */
 export class Consumer implements AsyncIterable<ConsumedRecord> {
   /** Group mode: the member id and generation of the last event, and owned partitions. */
   memberId = "";
   generation = 0;
   assignment: Array<{ topic: string; partition: number }> = [];
-  private readonly fetch: ServiceClient<(typeof FetchService)["method"]>;
-  private readonly commits: ServiceClient<(typeof CommitService)["method"]>;
+  private readonly metadata: ClusterMetadata;
+  /** Group mode: the broker the member's stream and commits go to. */
+  private groupAddress: string | undefined;
   /** Next offset to process per partition (= last processed + 1). */
   private readonly processed = new Map<string, bigint>();
   /** The leader epoch of the last record processed per partition (KIP-320): passed when
@@ -87,9 +107,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     if (this.group ? !options.topics?.length : !options.topic) {
       throw new Error("a Consumer needs groupId with topics, or topic");
     }
-    const broker = options.broker ?? "127.0.0.1:7070";
-    this.fetch = createClient(FetchService, broker, { ...options, decoders: { subscribe: decodeSubscribeResponse } });
-    this.commits = createClient(CommitService, broker, options);
+    this.metadata = new ClusterMetadata({ ...options, bootstrap: bootstrapList(options) });
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord> {
@@ -103,13 +121,15 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     let attempt = 0;
     try {
       while (!this.stop.signal.aborted) {
-        // Only a seek cancels the stream from here; close() first lets the final
-        // commit read the stream's remaining events (see leave()).
-        const stream = this.fetch.subscribe(this.request(), { signal: this.restart.signal });
-        const events = stream[Symbol.asyncIterator]();
+        let opened: OpenStreams | undefined;
         let pending: Promise<IteratorResult<SubscribeResponse>> | undefined;
         try {
+          // Only a seek cancels the streams from here; close() first lets the final
+          // commit read the stream's remaining events (see leave()).
+          opened = await this.openStreams();
+          const events = opened.events;
           for (;;) {
+            if (this.restart.signal.aborted) break; // a seek while the streams opened
             pending ??= events.next();
             const next = await Promise.race([pending, stopped]);
             if (next === stopSignal) break;
@@ -140,14 +160,16 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
           if (!this.restart.signal.aborted && !isRetriable(err) && (err as { code?: number }).code !== status.CANCELLED) throw err;
         } finally {
           this.finishCurrent();
-          if (!this.restart.signal.aborted) await this.leave(events, pending);
-          stream.cancel();
+          if (opened !== undefined && !this.restart.signal.aborted) await this.leave(opened.events, pending);
+          opened?.cancel();
         }
         if (this.restart.signal.aborted) {
           this.restart = new AbortController(); // a seek: reopen at once
           continue;
         }
         if (this.stop.signal.aborted) break;
+        // A leader moved or a broker went away: read where partitions are led again.
+        this.metadata.invalidate(this.group ? undefined : this.options.topic);
         await delay(backoffMs(attempt++, this.options.reconnectBackoffMs ?? 100, 5_000), this.stop.signal);
       }
     } finally {
@@ -170,7 +192,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
    */
   async seek(topic: string, partition: number, offset: bigint): Promise<void> {
     if (this.group) {
-      await this.commits.commit({
+      await (await this.commits()).commit({
         groupId: this.options.groupId!,
         memberId: this.memberId,
         generation: this.generation,
@@ -191,8 +213,50 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   async close(): Promise<void> {
     this.stop.abort();
     if (this.iterating) await this.exited;
-    this.fetch.close();
-    this.commits.close();
+    this.metadata.close();
+  }
+
+  /** Group mode: the client for commits, at the member's broker. */
+  private async commits() {
+    this.groupAddress ??= await this.metadata.reachable();
+    return this.metadata.client(CommitService, this.groupAddress);
+  }
+
+  private subscribe(address: string, request: SubscribeInit): ServerStream<SubscribeResponse> {
+    const client = this.metadata.client(FetchService, address, { decoders: { subscribe: decodeSubscribeResponse } });
+    return client.subscribe(request, { signal: this.restart.signal });
+  }
+
+  /**
+   * Group mode: one stream at a reachable broker. Explicit mode: the partitions'
+   * leaders from the metadata, one stream per leader (a single stream, with the
+   * request as asked, when one broker leads them all).
+   */
+  private async openStreams(): Promise<OpenStreams> {
+    if (this.group) {
+      this.groupAddress = await this.metadata.reachable();
+      const stream = this.subscribe(this.groupAddress, this.request());
+      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+    }
+    const topic = this.options.topic!;
+    const metadata = await this.metadata.topic(topic);
+    const asked = this.options.partitions?.length ? [...new Set(this.options.partitions)] : metadata.partitions.map((p) => p.partition);
+    const byLeader = new Map<string, number[]>();
+    for (const partition of asked) {
+      let address = this.metadata.leaderAddress(topic, partition);
+      if (address === undefined) {
+        // A partition the topic does not have: the broker's answer is the error.
+        if (metadata.partitions[partition] === undefined) address = await this.metadata.reachable();
+        else throw offlineError(topic, partition);
+      }
+      byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
+    }
+    if (byLeader.size <= 1) {
+      const address = byLeader.keys().next().value ?? (await this.metadata.reachable());
+      const stream = this.subscribe(address, this.request());
+      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+    }
+    return merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
   }
 
   /** The record the application has (yielded, loop body not yet left): done with it. */
@@ -218,7 +282,8 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     return this.assignment.some((p) => p.topic === topic && p.partition === partition);
   }
 
-  private request(): MessageInitShape<typeof SubscribeRequestSchema> {
+  /** The Subscribe request; explicit mode: for `partitions` only when given (one leader's). */
+  private request(partitions?: readonly number[]): SubscribeInit {
     const from = this.options.from ?? "latest";
     const startPosition: MessageInitShape<typeof SubscribeRequestSchema>["startPosition"] =
       from === "earliest"
@@ -238,14 +303,16 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
         startPosition,
       };
     }
-    const base = { topic: this.options.topic, partitions: [...(this.options.partitions ?? [])] };
-    if (this.resume.size === 0) return { ...base, startPosition };
+    const base = { topic: this.options.topic, partitions: [...(partitions ?? this.options.partitions ?? [])] };
     // Resume exactly after what was delivered; partitions never read start as asked.
-    const offsets = [...this.resume].map(([k, offset]) => ({
-      partition: Number(k.split("\u0000")[1]),
-      offset,
-      lastFetchedEpoch: this.processed.get(k) === offset ? this.epochs.get(k) : undefined,
-    }));
+    const offsets = [...this.resume]
+      .map(([k, offset]) => ({
+        partition: Number(k.split("\u0000")[1]),
+        offset,
+        lastFetchedEpoch: this.processed.get(k) === offset ? this.epochs.get(k) : undefined,
+      }))
+      .filter((o) => partitions === undefined || partitions.includes(o.partition));
+    if (offsets.length === 0) return { ...base, startPosition };
     return { ...base, startPosition: { case: "offsets", value: { offsets } } };
   }
 
@@ -291,7 +358,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
         offset: this.processed.get(key(p.topic, p.partition))!,
         leaderEpoch: this.epochs.get(key(p.topic, p.partition)),
       }));
-    await this.commits.commit({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
+    await (await this.commits()).commit({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
   }
 
   /**
@@ -317,4 +384,46 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       if (next.value.event.case !== "records") await this.apply(next.value.event);
     }
   }
+}
+
+/** A partition without a leader, as the consumer sees it before asking any broker. */
+function offlineError(topic: string, partition: number): Error {
+  const metadata = new Metadata();
+  metadata.set(reasonMetadataKey, "PARTITION_OFFLINE");
+  return Object.assign(new Error(`${status.UNAVAILABLE} UNAVAILABLE: partition ${topic}/${partition} has no live leader`), {
+    code: status.UNAVAILABLE,
+    details: `partition ${topic}/${partition} has no live leader`,
+    metadata,
+  });
+}
+
+/**
+ * Several streams read as one: each message as it comes, from whichever stream;
+ * the first error or end of any of them ends the whole (the caller reopens them all).
+ */
+function merge<T>(streams: ReadonlyArray<ServerStream<T>>): { events: AsyncIterator<T>; cancel(): void } {
+  const iterators = streams.map((s) => s[Symbol.asyncIterator]());
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
+  const arm = (index: number) => {
+    const next = iterators[index].next().then((result) => ({ index, result }));
+    next.catch(() => undefined); // raced below; the others' rejections after the end are expected
+    pending.set(index, next);
+  };
+  iterators.forEach((_, i) => arm(i));
+  const cancel = () => streams.forEach((s) => s.cancel());
+  return {
+    events: {
+      async next(): Promise<IteratorResult<T>> {
+        const { index, result } = await Promise.race(pending.values());
+        if (result.done) return result;
+        arm(index);
+        return result;
+      },
+      async return(): Promise<IteratorResult<T>> {
+        cancel();
+        return { value: undefined, done: true };
+      },
+    },
+    cancel,
+  };
 }

@@ -16,6 +16,9 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 /** Trailing-metadata key with the broker's stable error reason. */
 export const reasonMetadataKey = "tributary-reason";
 
+/** Trailing-metadata key naming the partition's leader ("host:port") with NOT_LEADER. */
+export const leaderMetadataKey = "tributary-leader";
+
 export interface CallSettings {
   /** Absolute deadline, or milliseconds from now. */
   readonly deadline?: Date | number;
@@ -200,4 +203,11 @@ export function errorReason(err: unknown): string | undefined {
   const metadata = (err as Partial<ServiceError>).metadata;
   const value = metadata?.get(reasonMetadataKey)[0];
   return typeof value === "string" ? value : undefined;
+}
+
+/** The leader a broker named with NOT_LEADER (`tributary-leader`, "host:port"), if it knew one. */
+export function errorLeader(err: unknown): string | undefined {
+  const metadata = (err as Partial<ServiceError>).metadata;
+  const value = metadata?.get(leaderMetadataKey)[0];
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
