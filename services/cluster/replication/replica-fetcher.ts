@@ -32,6 +32,8 @@ interface FollowedPartition {
   readonly log: Log;
   /** Not fetched before this time (after an error). */
   retryAtMs: number;
+  /** The handling of its last answer (an append or a truncation), settled. */
+  inflight: Promise<void>;
 }
 
 interface Exchange {
@@ -56,14 +58,30 @@ export class ReplicaFetcher {
     this.running = this.run();
   }
 
-  /** Follows `view`'s partition from this leader (replacing an older entry of it). */
-  add(view: PartitionView, log: Log): void {
-    this.partitions.set(`${view.topic}/${view.partition}`, { view, log, retryAtMs: 0 });
+  /** Follows `view`'s partition from this leader (replacing an older entry of it), once
+   * `after` (the previous fetcher's work on it) is settled. */
+  add(view: PartitionView, log: Log, after?: Promise<void>): void {
+    const key = `${view.topic}/${view.partition}`;
+    const inflight = after ?? this.partitions.get(key)?.inflight ?? Promise.resolve();
+    const entry: FollowedPartition = { view, log, retryAtMs: after === undefined ? 0 : Infinity, inflight };
+    this.partitions.set(key, entry);
+    if (after !== undefined) {
+      void after.then(() => {
+        entry.retryAtMs = 0;
+        this.wakeIdle?.();
+      });
+    }
     this.wakeIdle?.();
   }
 
-  remove(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}/${partition}`);
+  /** Stops following the partition; resolves once the handling of an answer in flight
+   * for it (an append, a truncation) is over, so that a leadership starting next is not
+   * undercut by it. */
+  remove(topic: string, partition: number): Promise<void> {
+    const key = `${topic}/${partition}`;
+    const p = this.partitions.get(key);
+    this.partitions.delete(key);
+    return p?.inflight ?? Promise.resolve();
   }
 
   get size(): number {
@@ -94,6 +112,7 @@ export class ReplicaFetcher {
       try {
         const response = await this.fetch(ready);
         await Promise.all(response.partitions.map((data) => this.handle(data)));
+        // (handle sets each partition's `inflight` synchronously, before its first await.)
         backoffMs = this.config.replicaFetchBackoffMs;
       } catch (err) {
         if (this.closed) break;
@@ -197,10 +216,16 @@ export class ReplicaFetcher {
   }
 
   /** Applies one partition's answer (see the file comment). */
-  private async handle(data: ReplicaData): Promise<void> {
+  private handle(data: ReplicaData): Promise<void> {
+    const p = this.partitions.get(`${data.topic}/${data.partition}`);
+    if (p === undefined) return Promise.resolve();
+    const done = this.apply(p, data);
+    p.inflight = done;
+    return done;
+  }
+
+  private async apply(p: FollowedPartition, data: ReplicaData): Promise<void> {
     const key = `${data.topic}/${data.partition}`;
-    const p = this.partitions.get(key);
-    if (p === undefined) return;
     const current = (): boolean => !this.closed && this.partitions.get(key) === p;
     const log = p.log;
     try {
