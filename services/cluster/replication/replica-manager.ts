@@ -9,6 +9,20 @@
  * Leadership starts only once the controller's epoch is saved in the log
  * (Log.startLeaderEpoch); until then `checkLeader` answers NOT_LEADER. The ISR shrink
  * check runs on a timer every quarter of replicaLagTimeMaxMs.
+ *
+ * Wiring (ClusterNode):
+ * - open every local replica's Log with `replicated: true` before the first `apply`
+ *   of its partition (`deps.log` answers it);
+ * - `apply(view)` on every metadata change of a partition whose replicas include this
+ *   broker (and once per partition after the initial read); `remove` when the topic is
+ *   deleted or the broker is no longer a replica (then close the Log);
+ * - bind `service` (`bindService(ReplicaService, manager.service, ...)`) on the server;
+ * - produce: `const epoch = checkLeader(topic, p, { acksAll })` then, in the same tick,
+ *   `Log.append`; after `durable`, for acks=ALL
+ *   `await waitForHighWatermark(topic, p, lastOffset + 1n, signal, epoch)`;
+ * - fetch/subscribe: serve only when `leaderEpoch(topic, p) !== undefined` and
+ *   `deps.isFresh()`; readers see the Log's high watermark as today;
+ * - on self-fence or shutdown: `close()` (leaderships end, fetchers stop).
  */
 import { FencedLeaderEpochError, NotEnoughReplicasError, NotLeaderError, UnknownLeaderEpochError } from "../../errors.js";
 import { partitionKey } from "../cluster-state.js";
