@@ -619,19 +619,19 @@ export class Log {
 
   /** The writer wrote everything below `endOffset` (see WriterHost.written). */
   private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
-    if (endOffset > this.written) {
-      this.written = endOffset;
-      this.notify(this.writtenListeners, "written end listener failed");
-    }
+    const advanced = endOffset > this.written;
+    if (advanced) this.written = endOffset;
     if (!this.replicated) {
       // One broker: written is visible. No allocation on this path (it runs every flush).
       for (const segment of segments) segment.markVisible(segment.writtenSize);
       this.raiseHighWatermark(endOffset);
-      return;
+    } else if (segments.size > 0) {
+      // (none: nothing new since the previous mark)
+      const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
+      this.writtenMarks.push({ endOffset, sizes });
     }
-    if (segments.size === 0) return; // nothing new since the previous mark
-    const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
-    this.writtenMarks.push({ endOffset, sizes });
+    // Last: a listener may advance the high watermark up to the new mark.
+    if (advanced && this.writtenListeners.size > 0) this.notify(this.writtenListeners, "written end listener failed");
   }
 
   /**

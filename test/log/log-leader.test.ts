@@ -91,6 +91,18 @@ describe("Log.readFrames", () => {
   });
 });
 
+describe("Log.onWrittenEnd", () => {
+  it("tells a leader of each new written end, in time to raise the high watermark to it", async () => {
+    const log = await open(path.join(dir, "l"), { replicated: true });
+    const seen: bigint[] = [];
+    log.onWrittenEnd(() => seen.push(log.advanceHighWatermark(log.writtenEndOffset))); // a leader alone in its ISR
+    await log.append(spansOfValues(values("a", 2))).durable;
+    await log.append(spansOfValues(values("b", 3))).durable;
+    expect(seen).toEqual([2n, 5n]);
+    expect(log.highWatermark).toBe(5n);
+  });
+});
+
 describe("Log.startLeaderEpoch", () => {
   it("starts the controller's epoch at the log end, saves it, and stamps it on appends", async () => {
     const at = path.join(dir, "l");
