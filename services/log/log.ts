@@ -425,7 +425,11 @@ export class Log {
    * leader epochs, timestamps, producer ids and sequences kept. `frames` is whole frames
    * back to back (batch-frame.ts). All are checked before any is appended: structure
    * and crc, base offsets continuing this log exactly (the first at logEndOffset), and
-   * epochs never going down (at or above the current one). A frame with a higher epoch
+   * epochs never going down (at or above the current one). One exception to "exactly",
+   * for cleanupPolicy "compact" only: a frame may start above the offset expected when
+   * this log is not empty at its active segment (a gap compaction left at the leader,
+   * where it removed the last records of a segment): the active segment is then sealed covering the gap and a
+   * new one starts at the frame, as compaction's own segments do (log-cleaner.ts). A frame with a higher epoch
    * starts it (the checkpoint is saved before that frame is written); producer state
    * records each idempotent batch as recovery replays it (no sequence check: the leader
    * checked). Synchronous like `append`; `durable` as for `append`.
@@ -447,7 +451,10 @@ export class Log {
         throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
       }
       const base = frameBaseOffset(frames, at);
-      if (base !== expected) throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
+      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact" && (at > 0 || this.active.size > 0);
+      if (base !== expected && !gapAllowed) {
+        throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
+      }
       const frameEpoch = frames.readInt32LE(at + 12);
       if (frameEpoch < epoch || frameEpoch < 0) {
         throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `frame at offset ${base} has leader epoch ${frameEpoch}, below ${epoch}`);
@@ -460,6 +467,8 @@ export class Log {
     let durable: Promise<void> = Promise.resolve();
     for (let at = 0; at < frames.length; ) {
       const length = frameLength(frames, at);
+      const frameBase = frameBaseOffset(frames, at);
+      if (frameBase > this.nextOffset) this.rollOverGap(frameBase);
       const base = this.nextOffset;
       const last = base + frameLastOffsetDelta(frames, at);
       const frameEpoch = frames.readInt32LE(at + 12);
@@ -615,6 +624,23 @@ export class Log {
     this.segments.add(created);
     this.active = created;
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
+  }
+
+  /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
+   * the leader, see appendAsFollower): seals the non-empty active segment covering the
+   * gap and starts the next one at `baseOffset`. */
+  private rollOverGap(baseOffset: number): void {
+    assert(this.active.size > 0 && baseOffset > this.nextOffset, "a gap is rolled over from a non-empty segment");
+    const sealed = this.active;
+    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
+    sealed.seal();
+    sealed.extendTo(baseOffset);
+    this.writer.rolled(sealed, created);
+    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
+    this.segments.add(created);
+    this.active = created;
+    this.nextOffset = baseOffset;
+    this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
   }
 
   /** The writer wrote everything below `endOffset` (see WriterHost.written). */

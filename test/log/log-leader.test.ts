@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
 import { highWatermarkCheckpointFile } from "../../services/log/log.js";
-import { readAll, spansOfValues } from "../helpers/log-records.js";
+import { readAll, spansOf, spansOfValues } from "../helpers/log-records.js";
 
 let dir: string;
 const clock = { nowMs: () => 1_700_000_000_000 };
@@ -127,6 +127,44 @@ describe("Log.startLeaderEpoch", () => {
     await follower.startLeaderEpoch(5); // led epoch 5 and wrote nothing
     await follower.appendAsFollower((await leader.readFrames(0n, 1000)).frames).durable;
     expect(follower.leaderEpochs()).toEqual([{ epoch: 4, startOffset: 0 }]);
+  });
+});
+
+describe("compaction of a replicated log", () => {
+  it("keeps each frame's leader epoch, so a follower copying compacted frames learns the leader's epochs", async () => {
+    const leader = await open(path.join(dir, "leader"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    for (const epoch of [1, 2]) {
+      await leader.startLeaderEpoch(epoch);
+      // Every other record overwrites one key: each segment keeps records (none is emptied).
+      for (let i = 0; i < 12; i++) leader.append(spansOf([{ key: i % 2 === 0 ? `same-${epoch}` : `k${epoch}-${i}`, value: `e${epoch}-${i}`.padEnd(24, ".") }]));
+      await leader.flush();
+    }
+    leader.advanceHighWatermark(leader.writtenEndOffset);
+    expect((await leader.compact(clock.nowMs())).recordsRemoved).toBeGreaterThan(0);
+    const frames = await readAllFrames(leader, 0n);
+    const epochs = frames.map((f) => f.readInt32LE(12));
+    expect(epochs[0]).toBe(1);
+    expect(epochs.every((e, i) => i === 0 || e >= epochs[i - 1])).toBe(true); // never 0 after a higher one
+    const follower = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    // The compacted segments end below their successors' bases: the follower rolls over those gaps.
+    await follower.appendAsFollower(Buffer.concat(frames)).durable;
+    expect(follower.leaderEpochs().map((e) => e.epoch)).toEqual([1, 2]);
+    expect(follower.logEndOffset).toBe(leader.logEndOffset);
+    expect(await readAllFrames(follower, 0n)).toEqual(frames);
+    await close(follower);
+    const reopened = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    expect(reopened.logEndOffset).toBe(leader.logEndOffset);
+    expect(await readAllFrames(reopened, 0n)).toEqual(frames);
+  });
+
+  it("refuses a gap at an empty active segment (a follower cannot start above its log start)", async () => {
+    const leader = await open(path.join(dir, "leader"), { replicated: true });
+    await leader.startLeaderEpoch(1);
+    await leader.append(spansOfValues(values("a", 3))).durable;
+    const frame = (await leader.readFrames(0n, 1000)).frames;
+    frame.writeBigInt64LE(5n, 0); // as if it started at 5 (the crc leaves out the base offset)
+    const follower = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact" } });
+    expect(() => follower.appendAsFollower(frame)).toThrow(expect.objectContaining({ reason: "OFFSET_MISMATCH" }));
   });
 });
 
