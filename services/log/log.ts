@@ -426,10 +426,11 @@ export class Log {
    * back to back (batch-frame.ts). All are checked before any is appended: structure
    * and crc, base offsets continuing this log exactly (the first at logEndOffset), and
    * epochs never going down (at or above the current one). One exception to "exactly",
-   * for cleanupPolicy "compact" only: a frame may start above the offset expected when
-   * this log is not empty at its active segment (a gap compaction left at the leader,
-   * where it removed the last records of a segment): the active segment is then sealed covering the gap and a
-   * new one starts at the frame, as compaction's own segments do (log-cleaner.ts). A frame with a higher epoch
+   * for cleanupPolicy "compact" only: a frame may start above the offset expected (a gap
+   * compaction left at the leader, where it removed the last records of a segment, or
+   * all of its first segment's): the active segment is then sealed covering the gap
+   * (even empty) and a new one starts at the frame, as compaction's own segments do
+   * (log-cleaner.ts). A frame with a higher epoch
    * starts it (the checkpoint is saved before that frame is written); producer state
    * records each idempotent batch as recovery replays it (no sequence check: the leader
    * checked). Synchronous like `append`; `durable` as for `append`.
@@ -451,7 +452,7 @@ export class Log {
         throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
       }
       const base = frameBaseOffset(frames, at);
-      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact" && (at > 0 || this.active.size > 0);
+      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact";
       if (base !== expected && !gapAllowed) {
         throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
       }
@@ -627,10 +628,10 @@ export class Log {
   }
 
   /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
-   * the leader, see appendAsFollower): seals the non-empty active segment covering the
-   * gap and starts the next one at `baseOffset`. */
+   * the leader, see appendAsFollower): seals the active segment covering the gap and
+   * starts the next one at `baseOffset`. */
   private rollOverGap(baseOffset: number): void {
-    assert(this.active.size > 0 && baseOffset > this.nextOffset, "a gap is rolled over from a non-empty segment");
+    assert(baseOffset > this.nextOffset, "a gap is rolled over forwards");
     const sealed = this.active;
     const created = LogSegment.pending(this.dir, baseOffset, this.logger);
     sealed.seal();

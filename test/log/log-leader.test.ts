@@ -157,14 +157,23 @@ describe("compaction of a replicated log", () => {
     expect(await readAllFrames(reopened, 0n)).toEqual(frames);
   });
 
-  it("refuses a gap at an empty active segment (a follower cannot start above its log start)", async () => {
+  it("rolls over a gap at an empty log too (the leader's first segment compacted away), and reopens", async () => {
     const leader = await open(path.join(dir, "leader"), { replicated: true });
     await leader.startLeaderEpoch(1);
     await leader.append(spansOfValues(values("a", 3))).durable;
     const frame = (await leader.readFrames(0n, 1000)).frames;
     frame.writeBigInt64LE(5n, 0); // as if it started at 5 (the crc leaves out the base offset)
-    const follower = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact" } });
-    expect(() => follower.appendAsFollower(frame)).toThrow(expect.objectContaining({ reason: "OFFSET_MISMATCH" }));
+    const compacted = { replicated: true, config: { cleanupPolicy: "compact" as const } };
+    const follower = await open(path.join(dir, "follower"), compacted);
+    await follower.appendAsFollower(frame).durable;
+    expect([follower.logStartOffset, follower.logEndOffset]).toEqual([0n, 8n]);
+    await close(follower);
+    const reopened = await open(path.join(dir, "follower"), compacted);
+    expect(reopened.logEndOffset).toBe(8n);
+    expect(await readAllFrames(reopened, 5n)).toEqual([frame]);
+    // One broker's delete-policy log refuses any gap.
+    const plain = await open(path.join(dir, "plain"), { replicated: true });
+    expect(() => plain.appendAsFollower(frame)).toThrow(expect.objectContaining({ reason: "OFFSET_MISMATCH" }));
   });
 });
 
