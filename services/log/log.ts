@@ -108,7 +108,7 @@ export class Log {
   private state: "open" | "closing" | "closed" = "open";
   private closing: Promise<void> | null = null;
   private readonly idleTailTimer: NodeJS.Timeout;
-  private readonly segments: LogSegments;
+  private segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
   /** The written end: below it everything is written (and fsynced for "always"). */
@@ -552,6 +552,78 @@ export class Log {
         }
       }),
     );
+  }
+
+  /**
+   * Empties the log and starts it again at `offset`, above its log end (Kafka's
+   * truncateFullyAndStartAt): a follower whose log ends below its leader's log start
+   * offset (the leader deleted the records it lacks) can only continue from there.
+   * Producer state and leader epochs go with the records; the log start offset, high
+   * watermark and log end become `offset`.
+   *
+   * Crash-safe like truncateTo's: in memory the log changes in one step once reads in
+   * flight are over (appends meanwhile fail with LOG_TRUNCATING, reads wait); on disk
+   * the producer snapshot goes, the segments are deleted newest first (a crash leaves a
+   * shorter log, from which the follower does this again), then the empty epoch
+   * checkpoint and the log start offset are saved; the new segment's file is made by the
+   * first write (or by the next open, at the saved log start offset).
+   * @throws InvalidArgumentError BAD_OFFSET (not above the log end); UnavailableError
+   *   LOG_CLOSED, STORAGE_ERROR (appends then fail until the log is reopened)
+   */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    this.checkOpen();
+    const above = (): void => {
+      if (offset <= BigInt(this.nextOffset) || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new InvalidArgumentError("BAD_OFFSET", `the new start ${offset} must be above the log end offset ${this.nextOffset}`);
+      }
+    };
+    above();
+    const target = Number(offset);
+    await this.cleaner.exclusive(() =>
+      this.queue.run(async () => {
+        this.checkOpen();
+        above(); // appended meanwhile
+        if (this.truncationFailure !== null) throw this.truncationFailure;
+        let done!: () => void;
+        this.truncation = new Promise<void>((resolve) => (done = resolve));
+        try {
+          await this.restartInQueue(target);
+        } finally {
+          this.truncation = null;
+          done();
+          this.notifyHighWatermark();
+        }
+      }),
+    );
+  }
+
+  private async restartInQueue(target: number): Promise<void> {
+    await this.writer.flush(true);
+    const old = this.segments.toArray();
+    await Promise.all(old.map((s) => s.drained()));
+    // In memory, in one step.
+    for (const s of old) this.writer.forget(s);
+    const created = LogSegment.pending(this.dir, target, this.logger);
+    this.segments = new LogSegments([created]);
+    this.active = created;
+    this.nextOffset = this.written = this.hw = this.startOffset = target;
+    this.writtenMarks.length = 0;
+    this.producers.truncateFrom(0);
+    this.epochs.truncateFromEnd(0);
+    this.epoch = 0;
+    this.logger.warn({ dir: this.dir, logStartOffset: target, segmentsRemoved: old.length }, "log emptied: starting at the leader's log start offset");
+    try {
+      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
+      for (const s of old.reverse()) await s.delete();
+      await this.epochs.save();
+      this.epochsUnsaved = false;
+      await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
+      await fsyncDir(this.dir);
+    } catch (err) {
+      this.truncationFailure = storageError(err);
+      this.logger.error({ err, dir: this.dir, startAt: target }, "emptying the log failed: appends fail until the log is reopened");
+      throw this.truncationFailure;
+    }
   }
 
   private async truncateInQueue(target: number): Promise<void> {

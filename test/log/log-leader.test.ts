@@ -177,6 +177,33 @@ describe("compaction of a replicated log", () => {
   });
 });
 
+describe("Log.truncateFullyAndStartAt", () => {
+  it("empties the log and starts it at an offset above its end, durably, and appends continue there", async () => {
+    const at = path.join(dir, "f");
+    const log = await open(at, { replicated: true });
+    await log.startLeaderEpoch(1);
+    for (let i = 0; i < 10; i++) await log.append(spansOfValues(values(`a${i}-`, 3))).durable;
+    expect(log.segmentCount).toBeGreaterThan(1);
+    await expect(log.truncateFullyAndStartAt(30n)).rejects.toMatchObject({ reason: "BAD_OFFSET" });
+    await log.truncateFullyAndStartAt(50n);
+    expect([log.logStartOffset, log.logEndOffset, log.highWatermark, log.segmentCount]).toEqual([50n, 50n, 50n, 1]);
+    expect(log.leaderEpochs()).toEqual([]);
+    const crashed = await open(await crashCopy(at), { replicated: true }); // before any append: no segment file yet
+    expect([crashed.logStartOffset, crashed.logEndOffset]).toEqual([50n, 50n]);
+    const leader = await open(path.join(dir, "leader"), { replicated: true });
+    await leader.startLeaderEpoch(2);
+    for (let i = 0; i < 52; i++) leader.append(spansOfValues([`l${i}`]));
+    await leader.flush();
+    const frames = await readAllFrames(leader, 50n);
+    await log.appendAsFollower(Buffer.concat(frames)).durable;
+    expect(log.leaderEpochs()).toEqual([{ epoch: 2, startOffset: 50 }]);
+    await close(log);
+    const reopened = await open(at, { replicated: true });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([50n, 52n]);
+    expect(await readAllFrames(reopened, 50n)).toEqual(frames);
+  });
+});
+
 describe("a replicated log after an unclean shutdown", () => {
   it("starts no leader epoch of its own (the controller owns epoch numbers)", async () => {
     const log = await open(path.join(dir, "l"), { replicated: true });

@@ -13,7 +13,9 @@
  *   under fsync policy `always`): the next fetch reports the written end only, which is
  *   what the leader counts toward its high watermark and the ISR;
  * - the leader's high watermark: this log's becomes min(it, own written end);
- * - an error: that partition waits a backoff, the others go on.
+ * - OFFSET_OUT_OF_RANGE below the leader's log start offset (it deleted what this
+ *   replica lacks): the log is emptied and starts at the leader's log start offset;
+ * - another error: that partition waits a backoff, the others go on.
  * A transport error, or no answer within the wait plus replicaRequestTimeoutMs, closes
  * the stream; it reopens after a backoff that doubles up to ten times the base.
  *
@@ -229,6 +231,12 @@ export class ReplicaFetcher {
     const current = (): boolean => !this.closed && this.partitions.get(key) === p;
     const log = p.log;
     try {
+      if (data.error === "OFFSET_OUT_OF_RANGE" && data.logStartOffset > log.logEndOffset) {
+        // The leader deleted what this replica lacks: start again at its log start.
+        this.deps.logger.warn({ topic: data.topic, partition: data.partition, leaderLogStartOffset: data.logStartOffset }, "behind the leader's log start: emptying the log");
+        if (current()) await log.truncateFullyAndStartAt(data.logStartOffset);
+        return;
+      }
       if (data.error !== "") {
         if (data.error !== "UNKNOWN_LEADER_EPOCH") this.deps.logger.info({ topic: data.topic, partition: data.partition, leader: this.leaderId, reason: data.error }, "replica fetch refused");
         p.retryAtMs = this.deps.clock.nowMs() + this.config.replicaFetchBackoffMs;

@@ -220,4 +220,24 @@ describe("replication", () => {
     await waitFor(() => expect(c.broker(2).log.highWatermark).toBe(end));
     await expectIdentical(c, [1, 2]);
   });
+
+  it("a follower behind the leader's log start offset starts again there and catches up", async () => {
+    cluster = await ReplicaCluster.create({ replicas: [1, 2], config: { replicaLagTimeMaxMs: 300 } });
+    const c = cluster;
+    for (const id of [1, 2]) await c.start(id);
+    c.elect(1, [1, 2]);
+    await waitFor(() => expect(c.broker(1).manager!.leaderEpoch(topic, 0)).toBe(1));
+    await produce(c, 1, values("a", 4), true);
+    await c.stop(2);
+    await waitFor(() => expect(c.isr()).toEqual([1]));
+    for (let i = 0; i < 5; i++) await produce(c, 1, values(`b${i}`, 2), true);
+    await c.broker(1).log.deleteRecordsBefore(10n); // past the stopped follower's end (4)
+    await c.start(2);
+    await waitFor(() => expect(c.isr()).toEqual([1, 2]));
+    const follower = c.broker(2).log;
+    expect(follower.logStartOffset).toBe(10n);
+    await waitFor(() => expect(follower.highWatermark).toBe(14n));
+    const from = (frames: Buffer[]) => Buffer.concat(frames.filter((f) => f.readBigInt64LE(0) >= 10n));
+    expect(from(await storedFrames(c.broker(2).dir)).equals(from(await storedFrames(c.broker(1).dir)))).toBe(true);
+  });
 });
