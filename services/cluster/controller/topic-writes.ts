@@ -34,7 +34,7 @@ import {
 import type { TopicConfig } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import { systemClock, type Clock } from "../../clock.js";
 import { InvalidArgumentError, TributaryError, UnavailableError, UnknownTopicError } from "../../errors.js";
-import { validateTopicName } from "../../topics/topic-name.js";
+import { validateTopicName } from "../../topics/index.js";
 import type { ClusterKeys } from "../cluster-keys.js";
 import type { Compare, EtcdClient, TxnOp } from "../etcd/etcd-client.js";
 import { newPartitionState } from "./new-partition-state.js";
