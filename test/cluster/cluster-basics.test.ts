@@ -81,4 +81,28 @@ describe("a three-broker cluster", () => {
       }, { timeout: 10_000 })
       .toEqual(["10/10", "10/10", "10/10"]);
   });
+
+  it("grows, reconfigures and deletes a topic on every broker", async () => {
+    const admin = createClient(AdminService, cluster.bootstrap[2]);
+    await admin.createTopic({ name: "growing", partitions: 2, replicationFactor: 2 });
+    const grown = await admin.createPartitions({ name: "growing", totalCount: 5 });
+    expect(grown.topic!.partitions).toHaveLength(5);
+    for (const p of grown.topic!.partitions) expect(p.replicas).toHaveLength(2);
+    const changed = await admin.updateTopicConfig({ name: "growing", config: { retentionMs: 60_000n, minInsyncReplicas: 2 } });
+    expect(changed.topic!.config).toMatchObject({ retentionMs: 60_000n, minInsyncReplicas: 2 });
+    for (const address of cluster.bootstrap) {
+      await expect
+        .poll(async () => {
+          const t = (await createClient(AdminService, address).describeTopic({ name: "growing" })).topic!;
+          return `${t.partitions.length}/${t.config!.retentionMs}`;
+        }, { timeout: 10_000 })
+        .toBe("5/60000");
+    }
+    await admin.deleteTopic({ name: "growing" });
+    for (const address of cluster.bootstrap) {
+      await expect
+        .poll(async () => (await createClient(AdminService, address).listTopics({})).topics.map((t) => t.name), { timeout: 10_000 })
+        .not.toContain("growing");
+    }
+  });
 });
