@@ -83,7 +83,7 @@ for (const [who, d] of Object.entries(dumps)) {
   const pauses = (d.gcs as number[][]).map((x) => x[1]).sort((a, b) => a - b);
   const sum = pauses.reduce((a, b) => a + b, 0);
   const perRecord = Object.entries(d.counts as Record<string, number>).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 8);
-  console.log(`${who}: GC ${pauses.length} pauses, total ${f(sum)} ms, max ${f(pauses.at(-1) ?? 0)}; event-loop delay p50 ${f(d.eld.p50)} p99 ${f(d.eld.p99)} max ${f(d.eld.max)}; created per record: ${perRecord.map(([k, v]) => `${k} ${(v / samples.length).toFixed(2)}`).join(", ")}`);
+  console.log(`${who}: CPU ${f(d.cpuMs / requests)} ms per request (${f(d.cpuMs)} ms in ${f((d.to - d.from) / 1000)} s); GC ${pauses.length} pauses, total ${f(sum)} ms, max ${f(pauses.at(-1) ?? 0)}; event-loop delay p50 ${f(d.eld.p50)} p99 ${f(d.eld.p99)} max ${f(d.eld.max)}; created per record: ${perRecord.map(([k, v]) => `${k} ${(v / samples.length).toFixed(2)}`).join(", ")}`);
 }
 
 // The slowest 1%: did a GC pause of either process overlap their trip?

@@ -23,6 +23,7 @@ createHook({
   },
 }).enable();
 let from = performance.now();
+let cpu = process.cpuUsage();
 process.on("SIGUSR2", () => {
   const ms = (ns) => ns / 1e6;
   const dump = {
@@ -32,6 +33,7 @@ process.on("SIGUSR2", () => {
     gcs,
     eld: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
     counts: { ...counts },
+    cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpu)),
     trace: globalThis.__probeTrace,
   };
   if (process.env.PROBE_OUT) writeFileSync(process.env.PROBE_OUT, JSON.stringify(dump));
@@ -40,4 +42,5 @@ process.on("SIGUSR2", () => {
   for (const k in counts) counts[k] = 0;
   globalThis.__probeTrace = [];
   from = performance.now();
+  cpu = process.cpuUsage();
 });
