@@ -392,6 +392,14 @@ function stats(samples: number[]) {
 async function latencyPhase(broker: string, admin: Admin) {
   await admin.createTopic("bench-latency", 1);
   const systems = ["tributary", ...peers.map((p) => p.name)];
+  // Warm-up, the same for every system and not counted: one second at 1k records/s. The
+  // first measured round used to be the broker's first traffic after start (code not yet
+  // optimized by V8, the new topic's first segment), and its 1k/s p99 was 3-8x the next
+  // round's in each of four runs (docs/PERFORMANCE.md, "The low-rate latency tail").
+  for (const system of systems) {
+    if (system === "tributary") await tributaryLatency(broker, 1000, 1);
+    else await peers.find((p) => p.name === system)!.latency(1000, 1, 100);
+  }
   const progress = new Progress("latency", rounds * rates.length * systems.length);
   const results = new Map<string, Array<ReturnType<typeof stats>>>();
   for (let r = 0; r < rounds && !overTime(); r++) {
