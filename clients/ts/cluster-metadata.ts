@@ -31,6 +31,8 @@ export interface PartitionMetadata {
 export interface TopicMetadata {
   readonly name: string;
   readonly partitions: readonly PartitionMetadata[];
+  /** The partitions that have a leader, in order. */
+  readonly available: readonly number[];
 }
 
 /**
@@ -238,16 +240,18 @@ export class ClusterMetadata {
     const generation = this.generations.get(name) ?? 0;
     await this.cluster();
     const answer = await this.any((address) => this.client(AdminService, address).describeTopic({ name }, { deadline: this.timeoutMs }));
-    const metadata: TopicMetadata = {
-      name,
-      partitions: (answer.topic?.partitions ?? []).map((p) => ({
+    const partitions = (answer.topic?.partitions ?? []).map((p) => ({
         partition: p.partition,
         leader: p.leader,
         leaderEpoch: p.leaderEpoch,
         replicas: [...p.replicas],
         isr: [...p.isr],
       }))
-      .sort((a, b) => a.partition - b.partition),
+      .sort((a, b) => a.partition - b.partition);
+    const metadata: TopicMetadata = {
+      name,
+      partitions,
+      available: partitions.filter((p) => p.leader >= 0).map((p) => p.partition),
     };
     this.topics.set(name, { metadata, fetchedMs: Date.now(), generation });
     if (generation === (this.generations.get(name) ?? 0)) {

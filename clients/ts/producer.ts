@@ -137,6 +137,7 @@ export class Producer {
   private readonly waiting = new Map<string, WaitingSend[]>();
   private readonly reads = new Map<string, Promise<void>>();
   private readonly roundRobin = new Map<string, number>();
+  private readonly slots = new Map<string, string[]>();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -197,7 +198,7 @@ export class Producer {
           ? (message.headers as ReadonlyArray<readonly [string, Uint8Array | string]>)
           : Object.entries(message.headers);
     const partition = message.partition ?? this.partitionOf(message, topic);
-    const slot = `${message.topic}\u0000${partition}`;
+    const slot = this.slotOf(message.topic, partition);
     let batch = this.open.get(slot);
     if (batch === undefined) {
       batch = {
@@ -230,6 +231,13 @@ export class Producer {
     });
   }
 
+  /** The key of a partition's batches ("topic NUL partition"), made once per partition. */
+  private slotOf(topic: string, partition: number): string {
+    let slots = this.slots.get(topic);
+    if (slots === undefined) this.slots.set(topic, (slots = []));
+    return (slots[partition] ??= `${topic}\u0000${partition}`);
+  }
+
   /** Kafka's default partitioner: murmur2 of a non-empty key, else round-robin over partitions with a leader. */
   private partitionOf(message: ProducerMessage, topic: TopicMetadata): number {
     const count = topic.partitions.length;
@@ -247,9 +255,9 @@ export class Producer {
     }
     let next = this.roundRobin.get(topic.name);
     if (next === undefined) next = Math.floor(Math.random() * count);
-    const led = topic.partitions.filter((p) => p.leader >= 0);
     this.roundRobin.set(topic.name, next + 1);
-    return led.length === 0 || led.length === count ? next % count : led[next % led.length].partition;
+    const led = topic.available;
+    return led.length === 0 || led.length === count ? next % count : led[next % led.length];
   }
 
   /** The topic's first send: waits for its metadata, then appends the waiting sends in order. */
