@@ -1,5 +1,6 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import { AdminService, type BrokerDescription } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { status } from "@grpc/grpc-js";
+import { AdminService, type BrokerDescription, type DescribeClusterResponse } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { createClient, type ClientOptions, type ServiceClient } from "./grpc-client.js";
 import { isRetriable } from "./retry.js";
 
@@ -48,6 +49,16 @@ export function bootstrapList(options: { readonly broker?: string; readonly boot
 function brokerAddress(b: BrokerDescription): string {
   if (b.address !== "") return b.address;
   return `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`;
+}
+
+/**
+ * A broker that answered but will not describe: a principal without `describe` on the
+ * cluster or topic (PERMISSION_DENIED), or a server without AdminService (UNIMPLEMENTED).
+ * Clients then work unrouted, through the broker that answered, as before routing.
+ */
+export function isMetadataRefused(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === status.PERMISSION_DENIED || code === status.UNIMPLEMENTED;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -220,10 +231,21 @@ export class ClusterMetadata {
     this.clusterRead ??= (async () => {
       try {
         let answered = "";
-        const answer = await this.any((address) => {
-          answered = address;
-          return this.client(AdminService, address).describeCluster({}, { deadline: this.timeoutMs });
-        });
+        let answer: DescribeClusterResponse;
+        try {
+          answer = await this.any((address) => {
+            answered = address;
+            return this.client(AdminService, address).describeCluster({}, { deadline: this.timeoutMs });
+          });
+        } catch (err) {
+          if (!isMetadataRefused(err)) throw err;
+          // It answered: a live broker, whose cluster is not ours to see.
+          this.preferred = answered;
+          this.brokers = new Map();
+          this.clusterFetchedMs = Date.now();
+          this.clusterStale = false;
+          return;
+        }
         const brokers = new Map<number, string>();
         for (const b of answer.brokers) brokers.set(b.id, answer.brokers.length === 1 ? answered : brokerAddress(b));
         this.brokers = brokers;

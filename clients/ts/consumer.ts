@@ -2,7 +2,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { bootstrapList, ClusterMetadata } from "./cluster-metadata.js";
+import { bootstrapList, ClusterMetadata, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
 import { errorReason, reasonMetadataKey, type ClientOptions, type ServerStream } from "./grpc-client.js";
 import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
@@ -233,13 +233,22 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
    * request as asked, when one broker leads them all).
    */
   private async openStreams(): Promise<OpenStreams> {
+    const single = (address: string) => {
+      const stream = this.subscribe(address, this.request());
+      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+    };
     if (this.group) {
       this.groupAddress = await this.metadata.reachable();
-      const stream = this.subscribe(this.groupAddress, this.request());
-      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+      return single(this.groupAddress);
     }
     const topic = this.options.topic!;
-    const metadata = await this.metadata.topic(topic);
+    let metadata: TopicMetadata;
+    try {
+      metadata = await this.metadata.topic(topic);
+    } catch (err) {
+      if (!isMetadataRefused(err)) throw err;
+      return single(await this.metadata.reachable()); // unrouted: the broker that answered serves it all
+    }
     const asked = this.options.partitions?.length ? [...new Set(this.options.partitions)] : metadata.partitions.map((p) => p.partition);
     const byLeader = new Map<string, number[]>();
     for (const partition of asked) {
@@ -251,11 +260,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       }
       byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
     }
-    if (byLeader.size <= 1) {
-      const address = byLeader.keys().next().value ?? (await this.metadata.reachable());
-      const stream = this.subscribe(address, this.request());
-      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
-    }
+    if (byLeader.size <= 1) return single(byLeader.keys().next().value ?? (await this.metadata.reachable()));
     return merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
   }
 
