@@ -25,6 +25,9 @@ export type ErrorKind =
 
 export class TributaryError extends Error {
   override name = "TributaryError";
+  /** Trailing metadata the rpc layer sends with the error's status besides its reason
+   * (services/rpc/status.ts), e.g. `tributary-leader` on NOT_LEADER. */
+  trailers: Readonly<Record<string, string>> | undefined = undefined;
   /**
    * @param kind how the rpc layer reports it
    * @param reason a stable UPPER_SNAKE identifier, part of the API
@@ -38,9 +41,6 @@ export class TributaryError extends Error {
   ) {
     super(message, options);
   }
-
-  /** Extra trailing metadata the client gets with the status (e.g. `tributary-leader`). */
-  trailers?: Readonly<Record<string, string>>;
 }
 
 /** The request is malformed or breaks a rule. The client must change it. */
@@ -164,29 +164,58 @@ export class OutOfOrderSequenceError extends TributaryError {
   }
 }
 
-/** Trailing metadata naming the broker that leads a partition (or coordinates a group). */
+/** Trailing-metadata key naming the partition leader's "host:port" on NOT_LEADER. */
 export const leaderMetadataKey = "tributary-leader";
 
-/**
- * Cluster mode: this broker does not lead the partition (reason NOT_LEADER), or its
- * leadership cannot be used now (PARTITION_OFFLINE: no leader at all). Retriable: the
- * client refreshes its metadata and sends to the leader, whose "host:port" is in the
- * `tributary-leader` trailer when known.
- */
+/** This broker does not lead the partition (in cluster mode), or cannot be sure it still
+ * does (its etcd lease is not fresh). Retriable: the client refreshes its metadata and
+ * sends to the leader, whose address the `tributary-leader` trailer carries when known. */
 export class NotLeaderError extends UnavailableError {
   override name = "NotLeaderError";
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly leaderAddress: string | undefined,
-    reason: "NOT_LEADER" | "PARTITION_OFFLINE" = "NOT_LEADER",
+    detail = "this broker is not its leader",
   ) {
-    super(
-      reason,
-      reason === "PARTITION_OFFLINE"
-        ? `partition ${topic}/${partition} has no live leader`
-        : `this broker does not lead ${topic}/${partition}${leaderAddress === undefined ? "" : `; its leader is ${leaderAddress}`}`,
-    );
+    super("NOT_LEADER", `partition ${topic}/${partition}: ${detail}`);
     if (leaderAddress !== undefined) this.trailers = { [leaderMetadataKey]: leaderAddress };
+  }
+}
+
+/** acks=ALL with fewer in-sync replicas than the topic's minInsyncReplicas: refused
+ * before anything is written. Retriable once followers catch up. */
+export class NotEnoughReplicasError extends UnavailableError {
+  override name = "NotEnoughReplicasError";
+  constructor(topic: string, partition: number, isr: number, minInsyncReplicas: number) {
+    super("NOT_ENOUGH_REPLICAS", `partition ${topic}/${partition} has ${isr} in-sync replicas, fewer than minInsyncReplicas ${minInsyncReplicas}`);
+  }
+}
+
+/** A request carried a leader epoch older than this broker's for the partition (a
+ * deposed leader's follower, a client with stale metadata). Retriable after a metadata
+ * refresh. */
+export class FencedLeaderEpochError extends UnavailableError {
+  override name = "FencedLeaderEpochError";
+  constructor(topic: string, partition: number, requestEpoch: number, currentEpoch: number) {
+    super("FENCED_LEADER_EPOCH", `partition ${topic}/${partition}: leader epoch ${requestEpoch} is older than ${currentEpoch}`);
+  }
+}
+
+/** A request carried a leader epoch newer than this broker knows (its metadata lags).
+ * Retriable: this broker learns the epoch from etcd shortly. */
+export class UnknownLeaderEpochError extends UnavailableError {
+  override name = "UnknownLeaderEpochError";
+  constructor(topic: string, partition: number, requestEpoch: number, currentEpoch: number) {
+    super("UNKNOWN_LEADER_EPOCH", `partition ${topic}/${partition}: leader epoch ${requestEpoch} is newer than ${currentEpoch}`);
+  }
+}
+
+/** Cluster mode: the partition has no live leader (every in-sync replica is down, and
+ * unclean election is off). Retriable: it comes back with its last in-sync replica. */
+export class PartitionOfflineError extends UnavailableError {
+  override name = "PartitionOfflineError";
+  constructor(topic: string, partition: number) {
+    super("PARTITION_OFFLINE", `partition ${topic}/${partition} has no live leader`);
   }
 }

@@ -2,7 +2,6 @@ import { mkdir, access, constants } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import type { ServerHttp2Session } from "node:http2";
-import { fileURLToPath } from "node:url";
 import { Server, ServerCredentials, type ServerInterceptor, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { pino, type Logger } from "pino";
@@ -31,15 +30,15 @@ import {
 import { TopicManager } from "./topics/index.js";
 import { ClusterNode } from "./cluster/index.js";
 import { systemClock, type Clock } from "./clock.js";
+import { packagePath } from "./package-root.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../gen/ts/tributary/v1/produce_pb.js";
+import { ReplicaService } from "../gen/ts/tributary/cluster/v1/replica_pb.js";
 
-export const descriptorSetPath = fileURLToPath(new URL("../gen/descriptor.binpb", import.meta.url));
-export const version: string = (
-  JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string }
-).version;
+export const descriptorSetPath = packagePath("gen/descriptor.binpb");
+export const version: string = (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
 
 export interface StartBrokerOptions {
   /** Root logger; default pino at the config's level, to stdout. */
@@ -164,6 +163,9 @@ export async function startBroker(
         auth,
       ),
     ];
+    // Between brokers only (CLUSTER.md section 4); with auth on, only principals an ACL
+    // allows may call it (the inter-broker principal comes with issue 17).
+    if (cluster !== undefined) services.push(bindService(ReplicaService, cluster.replicaService, logger, {}, metrics.rpc, auth));
     for (const { definition, implementation } of services) server.addService(definition, implementation);
     addReflection(
       server,

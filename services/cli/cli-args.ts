@@ -32,8 +32,13 @@ export const connectionUsage = `Client commands take:
   --tls-server-name NAME  the name the broker's certificate must carry, if not the --broker host
   (For serve, --tls-cert and --tls-key are the broker's own certificate: config keys below.)`;
 
+/** What parseCommand returns, named so the declaration build (tsconfig.build.json) can write it. */
+export type ParsedCommand<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof connectionFlags & O; strict: true; allowPositionals: true }>
+>;
+
 /** Parses a subcommand's flags strictly; the connection flags are accepted everywhere. */
-export function parseCommand<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
+export function parseCommand<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O): ParsedCommand<O> {
   const all = { ...connectionFlags, ...options } as const;
   return parseArgs({ args, options: all as typeof all & O, strict: true, allowPositionals: true });
 }

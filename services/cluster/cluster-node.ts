@@ -2,7 +2,7 @@ import { create, toJsonString } from "@bufbuild/protobuf";
 import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { PartitionStateSchema, ReplicaStateSchema, TopicAssignmentSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
+import { IsrMemberSchema, PartitionStateSchema, ReplicaStateSchema, TopicAssignmentSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
 import { TopicConfigSchema, type TopicConfig } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { overridesFromMessage } from "../admin/topic-config-message.js";
 import type { Clock } from "../clock.js";
@@ -20,6 +20,9 @@ import { EtcdClient } from "./etcd/index.js";
 import { MetadataCache } from "./metadata-cache.js";
 import type { PartitionGate } from "./partition-gate.js";
 import { ReplicaManager, type PartitionView } from "./replication/index.js";
+
+/** For acknowledgements without a caller's signal. */
+const neverAborted = new AbortController().signal;
 
 /** A broker-level marker: present when the last shutdown was clean (every partition
  * flushed). Read and removed at start; the registration's clean_start carries it. */
@@ -55,7 +58,7 @@ export class ClusterNode implements PartitionGate {
   private registration: BrokerRegistration | undefined;
   private metadata: MetadataCache | undefined;
   private controller: Controller | undefined;
-  private replicas: ReplicaManager | undefined;
+  private readonly replicas: ReplicaManager;
   private writes: TopicWrites;
   private address = "";
   private cleanStart = false;
@@ -73,12 +76,24 @@ export class ClusterNode implements PartitionGate {
     this.brokerId = config.brokerId;
     this.etcd = new EtcdClient({ endpoints: [...config.etcdEndpoints], logger: this.log });
     this.writes = new TopicWrites({ client: this.etcd, keys: this.keys, logger: this.log, clock: options.clock });
+    const { topics } = options;
+    this.replicas = new ReplicaManager({
+      brokerId: this.brokerId,
+      brokerEpoch: () => this.registration?.brokerEpoch ?? -1n,
+      isFresh: () => this.registration?.isFresh() ?? false,
+      log: (topic, partition) => topics.find(topic)?.logs[partition],
+      brokerAddress: (id) => this.metadata?.current.brokers.get(id)?.registration.address,
+      liveBrokerEpoch: (id) => this.metadata?.current.brokers.get(id)?.brokerEpoch,
+      alterPartitionState: (view, isr) => this.alterIsr(view, isr),
+      config: { replicaLagTimeMaxMs: config.replicaLagTimeMaxMs },
+      logger: this.log,
+      clock: options.clock,
+    });
   }
 
-  /** The ReplicaService implementation server.ts binds (valid after `start`). */
-  get replicaManager(): ReplicaManager {
-    if (this.replicas === undefined) throw new UnavailableError("BROKER_STARTING", "the broker is joining its cluster");
-    return this.replicas;
+  /** The ReplicaService implementation server.ts binds before the port opens. */
+  get replicaService(): ReplicaManager["service"] {
+    return this.replicas.service;
   }
 
   /**
@@ -95,18 +110,6 @@ export class ClusterNode implements PartitionGate {
     );
     await unlink(join(config.dataDir, "meta", cleanShutdownMarker)).catch(() => undefined);
     this.metadata = await MetadataCache.start(this.etcd, this.keys, this.log);
-    this.replicas = new ReplicaManager({
-      brokerId: this.brokerId,
-      brokerEpoch: () => this.registration?.brokerEpoch ?? -1n,
-      isFresh: () => this.registration?.isFresh() ?? false,
-      log: (topic, partition) => topics.find(topic)?.logs[partition],
-      brokerAddress: (id) => this.metadata?.current.brokers.get(id)?.registration.address,
-      liveBrokerEpoch: (id) => this.metadata?.current.brokers.get(id)?.brokerEpoch,
-      alterPartitionState: (view, isr) => this.alterIsr(view, isr),
-      config,
-      logger: this.log,
-      clock: this.options.clock,
-    });
     await this.register();
     this.controller = new Controller({
       client: this.etcd,
@@ -152,7 +155,8 @@ export class ClusterNode implements PartitionGate {
    */
   private onFenced(): void {
     if (this.closed) return;
-    this.replicas?.fenced();
+    // Nothing to stop here: every check of the replica manager asks isFresh(), which is
+    // false from now on for this incarnation.
     const retry = (): void => {
       if (this.closed) return;
       this.register().then(
@@ -192,7 +196,7 @@ export class ClusterNode implements PartitionGate {
   private async syncLocal(): Promise<void> {
     const metadata = this.metadata;
     const replicas = this.replicas;
-    if (metadata === undefined || replicas === undefined) return;
+    if (metadata === undefined) return;
     const snapshot = metadata.current;
     const { topics } = this.options;
     for (const [name, entry] of snapshot.topics) {
@@ -274,7 +278,10 @@ export class ClusterNode implements PartitionGate {
   private async alterIsr(view: PartitionView, isr: ReadonlyArray<{ brokerId: number; brokerEpoch: bigint }>) {
     const registration = this.registration;
     if (registration === undefined || !registration.isFresh()) return undefined;
-    const state = create(PartitionStateSchema, { ...view.entry.state, isr: isr.map((m) => ({ brokerId: m.brokerId, brokerEpoch: m.brokerEpoch })) });
+    const state = create(PartitionStateSchema, {
+      ...view.entry.state,
+      isr: isr.map((m) => create(IsrMemberSchema, { brokerId: m.brokerId, brokerEpoch: m.brokerEpoch })),
+    });
     const key = this.keys.partition(view.topic, view.partition);
     const result = await this.etcd.txn({
       compare: [
@@ -290,28 +297,36 @@ export class ClusterNode implements PartitionGate {
   // ---- PartitionGate ----
 
   leads(topic: string, partition: number): boolean {
-    return this.registration?.isFresh() === true && this.replicas?.isLeader(topic, partition) === true;
+    return this.registration?.isFresh() === true && this.replicas.leaderEpoch(topic, partition) !== undefined;
   }
 
-  checkWrite(topic: string, partition: number, acksAll: boolean): void {
+  checkWrite(topic: string, partition: number, acksAll: boolean): number {
     this.checkLeading(topic, partition);
-    this.replicas!.checkLeader(topic, partition, { acksAll });
+    return this.replicas.checkLeader(topic, partition, { acksAll });
   }
 
-  async acknowledge(topic: string, partition: number, lastOffset: bigint, acksAll: boolean, signal: AbortSignal | undefined): Promise<void> {
-    if (acksAll) await this.replicaManager.waitForHighWatermark(topic, partition, lastOffset + 1n, signal);
+  async acknowledge(
+    topic: string,
+    partition: number,
+    lastOffset: bigint,
+    acksAll: boolean,
+    leaderEpoch: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    // In the epoch the batch was appended in: after a leader change, the same offsets may
+    // hold other records (the batch was truncated away), and must not be acknowledged.
+    if (acksAll) await this.replicas.waitForHighWatermark(topic, partition, lastOffset + 1n, signal ?? neverAborted, leaderEpoch);
     // A leader paused past its lease and resumed acknowledges nothing: checked now, synchronously.
     this.checkLeading(topic, partition);
-    this.replicas!.checkLeader(topic, partition, { acksAll: false });
+    this.replicas.checkLeader(topic, partition, { acksAll: false, leaderEpoch });
   }
 
   checkRead(topic: string, partition: number): void {
     this.checkLeading(topic, partition);
-    this.replicas!.checkLeader(topic, partition, { acksAll: false });
+    this.replicas.checkLeader(topic, partition, { acksAll: false });
   }
 
   private checkLeading(topic: string, partition: number): void {
-    if (this.replicas === undefined) throw new UnavailableError("BROKER_STARTING", "the broker is joining its cluster");
     if (this.registration?.isFresh() !== true) throw new NotLeaderError(topic, partition, this.leaderAddress(topic, partition));
   }
 
@@ -428,7 +443,7 @@ export class ClusterNode implements PartitionGate {
     this.closed = true;
     this.unsubscribe?.();
     this.controller?.close();
-    await this.replicas?.close();
+    await this.replicas.close();
     await this.syncIdle.catch(() => undefined);
     this.metadata?.close();
     await this.registration?.close().catch((err: unknown) => this.log.warn({ err }, "revoking the lease failed"));

@@ -9,17 +9,26 @@ export interface PartitionGate {
   /**
    * Before appending: this broker leads the partition in a live incarnation, and for
    * ACKS_ALL the ISR has at least min_insync_replicas members.
+   * Returns the leader epoch the append happens in, for `acknowledge`.
    * @throws NotLeaderError NOT_LEADER / PARTITION_OFFLINE; UnavailableError
    *   NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH
    */
-  checkWrite(topic: string, partition: number, acksAll: boolean): void;
+  checkWrite(topic: string, partition: number, acksAll: boolean): number;
   /**
    * After the append is durable here: resolves when the acknowledgement may be sent
-   * (ACKS_ALL: the high watermark passed `lastOffset`), checking leadership again at
-   * that moment; rejects when leadership was lost meanwhile (the client retries; an
-   * idempotent retry is answered as a duplicate if the records survived).
+   * (ACKS_ALL: the high watermark passed `lastOffset` in `leaderEpoch`, the epoch
+   * checkWrite returned), checking leadership again at that moment; rejects when
+   * leadership was lost meanwhile (the client retries; an idempotent retry is answered
+   * as a duplicate if the records survived).
    */
-  acknowledge(topic: string, partition: number, lastOffset: bigint, acksAll: boolean, signal: AbortSignal | undefined): Promise<void>;
+  acknowledge(
+    topic: string,
+    partition: number,
+    lastOffset: bigint,
+    acksAll: boolean,
+    leaderEpoch: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void>;
   /**
    * Before serving a Fetch or Subscribe of the partition: led here.
    * @throws NotLeaderError

@@ -248,6 +248,14 @@ export class LogSegment {
     if (position > this.#visibleSize) this.#visibleSize = position;
   }
 
+  /** Hides the bytes from `position` on from readers again: a replicated log opened
+   * below its log end (Log: the high watermark starts at its checkpoint). Only on open,
+   * before any read; `markVisible` shows them later. */
+  hideFrom(position: number): void {
+    assert(position >= 0 && position <= this.#writtenSize, "hidden from inside the written bytes");
+    if (position < this.#visibleSize) this.#visibleSize = position;
+  }
+
   /** A sealed segment found on disk (recovery) or written by compaction: no more
    * appends, and it covers the offsets up to `endOffset`, its successor's base. */
   sealAt(endOffset: number): void {

@@ -43,7 +43,7 @@ import {
   writeFrameHeader,
 } from "./batch-frame.js";
 import type { FetchData, ReadOptions } from "./fetch-data.js";
-import { fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
+import { fsyncDir, readFileIfExists, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
@@ -71,11 +71,25 @@ export interface LogOptions {
    * it every segment keeps its file open. */
   openFiles?: OpenSegmentFiles;
   /** True for a replica in a cluster: the high watermark moves only by
-   * `advanceHighWatermark`. Default false (one broker): it follows the written end.
-   * Either way it starts at the log end on open (the cluster's high-watermark
-   * checkpoint, CLUSTER.md section 4, will start it lower). */
+   * `advanceHighWatermark`, starts on open at min(high-watermark-checkpoint, log end)
+   * (CLUSTER.md section 4; the log start offset without a checkpoint), and no leader
+   * epoch is started locally after an unclean shutdown (only the controller creates
+   * epochs in a cluster: `startLeaderEpoch`). Default false (one broker): the high
+   * watermark follows the written end and starts at the log end. */
   replicated?: boolean;
+  /** Replicated logs: the least time between two writes of the
+   * `high-watermark-checkpoint` file while the high watermark moves (it is also written
+   * on close). Default 1000 ms. */
+  highWatermarkCheckpointIntervalMs?: number;
 }
+
+/** The high watermark of a replicated log, saved while it moves (throttled) and on
+ * close: one line, the offset in decimal. Written atomically (temporary file and
+ * rename) but not fsynced: a stale or lost checkpoint only starts the high watermark
+ * lower (at worst at the log start offset), which is safe, since readers then wait
+ * until the leader's high watermark is learnt again. */
+export const highWatermarkCheckpointFile = "high-watermark-checkpoint";
+const defaultHighWatermarkCheckpointIntervalMs = 1000;
 
 /** A flush of a replicated log not yet below its high watermark: the offset it wrote up
  * to and each segment's written size then (what becomes visible with it). */
@@ -104,6 +118,12 @@ export class Log {
   private readonly writtenMarks: WrittenMark[] = [];
   private startOffset: number;
   private readonly listeners = new Set<() => void>();
+  private readonly writtenListeners = new Set<() => void>();
+  /** Replicated logs: the high watermark last saved to its checkpoint, and the timer of
+   * the next save while it moved since. */
+  private checkpointedHighWatermark = -1;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private hwCheckpointIntervalMs = defaultHighWatermarkCheckpointIntervalMs;
   private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
@@ -173,7 +193,7 @@ export class Log {
     const loaded = await loadLog(options.dir, config, options.logger);
     let epochs: LeaderEpochCache;
     try {
-      epochs = await openLeaderEpochs(options.dir, loaded, options.logger);
+      epochs = await openLeaderEpochs(options.dir, loaded, options.logger, options.replicated === true);
     } catch (err) {
       for (const segment of loaded.segments) await segment.close().catch(() => undefined);
       throw err;
@@ -191,8 +211,17 @@ export class Log {
       options.openFiles,
       options.replicated,
     );
+    if (options.replicated === true) {
+      log.hwCheckpointIntervalMs = options.highWatermarkCheckpointIntervalMs ?? defaultHighWatermarkCheckpointIntervalMs;
+      try {
+        await log.startHighWatermarkFromCheckpoint();
+      } catch (err) {
+        await log.close().catch(() => undefined);
+        throw err;
+      }
+    }
     options.logger.info(
-      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, segments: log.segments.count, leaderEpoch: log.epoch },
+      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, highWatermark: log.hw, segments: log.segments.count, leaderEpoch: log.epoch },
       "log opened",
     );
     return log;
@@ -222,6 +251,98 @@ export class Log {
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
     const end = this.epochs.endOffsetFor(epoch, this.nextOffset);
     return { epoch: end.epoch, endOffset: BigInt(end.endOffset) };
+  }
+
+  /**
+   * Starts leader epoch `epoch` at the log end (this replica becomes the leader, the
+   * epoch given by the controller: CLUSTER.md section 4, epoch numbers have one owner):
+   * its checkpoint entry is saved durably, and every `append` from then on stamps it.
+   * Runs in the log's queue, after any truncation already asked for. Idempotent for the
+   * current epoch.
+   * @throws InvalidArgumentError LEADER_EPOCH_DECREASED (below the current epoch);
+   *   UnavailableError LOG_CLOSED, STORAGE_ERROR
+   */
+  async startLeaderEpoch(epoch: number): Promise<void> {
+    this.checkOpen();
+    if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0x7fffffff) throw new InvalidArgumentError("BAD_EPOCH", "a leader epoch is an int32 >= 0");
+    await this.queue.run(async () => {
+      this.checkOpen();
+      const latest = this.epochs.latestEpoch;
+      if (epoch < latest) throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `leader epoch ${epoch} is below the log's ${latest}`);
+      if (epoch > latest) {
+        this.epochs.assign(epoch, this.nextOffset);
+        this.epoch = epoch;
+        this.epochsUnsaved = true;
+      }
+      if (this.epochsUnsaved) await this.saveEpochs().catch((err: unknown) => Promise.reject(storageError(err)));
+    });
+  }
+
+  /**
+   * Whole frames as stored, from the frame whose base offset is `offset` on, up to the
+   * written end (not the high watermark): what a leader sends its followers
+   * (CLUSTER.md section 4: byte-identical frames, offsets, epochs and producer ids
+   * kept). At least one frame when there is one, else at most `maxBytes`; from a single
+   * segment (the next call goes on). A copy: the buffer is the caller's. Each frame's
+   * crc is checked. Empty at or above the written end.
+   * @throws OffsetOutOfRangeError below logStartOffset or above logEndOffset;
+   *   InvalidArgumentError OFFSET_INSIDE_BATCH when `offset` is not a frame's base
+   *   offset; CorruptDataError for a damaged frame; UnavailableError LOG_CLOSED
+   */
+  async readFrames(offset: bigint, maxBytes: number): Promise<{ frames: Buffer; nextOffset: bigint }> {
+    this.checkOpen();
+    if (this.truncation !== null) await this.truncation;
+    let target = this.toOffset(offset);
+    while (target < this.written) {
+      const segment = this.segments.floor(target);
+      if (!segment.isOpen) {
+        this.checkOpen();
+        continue; // deleted or swapped meanwhile: look again
+      }
+      const start = segment.offsetIndex.lookup(target);
+      const end = segment.writtenSize;
+      const parts: Buffer[] = [];
+      let bytes = 0;
+      let next = target;
+      let inside = false;
+      segment.acquire();
+      let scan;
+      try {
+        scan = await scanFrames(segment.fd, start.position, end, start.offset, { verify: true, chunkBytes: Math.max(64 * 1024, maxBytes) }, (h, _position, buf, at) => {
+          const last = h.baseOffset + h.lastOffsetDelta;
+          if (last < target) return true;
+          if (h.baseOffset < target) {
+            inside = true;
+            return false;
+          }
+          if (parts.length > 0 && bytes + h.frameLength > maxBytes) return false;
+          parts.push(Buffer.from(buf.subarray(at, at + h.frameLength)));
+          bytes += h.frameLength;
+          next = last + 1;
+          return true;
+        });
+      } finally {
+        segment.release();
+      }
+      if (inside) throw new InvalidArgumentError("OFFSET_INSIDE_BATCH", `offset ${target} is inside a batch`);
+      if (parts.length > 0) return { frames: parts.length === 1 ? parts[0] : Buffer.concat(parts), nextOffset: BigInt(next) };
+      if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
+      const higher = this.segments.higher(segment.baseOffset);
+      if (higher === null || !segment.sealed) break;
+      target = Math.max(target, higher.baseOffset); // the rest of `segment` was compacted away
+    }
+    return { frames: Buffer.alloc(0), nextOffset: BigInt(target) };
+  }
+
+  /** Calls `listener` (synchronously, no arguments) whenever the written end advances
+   * (a leader: new frames to send, its own log end for the high watermark); returns
+   * the unsubscribe function. */
+  onWrittenEnd(listener: () => void): () => void {
+    const wrapped = (): void => listener();
+    this.writtenListeners.add(wrapped);
+    return () => {
+      this.writtenListeners.delete(wrapped);
+    };
   }
 
   get logStartOffset(): bigint {
@@ -316,7 +437,9 @@ export class Log {
     this.checkAppendable();
     if (frames.length === 0) throw new InvalidArgumentError("EMPTY_BATCH", "no frames to append");
     let expected = this.nextOffset;
-    let epoch = this.epochs.latestEpoch;
+    // Compared with the epoch of the last record: an epoch started at the log end that
+    // holds no record (this replica led it and wrote nothing) gives way to the leader's.
+    let epoch = this.nextOffset > 0 ? this.epochs.epochForOffset(this.nextOffset - 1) : -1;
     for (let at = 0; at < frames.length; at += frameLength(frames, at)) {
       const room = frames.length - at;
       const problem = room < frameHeaderBytes ? "torn header" : frameHeaderProblem(frames, at, -1, Math.min(room, maxFrameBytes));
@@ -340,9 +463,10 @@ export class Log {
       const base = this.nextOffset;
       const last = base + frameLastOffsetDelta(frames, at);
       const frameEpoch = frames.readInt32LE(at + 12);
-      if (frameEpoch > this.epochs.latestEpoch) {
-        this.epochs.assign(frameEpoch, base);
-        this.epoch = frameEpoch;
+      if (frameEpoch !== this.epochs.latestEpoch) {
+        this.epochs.truncateFromEnd(base); // epochs without a record, see above
+        if (frameEpoch > this.epochs.latestEpoch) this.epochs.assign(frameEpoch, base);
+        this.epoch = Math.max(0, this.epochs.latestEpoch);
         this.epochsUnsaved = true;
       }
       this.maybeRoll(length, last - base + 1, now);
@@ -495,7 +619,10 @@ export class Log {
 
   /** The writer wrote everything below `endOffset` (see WriterHost.written). */
   private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
-    if (endOffset > this.written) this.written = endOffset;
+    if (endOffset > this.written) {
+      this.written = endOffset;
+      this.notify(this.writtenListeners, "written end listener failed");
+    }
     if (!this.replicated) {
       // One broker: written is visible. No allocation on this path (it runs every flush).
       for (const segment of segments) segment.markVisible(segment.writtenSize);
@@ -534,17 +661,77 @@ export class Log {
   private raiseHighWatermark(offset: number): void {
     if (offset <= this.hw) return;
     this.hw = offset;
+    if (this.replicated) this.scheduleHighWatermarkCheckpoint();
     this.notifyHighWatermark();
   }
 
   private notifyHighWatermark(): void {
-    for (const listener of this.listeners) {
+    this.notify(this.listeners, "high watermark listener failed");
+  }
+
+  private notify(listeners: ReadonlySet<() => void>, failure: string): void {
+    for (const listener of listeners) {
       try {
         listener();
       } catch (err) {
-        this.logger.error({ err }, "high watermark listener failed");
+        this.logger.error({ err }, failure);
       }
     }
+  }
+
+  /** Saves the high watermark at most once per interval while it moves (see
+   * highWatermarkCheckpointFile); close saves the last one. */
+  private scheduleHighWatermarkCheckpoint(): void {
+    if (this.checkpointTimer !== null || this.state !== "open") return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      if (this.state !== "open") return;
+      this.queue
+        .run(() => this.saveHighWatermark())
+        .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "high watermark checkpoint failed"));
+    }, this.hwCheckpointIntervalMs);
+    this.checkpointTimer.unref();
+  }
+
+  /** In the queue: writes the checkpoint if the high watermark moved since the last. */
+  private async saveHighWatermark(): Promise<void> {
+    const hw = this.hw;
+    if (hw === this.checkpointedHighWatermark) return;
+    await writeFileAtomic(path.join(this.dir, highWatermarkCheckpointFile), Buffer.from(`${hw}\n`), false);
+    this.checkpointedHighWatermark = hw;
+  }
+
+  /**
+   * Open of a replicated log: the high watermark starts at min(checkpoint, log end)
+   * (the log start offset without a readable checkpoint), never at the log end: the
+   * records above it may still be truncated by the leader (CLUSTER.md section 4). The
+   * segments' bytes above it are hidden from readers, and one written mark at the log
+   * end makes them visible once the high watermark reaches it.
+   */
+  private async startHighWatermarkFromCheckpoint(): Promise<void> {
+    const bytes = await readFileIfExists(path.join(this.dir, highWatermarkCheckpointFile));
+    const text = bytes?.toString("utf8").trim();
+    const saved = text !== undefined && /^\d+$/.test(text) ? Number(text) : -1;
+    let start = Math.min(Math.max(saved, this.startOffset), this.nextOffset);
+    this.checkpointedHighWatermark = saved;
+    if (start >= this.nextOffset) return;
+    let segment = this.segments.floor(start);
+    let cut = await frameBoundary(segment, start);
+    if (cut === null) {
+      // Inside a frame (a checkpoint from another history): start at the frame's segment base.
+      start = Math.max(segment.baseOffset, this.startOffset);
+      segment = this.segments.floor(start);
+      cut = await frameBoundary(segment, start);
+      if (cut === null) ({ start, cut } = { start: segment.baseOffset, cut: { position: 0, maxTimestamp: 0, lastBatchOffset: -1 } });
+    }
+    const sizes: Array<{ segment: LogSegment; size: number }> = [];
+    for (const s of this.segments.toArray()) {
+      if (s.baseOffset < segment.baseOffset) continue;
+      sizes.push({ segment: s, size: s.writtenSize });
+      s.hideFrom(s === segment ? cut.position : 0);
+    }
+    this.hw = start;
+    this.writtenMarks.push({ endOffset: this.nextOffset, sizes });
   }
 
   /**
@@ -729,6 +916,7 @@ export class Log {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
     clearInterval(this.idleTailTimer);
+    if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     this.writer.stop();
     this.closing = this.queue.run(async () => {
       try {
@@ -737,6 +925,7 @@ export class Log {
         await this.active.saveIndexes();
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
+        if (this.replicated) await this.saveHighWatermark();
         // Last: everything above is in place (the segments fsynced by the flush).
         await writeFileAtomic(path.join(this.dir, cleanShutdownFile), Buffer.alloc(0), true);
       } finally {
@@ -779,10 +968,12 @@ export class Log {
 
 /**
  * The leader epochs of a log just loaded: read (or rebuilt from the frames), cut at the
- * log end, and after an unclean shutdown a new epoch one above the largest ever written,
- * starting at the log end; saved durably before any append can carry it.
+ * log end, and (one broker only) after an unclean shutdown a new epoch one above the
+ * largest ever written, starting at the log end; saved durably before any append can
+ * carry it. A replicated log starts no epoch here: in a cluster only the controller
+ * creates epochs (CLUSTER.md section 4), given to the leader by `startLeaderEpoch`.
  */
-async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger): Promise<LeaderEpochCache> {
+async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger, replicated: boolean): Promise<LeaderEpochCache> {
   const logEndOffset = loaded.segments[loaded.segments.length - 1].nextOffset;
   let epochs = await LeaderEpochCache.load(dir);
   let changed = epochs === null;
@@ -795,6 +986,11 @@ async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger):
   epochs.truncateFromEnd(logEndOffset + 1); // epochs whose records were all lost
   changed ||= epochs.toArray().length !== entries;
   let epoch = largest;
+  if (replicated) {
+    // One owner for epoch numbers in a cluster: the controller (startLeaderEpoch).
+    if (changed) await epochs.save();
+    return epochs;
+  }
   if (largest < 0 && loaded.cleanShutdown) epoch = 0;
   else if (!loaded.cleanShutdown || epochs.latestEpoch !== largest) epoch = Math.max(largest, 0) + 1;
   if (epoch !== epochs.latestEpoch) {

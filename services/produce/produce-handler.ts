@@ -58,20 +58,20 @@ export function createProduceHandler(deps: ProduceDeps) {
     const idempotence = checkIdempotence(view);
     const acksAll = acks === Acks.ALL;
 
-    const appended: Array<{ partition: number; result: AppendResult; indexes?: number[] }> = [];
+    const appended: Array<{ partition: number; result: AppendResult; indexes?: number[]; epoch: number }> = [];
     if (view.partition !== undefined) {
       const logOf = topics.mutablePartition(topic.name, view.partition);
-      gate?.checkWrite(topic.name, view.partition, acksAll);
+      const epoch = gate?.checkWrite(topic.name, view.partition, acksAll) ?? -1;
       const result = logOf.append(view, idempotence);
-      appended.push({ partition: view.partition, result });
+      appended.push({ partition: view.partition, result, epoch });
       if (!result.duplicate) metrics?.countIn(topic.name, view.partition, view.count, requestBytes);
     } else {
       const groups = groupByPartition(view, topic, gate);
       // Every partition is checked before any is appended: a refused request wrote nothing.
-      if (gate !== undefined) for (const group of groups) gate.checkWrite(topic.name, group.partition, acksAll);
-      for (const group of groups) {
+      const epochs = groups.map((group) => gate?.checkWrite(topic.name, group.partition, acksAll) ?? -1);
+      for (const [i, group] of groups.entries()) {
         const result = topic.logs[group.partition].append(group.spans, idempotence);
-        appended.push({ partition: group.partition, result, indexes: group.indexes });
+        appended.push({ partition: group.partition, result, indexes: group.indexes, epoch: epochs[i] });
         if (!result.duplicate) metrics?.countIn(topic.name, group.partition, group.spans.count, group.bytes);
       }
     }
@@ -84,7 +84,7 @@ export function createProduceHandler(deps: ProduceDeps) {
       await durable;
       if (gate !== undefined) {
         await Promise.all(
-          appended.map((a) => gate.acknowledge(topic.name, a.partition, a.result.lastOffset, acksAll, context?.signal)),
+          appended.map((a) => gate.acknowledge(topic.name, a.partition, a.result.lastOffset, acksAll, a.epoch, context?.signal)),
         );
       }
     }

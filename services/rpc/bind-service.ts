@@ -1,5 +1,6 @@
 import {
   Metadata,
+  type ServerDuplexStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceDefinition,
@@ -36,11 +37,22 @@ export type StreamHandler<I extends DescMessage, O extends DescMessage> = (
   context: HandlerContext,
 ) => Promise<void>;
 
+/** A bidirectional-streaming handler: reads the decoded requests (each checked against
+ * the method's limits and, with auth, authorized), sends to `sink`, resolves when the
+ * stream should end. The iteration throws the first bad request's error. */
+export type BidiHandler<I extends DescMessage, O extends DescMessage> = (
+  requests: AsyncIterable<MessageShape<I>>,
+  sink: StreamSink<MessageShape<O> | RawMessage>,
+  context: HandlerContext,
+) => Promise<void>;
+
 type HandlerOf<M> = M extends { methodKind: "unary"; input: infer I extends DescMessage; output: infer O extends DescMessage }
   ? UnaryHandler<I, O>
   : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
     ? StreamHandler<I, O>
-    : never;
+    : M extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      ? BidiHandler<I, O>
+      : never;
 
 /** Every method of a generated service, implemented. */
 export type ServiceImpl<T extends GenServiceMethods> = { [K in keyof T]: HandlerOf<T[K]> };
@@ -102,7 +114,8 @@ export function bindService<T extends GenServiceMethods>(
     }
     const limits = Object.hasOwn(limitsTable, name) ? limitsTable[name] : undefined;
     if (limits === undefined) throw new Error(`${name} has no entry in the request limits table (services/rpc/request-limits.ts)`);
-    const admit = admission(name, requestDecoder(method.input, limits, codecs[method.localName]?.request), auth);
+    const decode = requestDecoder(method.input, limits, codecs[method.localName]?.request);
+    const admit = admission(name, decode, auth);
 
     if (method.methodKind === "unary") {
       const output = method.output;
@@ -171,6 +184,41 @@ export function bindService<T extends GenServiceMethods>(
           (err: unknown) => metrics?.streamClosed(name, fail(err)),
         );
       };
+    } else if (method.methodKind === "bidi_streaming") {
+      // Inter-broker streams (ReplicaService.Replicate): authenticated once from the call's
+      // metadata, each request limited, decoded and authorized as it arrives.
+      implementation[method.localName] = (call: BidiCall) => {
+        const context = new CallContext(name, call, true, auth);
+        const fail = (err: unknown): string => {
+          if (call.cancelled || call.destroyed) return "CANCELLED";
+          const error = context.withTrailers(toServiceError(err, log, name));
+          call.emit("error", error);
+          return codeName(error.code);
+        };
+        let principal: string | undefined;
+        try {
+          if (auth !== undefined) context.principal = principal = auth.authenticate(call as never);
+        } catch (err) {
+          metrics?.rejected(name, fail(err));
+          return;
+        }
+        const requests = (async function* () {
+          for await (const bytes of call) {
+            const request = decode(bytes as Buffer);
+            if (auth !== undefined) auth.authorize(principal!, name, request);
+            yield request;
+          }
+        })();
+        metrics?.streamOpened(name);
+        handler(requests, new CallSink(call), context).then(
+          () => {
+            const gone = call.cancelled || call.destroyed;
+            if (!gone) call.end(context.trailers);
+            metrics?.streamClosed(name, gone ? "CANCELLED" : "OK");
+          },
+          (err: unknown) => metrics?.streamClosed(name, fail(err)),
+        );
+      };
     } else {
       throw new Error(`${name}: ${method.methodKind} methods are not supported`);
     }
@@ -180,6 +228,7 @@ export function bindService<T extends GenServiceMethods>(
 
 type UnaryCall = ServerUnaryCall<unknown, unknown>;
 type StreamCall = ServerWritableStream<unknown, unknown>;
+type BidiCall = ServerDuplexStream<unknown, unknown>;
 
 /**
  * The HandlerContext of one grpc-js call. One object per call, built before
@@ -199,7 +248,7 @@ class CallContext implements HandlerContext {
 
   constructor(
     readonly method: string,
-    private readonly call: UnaryCall | StreamCall,
+    private readonly call: UnaryCall | StreamCall | BidiCall,
     private readonly stream: boolean,
     private readonly auth: Authorizer | undefined,
   ) {}
@@ -209,10 +258,11 @@ class CallContext implements HandlerContext {
       const controller = new AbortController();
       this.controller = controller;
       const abort = () => controller.abort();
-      if (this.call.cancelled) abort();
-      this.call.once("cancelled", abort);
+      const call = this.call as UnaryCall; // the events used here are common to every call kind
+      if (call.cancelled) abort();
+      call.once("cancelled", abort);
       // A stream also ends without a cancel (its status was sent, it failed).
-      if (this.stream) this.call.once("close", abort);
+      if (this.stream) call.once("close", abort);
     }
     return this.controller.signal;
   }
@@ -258,7 +308,7 @@ class MetadataHeaders implements RequestHeaders {
 
 /** A server stream as a StreamSink: `send` is the call's write, `written` its callback. */
 class CallSink implements StreamSink<unknown> {
-  constructor(private readonly call: StreamCall) {}
+  constructor(private readonly call: StreamCall | BidiCall) {}
   send(message: unknown, written?: () => void): void {
     this.call.write(message, written);
   }

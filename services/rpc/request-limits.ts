@@ -45,4 +45,6 @@ export const methodRequestLimits: Readonly<Record<string, RequestLimits>> = {
   "tributary.v1.AdminService/DescribeGroup": small,
   "tributary.v1.AdminService/ResetGroupOffsets": partitionLists,
   "tributary.v1.AdminService/DeleteGroup": small,
+  // Internal (issue 16): one follower fetch lists the partitions it follows from a leader.
+  "tributary.cluster.v1.ReplicaService/Replicate": partitionLists,
 };

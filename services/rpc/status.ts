@@ -30,7 +30,7 @@ export function toServiceError(err: unknown, log: Logger, method: string): Servi
   const metadata = new Metadata();
   if (err instanceof TributaryError) {
     metadata.set(reasonMetadataKey, err.reason);
-    for (const [key, value] of Object.entries(err.trailers ?? {})) metadata.set(key, value);
+    if (err.trailers !== undefined) for (const [key, value] of Object.entries(err.trailers)) metadata.set(key, value);
     const code = codeByKind[err.kind];
     if (err.kind === "data_loss") log.error({ err, method }, "data loss reported to client");
     else log.debug({ method, reason: err.reason }, "request failed");

@@ -1,15 +1,16 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { ClientOptions } from "../../../clients/ts/index.js";
 import { ConsoleApi } from "./console-api.js";
 import { HostCheck } from "./host-check.js";
+import { packagePath } from "../../package-root.js";
 import { ConsoleRequestError, toHttpError } from "./http-error.js";
 
-/** Where the prebuilt front end lives (built from ./ui by `npm run build:console`). */
-export const consoleAssetsDir = fileURLToPath(new URL("./assets/", import.meta.url));
+/** Where the prebuilt front end lives (built from ./ui by `npm run build:console`); from the
+ * package root, so the compiled broker in dist/ serves the same committed files. */
+export const consoleAssetsDir = packagePath("services/http/console/assets/");
 /** The console's URL prefix on the HTTP port; `/` redirects here. */
 export const consolePrefix = "/console/";
 /** Largest JSON body the API reads. */
