@@ -1,0 +1,104 @@
+import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { Acks, Admin, Consumer, Producer, type ConsumedRecord, type RecordMetadata } from "../../clients/ts/index.js";
+import { partitionForKey } from "../../services/partitioner/index.js";
+import { startCluster, type TestCluster } from "../helpers/cluster.js";
+
+const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
+
+/** Counts the Produce calls that failed, by status code: the retries the producer made. */
+function failedProduceCalls() {
+  const failures: number[] = [];
+  const interceptor: Interceptor = (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        next(metadata, {
+          onReceiveStatus(status, nextStatus) {
+            if (status.code !== 0 && options.method_definition.path.endsWith("/Produce")) failures.push(status.code);
+            nextStatus(status);
+          },
+        });
+      },
+    });
+  return { failures, interceptor };
+}
+
+/** Reads every partition of `topic` from its leader until `count` records came, through the routing Consumer. */
+async function readAll(bootstrap: string[], topic: string, count: number): Promise<ConsumedRecord[]> {
+  const consumer = new Consumer({ bootstrap, topic, from: "earliest", reconnectBackoffMs: 50 });
+  const seen: ConsumedRecord[] = [];
+  const timer = setTimeout(() => void consumer.close(), 60_000); // bounded: the assertions below say what is missing
+  try {
+    for await (const r of consumer) {
+      seen.push(r);
+      if (seen.length === count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  return seen;
+}
+
+describe("the TypeScript client against a three-broker cluster", () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("routes keyed records to their partitions' leaders and carries on when a leader is killed, losing nothing acknowledged", async () => {
+    const admin = new Admin({ bootstrap: cluster.bootstrap });
+    const counted = failedProduceCalls();
+    const producer = new Producer({
+      bootstrap: cluster.bootstrap,
+      acks: Acks.ALL,
+      lingerMs: 2,
+      deliveryTimeoutMs: 60_000,
+      channelOptions: { interceptors: [counted.interceptor] } as never,
+    });
+    try {
+      await admin.createTopic("routed", 3, { minInsyncReplicas: 2 });
+      // A broker may answer CreateTopic a moment before its own metadata has the topic.
+      const before = await vi.waitFor(() => admin.describeTopic("routed"), { timeout: 10_000, interval: 50 });
+      const victim = before.partitions[0].leader;
+
+      const acknowledged = new Map<string, RecordMetadata>();
+      const send = async (i: number) => {
+        const key = `key-${i % 30}`;
+        const r = await producer.send({ topic: "routed", key, value: `v${i}` });
+        expect(r.partition).toBe(partitionForKey(Buffer.from(key), 3));
+        acknowledged.set(`v${i}`, r);
+      };
+      // Windows of 30 sends at a time: before the kill, across it, after it.
+      let i = 0;
+      const window = async () => {
+        await Promise.all(Array.from({ length: 30 }, () => send(i++)));
+      };
+      for (let w = 0; w < 4; w++) await window();
+      cluster.broker(victim).process.kill("SIGKILL");
+      for (let w = 0; w < 6; w++) await window(); // within deliveryTimeoutMs, or send() rejects and the test fails
+      expect(acknowledged.size).toBe(300);
+      expect(counted.failures.length).toBeGreaterThan(0); // the kill was felt, and retried
+
+      // A new leader for the victim's partitions.
+      const after = await admin.describeTopic("routed");
+      expect(after.partitions[0].leader).not.toBe(victim);
+      expect(after.partitions[0].leader).toBeGreaterThan(0);
+
+      // Every acknowledged record is where its acknowledgement says, once.
+      const live = cluster.brokers.filter((b) => b.id !== victim).map((b) => b.address);
+      const records = await readAll(live, "routed", 300);
+      const byPosition = new Map(records.map((r) => [`${r.partition}:${r.offset}`, text(r.value)]));
+      const missing = [...acknowledged].filter(([value, r]) => byPosition.get(`${r.partition}:${r.offset}`) !== value);
+      expect(missing).toEqual([]);
+      const values = records.map((r) => text(r.value));
+      expect(new Set(values).size).toBe(values.length); // no duplicate
+    } finally {
+      await producer.close();
+      admin.close();
+    }
+  });
+});
