@@ -96,6 +96,8 @@ export class ClusterMetadata {
   private brokers = new Map<number, string>();
   private clusterFetchedMs = -Infinity;
   private clusterStale = true;
+  /** DescribeCluster was refused (isMetadataRefused): leaders are reached through the broker that answered. */
+  private clusterRefused = false;
   private clusterRead: Promise<void> | undefined;
   private readonly topics = new Map<string, CachedTopic>();
   private readonly topicReads = new Map<string, Promise<TopicMetadata>>();
@@ -200,6 +202,8 @@ export class ClusterMetadata {
     if (hint !== undefined) return hint;
     const p = this.topics.get(topic)?.metadata.partitions[partition];
     if (p === undefined || p.leader < 0) return undefined;
+    // Brokers not ours to see: the one that answered (a single broker, or one that forwards).
+    if (this.clusterRefused) return this.preferred ?? this.bootstrap[0];
     return this.brokers.get(p.leader);
   }
 
@@ -241,6 +245,7 @@ export class ClusterMetadata {
           if (!isMetadataRefused(err)) throw err;
           // It answered: a live broker, whose cluster is not ours to see.
           this.preferred = answered;
+          this.clusterRefused = true;
           this.brokers = new Map();
           this.clusterFetchedMs = Date.now();
           this.clusterStale = false;
@@ -249,6 +254,7 @@ export class ClusterMetadata {
         const brokers = new Map<number, string>();
         for (const b of answer.brokers) brokers.set(b.id, answer.brokers.length === 1 ? answered : brokerAddress(b));
         this.brokers = brokers;
+        this.clusterRefused = false;
         this.clusterFetchedMs = Date.now();
         this.clusterStale = false;
       } finally {
@@ -280,7 +286,7 @@ export class ClusterMetadata {
       for (const key of [...this.hints.keys()]) if (key.startsWith(`${name}\u0000`)) this.hints.delete(key);
     }
     // A leader this broker list does not name: the brokers are older than the topic.
-    if (metadata.partitions.some((p) => p.leader >= 0 && !this.brokers.has(p.leader))) this.clusterStale = true;
+    if (!this.clusterRefused && metadata.partitions.some((p) => p.leader >= 0 && !this.brokers.has(p.leader))) this.clusterStale = true;
     return metadata;
   }
 }
