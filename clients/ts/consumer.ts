@@ -2,7 +2,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { bootstrapList, ClusterMetadata, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
+import { bootstrapList, ClusterMetadata, defaultMetadataMaxAgeMs, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
 import { errorReason, reasonMetadataKey, type ClientOptions, type ServerStream } from "./grpc-client.js";
 import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
@@ -260,8 +260,41 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       }
       byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
     }
-    if (byLeader.size <= 1) return single(byLeader.keys().next().value ?? (await this.metadata.reachable()));
-    return merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
+    const opened =
+      byLeader.size <= 1
+        ? single(byLeader.keys().next().value ?? (await this.metadata.reachable()))
+        : merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
+    return this.watchLeaders(topic, byLeader, opened);
+  }
+
+  /**
+   * A leader can move while its old broker keeps the stream open (it stays a
+   * follower): every metadataMaxAgeMs the metadata is read again, and the streams
+   * are closed when a partition's leader is elsewhere (the loop then reopens them).
+   */
+  private watchLeaders(topic: string, byLeader: ReadonlyMap<string, readonly number[]>, opened: OpenStreams): OpenStreams {
+    const timer = setInterval(() => {
+      this.metadata
+        .topic(topic)
+        .then(() => {
+          for (const [address, partitions] of byLeader) {
+            const moved = partitions.some((p) => {
+              const now = this.metadata.leaderAddress(topic, p);
+              return now !== undefined && now !== address;
+            });
+            if (moved) return opened.cancel();
+          }
+        })
+        .catch(() => undefined); // the streams' own failures say more
+    }, this.options.metadataMaxAgeMs ?? defaultMetadataMaxAgeMs);
+    timer.unref();
+    return {
+      events: opened.events,
+      cancel: () => {
+        clearInterval(timer);
+        opened.cancel();
+      },
+    };
   }
 
   /** The record the application has (yielded, loop body not yet left): done with it. */
