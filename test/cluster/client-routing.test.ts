@@ -1,26 +1,31 @@
 import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Acks, Admin, Consumer, Producer, type ConsumedRecord, type RecordMetadata } from "../../clients/ts/index.js";
+import { Acks, Admin, Consumer, Producer, createClient, type ConsumedRecord, type RecordMetadata } from "../../clients/ts/index.js";
+import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { partitionForKey } from "../../services/partitioner/index.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 
 const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 
-/** Counts the Produce calls that failed, by status code: the retries the producer made. */
+/** Counts the Produce calls that failed, by status code and reason: the retries the producer made. */
 function failedProduceCalls() {
   const failures: number[] = [];
+  const reasons: string[] = [];
   const interceptor: Interceptor = (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         next(metadata, {
           onReceiveStatus(status, nextStatus) {
-            if (status.code !== 0 && options.method_definition.path.endsWith("/Produce")) failures.push(status.code);
+            if (status.code !== 0 && options.method_definition.path.endsWith("/Produce")) {
+              failures.push(status.code);
+              reasons.push(String(status.metadata.get("tributary-reason")[0] ?? ""));
+            }
             nextStatus(status);
           },
         });
       },
     });
-  return { failures, interceptor };
+  return { failures, reasons, interceptor };
 }
 
 /** Reads every partition of `topic` from its leader until `count` records came, through the routing Consumer. */
@@ -107,6 +112,55 @@ describe("the TypeScript client against a three-broker cluster", () => {
         }
         for (const sent of byKey.values()) expect(sent).toEqual([...sent].sort((a, b) => a - b));
       }
+    } finally {
+      await producer.close();
+      admin.close();
+    }
+  });
+});
+
+describe("the TypeScript client against a cluster whose brokers keep their addresses", () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3, proxies: true });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("follows NOT_LEADER's tributary-leader trailer when its metadata names a former leader", async () => {
+    const admin = new Admin({ bootstrap: cluster.bootstrap });
+    const counted = failedProduceCalls();
+    const producer = new Producer({
+      bootstrap: cluster.bootstrap,
+      acks: Acks.ALL,
+      deliveryTimeoutMs: 60_000,
+      channelOptions: { interceptors: [counted.interceptor] } as never,
+    });
+    try {
+      await admin.createTopic("moved", 1, { minInsyncReplicas: 2 });
+      const first = await vi.waitFor(() => admin.describeTopic("moved"), { timeout: 10_000, interval: 50 });
+      const former = first.partitions[0].leader;
+      expect((await producer.send({ topic: "moved", partition: 0, value: "before" })).offset).toBe(0n);
+
+      // The leader dies, another takes over, and the former one comes back as a follower
+      // at the same address: the producer's metadata (fresh for minutes) still names it.
+      cluster.broker(former).process.kill("SIGKILL");
+      await vi.waitFor(
+        async () => {
+          const p = (await admin.describeTopic("moved")).partitions[0];
+          if (p.leader === former || p.leader < 0) throw new Error("no new leader yet");
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      await cluster.broker(former).start();
+
+      const after = await producer.send({ topic: "moved", partition: 0, value: "after" });
+      expect(after.offset).toBe(1n);
+      expect(counted.reasons).toContain("NOT_LEADER");
+      const leader = (await admin.describeTopic("moved")).partitions[0].leader;
+      const fetched = await createClient(FetchService, cluster.broker(leader).address).fetch({ topic: "moved", partition: 0, offset: 0n });
+      expect(fetched.records.map((r) => text(r.value))).toEqual(["before", "after"]);
     } finally {
       await producer.close();
       admin.close();
