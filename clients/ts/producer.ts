@@ -95,6 +95,16 @@ function offlineError(topic: string, partition: number): Error {
   });
 }
 
+/** A batch whose deliveryTimeoutMs passed before it could be sent. */
+function expiredError(topic: string, partition: number | undefined): Error {
+  const details = `deliveryTimeoutMs passed before the batch for ${topic}${partition === undefined ? "" : `/${partition}`} could be sent`;
+  return Object.assign(new Error(`${status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: ${details}`), {
+    code: status.DEADLINE_EXCEEDED,
+    details,
+    metadata: new Metadata(),
+  });
+}
+
 /**
  * Sends records in batches, each partition's to its leader. `send()` resolves
  * with the record's partition and offset once the batch holding it is
@@ -384,15 +394,20 @@ export class Producer {
     const { requestTimeoutMs, retries, retryBackoffMs, retryBackoffMaxMs } = this.options;
     const deadlineMs = batch.createdMs + this.options.deliveryTimeoutMs;
     let answer: ProduceResponse | undefined;
+    let last: unknown;
     for (let attempt = 0; ; attempt++) {
       let err: unknown;
       try {
         const address = await this.leaderOf(topic, partition);
-        const callMs = Math.max(1, Math.min(requestTimeoutMs, deadlineMs - Date.now()));
-        answer = await this.metadata.client(ProduceService, address).produce(request, { deadline: callMs });
+        const leftMs = deadlineMs - Date.now();
+        // Out of time before this try (queued behind its partition, or reading metadata):
+        // not sent at all, so it cannot have been written.
+        if (leftMs <= 0) throw last ?? expiredError(topic, partition);
+        answer = await this.metadata.client(ProduceService, address).produce(request, { deadline: Math.min(requestTimeoutMs, leftMs) });
         break;
       } catch (e) {
         err = e;
+        last = e;
       }
       const remainingMs = deadlineMs - Date.now();
       if (isRetriable(err) && attempt + 1 < retries && remainingMs > 0) {
