@@ -360,6 +360,11 @@ export function resolveConfig(...layers: Array<{ source: string; values: Record<
   }
   const config = Object.freeze(merged as unknown as BrokerConfig);
   checkConsoleKeys(config);
+  if (config.etcdEndpoints.length > 0 && (config.tlsCert !== undefined || authEnabled(config))) {
+    // Replication runs as an inter-broker principal over TLS (issue 17); until then a
+    // clustered broker would fail its own followers' calls. Refused here, clearly.
+    throw configError("cluster mode (etcdEndpoints) does not yet run with TLS or authentication: brokers replicate in plaintext without credentials (docs/cluster.md)");
+  }
   if (config.quotas.length > 0 && !authEnabled(config)) {
     throw configError("quotas are per principal: they need authentication (authTokens or tlsClientCa)");
   }

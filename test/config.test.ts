@@ -31,6 +31,22 @@ describe("resolveConfig", () => {
     expect(envName("maxPartitionsPerTopic")).toBe("TRIBUTARY_MAX_PARTITIONS_PER_TOPIC");
   });
 
+  it("takes etcd endpoints as a comma list (flag, variable) or a JSON list (file), and refuses TLS or auth with them", () => {
+    expect(resolveConfig({ source: "flags", values: { etcdEndpoints: "http://127.0.0.1:2379, http://127.0.0.1:2381/" } }).etcdEndpoints).toEqual([
+      "http://127.0.0.1:2379",
+      "http://127.0.0.1:2381",
+    ]);
+    expect(resolveConfig({ source: "file", values: { etcdEndpoints: ["http://a:2379"] } }).etcdEndpoints).toEqual(["http://a:2379"]);
+    expect(() => resolveConfig({ source: "flags", values: { etcdEndpoints: "a:2379" } })).toThrow(/etcd client URLs/);
+    expect(() =>
+      resolveConfig({ source: "file", values: { etcdEndpoints: ["http://a:2379"], authTokens: [{ principal: "p", sha256: "0".repeat(64) }] } }),
+    ).toThrow(/does not yet run with TLS or authentication/);
+    expect(defaultConfig.brokerSessionTimeoutMs).toBe(3000);
+    expect(defaultConfig.replicaLagTimeMaxMs).toBe(10_000);
+    expect(defaultConfig.defaultReplicationFactor).toBe(3);
+    expect(defaultConfig.offsetsTopicReplicationFactor).toBe(3);
+  });
+
   it("parses host:port including IPv6", () => {
     expect(parseHostPort("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
     expect(parseHostPort("[::1]:7070")).toEqual({ host: "::1", port: 7070 });

@@ -9,7 +9,7 @@ import { TimestampLookups } from "../fetch/index.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";
-import type { ClusterAdmin } from "../cluster/cluster-admin.js";
+import type { ClusterAdmin } from "../cluster/index.js";
 
 export interface AdminDeps {
   readonly topics: TopicManager;
@@ -146,6 +146,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
     async deleteRecords(request) {
       validateTopicName(request.topic);
       const log = topics.mutablePartition(request.topic, request.partition);
+      if (cluster !== undefined && topics.find(request.topic)?.topicId !== undefined) cluster.checkLeader(request.topic, request.partition);
       const before = request.beforeOffset === -1n ? log.highWatermark : request.beforeOffset;
       if (before < 0n || before > log.highWatermark) {
         throw new OffsetOutOfRangeError(before, log.logStartOffset, log.highWatermark);

@@ -1,1 +1,2 @@
 export { createAdminService } from "./admin-service.js";
+export { configToMessage, overridesFromMessage } from "./topic-config-message.js";

@@ -32,6 +32,9 @@ export interface ClusterAdmin {
   createPartitions(name: string, totalCount: number): Promise<Topic>;
   updateTopicConfig(name: string, config: TopicConfig | undefined): Promise<Topic>;
   partition(topic: string, partition: number): PartitionReplication;
+  /** DeleteRecords is the leader's (followers copy its log start offset).
+   * @throws NotLeaderError with the leader's address */
+  checkLeader(topic: string, partition: number): void;
   replicationFactor(topic: string): number;
   brokers(): ClusterBroker[];
   controllerId(): number;

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { IsrMemberSchema, PartitionStateSchema, ReplicaStateSchema, TopicAssignmentSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
 import { TopicConfigSchema, type TopicConfig } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { overridesFromMessage } from "../admin/topic-config-message.js";
+import { overridesFromMessage } from "../admin/index.js";
 import type { Clock } from "../clock.js";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, NotLeaderError, UnavailableError, UnknownTopicError } from "../errors.js";
+import { InvalidArgumentError, NotLeaderError, PartitionOfflineError, UnavailableError, UnknownTopicError } from "../errors.js";
 import { writeFileAtomic } from "../log/index.js";
 import type { Topic, TopicManager } from "../topics/index.js";
 import type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
@@ -327,6 +327,9 @@ export class ClusterNode implements PartitionGate {
   }
 
   private checkLeading(topic: string, partition: number): void {
+    if (this.replicas.leaderEpoch(topic, partition) === undefined && this.metadata?.current.partitions.get(partitionKey(topic, partition))?.state.leader === -1) {
+      throw new PartitionOfflineError(topic, partition);
+    }
     if (this.registration?.isFresh() !== true) throw new NotLeaderError(topic, partition, this.leaderAddress(topic, partition));
   }
 
@@ -358,6 +361,7 @@ export class ClusterNode implements PartitionGate {
     },
     updateTopicConfig: async (name, config) => this.updateTopicConfig(name, config),
     partition: (topic, partition) => this.partitionReplication(topic, partition),
+    checkLeader: (topic, partition) => this.checkRead(topic, partition),
     replicationFactor: (topic) => this.metadataCache().current.topics.get(topic)?.assignment.partitions[0]?.replicas.length ?? 1,
     brokers: () => this.liveBrokers(),
     controllerId: () => this.metadataCache().current.controller?.brokerId ?? -1,
@@ -409,7 +413,7 @@ export class ClusterNode implements PartitionGate {
       }
       await this.metadataCache().waitUntil((s) => (s.topics.get(name)?.modRevision ?? 0n) !== entry.modRevision, applyTimeoutMs);
     }
-    throw new UnavailableError("CONCURRENT_CHANGE", `topic ${name} kept changing; retry`);
+    throw new UnavailableError("CONCURRENT_MODIFICATION", `topic ${name} kept changing; retry`);
   }
 
   /** Waits until the local topic matches what this broker just wrote to etcd. */

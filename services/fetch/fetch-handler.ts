@@ -10,7 +10,7 @@ import { truncationPoint } from "./epoch-check.js";
 import { ReadAbortedError, StreamBudget } from "./stream-writer.js";
 import { waitForRecords } from "./wait-for-records.js";
 import { WireWriter } from "../wire/index.js";
-import type { PartitionGate } from "../cluster/partition-gate.js";
+import type { PartitionGate } from "../cluster/index.js";
 
 export interface FetchDeps {
   readonly topics: TopicManager;

@@ -13,7 +13,7 @@ import { encodeOffsetReset, pumpPartition } from "./partition-pump.js";
 import { checkListLength, checkPartition, resolveStartOffset, startOffsetsByPartition } from "./start-position.js";
 import { StreamBudget, StreamWriter } from "./stream-writer.js";
 import { TimestampLookups } from "./timestamp-lookups.js";
-import type { PartitionGate } from "../cluster/partition-gate.js";
+import type { PartitionGate } from "../cluster/index.js";
 
 export interface SubscribeDeps {
   readonly topics: TopicManager;

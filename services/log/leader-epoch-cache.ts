@@ -25,8 +25,9 @@
  * Entries below the log start offset are kept (harmless: no read reaches them).
  *
  * When the file is missing or unreadable it is rebuilt from the frames' leaderEpoch
- * header field (`rebuildFromSegments`). Compaction rewrites frames without their
- * epoch (0), so a rebuild of a compacted log keeps only increases.
+ * header field (`rebuildFromSegments`). Compaction keeps each record's frame epoch
+ * (segment-rewriter.ts; logs compacted before issue 16 have 0 there, so a rebuild keeps
+ * only increases).
  */
 import assert from "node:assert";
 import path from "node:path";

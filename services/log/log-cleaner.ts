@@ -209,8 +209,8 @@ export class LogCleaner {
       const problem = await this.forEachEntry(
         segment,
         segment.size,
-        (buf, at, e, key) => {
-          if (keep(e, key)) rewriter.add(buf, at, e);
+        (buf, at, e, key, leaderEpoch) => {
+          if (keep(e, key)) rewriter.add(buf, at, e, leaderEpoch);
           else removed++;
         },
         () => (rewriter.shouldWrite ? rewriter.writePending() : null),
@@ -263,7 +263,7 @@ export class LogCleaner {
   private async forEachEntry(
     segment: LogSegment,
     end: number,
-    visit: (buf: Buffer, at: number, e: EntryFields, key: string | null) => void,
+    visit: (buf: Buffer, at: number, e: EntryFields, key: string | null, leaderEpoch: number) => void,
     pause: () => Promise<void> | null = () => null,
   ): Promise<string | null> {
     if (!segment.isOpen) return "gone";
@@ -290,7 +290,7 @@ export class LogCleaner {
               return false;
             }
             previous = e.offset;
-            visit(buf, p, e, e.keyEnd > e.keyStart ? buf.toString("latin1", e.keyStart, e.keyEnd) : null);
+            visit(buf, p, e, e.keyEnd > e.keyStart ? buf.toString("latin1", e.keyStart, e.keyEnd) : null, h.leaderEpoch);
             p += e.length;
           }
           if (p !== frameEnd || previous !== last) {

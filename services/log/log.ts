@@ -108,7 +108,7 @@ export class Log {
   private state: "open" | "closing" | "closed" = "open";
   private closing: Promise<void> | null = null;
   private readonly idleTailTimer: NodeJS.Timeout;
-  private readonly segments: LogSegments;
+  private segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
   /** The written end: below it everything is written (and fsynced for "always"). */
@@ -425,7 +425,12 @@ export class Log {
    * leader epochs, timestamps, producer ids and sequences kept. `frames` is whole frames
    * back to back (batch-frame.ts). All are checked before any is appended: structure
    * and crc, base offsets continuing this log exactly (the first at logEndOffset), and
-   * epochs never going down (at or above the current one). A frame with a higher epoch
+   * epochs never going down (at or above the current one). One exception to "exactly",
+   * for cleanupPolicy "compact" only: a frame may start above the offset expected (a gap
+   * compaction left at the leader, where it removed the last records of a segment, or
+   * all of its first segment's): the active segment is then sealed covering the gap
+   * (even empty) and a new one starts at the frame, as compaction's own segments do
+   * (log-cleaner.ts). A frame with a higher epoch
    * starts it (the checkpoint is saved before that frame is written); producer state
    * records each idempotent batch as recovery replays it (no sequence check: the leader
    * checked). Synchronous like `append`; `durable` as for `append`.
@@ -447,7 +452,10 @@ export class Log {
         throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
       }
       const base = frameBaseOffset(frames, at);
-      if (base !== expected) throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
+      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact";
+      if (base !== expected && !gapAllowed) {
+        throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
+      }
       const frameEpoch = frames.readInt32LE(at + 12);
       if (frameEpoch < epoch || frameEpoch < 0) {
         throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `frame at offset ${base} has leader epoch ${frameEpoch}, below ${epoch}`);
@@ -460,6 +468,8 @@ export class Log {
     let durable: Promise<void> = Promise.resolve();
     for (let at = 0; at < frames.length; ) {
       const length = frameLength(frames, at);
+      const frameBase = frameBaseOffset(frames, at);
+      if (frameBase > this.nextOffset) this.rollOverGap(frameBase);
       const base = this.nextOffset;
       const last = base + frameLastOffsetDelta(frames, at);
       const frameEpoch = frames.readInt32LE(at + 12);
@@ -544,6 +554,78 @@ export class Log {
     );
   }
 
+  /**
+   * Empties the log and starts it again at `offset`, above its log end (Kafka's
+   * truncateFullyAndStartAt): a follower whose log ends below its leader's log start
+   * offset (the leader deleted the records it lacks) can only continue from there.
+   * Producer state and leader epochs go with the records; the log start offset, high
+   * watermark and log end become `offset`.
+   *
+   * Crash-safe like truncateTo's: in memory the log changes in one step once reads in
+   * flight are over (appends meanwhile fail with LOG_TRUNCATING, reads wait); on disk
+   * the producer snapshot goes, the segments are deleted newest first (a crash leaves a
+   * shorter log, from which the follower does this again), then the empty epoch
+   * checkpoint and the log start offset are saved; the new segment's file is made by the
+   * first write (or by the next open, at the saved log start offset).
+   * @throws InvalidArgumentError BAD_OFFSET (not above the log end); UnavailableError
+   *   LOG_CLOSED, STORAGE_ERROR (appends then fail until the log is reopened)
+   */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    this.checkOpen();
+    const above = (): void => {
+      if (offset <= BigInt(this.nextOffset) || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new InvalidArgumentError("BAD_OFFSET", `the new start ${offset} must be above the log end offset ${this.nextOffset}`);
+      }
+    };
+    above();
+    const target = Number(offset);
+    await this.cleaner.exclusive(() =>
+      this.queue.run(async () => {
+        this.checkOpen();
+        above(); // appended meanwhile
+        if (this.truncationFailure !== null) throw this.truncationFailure;
+        let done!: () => void;
+        this.truncation = new Promise<void>((resolve) => (done = resolve));
+        try {
+          await this.restartInQueue(target);
+        } finally {
+          this.truncation = null;
+          done();
+          this.notifyHighWatermark();
+        }
+      }),
+    );
+  }
+
+  private async restartInQueue(target: number): Promise<void> {
+    await this.writer.flush(true);
+    const old = this.segments.toArray();
+    await Promise.all(old.map((s) => s.drained()));
+    // In memory, in one step.
+    for (const s of old) this.writer.forget(s);
+    const created = LogSegment.pending(this.dir, target, this.logger);
+    this.segments = new LogSegments([created]);
+    this.active = created;
+    this.nextOffset = this.written = this.hw = this.startOffset = target;
+    this.writtenMarks.length = 0;
+    this.producers.truncateFrom(0);
+    this.epochs.truncateFromEnd(0);
+    this.epoch = 0;
+    this.logger.warn({ dir: this.dir, logStartOffset: target, segmentsRemoved: old.length }, "log emptied: starting at the leader's log start offset");
+    try {
+      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
+      for (const s of old.reverse()) await s.delete();
+      await this.epochs.save();
+      this.epochsUnsaved = false;
+      await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
+      await fsyncDir(this.dir);
+    } catch (err) {
+      this.truncationFailure = storageError(err);
+      this.logger.error({ err, dir: this.dir, startAt: target }, "emptying the log failed: appends fail until the log is reopened");
+      throw this.truncationFailure;
+    }
+  }
+
   private async truncateInQueue(target: number): Promise<void> {
     await this.writer.flush(true);
     const segment = this.segments.floor(target);
@@ -617,21 +699,38 @@ export class Log {
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
   }
 
+  /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
+   * the leader, see appendAsFollower): seals the active segment covering the gap and
+   * starts the next one at `baseOffset`. */
+  private rollOverGap(baseOffset: number): void {
+    assert(baseOffset > this.nextOffset, "a gap is rolled over forwards");
+    const sealed = this.active;
+    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
+    sealed.seal();
+    sealed.extendTo(baseOffset);
+    this.writer.rolled(sealed, created);
+    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
+    this.segments.add(created);
+    this.active = created;
+    this.nextOffset = baseOffset;
+    this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
+  }
+
   /** The writer wrote everything below `endOffset` (see WriterHost.written). */
   private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
-    if (endOffset > this.written) {
-      this.written = endOffset;
-      this.notify(this.writtenListeners, "written end listener failed");
-    }
+    const advanced = endOffset > this.written;
+    if (advanced) this.written = endOffset;
     if (!this.replicated) {
       // One broker: written is visible. No allocation on this path (it runs every flush).
       for (const segment of segments) segment.markVisible(segment.writtenSize);
       this.raiseHighWatermark(endOffset);
-      return;
+    } else if (segments.size > 0) {
+      // (none: nothing new since the previous mark)
+      const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
+      this.writtenMarks.push({ endOffset, sizes });
     }
-    if (segments.size === 0) return; // nothing new since the previous mark
-    const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
-    this.writtenMarks.push({ endOffset, sizes });
+    // Last: a listener may advance the high watermark up to the new mark.
+    if (advanced && this.writtenListeners.size > 0) this.notify(this.writtenListeners, "written end listener failed");
   }
 
   /**

@@ -6,7 +6,9 @@
  * The new frames tile the segment's offsets as batch-frame.ts requires: the first starts
  * at the segment's baseOffset, each next one right after the previous frame's last
  * record, and lastOffsetDelta is the last record's offset - baseOffset, so it exceeds
- * recordCount - 1 wherever records were dropped. Timestamps are the kept records' own;
+ * recordCount - 1 wherever records were dropped. A new frame holds records of one
+ * leader epoch only and keeps it (a follower copying the compacted frames then learns
+ * the same epochs as the leader has, CLUSTER.md section 4). Timestamps are the kept records' own;
  * producer id and sequence are -1 (producer state is rebuilt from the active segment
  * only, which compaction never rewrites); the crc is computed anew.
  *
@@ -35,6 +37,7 @@ export class SegmentRewriter {
   private firstTimestamp = 0;
   private maxTimestamp = 0;
   private lastOffset = -1;
+  private epoch = 0;
   private nextBase: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -69,9 +72,10 @@ export class SegmentRewriter {
     return this.written + this.pendingBytes;
   }
 
-  /** Keeps the entry at `buf[at, at + e.length)`; offsets must increase. */
-  add(buf: Buffer, at: number, e: EntryFields): void {
-    if (this.count > 0 && this.used + e.length > this.frame.length) this.finishFrame();
+  /** Keeps the entry at `buf[at, at + e.length)`, from a frame of `leaderEpoch`; offsets must increase. */
+  add(buf: Buffer, at: number, e: EntryFields, leaderEpoch: number): void {
+    if (this.count > 0 && (this.used + e.length > this.frame.length || leaderEpoch !== this.epoch)) this.finishFrame();
+    this.epoch = leaderEpoch;
     if (this.used + e.length > this.frame.length) this.frame = Buffer.allocUnsafe(frameHeaderBytes + e.length);
     buf.copy(this.frame, this.used, at, at + e.length);
     this.used += e.length;
@@ -89,6 +93,7 @@ export class SegmentRewriter {
       frameLength: this.used,
       recordCount: this.count,
       lastOffsetDelta: this.lastOffset - this.nextBase,
+      leaderEpoch: this.epoch,
       firstTimestamp: this.firstTimestamp,
       maxTimestamp: this.maxTimestamp,
       producerId: -1n,

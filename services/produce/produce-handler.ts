@@ -8,7 +8,7 @@ import { validateTopicName, type Topic, type TopicManager } from "../topics/inde
 import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "../partitioner/index.js";
 import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
-import type { PartitionGate } from "../cluster/partition-gate.js";
+import type { PartitionGate } from "../cluster/index.js";
 
 type ProduceResponseInit = MessageInitShape<typeof ProduceResponseSchema>;
 type PartitionResultInit = MessageInitShape<typeof ProducePartitionResultSchema>;

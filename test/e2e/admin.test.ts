@@ -45,6 +45,16 @@ describe("AdminService", () => {
     expect(errorReason(err)).toBe("TOPIC_EXISTS");
   });
 
+  it("keeps one replica on a single broker: replication_factor 1 is accepted, any other is refused", async () => {
+    const one = await t.admin.createTopic({ name: "rf-one", partitions: 1, replicationFactor: 1 });
+    expect(one.topic).toMatchObject({ replicationFactor: 1, topicId: "" });
+    expect(one.topic!.partitions[0]).toMatchObject({ leader: 0, replicas: [0], isr: [0], leaderEpoch: 0 });
+    const err = await t.admin.createTopic({ name: "rf-three", partitions: 1, replicationFactor: 3 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect(errorReason(err)).toBe("INVALID_REPLICATION_FACTOR");
+    expect((await t.admin.listTopics({})).topics.map((x) => x.name)).not.toContain("rf-three");
+  });
+
   it("raises the partition count and keeps it across a restart", async () => {
     await t.admin.createTopic({ name: "grow", partitions: 2 });
     const grown = await t.admin.createPartitions({ name: "grow", totalCount: 5 });

@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Log, defaultLogConfig, type LogConfig } from "../../services/log/index.js";
 import { highWatermarkCheckpointFile } from "../../services/log/log.js";
-import { readAll, spansOfValues } from "../helpers/log-records.js";
+import { readAll, spansOf, spansOfValues } from "../helpers/log-records.js";
 
 let dir: string;
 const clock = { nowMs: () => 1_700_000_000_000 };
@@ -91,6 +91,18 @@ describe("Log.readFrames", () => {
   });
 });
 
+describe("Log.onWrittenEnd", () => {
+  it("tells a leader of each new written end, in time to raise the high watermark to it", async () => {
+    const log = await open(path.join(dir, "l"), { replicated: true });
+    const seen: bigint[] = [];
+    log.onWrittenEnd(() => seen.push(log.advanceHighWatermark(log.writtenEndOffset))); // a leader alone in its ISR
+    await log.append(spansOfValues(values("a", 2))).durable;
+    await log.append(spansOfValues(values("b", 3))).durable;
+    expect(seen).toEqual([2n, 5n]);
+    expect(log.highWatermark).toBe(5n);
+  });
+});
+
 describe("Log.startLeaderEpoch", () => {
   it("starts the controller's epoch at the log end, saves it, and stamps it on appends", async () => {
     const at = path.join(dir, "l");
@@ -115,6 +127,80 @@ describe("Log.startLeaderEpoch", () => {
     await follower.startLeaderEpoch(5); // led epoch 5 and wrote nothing
     await follower.appendAsFollower((await leader.readFrames(0n, 1000)).frames).durable;
     expect(follower.leaderEpochs()).toEqual([{ epoch: 4, startOffset: 0 }]);
+  });
+});
+
+describe("compaction of a replicated log", () => {
+  it("keeps each frame's leader epoch, so a follower copying compacted frames learns the leader's epochs", async () => {
+    const leader = await open(path.join(dir, "leader"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    for (const epoch of [1, 2]) {
+      await leader.startLeaderEpoch(epoch);
+      // Every other record overwrites one key: each segment keeps records (none is emptied).
+      for (let i = 0; i < 12; i++) leader.append(spansOf([{ key: i % 2 === 0 ? `same-${epoch}` : `k${epoch}-${i}`, value: `e${epoch}-${i}`.padEnd(24, ".") }]));
+      await leader.flush();
+    }
+    leader.advanceHighWatermark(leader.writtenEndOffset);
+    expect((await leader.compact(clock.nowMs())).recordsRemoved).toBeGreaterThan(0);
+    const frames = await readAllFrames(leader, 0n);
+    const epochs = frames.map((f) => f.readInt32LE(12));
+    expect(epochs[0]).toBe(1);
+    expect(epochs.every((e, i) => i === 0 || e >= epochs[i - 1])).toBe(true); // never 0 after a higher one
+    const follower = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    // The compacted segments end below their successors' bases: the follower rolls over those gaps.
+    await follower.appendAsFollower(Buffer.concat(frames)).durable;
+    expect(follower.leaderEpochs().map((e) => e.epoch)).toEqual([1, 2]);
+    expect(follower.logEndOffset).toBe(leader.logEndOffset);
+    expect(await readAllFrames(follower, 0n)).toEqual(frames);
+    await close(follower);
+    const reopened = await open(path.join(dir, "follower"), { replicated: true, config: { cleanupPolicy: "compact", segmentBytes: 600 } });
+    expect(reopened.logEndOffset).toBe(leader.logEndOffset);
+    expect(await readAllFrames(reopened, 0n)).toEqual(frames);
+  });
+
+  it("rolls over a gap at an empty log too (the leader's first segment compacted away), and reopens", async () => {
+    const leader = await open(path.join(dir, "leader"), { replicated: true });
+    await leader.startLeaderEpoch(1);
+    await leader.append(spansOfValues(values("a", 3))).durable;
+    const frame = (await leader.readFrames(0n, 1000)).frames;
+    frame.writeBigInt64LE(5n, 0); // as if it started at 5 (the crc leaves out the base offset)
+    const compacted = { replicated: true, config: { cleanupPolicy: "compact" as const } };
+    const follower = await open(path.join(dir, "follower"), compacted);
+    await follower.appendAsFollower(frame).durable;
+    expect([follower.logStartOffset, follower.logEndOffset]).toEqual([0n, 8n]);
+    await close(follower);
+    const reopened = await open(path.join(dir, "follower"), compacted);
+    expect(reopened.logEndOffset).toBe(8n);
+    expect(await readAllFrames(reopened, 5n)).toEqual([frame]);
+    // One broker's delete-policy log refuses any gap.
+    const plain = await open(path.join(dir, "plain"), { replicated: true });
+    expect(() => plain.appendAsFollower(frame)).toThrow(expect.objectContaining({ reason: "OFFSET_MISMATCH" }));
+  });
+});
+
+describe("Log.truncateFullyAndStartAt", () => {
+  it("empties the log and starts it at an offset above its end, durably, and appends continue there", async () => {
+    const at = path.join(dir, "f");
+    const log = await open(at, { replicated: true });
+    await log.startLeaderEpoch(1);
+    for (let i = 0; i < 10; i++) await log.append(spansOfValues(values(`a${i}-`, 3))).durable;
+    expect(log.segmentCount).toBeGreaterThan(1);
+    await expect(log.truncateFullyAndStartAt(30n)).rejects.toMatchObject({ reason: "BAD_OFFSET" });
+    await log.truncateFullyAndStartAt(50n);
+    expect([log.logStartOffset, log.logEndOffset, log.highWatermark, log.segmentCount]).toEqual([50n, 50n, 50n, 1]);
+    expect(log.leaderEpochs()).toEqual([]);
+    const crashed = await open(await crashCopy(at), { replicated: true }); // before any append: no segment file yet
+    expect([crashed.logStartOffset, crashed.logEndOffset]).toEqual([50n, 50n]);
+    const leader = await open(path.join(dir, "leader"), { replicated: true });
+    await leader.startLeaderEpoch(2);
+    for (let i = 0; i < 52; i++) leader.append(spansOfValues([`l${i}`]));
+    await leader.flush();
+    const frames = await readAllFrames(leader, 50n);
+    await log.appendAsFollower(Buffer.concat(frames)).durable;
+    expect(log.leaderEpochs()).toEqual([{ epoch: 2, startOffset: 50 }]);
+    await close(log);
+    const reopened = await open(at, { replicated: true });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([50n, 52n]);
+    expect(await readAllFrames(reopened, 50n)).toEqual(frames);
   });
 });
 

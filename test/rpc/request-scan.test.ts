@@ -6,11 +6,12 @@ import { AdminService, DescribeTopicRequestSchema, ListOffsetsRequestSchema } fr
 import { CommitRequestSchema, CommitService, FetchCommittedRequestSchema } from "../../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { ReplicaService } from "../../gen/ts/tributary/cluster/v1/replica_pb.js";
 import { prng } from "../../scripts/torture.js";
 import { lenField, varint, varintField } from "../helpers/raw-call.js";
 import { silentLogger } from "../helpers/test-broker.js";
 
-const services = [ProduceService, FetchService, CommitService, AdminService];
+const services = [ProduceService, FetchService, CommitService, AdminService, ReplicaService];
 const methods = services.flatMap((s) => s.methods);
 
 /** The reason a scan refuses `bytes` with, or "" when it accepts them. */

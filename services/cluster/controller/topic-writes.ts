@@ -34,6 +34,7 @@ import {
 import type { TopicConfig } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import { systemClock, type Clock } from "../../clock.js";
 import { InvalidArgumentError, TributaryError, UnavailableError, UnknownTopicError } from "../../errors.js";
+import { validateTopicName } from "../../topics/index.js";
 import type { ClusterKeys } from "../cluster-keys.js";
 import type { Compare, EtcdClient, TxnOp } from "../etcd/etcd-client.js";
 import { newPartitionState } from "./new-partition-state.js";
@@ -74,13 +75,17 @@ export class TopicWrites {
 
   /**
    * Places the partitions on the live brokers and writes the topic with a new
-   * random topic id. Name and config are validated by the caller (admin).
+   * random topic id. The config is validated by the caller (admin), and so is
+   * whether the name may be created by a client (internal topics).
    * @throws TributaryError ALREADY_EXISTS TOPIC_EXISTS; InvalidArgumentError
-   *   INVALID_REPLICATION_FACTOR (more replicas than live brokers), INVALID_PARTITIONS;
+   *   INVALID_REPLICATION_FACTOR (more replicas than live brokers), INVALID_PARTITIONS,
+   *   INVALID_TOPIC_NAME;
    *   EtcdError when etcd is unavailable (the topic may or may not exist: describe it)
    */
   async createTopic(request: CreateTopicRequest): Promise<TopicAssignment> {
     const { name } = request;
+    // Also here, not only in admin: a "/" in a name would break the key layout.
+    validateTopicName(name);
     validatePartitionCount(request.partitions);
     const live = await this.liveBrokers();
     const placement = placeReplicas({

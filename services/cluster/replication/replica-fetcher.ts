@@ -13,7 +13,9 @@
  *   under fsync policy `always`): the next fetch reports the written end only, which is
  *   what the leader counts toward its high watermark and the ISR;
  * - the leader's high watermark: this log's becomes min(it, own written end);
- * - an error: that partition waits a backoff, the others go on.
+ * - OFFSET_OUT_OF_RANGE below the leader's log start offset (it deleted what this
+ *   replica lacks): the log is emptied and starts at the leader's log start offset;
+ * - another error: that partition waits a backoff, the others go on.
  * A transport error, or no answer within the wait plus replicaRequestTimeoutMs, closes
  * the stream; it reopens after a backoff that doubles up to ten times the base.
  *
@@ -32,6 +34,8 @@ interface FollowedPartition {
   readonly log: Log;
   /** Not fetched before this time (after an error). */
   retryAtMs: number;
+  /** The handling of its last answer (an append or a truncation), settled. */
+  inflight: Promise<void>;
 }
 
 interface Exchange {
@@ -56,14 +60,30 @@ export class ReplicaFetcher {
     this.running = this.run();
   }
 
-  /** Follows `view`'s partition from this leader (replacing an older entry of it). */
-  add(view: PartitionView, log: Log): void {
-    this.partitions.set(`${view.topic}/${view.partition}`, { view, log, retryAtMs: 0 });
+  /** Follows `view`'s partition from this leader (replacing an older entry of it), once
+   * `after` (the previous fetcher's work on it) is settled. */
+  add(view: PartitionView, log: Log, after?: Promise<void>): void {
+    const key = `${view.topic}/${view.partition}`;
+    const inflight = after ?? this.partitions.get(key)?.inflight ?? Promise.resolve();
+    const entry: FollowedPartition = { view, log, retryAtMs: after === undefined ? 0 : Infinity, inflight };
+    this.partitions.set(key, entry);
+    if (after !== undefined) {
+      void after.then(() => {
+        entry.retryAtMs = 0;
+        this.wakeIdle?.();
+      });
+    }
     this.wakeIdle?.();
   }
 
-  remove(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}/${partition}`);
+  /** Stops following the partition; resolves once the handling of an answer in flight
+   * for it (an append, a truncation) is over, so that a leadership starting next is not
+   * undercut by it. */
+  remove(topic: string, partition: number): Promise<void> {
+    const key = `${topic}/${partition}`;
+    const p = this.partitions.get(key);
+    this.partitions.delete(key);
+    return p?.inflight ?? Promise.resolve();
   }
 
   get size(): number {
@@ -94,6 +114,7 @@ export class ReplicaFetcher {
       try {
         const response = await this.fetch(ready);
         await Promise.all(response.partitions.map((data) => this.handle(data)));
+        // (handle sets each partition's `inflight` synchronously, before its first await.)
         backoffMs = this.config.replicaFetchBackoffMs;
       } catch (err) {
         if (this.closed) break;
@@ -197,13 +218,25 @@ export class ReplicaFetcher {
   }
 
   /** Applies one partition's answer (see the file comment). */
-  private async handle(data: ReplicaData): Promise<void> {
+  private handle(data: ReplicaData): Promise<void> {
+    const p = this.partitions.get(`${data.topic}/${data.partition}`);
+    if (p === undefined) return Promise.resolve();
+    const done = this.apply(p, data);
+    p.inflight = done;
+    return done;
+  }
+
+  private async apply(p: FollowedPartition, data: ReplicaData): Promise<void> {
     const key = `${data.topic}/${data.partition}`;
-    const p = this.partitions.get(key);
-    if (p === undefined) return;
     const current = (): boolean => !this.closed && this.partitions.get(key) === p;
     const log = p.log;
     try {
+      if (data.error === "OFFSET_OUT_OF_RANGE" && data.logStartOffset > log.logEndOffset) {
+        // The leader deleted what this replica lacks: start again at its log start.
+        this.deps.logger.warn({ topic: data.topic, partition: data.partition, leaderLogStartOffset: data.logStartOffset }, "behind the leader's log start: emptying the log");
+        if (current()) await log.truncateFullyAndStartAt(data.logStartOffset);
+        return;
+      }
       if (data.error !== "") {
         if (data.error !== "UNKNOWN_LEADER_EPOCH") this.deps.logger.info({ topic: data.topic, partition: data.partition, leader: this.leaderId, reason: data.error }, "replica fetch refused");
         p.retryAtMs = this.deps.clock.nowMs() + this.config.replicaFetchBackoffMs;

@@ -9,6 +9,20 @@
  * Leadership starts only once the controller's epoch is saved in the log
  * (Log.startLeaderEpoch); until then `checkLeader` answers NOT_LEADER. The ISR shrink
  * check runs on a timer every quarter of replicaLagTimeMaxMs.
+ *
+ * Wiring (ClusterNode):
+ * - open every local replica's Log with `replicated: true` before the first `apply`
+ *   of its partition (`deps.log` answers it);
+ * - `apply(view)` on every metadata change of a partition whose replicas include this
+ *   broker (and once per partition after the initial read); `remove` when the topic is
+ *   deleted or the broker is no longer a replica (then close the Log);
+ * - bind `service` (`bindService(ReplicaService, manager.service, ...)`) on the server;
+ * - produce: `const epoch = checkLeader(topic, p, { acksAll })` then, in the same tick,
+ *   `Log.append`; after `durable`, for acks=ALL
+ *   `await waitForHighWatermark(topic, p, lastOffset + 1n, signal, epoch)`;
+ * - fetch/subscribe: serve only when `leaderEpoch(topic, p) !== undefined` and
+ *   `deps.isFresh()`; readers see the Log's high watermark as today;
+ * - on self-fence or shutdown: `close()` (leaderships end, fetchers stop).
  */
 import { FencedLeaderEpochError, NotEnoughReplicasError, NotLeaderError, UnknownLeaderEpochError } from "../../errors.js";
 import { partitionKey } from "../cluster-state.js";
@@ -64,7 +78,7 @@ export class ReplicaManager {
       return;
     }
     if (state.leader === me) {
-      this.stopFollowing(key);
+      const followingEnded = this.stopFollowing(key);
       if (state.leaderBrokerEpoch !== 0n && state.leaderBrokerEpoch !== this.deps.brokerEpoch()) {
         this.stopLeading(key); // elected in an earlier incarnation: the controller elects again
         return;
@@ -78,7 +92,10 @@ export class ReplicaManager {
       if (this.becoming.get(key)?.epoch === state.leaderEpoch) return;
       const token = { epoch: state.leaderEpoch };
       this.becoming.set(key, token);
-      PartitionLeader.become(view, log, this.deps, this.config).then(
+      followingEnded.then(() => {
+        if (this.becoming.get(key) !== token || this.closed) throw new Error("superseded");
+        return PartitionLeader.become(view, log, this.deps, this.config);
+      }).then(
         (started) => {
           if (this.becoming.get(key) !== token || this.closed) {
             started.close();
@@ -90,7 +107,8 @@ export class ReplicaManager {
           this.deps.logger.info({ topic: view.topic, partition: view.partition, leaderEpoch: token.epoch }, "became leader");
         },
         (err: unknown) => {
-          if (this.becoming.get(key) === token) this.becoming.delete(key);
+          if (this.becoming.get(key) !== token) return; // superseded by newer metadata
+          this.becoming.delete(key);
           this.deps.logger.error({ err, topic: view.topic, partition: view.partition, leaderEpoch: token.epoch }, "could not become leader");
         },
       );
@@ -101,14 +119,14 @@ export class ReplicaManager {
       this.stopFollowing(key);
       return;
     }
-    if (this.followed.get(key) !== state.leader) this.stopFollowing(key);
+    const previousFetcherDone = this.followed.get(key) !== state.leader ? this.stopFollowing(key) : undefined;
     let fetcher = this.fetchers.get(state.leader);
     if (fetcher === undefined) {
       fetcher = new ReplicaFetcher(state.leader, this.deps, this.config);
       this.fetchers.set(state.leader, fetcher);
     }
     if (!fetcher.has(view.topic, view.partition, state.leaderEpoch) || previous?.topicId !== view.topicId) {
-      fetcher.add(view, log);
+      fetcher.add(view, log, previousFetcherDone);
       this.deps.logger.info({ topic: view.topic, partition: view.partition, leader: state.leader, leaderEpoch: state.leaderEpoch }, "following");
     }
     this.followed.set(key, state.leader);
@@ -190,18 +208,20 @@ export class ReplicaManager {
     this.deps.logger.info({ partition: key, leaderEpoch: leader.leaderEpoch }, "stopped leading");
   }
 
-  private stopFollowing(key: string): void {
+  /** Resolves once an answer being applied to the partition (append, truncation) is done. */
+  private stopFollowing(key: string): Promise<void> {
     const leaderId = this.followed.get(key);
-    if (leaderId === undefined) return;
+    if (leaderId === undefined) return Promise.resolve();
     this.followed.delete(key);
     const fetcher = this.fetchers.get(leaderId);
-    if (fetcher === undefined) return;
+    if (fetcher === undefined) return Promise.resolve();
     const [topic, partition] = splitKey(key);
-    fetcher.remove(topic, partition);
+    const settled = fetcher.remove(topic, partition);
     if (fetcher.size === 0) {
       this.fetchers.delete(leaderId);
       void fetcher.close();
     }
+    return settled.catch(() => undefined);
   }
 }
 

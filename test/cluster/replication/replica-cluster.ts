@@ -28,7 +28,7 @@ const clock = { nowMs: () => Date.now() };
 
 export interface TestBrokerNode {
   readonly id: number;
-  readonly log: Log;
+  log: Log;
   readonly dir: string;
   manager: ReplicaManager | null;
   server: Server | null;
@@ -47,6 +47,7 @@ export class ReplicaCluster {
     readonly replicas: number[],
     readonly minInsyncReplicas: number,
     private readonly config: Partial<ReplicationConfig>,
+    private readonly logConfig: LogConfig,
   ) {
     this.entry = { topic, partition: 0, state: create(PartitionStateSchema, { topicId, leader: -1, leaderEpoch: 0, isr: [] }), modRevision: this.revision };
   }
@@ -54,10 +55,10 @@ export class ReplicaCluster {
   /** Brokers `replicas` with a Log each (nothing applied yet: see `elect`). */
   static async create(options: { replicas: number[]; minInsyncReplicas?: number; config?: Partial<ReplicationConfig>; logConfig?: Partial<LogConfig> }): Promise<ReplicaCluster> {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "tributary-repl-"));
-    const cluster = new ReplicaCluster(root, options.replicas, options.minInsyncReplicas ?? 1, options.config ?? {});
+    const config: LogConfig = { ...defaultLogConfig, segmentBytes: 2048, indexIntervalBytes: 256, fsyncPolicy: "always", ...options.logConfig };
+    const cluster = new ReplicaCluster(root, options.replicas, options.minInsyncReplicas ?? 1, options.config ?? {}, config);
     for (const id of options.replicas) {
       const dir = path.join(root, `broker-${id}`, `${topic}-0`);
-      const config = { ...defaultLogConfig, segmentBytes: 2048, indexIntervalBytes: 256, fsyncPolicy: "always" as const, ...options.logConfig };
       const log = await Log.open({ dir, config, logger, clock, replicated: true });
       cluster.brokers.set(id, { id, log, dir, manager: null, server: null, address: null, brokerEpoch: 0n, fresh: true });
     }
@@ -110,6 +111,15 @@ export class ReplicaCluster {
     b.server = null;
     b.address = null;
     await manager?.close();
+  }
+
+  /** Closes and reopens broker `id`'s log (stopped broker only): its high watermark
+   * starts again from the checkpoint. */
+  async reopenLog(id: number): Promise<void> {
+    const b = this.broker(id);
+    if (b.manager !== null) throw new Error("stop the broker first");
+    await b.log.close();
+    b.log = await Log.open({ dir: b.dir, config: this.logConfig, logger, clock, replicated: true });
   }
 
   view(): PartitionView {

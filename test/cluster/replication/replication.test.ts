@@ -199,4 +199,45 @@ describe("replication", () => {
     await expectIdentical(c, [1, 2, 3]);
     expect(c.broker(1).log.leaderEpochs()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: Number(committed) }]);
   });
+
+  it("a follower restarted from its files starts below its log end (high-watermark checkpoint) and catches up", async () => {
+    cluster = await ReplicaCluster.create({ replicas: [1, 2], config: { replicaLagTimeMaxMs: 300 } });
+    const c = cluster;
+    for (const id of [1, 2]) await c.start(id);
+    c.elect(1, [1, 2]);
+    await waitFor(() => expect(c.broker(1).manager!.leaderEpoch(topic, 0)).toBe(1));
+    for (let i = 0; i < 4; i++) await produce(c, 1, values(`a${i}`, 2), true);
+    await c.stop(2);
+    await c.reopenLog(2);
+    const restarted = c.broker(2).log;
+    // Its checkpoint may lag its log end, never pass it.
+    expect(restarted.highWatermark).toBeLessThanOrEqual(restarted.logEndOffset);
+    await waitFor(() => expect(c.isr()).toEqual([1]));
+    await produce(c, 1, values("b", 3), true);
+    await c.start(2);
+    await waitFor(() => expect(c.isr()).toEqual([1, 2]));
+    const end = c.broker(1).log.logEndOffset;
+    await waitFor(() => expect(c.broker(2).log.highWatermark).toBe(end));
+    await expectIdentical(c, [1, 2]);
+  });
+
+  it("a follower behind the leader's log start offset starts again there and catches up", async () => {
+    cluster = await ReplicaCluster.create({ replicas: [1, 2], config: { replicaLagTimeMaxMs: 300 } });
+    const c = cluster;
+    for (const id of [1, 2]) await c.start(id);
+    c.elect(1, [1, 2]);
+    await waitFor(() => expect(c.broker(1).manager!.leaderEpoch(topic, 0)).toBe(1));
+    await produce(c, 1, values("a", 4), true);
+    await c.stop(2);
+    await waitFor(() => expect(c.isr()).toEqual([1]));
+    for (let i = 0; i < 5; i++) await produce(c, 1, values(`b${i}`, 2), true);
+    await c.broker(1).log.deleteRecordsBefore(10n); // past the stopped follower's end (4)
+    await c.start(2);
+    await waitFor(() => expect(c.isr()).toEqual([1, 2]));
+    const follower = c.broker(2).log;
+    expect(follower.logStartOffset).toBe(10n);
+    await waitFor(() => expect(follower.highWatermark).toBe(14n));
+    const from = (frames: Buffer[]) => Buffer.concat(frames.filter((f) => f.readBigInt64LE(0) >= 10n));
+    expect(from(await storedFrames(c.broker(2).dir)).equals(from(await storedFrames(c.broker(1).dir)))).toBe(true);
+  });
 });
