@@ -1,5 +1,6 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import { AdminService, type BrokerDescription } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { status } from "@grpc/grpc-js";
+import { AdminService, type BrokerDescription, type DescribeClusterResponse } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { createClient, type ClientOptions, type ServiceClient } from "./grpc-client.js";
 import { isRetriable } from "./retry.js";
 
@@ -31,6 +32,8 @@ export interface PartitionMetadata {
 export interface TopicMetadata {
   readonly name: string;
   readonly partitions: readonly PartitionMetadata[];
+  /** The partitions that have a leader, in order. */
+  readonly available: readonly number[];
 }
 
 /**
@@ -46,6 +49,16 @@ export function bootstrapList(options: { readonly broker?: string; readonly boot
 function brokerAddress(b: BrokerDescription): string {
   if (b.address !== "") return b.address;
   return `${b.host.includes(":") ? `[${b.host}]` : b.host}:${b.port}`;
+}
+
+/**
+ * A broker that answered but will not describe: a principal without `describe` on the
+ * cluster or topic (PERMISSION_DENIED), or a server without AdminService (UNIMPLEMENTED).
+ * Clients then work unrouted, through the broker that answered, as before routing.
+ */
+export function isMetadataRefused(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === status.PERMISSION_DENIED || code === status.UNIMPLEMENTED;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -83,6 +96,8 @@ export class ClusterMetadata {
   private brokers = new Map<number, string>();
   private clusterFetchedMs = -Infinity;
   private clusterStale = true;
+  /** DescribeCluster was refused (isMetadataRefused): leaders are reached through the broker that answered. */
+  private clusterRefused = false;
   private clusterRead: Promise<void> | undefined;
   private readonly topics = new Map<string, CachedTopic>();
   private readonly topicReads = new Map<string, Promise<TopicMetadata>>();
@@ -187,6 +202,8 @@ export class ClusterMetadata {
     if (hint !== undefined) return hint;
     const p = this.topics.get(topic)?.metadata.partitions[partition];
     if (p === undefined || p.leader < 0) return undefined;
+    // Brokers not ours to see: the one that answered (a single broker, or one that forwards).
+    if (this.clusterRefused) return this.preferred ?? this.bootstrap[0];
     return this.brokers.get(p.leader);
   }
 
@@ -218,13 +235,26 @@ export class ClusterMetadata {
     this.clusterRead ??= (async () => {
       try {
         let answered = "";
-        const answer = await this.any((address) => {
-          answered = address;
-          return this.client(AdminService, address).describeCluster({}, { deadline: this.timeoutMs });
-        });
+        let answer: DescribeClusterResponse;
+        try {
+          answer = await this.any((address) => {
+            answered = address;
+            return this.client(AdminService, address).describeCluster({}, { deadline: this.timeoutMs });
+          });
+        } catch (err) {
+          if (!isMetadataRefused(err)) throw err;
+          // It answered: a live broker, whose cluster is not ours to see.
+          this.preferred = answered;
+          this.clusterRefused = true;
+          this.brokers = new Map();
+          this.clusterFetchedMs = Date.now();
+          this.clusterStale = false;
+          return;
+        }
         const brokers = new Map<number, string>();
         for (const b of answer.brokers) brokers.set(b.id, answer.brokers.length === 1 ? answered : brokerAddress(b));
         this.brokers = brokers;
+        this.clusterRefused = false;
         this.clusterFetchedMs = Date.now();
         this.clusterStale = false;
       } finally {
@@ -238,23 +268,25 @@ export class ClusterMetadata {
     const generation = this.generations.get(name) ?? 0;
     await this.cluster();
     const answer = await this.any((address) => this.client(AdminService, address).describeTopic({ name }, { deadline: this.timeoutMs }));
-    const metadata: TopicMetadata = {
-      name,
-      partitions: (answer.topic?.partitions ?? []).map((p) => ({
+    const partitions = (answer.topic?.partitions ?? []).map((p) => ({
         partition: p.partition,
         leader: p.leader,
         leaderEpoch: p.leaderEpoch,
         replicas: [...p.replicas],
         isr: [...p.isr],
       }))
-      .sort((a, b) => a.partition - b.partition),
+      .sort((a, b) => a.partition - b.partition);
+    const metadata: TopicMetadata = {
+      name,
+      partitions,
+      available: partitions.filter((p) => p.leader >= 0).map((p) => p.partition),
     };
     this.topics.set(name, { metadata, fetchedMs: Date.now(), generation });
     if (generation === (this.generations.get(name) ?? 0)) {
       for (const key of [...this.hints.keys()]) if (key.startsWith(`${name}\u0000`)) this.hints.delete(key);
     }
     // A leader this broker list does not name: the brokers are older than the topic.
-    if (metadata.partitions.some((p) => p.leader >= 0 && !this.brokers.has(p.leader))) this.clusterStale = true;
+    if (!this.clusterRefused && metadata.partitions.some((p) => p.leader >= 0 && !this.brokers.has(p.leader))) this.clusterStale = true;
     return metadata;
   }
 }

@@ -2,7 +2,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { bootstrapList, ClusterMetadata } from "./cluster-metadata.js";
+import { bootstrapList, ClusterMetadata, defaultMetadataMaxAgeMs, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
 import { errorReason, reasonMetadataKey, type ClientOptions, type ServerStream } from "./grpc-client.js";
 import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
@@ -233,13 +233,22 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
    * request as asked, when one broker leads them all).
    */
   private async openStreams(): Promise<OpenStreams> {
+    const single = (address: string) => {
+      const stream = this.subscribe(address, this.request());
+      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+    };
     if (this.group) {
       this.groupAddress = await this.metadata.reachable();
-      const stream = this.subscribe(this.groupAddress, this.request());
-      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
+      return single(this.groupAddress);
     }
     const topic = this.options.topic!;
-    const metadata = await this.metadata.topic(topic);
+    let metadata: TopicMetadata;
+    try {
+      metadata = await this.metadata.topic(topic);
+    } catch (err) {
+      if (!isMetadataRefused(err)) throw err;
+      return single(await this.metadata.reachable()); // unrouted: the broker that answered serves it all
+    }
     const asked = this.options.partitions?.length ? [...new Set(this.options.partitions)] : metadata.partitions.map((p) => p.partition);
     const byLeader = new Map<string, number[]>();
     for (const partition of asked) {
@@ -251,12 +260,41 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       }
       byLeader.set(address, [...(byLeader.get(address) ?? []), partition]);
     }
-    if (byLeader.size <= 1) {
-      const address = byLeader.keys().next().value ?? (await this.metadata.reachable());
-      const stream = this.subscribe(address, this.request());
-      return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
-    }
-    return merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
+    const opened =
+      byLeader.size <= 1
+        ? single(byLeader.keys().next().value ?? (await this.metadata.reachable()))
+        : merge([...byLeader].map(([address, partitions]) => this.subscribe(address, this.request(partitions))));
+    return this.watchLeaders(topic, byLeader, opened);
+  }
+
+  /**
+   * A leader can move while its old broker keeps the stream open (it stays a
+   * follower): every metadataMaxAgeMs the metadata is read again, and the streams
+   * are closed when a partition's leader is elsewhere (the loop then reopens them).
+   */
+  private watchLeaders(topic: string, byLeader: ReadonlyMap<string, readonly number[]>, opened: OpenStreams): OpenStreams {
+    const timer = setInterval(() => {
+      this.metadata
+        .topic(topic)
+        .then(() => {
+          for (const [address, partitions] of byLeader) {
+            const moved = partitions.some((p) => {
+              const now = this.metadata.leaderAddress(topic, p);
+              return now !== undefined && now !== address;
+            });
+            if (moved) return opened.cancel();
+          }
+        })
+        .catch(() => undefined); // the streams' own failures say more
+    }, this.options.metadataMaxAgeMs ?? defaultMetadataMaxAgeMs);
+    timer.unref();
+    return {
+      events: opened.events,
+      cancel: () => {
+        clearInterval(timer);
+        opened.cancel();
+      },
+    };
   }
 
   /** The record the application has (yielded, loop body not yet left): done with it. */

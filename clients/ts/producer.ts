@@ -3,7 +3,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Acks, ProduceService, type ProduceRequestSchema, type ProduceResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "../../services/partitioner/index.js";
-import { bootstrapList, ClusterMetadata, type TopicMetadata } from "./cluster-metadata.js";
+import { bootstrapList, ClusterMetadata, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
 import { errorLeader, reasonMetadataKey, type ClientOptions } from "./grpc-client.js";
 import { RecordsEncoder } from "./produce-encoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
@@ -57,7 +57,10 @@ export interface RecordMetadata {
 /** The records of a batch are encoded as they are sent; only their promises wait here. */
 interface Batch {
   readonly topic: string;
-  readonly partition: number;
+  /** Undefined for an unrouted topic's records without an explicit partition: the broker picks. */
+  readonly partition: number | undefined;
+  /** One batch per key in flight: the partition's slot; the topic for an unrouted topic. */
+  readonly busyKey: string;
   readonly records: RecordsEncoder;
   readonly resolves: Array<(metadata: RecordMetadata) => void>;
   readonly rejects: Array<(err: unknown) => void>;
@@ -89,6 +92,16 @@ function offlineError(topic: string, partition: number): Error {
     code: status.UNAVAILABLE,
     details: `partition ${topic}/${partition} has no live leader`,
     metadata,
+  });
+}
+
+/** A batch whose deliveryTimeoutMs passed before it could be sent. */
+function expiredError(topic: string, partition: number | undefined): Error {
+  const details = `deliveryTimeoutMs passed before the batch for ${topic}${partition === undefined ? "" : `/${partition}`} could be sent`;
+  return Object.assign(new Error(`${status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: ${details}`), {
+    code: status.DEADLINE_EXCEEDED,
+    details,
+    metadata: new Metadata(),
   });
 }
 
@@ -132,11 +145,14 @@ export class Producer {
   private readonly open = new Map<string, Batch>();
   /** Sealed batches waiting to be sent, per partition slot; least recently started slot first. */
   private readonly queues = new Map<string, Batch[]>();
-  private readonly busySlots = new Set<string>();
+  private readonly busy = new Set<string>();
+  /** Topics whose metadata brokers refuse (isMetadataRefused): sent through any broker, which partitions. */
+  private readonly unrouted = new Set<string>();
   /** Sends waiting for their topic's first metadata, per topic, in send() order. */
   private readonly waiting = new Map<string, WaitingSend[]>();
   private readonly reads = new Map<string, Promise<void>>();
   private readonly roundRobin = new Map<string, number>();
+  private readonly slots = new Map<string, string[]>();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -166,6 +182,7 @@ export class Producer {
     if (this.closed) return Promise.reject(new Error("producer is closed"));
     // Behind sends still waiting for the topic's metadata, to keep send() order.
     if (!this.waiting.has(message.topic)) {
+      if (this.unrouted.has(message.topic)) return this.append(message, undefined, undefined);
       const topic = this.metadata.cachedTopic(message.topic);
       if (topic !== undefined) return this.append(message, topic, undefined);
     }
@@ -189,20 +206,22 @@ export class Producer {
     this.metadata.close();
   }
 
-  private append(message: ProducerMessage, topic: TopicMetadata, sentMs: number | undefined): Promise<RecordMetadata> {
+  /** Adds a record to its partition's open batch; `topic` undefined: unrouted. */
+  private append(message: ProducerMessage, topic: TopicMetadata | undefined, sentMs: number | undefined): Promise<RecordMetadata> {
     const headers =
       message.headers === undefined
         ? noHeaders
         : Array.isArray(message.headers)
           ? (message.headers as ReadonlyArray<readonly [string, Uint8Array | string]>)
           : Object.entries(message.headers);
-    const partition = message.partition ?? this.partitionOf(message, topic);
-    const slot = `${message.topic}\u0000${partition}`;
+    const partition = message.partition ?? (topic === undefined ? undefined : this.partitionOf(message, topic));
+    const slot = partition === undefined ? message.topic : this.slotOf(message.topic, partition);
     let batch = this.open.get(slot);
     if (batch === undefined) {
       batch = {
         topic: message.topic,
         partition,
+        busyKey: topic === undefined ? message.topic : slot,
         records: new RecordsEncoder(),
         resolves: [],
         rejects: [],
@@ -230,6 +249,13 @@ export class Producer {
     });
   }
 
+  /** The key of a partition's batches ("topic NUL partition"), made once per partition. */
+  private slotOf(topic: string, partition: number): string {
+    let slots = this.slots.get(topic);
+    if (slots === undefined) this.slots.set(topic, (slots = []));
+    return (slots[partition] ??= `${topic}\u0000${partition}`);
+  }
+
   /** Kafka's default partitioner: murmur2 of a non-empty key, else round-robin over partitions with a leader. */
   private partitionOf(message: ProducerMessage, topic: TopicMetadata): number {
     const count = topic.partitions.length;
@@ -247,9 +273,9 @@ export class Producer {
     }
     let next = this.roundRobin.get(topic.name);
     if (next === undefined) next = Math.floor(Math.random() * count);
-    const led = topic.partitions.filter((p) => p.leader >= 0);
     this.roundRobin.set(topic.name, next + 1);
-    return led.length === 0 || led.length === count ? next % count : led[next % led.length].partition;
+    const led = topic.available;
+    return led.length === 0 || led.length === count ? next % count : led[next % led.length];
   }
 
   /** The topic's first send: waits for its metadata, then appends the waiting sends in order. */
@@ -280,6 +306,12 @@ export class Producer {
       } catch (e) {
         err = e;
       }
+      if (isMetadataRefused(err)) {
+        this.unrouted.add(name);
+        this.waiting.delete(name);
+        for (const w of waiting) this.append(w.message, undefined, w.sentMs).then(w.resolve, w.reject);
+        return;
+      }
       const elapsedMs = Date.now() - startedMs;
       const remainingMs = this.options.deliveryTimeoutMs - elapsedMs;
       const lagging = (err as { code?: number }).code === status.NOT_FOUND && this.metadata.brokerCount > 1 && elapsedMs < unknownTopicWaitMs;
@@ -309,15 +341,16 @@ export class Producer {
   private pump(): void {
     for (const [slot, queue] of [...this.queues]) {
       if (this.inFlight >= this.options.maxInFlight) return;
-      if (this.busySlots.has(slot)) continue;
+      const { busyKey } = queue[0];
+      if (this.busy.has(busyKey)) continue;
       const batch = queue.shift()!;
       // To the back: partitions take turns when more than maxInFlight have batches.
       this.queues.delete(slot);
       if (queue.length > 0) this.queues.set(slot, queue);
-      this.busySlots.add(slot);
+      this.busy.add(busyKey);
       this.inFlight++;
       void this.sendBatch(batch).finally(() => {
-        this.busySlots.delete(slot);
+        this.busy.delete(busyKey);
         this.inFlight--;
         this.pump();
         this.checkIdle();
@@ -336,7 +369,8 @@ export class Producer {
   }
 
   /** The address to send a partition's batch to: its leader, or any broker for a partition it does not know. */
-  private async leaderOf(topic: string, partition: number): Promise<string> {
+  private async leaderOf(topic: string, partition: number | undefined): Promise<string> {
+    if (partition === undefined || this.unrouted.has(topic)) return this.metadata.reachable();
     const metadata = await this.metadata.topic(topic);
     const address = this.metadata.leaderAddress(topic, partition);
     if (address !== undefined) return address;
@@ -360,20 +394,25 @@ export class Producer {
     const { requestTimeoutMs, retries, retryBackoffMs, retryBackoffMaxMs } = this.options;
     const deadlineMs = batch.createdMs + this.options.deliveryTimeoutMs;
     let answer: ProduceResponse | undefined;
+    let last: unknown;
     for (let attempt = 0; ; attempt++) {
       let err: unknown;
       try {
         const address = await this.leaderOf(topic, partition);
-        const callMs = Math.max(1, Math.min(requestTimeoutMs, deadlineMs - Date.now()));
-        answer = await this.metadata.client(ProduceService, address).produce(request, { deadline: callMs });
+        const leftMs = deadlineMs - Date.now();
+        // Out of time before this try (queued behind its partition, or reading metadata):
+        // not sent at all, so it cannot have been written.
+        if (leftMs <= 0) throw last ?? expiredError(topic, partition);
+        answer = await this.metadata.client(ProduceService, address).produce(request, { deadline: Math.min(requestTimeoutMs, leftMs) });
         break;
       } catch (e) {
         err = e;
+        last = e;
       }
       const remainingMs = deadlineMs - Date.now();
       if (isRetriable(err) && attempt + 1 < retries && remainingMs > 0) {
         const leader = errorLeader(err);
-        if (leader !== undefined) this.metadata.hintLeader(topic, partition, leader);
+        if (leader !== undefined && partition !== undefined) this.metadata.hintLeader(topic, partition, leader);
         else this.metadata.invalidate(topic);
         await delay(Math.min(remainingMs, backoffMs(attempt, retryBackoffMs, retryBackoffMaxMs)));
         if (Date.now() < deadlineMs) continue;

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Admin, Consumer, Producer, type ConsumedRecord } from "../../clients/ts/index.js";
+import { hashToken } from "../../services/auth/tokens.js";
 import { partitionForKey } from "../../services/partitioner/index.js";
 import { bytes, startTestBroker, text, type TestBroker } from "../helpers/test-broker.js";
 
@@ -84,6 +85,40 @@ describe("client routing on a single broker", () => {
       expect((err as { code: number }).code).not.toBe(status.UNAVAILABLE);
     } finally {
       await producer.close();
+    }
+  });
+});
+
+describe("client routing without metadata", () => {
+  it("works through the broker that answered for principals that may not describe the topic or the cluster", async () => {
+    const t = await startTestBroker({
+      authTokens: [
+        { principal: "setup", sha256: hashToken("token-setup") },
+        { principal: "app", sha256: hashToken("token-app") },
+        { principal: "reader", sha256: hashToken("token-reader") },
+      ],
+      acls: [
+        { principal: "setup", resource: { type: "topic", prefix: "" }, operations: ["create"] },
+        { principal: "app", resource: { type: "topic", name: "orders" }, operations: ["write", "read"] },
+        { principal: "reader", resource: { type: "topic", name: "orders" }, operations: ["read", "describe"] },
+      ],
+    });
+    const admin = new Admin({ broker: t.broker.address, token: "token-setup" });
+    const producer = new Producer({ bootstrap: [await deadAddress(), t.broker.address], token: "token-app" });
+    try {
+      await admin.createTopic("orders", 3);
+      const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => producer.send({ topic: "orders", key: `k${i}`, value: `v${i}` })));
+      sent.forEach((r, i) => expect(r.partition).toBe(partitionForKey(bytes(`k${i}`), 3)));
+      const values = sent.map((_, i) => `v${i}`).sort();
+      const consumer = new Consumer({ broker: t.broker.address, token: "token-app", topic: "orders", from: "earliest" });
+      expect((await take(consumer, 12)).map((r) => text(r.value)).sort()).toEqual(values);
+      // May describe the topic but not the cluster: its leaders are reached through the broker that answered.
+      const reader = new Consumer({ broker: t.broker.address, token: "token-reader", topic: "orders", from: "earliest" });
+      expect((await take(reader, 12)).map((r) => text(r.value)).sort()).toEqual(values);
+    } finally {
+      await producer.close();
+      admin.close();
+      await t.close();
     }
   });
 });
