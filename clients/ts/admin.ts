@@ -30,8 +30,9 @@ export class Admin {
     return this.metadata.any((address) => request(this.metadata.client(AdminService, address)));
   }
 
-  createTopic(name: string, partitions: number, config?: MessageInitShape<typeof TopicConfigSchema>) {
-    return this.call((c) => c.createTopic({ name, partitions, config }));
+  /** @param replicationFactor in a cluster; default the cluster's defaultReplicationFactor */
+  createTopic(name: string, partitions: number, config?: MessageInitShape<typeof TopicConfigSchema>, replicationFactor?: number) {
+    return this.call((c) => c.createTopic({ name, partitions, config, replicationFactor }));
   }
   deleteTopic(name: string) {
     return this.call((c) => c.deleteTopic({ name }));
