@@ -98,6 +98,8 @@ interface WrittenMark {
   readonly sizes: ReadonlyArray<{ readonly segment: LogSegment; readonly size: number }>;
 }
 
+/** Most flushes a replicated log remembers above its high watermark (mergeOldestMarks). */
+const maxWrittenMarks = 4096;
 /** Largest frame: positions and lengths are int32. */
 const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
 const maxInt64 = 0x7fffffffffffffffn;
@@ -728,9 +730,20 @@ export class Log {
       // (none: nothing new since the previous mark)
       const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
       this.writtenMarks.push({ endOffset, sizes });
+      // While the high watermark cannot move (the ISR below minInsyncReplicas, under
+      // ACKS_LEADER traffic) marks pile up: past a bound the two oldest become one. The
+      // high watermark then moves in a coarser step there, never past a follower.
+      if (this.writtenMarks.length > maxWrittenMarks) this.mergeOldestMarks();
     }
     // Last: a listener may advance the high watermark up to the new mark.
     if (advanced && this.writtenListeners.size > 0) this.notify(this.writtenListeners, "written end listener failed");
+  }
+
+  private mergeOldestMarks(): void {
+    const [older, newer] = this.writtenMarks;
+    const sizes = new Map(older.sizes.map(({ segment, size }) => [segment, size]));
+    for (const { segment, size } of newer.sizes) sizes.set(segment, size);
+    this.writtenMarks.splice(0, 2, { endOffset: newer.endOffset, sizes: [...sizes].map(([segment, size]) => ({ segment, size })) });
   }
 
   /**
