@@ -219,3 +219,17 @@ export class PartitionOfflineError extends UnavailableError {
     super("PARTITION_OFFLINE", `partition ${topic}/${partition} has no live leader`);
   }
 }
+
+/** Cluster mode, until consumer groups are replicated (issue 17): a group's offsets would
+ * live on one broker only, and a member moving to another broker would lose its place.
+ * Refused rather than served wrongly; explicit-partition reads work. */
+export class GroupsNotInClusterError extends TributaryError {
+  override name = "GroupsNotInClusterError";
+  constructor() {
+    super(
+      "unimplemented",
+      "GROUPS_NOT_IN_CLUSTER",
+      "consumer groups are not yet supported in cluster mode (their offsets are not replicated); read explicit partitions and keep offsets in the client (docs/cluster.md)",
+    );
+  }
+}

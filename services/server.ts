@@ -10,7 +10,7 @@ import { createCommitService } from "./commit/index.js";
 import { Authorizer, readTlsFile } from "./auth/index.js";
 import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import { TributaryError } from "./errors.js";
+import { GroupsNotInClusterError, TributaryError } from "./errors.js";
 import { createFetchHandler, createSubscribeHandler, StreamBudget, TimestampLookups } from "./fetch/index.js";
 import { startHttpServer } from "./http/index.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
@@ -153,7 +153,14 @@ export async function startBroker(
         metrics.rpc,
         auth,
       ),
-      bindService(CommitService, createCommitService({ topics, coordinator, offsets, clock }), logger, {}, metrics.rpc, auth),
+      bindService(
+        CommitService,
+        cluster === undefined ? createCommitService({ topics, coordinator, offsets, clock }) : refusedInCluster(createCommitService({ topics, coordinator, offsets, clock })),
+        logger,
+        {},
+        metrics.rpc,
+        auth,
+      ),
       bindService(
         AdminService,
         createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin }),
@@ -283,6 +290,18 @@ function requireAuthentication(auth: Authorizer, logger: Logger) {
         },
       ]),
     ) as UntypedServiceImplementation;
+}
+
+/** Cluster mode until issue 17: every call of the service answers GROUPS_NOT_IN_CLUSTER. */
+function refusedInCluster<T extends object>(implementation: T): T {
+  return Object.fromEntries(
+    Object.keys(implementation).map((name) => [
+      name,
+      async () => {
+        throw new GroupsNotInClusterError();
+      },
+    ]),
+  ) as T;
 }
 
 /** What other brokers and clients dial when --advertise is not given: the listen host,

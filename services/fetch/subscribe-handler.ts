@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
+import { GroupsNotInClusterError, InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
 import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import type { HandlerContext, RawMessage, StreamSink } from "../rpc/index.js";
@@ -46,6 +46,7 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
 
   return async function subscribe(request: SubscribeRequest, sink: StreamSink<RawMessage>, context: HandlerContext): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
+    if (request.groupId !== "" && deps.gate !== undefined) throw new GroupsNotInClusterError();
     if (request.groupId !== "") return runGroupSubscription(request, sink, context, { ...deps, maxBytes, budget, lookups });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");

@@ -3,6 +3,9 @@ import { Metadata } from "@grpc/grpc-js";
 import { createClient, errorReason } from "../../clients/ts/grpc-client.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { Acks, ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
+import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import { status } from "@grpc/grpc-js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 
 describe("a three-broker cluster", () => {
@@ -104,5 +107,17 @@ describe("a three-broker cluster", () => {
         .poll(async () => (await createClient(AdminService, address).listTopics({})).topics.map((t) => t.name), { timeout: 10_000 })
         .not.toContain("growing");
     }
+  });
+
+  it("refuses consumer groups until their offsets are replicated (issue 17), with a clear reason", async () => {
+    const commit = createClient(CommitService, cluster.bootstrap[0]);
+    const err = await commit.commit({ groupId: "g", offsets: [{ topic: "orders", partition: 0, offset: 1n }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: status.UNIMPLEMENTED });
+    expect(errorReason(err)).toBe("GROUPS_NOT_IN_CLUSTER");
+    const stream = createClient(FetchService, cluster.bootstrap[0]).subscribe({ groupId: "g", topics: ["orders"] });
+    const streamErr = await (async () => {
+      for await (const _ of stream) return undefined;
+    })().catch((e: unknown) => e);
+    expect(errorReason(streamErr)).toBe("GROUPS_NOT_IN_CLUSTER");
   });
 });
