@@ -29,6 +29,8 @@ const neverAborted = new AbortController().signal;
 const cleanShutdownMarker = "cluster-clean-shutdown";
 /** How long an admin change waits to be applied on this broker before answering. */
 const applyTimeoutMs = 10_000;
+/** Pause before applying the metadata again after a failure. */
+const syncRetryMs = 1000;
 /** Pause between registration attempts after a self-fence. */
 const reregisterBackoffMs = 250;
 
@@ -68,6 +70,7 @@ export class ClusterNode implements PartitionGate {
   private syncIdle: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private replicaStatesReported = false;
+  private syncRetry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { config, logger } = options;
@@ -185,7 +188,14 @@ export class ClusterNode implements PartitionGate {
       try {
         do {
           this.syncAgain = false;
-          await this.syncLocal().catch((err: unknown) => this.log.error({ err }, "applying cluster metadata failed; retrying on the next change"));
+          await this.syncLocal().catch((err: unknown) => {
+            // Level-triggered: the whole state is applied again, on the next change or
+            // after a pause, whichever comes first (a report to etcd may have failed).
+            this.log.error({ err }, "applying cluster metadata failed; retrying");
+            clearTimeout(this.syncRetry);
+            this.syncRetry = setTimeout(() => this.scheduleSync(), syncRetryMs);
+            this.syncRetry.unref();
+          });
         } while (this.syncAgain && !this.closed);
       } finally {
         this.syncRunning = false;
@@ -445,6 +455,7 @@ export class ClusterNode implements PartitionGate {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.syncRetry);
     this.unsubscribe?.();
     this.controller?.close();
     await this.replicas.close();
