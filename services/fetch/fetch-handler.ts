@@ -63,6 +63,9 @@ export function createFetchHandler(deps: FetchDeps) {
       if (log.highWatermark <= data.nextOffset && data.nextOffset <= log.logEndOffset) continue; // else re-read: records, or out of range after a truncation
       data = await boundedRead(log, offset, maxBytes, budget, cancelled);
     }
+    // Cluster mode: a long poll may have outlived this broker's leadership or lease;
+    // checked again, synchronously, before the answer goes.
+    deps.gate?.checkRead(topic.name, request.partition);
     if (data.recordCount > 0) metrics?.countOut(topic.name, request.partition, data.recordCount, data.bytes);
     return encodeFetchResponse(data, log);
   };
