@@ -5,6 +5,7 @@ import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { Acks, ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { createClusterTopic } from "../helpers/cluster-topic.js";
 import { readReplicaFiles } from "../helpers/replica-files.js";
 
 const topic = "fenced";
@@ -21,7 +22,7 @@ describe("a paused leader", () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await startCluster({ brokers: 3 });
-    await createClient(AdminService, cluster.bootstrap[0]).createTopic({ name: topic, partitions: 1, replicationFactor: 3, config: { minInsyncReplicas: 2 } });
+    await createClusterTopic(cluster, topic, 1);
   });
   afterAll(async () => {
     await cluster?.stop();
