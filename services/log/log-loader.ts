@@ -5,7 +5,7 @@
  *
  * Directory contents: `<20-digit baseOffset>.log|.index|.timeindex` per segment,
  * `log-start-offset` (decimal text, replaced atomically and fsynced), and
- * `producer-state.snapshot` (see ProducerStateManager, written on clean close).
+ * `producer-state.snapshot` (see ProducerStateManager, written at every segment roll and on clean close).
  * `truncating-to` exists only while a truncation runs (see `completeTruncation`).
  * Leftover `*.tmp` files, `*.log.cleaned` files (a compaction that did not reach its
  * rename, see log-cleaner.ts) and indexes without a `.log` are removed.
@@ -139,6 +139,11 @@ async function recoverSegments(
   if (snapshot !== null && snapshot.endOffset >= start.offset) {
     producers = snapshot.state;
     replayFrom = snapshot.endOffset;
+  } else if (snapshot !== null && snapshot.endOffset === active.baseOffset) {
+    // Saved at the roll that started the active segment (Log.snapshotProducersAtRoll):
+    // the sealed segments' batches come from it, the active segment's from its headers.
+    producers = snapshot.state;
+    if (start.position > 0) await replayHeaders(active, start.position, producers);
   } else if (start.position > 0) {
     await replayHeaders(active, start.position, producers);
   }

@@ -108,6 +108,8 @@ const idleTailCheckMs = 2000;
 
 export class Log {
   private state: "open" | "closing" | "closed" = "open";
+  /** Counts truncations and restarts, so a producer snapshot taken at a roll before one is not written after it. */
+  private truncations = 0;
   private closing: Promise<void> | null = null;
   private readonly idleTailTimer: NodeJS.Timeout;
   private segments: LogSegments;
@@ -609,6 +611,7 @@ export class Log {
     this.segments = new LogSegments([created]);
     this.active = created;
     this.nextOffset = this.written = this.hw = this.startOffset = target;
+    this.truncations++;
     this.writtenMarks.length = 0;
     this.producers.truncateFrom(0);
     this.epochs.truncateFromEnd(0);
@@ -645,6 +648,7 @@ export class Log {
     for (const s of removed) this.writer.forget(s);
     this.active = segment;
     this.nextOffset = target;
+    this.truncations++;
     if (this.written > target) this.written = target;
     if (this.hw > target) this.hw = target;
     let marks = 0;
@@ -698,7 +702,28 @@ export class Log {
     if (this.openFiles !== undefined) sealed.attach(this.openFiles);
     this.segments.add(created);
     this.active = created;
+    this.snapshotProducersAtRoll();
     this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
+  }
+
+  /**
+   * Saves the producer state as of the new active segment's base offset (CLUSTER.md
+   * section 4: producer state is rebuilt identically on every replica). Without it, a
+   * replica that did not close cleanly rebuilds the state from its active segment only
+   * and forgets the batches of sealed segments: a retry of such a batch reaching it as
+   * the next leader would be appended a second time. Taken now (synchronously, so it is
+   * exactly the state at this offset), written in the queue; skipped if the log was
+   * truncated or closed meanwhile (truncation removes the file; close writes its own).
+   */
+  private snapshotProducersAtRoll(): void {
+    const snapshot = this.producers.toSnapshot(this.nextOffset);
+    const truncations = this.truncations;
+    this.queue
+      .run(async () => {
+        if (this.state !== "open" || this.truncations !== truncations) return;
+        await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
+      })
+      .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "saving the producer snapshot at a roll failed"));
   }
 
   /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
@@ -715,6 +740,7 @@ export class Log {
     this.segments.add(created);
     this.active = created;
     this.nextOffset = baseOffset;
+    this.snapshotProducersAtRoll();
     this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
   }
 

@@ -9,8 +9,9 @@
  * appending one is forgotten first (its next batch is then accepted as new).
  *
  * Persistence: the state is rebuilt on open from frame headers (producerId and
- * baseSequence), starting from a snapshot written on clean close when it covers the
- * scan, else from the headers of the active segment only; see Log.open.
+ * baseSequence), starting from a snapshot written at every segment roll and on clean
+ * close: the snapshot plus the headers after it (the active segment's); without a usable
+ * snapshot, from the active segment's headers only; see Log.open.
  *
  * Snapshot file (`producer-state.snapshot`), little-endian: version uint32 = 1,
  * endOffset int64 (the log end offset it describes), producer count uint32, then per

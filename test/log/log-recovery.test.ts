@@ -172,6 +172,21 @@ describe("Log recovery", () => {
     expect(recovered.append(spansOfValues(["idem"]), { producerId: 9n, sequence: 3n })).toMatchObject({ baseOffset: 80n, duplicate: true });
   });
 
+  it("keeps the producer state of sealed segments across a crash (snapshot at every roll)", async () => {
+    const log = await open();
+    await log.append(spansOfValues(["idem"]), { producerId: 7n, sequence: 1n }).durable;
+    // Enough to roll past the segment holding the idempotent batch (segmentBytes 2048).
+    await fillEightBatches(log);
+    await log.flush();
+    expect((await fs.readdir(dir)).filter((n) => n.endsWith(".log")).length).toBeGreaterThan(1);
+    const crashed = path.join(dir, "crashed"); // the files as a kill -9 leaves them: no clean close
+    await fs.mkdir(crashed);
+    for (const name of await fs.readdir(dir)) if (name !== "crashed") await fs.copyFile(path.join(dir, name), path.join(crashed, name));
+    const recovered = await open({}, crashed);
+    expect(recovered.append(spansOfValues(["idem"]), { producerId: 7n, sequence: 1n })).toMatchObject({ baseOffset: 0n, duplicate: true });
+    expect(() => recovered.append(spansOfValues(["late"]), { producerId: 7n, sequence: 0n })).toThrow(/sequence/);
+  });
+
   it("keeps every acknowledged append when the process is killed with SIGKILL", async () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const child = path.join(dir, "writer.mts");

@@ -223,6 +223,14 @@ private static final long serialVersionUID = 0L;
    * Idempotence: a producer's id (any non-zero value the producer chose at
    * random, or one it keeps across restarts). With `sequence`, a retried request
    * is answered with its original offsets and not appended again.
+   * In a cluster the producer id and sequence travel in the replicated frames,
+   * so every replica rebuilds the same producer state from its log. A retry of
+   * the same (producer_id, sequence) to the same partition is answered as a
+   * duplicate, with the original offsets, by whichever broker leads when it
+   * arrives, provided the batch survived the leader change (it always does once
+   * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+   * retry is then appended as new). Each partition remembers the last 5 batches
+   * per producer.
    * </pre>
    *
    * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -237,6 +245,14 @@ private static final long serialVersionUID = 0L;
    * Idempotence: a producer's id (any non-zero value the producer chose at
    * random, or one it keeps across restarts). With `sequence`, a retried request
    * is answered with its original offsets and not appended again.
+   * In a cluster the producer id and sequence travel in the replicated frames,
+   * so every replica rebuilds the same producer state from its log. A retry of
+   * the same (producer_id, sequence) to the same partition is answered as a
+   * duplicate, with the original offsets, by whichever broker leads when it
+   * arrives, provided the batch survived the leader change (it always does once
+   * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+   * retry is then appended as new). Each partition remembers the last 5 batches
+   * per producer.
    * </pre>
    *
    * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -253,6 +269,12 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Idempotence: the request's sequence number for this producer, increasing
    * from one request to the next (gaps allowed). Required with `producer_id`.
+   * A sequence at or below the producer's last appended one that is not one of
+   * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+   * keeps at most one unacknowledged request per partition: it retries that
+   * request, with the same sequence, until it is answered, before sending the
+   * next (the TypeScript Producer does). Otherwise a request lost before its
+   * append, followed by a later one that landed, could not be retried.
    * </pre>
    *
    * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -266,6 +288,12 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Idempotence: the request's sequence number for this producer, increasing
    * from one request to the next (gaps allowed). Required with `producer_id`.
+   * A sequence at or below the producer's last appended one that is not one of
+   * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+   * keeps at most one unacknowledged request per partition: it retries that
+   * request, with the same sequence, until it is answered, before sending the
+   * next (the TypeScript Producer does). Otherwise a request lost before its
+   * append, followed by a later one that landed, could not be retried.
    * </pre>
    *
    * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -1336,6 +1364,14 @@ private static final long serialVersionUID = 0L;
      * Idempotence: a producer's id (any non-zero value the producer chose at
      * random, or one it keeps across restarts). With `sequence`, a retried request
      * is answered with its original offsets and not appended again.
+     * In a cluster the producer id and sequence travel in the replicated frames,
+     * so every replica rebuilds the same producer state from its log. A retry of
+     * the same (producer_id, sequence) to the same partition is answered as a
+     * duplicate, with the original offsets, by whichever broker leads when it
+     * arrives, provided the batch survived the leader change (it always does once
+     * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+     * retry is then appended as new). Each partition remembers the last 5 batches
+     * per producer.
      * </pre>
      *
      * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -1350,6 +1386,14 @@ private static final long serialVersionUID = 0L;
      * Idempotence: a producer's id (any non-zero value the producer chose at
      * random, or one it keeps across restarts). With `sequence`, a retried request
      * is answered with its original offsets and not appended again.
+     * In a cluster the producer id and sequence travel in the replicated frames,
+     * so every replica rebuilds the same producer state from its log. A retry of
+     * the same (producer_id, sequence) to the same partition is answered as a
+     * duplicate, with the original offsets, by whichever broker leads when it
+     * arrives, provided the batch survived the leader change (it always does once
+     * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+     * retry is then appended as new). Each partition remembers the last 5 batches
+     * per producer.
      * </pre>
      *
      * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -1364,6 +1408,14 @@ private static final long serialVersionUID = 0L;
      * Idempotence: a producer's id (any non-zero value the producer chose at
      * random, or one it keeps across restarts). With `sequence`, a retried request
      * is answered with its original offsets and not appended again.
+     * In a cluster the producer id and sequence travel in the replicated frames,
+     * so every replica rebuilds the same producer state from its log. A retry of
+     * the same (producer_id, sequence) to the same partition is answered as a
+     * duplicate, with the original offsets, by whichever broker leads when it
+     * arrives, provided the batch survived the leader change (it always does once
+     * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+     * retry is then appended as new). Each partition remembers the last 5 batches
+     * per producer.
      * </pre>
      *
      * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -1382,6 +1434,14 @@ private static final long serialVersionUID = 0L;
      * Idempotence: a producer's id (any non-zero value the producer chose at
      * random, or one it keeps across restarts). With `sequence`, a retried request
      * is answered with its original offsets and not appended again.
+     * In a cluster the producer id and sequence travel in the replicated frames,
+     * so every replica rebuilds the same producer state from its log. A retry of
+     * the same (producer_id, sequence) to the same partition is answered as a
+     * duplicate, with the original offsets, by whichever broker leads when it
+     * arrives, provided the batch survived the leader change (it always does once
+     * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+     * retry is then appended as new). Each partition remembers the last 5 batches
+     * per producer.
      * </pre>
      *
      * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -1399,6 +1459,12 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Idempotence: the request's sequence number for this producer, increasing
      * from one request to the next (gaps allowed). Required with `producer_id`.
+     * A sequence at or below the producer's last appended one that is not one of
+     * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+     * keeps at most one unacknowledged request per partition: it retries that
+     * request, with the same sequence, until it is answered, before sending the
+     * next (the TypeScript Producer does). Otherwise a request lost before its
+     * append, followed by a later one that landed, could not be retried.
      * </pre>
      *
      * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -1412,6 +1478,12 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Idempotence: the request's sequence number for this producer, increasing
      * from one request to the next (gaps allowed). Required with `producer_id`.
+     * A sequence at or below the producer's last appended one that is not one of
+     * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+     * keeps at most one unacknowledged request per partition: it retries that
+     * request, with the same sequence, until it is answered, before sending the
+     * next (the TypeScript Producer does). Otherwise a request lost before its
+     * append, followed by a later one that landed, could not be retried.
      * </pre>
      *
      * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -1425,6 +1497,12 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Idempotence: the request's sequence number for this producer, increasing
      * from one request to the next (gaps allowed). Required with `producer_id`.
+     * A sequence at or below the producer's last appended one that is not one of
+     * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+     * keeps at most one unacknowledged request per partition: it retries that
+     * request, with the same sequence, until it is answered, before sending the
+     * next (the TypeScript Producer does). Otherwise a request lost before its
+     * append, followed by a later one that landed, could not be retried.
      * </pre>
      *
      * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -1442,6 +1520,12 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Idempotence: the request's sequence number for this producer, increasing
      * from one request to the next (gaps allowed). Required with `producer_id`.
+     * A sequence at or below the producer's last appended one that is not one of
+     * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+     * keeps at most one unacknowledged request per partition: it retries that
+     * request, with the same sequence, until it is answered, before sending the
+     * next (the TypeScript Producer does). Otherwise a request lost before its
+     * append, followed by a later one that landed, could not be retried.
      * </pre>
      *
      * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>

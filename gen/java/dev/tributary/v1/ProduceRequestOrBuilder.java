@@ -118,6 +118,14 @@ public interface ProduceRequestOrBuilder extends
    * Idempotence: a producer's id (any non-zero value the producer chose at
    * random, or one it keeps across restarts). With `sequence`, a retried request
    * is answered with its original offsets and not appended again.
+   * In a cluster the producer id and sequence travel in the replicated frames,
+   * so every replica rebuilds the same producer state from its log. A retry of
+   * the same (producer_id, sequence) to the same partition is answered as a
+   * duplicate, with the original offsets, by whichever broker leads when it
+   * arrives, provided the batch survived the leader change (it always does once
+   * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+   * retry is then appended as new). Each partition remembers the last 5 batches
+   * per producer.
    * </pre>
    *
    * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -129,6 +137,14 @@ public interface ProduceRequestOrBuilder extends
    * Idempotence: a producer's id (any non-zero value the producer chose at
    * random, or one it keeps across restarts). With `sequence`, a retried request
    * is answered with its original offsets and not appended again.
+   * In a cluster the producer id and sequence travel in the replicated frames,
+   * so every replica rebuilds the same producer state from its log. A retry of
+   * the same (producer_id, sequence) to the same partition is answered as a
+   * duplicate, with the original offsets, by whichever broker leads when it
+   * arrives, provided the batch survived the leader change (it always does once
+   * acknowledged with ACKS_ALL; with ACKS_LEADER it may have been lost, and the
+   * retry is then appended as new). Each partition remembers the last 5 batches
+   * per producer.
    * </pre>
    *
    * <code>optional int64 producer_id = 5 [json_name = "producerId"];</code>
@@ -140,6 +156,12 @@ public interface ProduceRequestOrBuilder extends
    * <pre>
    * Idempotence: the request's sequence number for this producer, increasing
    * from one request to the next (gaps allowed). Required with `producer_id`.
+   * A sequence at or below the producer's last appended one that is not one of
+   * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+   * keeps at most one unacknowledged request per partition: it retries that
+   * request, with the same sequence, until it is answered, before sending the
+   * next (the TypeScript Producer does). Otherwise a request lost before its
+   * append, followed by a later one that landed, could not be retried.
    * </pre>
    *
    * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
@@ -150,6 +172,12 @@ public interface ProduceRequestOrBuilder extends
    * <pre>
    * Idempotence: the request's sequence number for this producer, increasing
    * from one request to the next (gaps allowed). Required with `producer_id`.
+   * A sequence at or below the producer's last appended one that is not one of
+   * its remembered batches is refused (OUT_OF_ORDER_SEQUENCE), so a producer
+   * keeps at most one unacknowledged request per partition: it retries that
+   * request, with the same sequence, until it is answered, before sending the
+   * next (the TypeScript Producer does). Otherwise a request lost before its
+   * append, followed by a later one that landed, could not be retried.
    * </pre>
    *
    * <code>optional int64 sequence = 6 [json_name = "sequence"];</code>
