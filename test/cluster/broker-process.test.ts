@@ -104,7 +104,7 @@ describe("startBrokerProcess", () => {
       await admin.createTopic("proxied", 1);
       expect(await produceValues(proxy.address, "proxied", ["x"])).toEqual([0n]);
       proxy.setMode("drop");
-      const producer = new Producer({ broker: proxy.address, retries: 0, requestTimeoutMs: 500 });
+      const producer = new Producer({ broker: proxy.address, retries: 0, requestTimeoutMs: 500, deliveryTimeoutMs: 2000 });
       await expect(producer.send({ topic: "proxied", partition: 0, value: "cut" })).rejects.toThrow();
       await producer.close();
       proxy.setMode("pass");
