@@ -30,29 +30,22 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { CorruptDataError, InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
 import type { AppendOptions, AppendResult } from "./append-result.js";
-import {
-  frameBaseOffset,
-  frameCrcMatches,
-  frameHeaderBytes,
-  frameHeaderProblem,
-  frameLastOffsetDelta,
-  frameLength,
-  frameMaxTimestamp,
-  frameRecordCount,
-  readFrameHeader,
-  writeFrameHeader,
-} from "./batch-frame.js";
+import { frameBaseOffset, frameHeaderBytes, frameLastOffsetDelta, frameLength, frameMaxTimestamp, maxFrameBytes, writeFrameHeader } from "./batch-frame.js";
 import type { FetchData, ReadOptions } from "./fetch-data.js";
-import { fsyncDir, readFileIfExists, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
+import { fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
 import { scanFrames } from "./frame-scanner.js";
+import { frameBoundary } from "./frame-boundary.js";
+import { checkFollowerFrames } from "./follower-frames.js";
+import { openLeaderEpochs } from "./open-leader-epochs.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
-import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile, type LoadedLog } from "./log-loader.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile } from "./log-loader.js";
 import type { SegmentRead } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { LogWriter } from "./log-writer.js";
+import { defaultHighWatermarkCheckpointIntervalMs, HighWatermark } from "./high-watermark.js";
 import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
@@ -83,28 +76,11 @@ export interface LogOptions {
   highWatermarkCheckpointIntervalMs?: number;
 }
 
-/** The high watermark of a replicated log, saved while it moves (throttled) and on
- * close: one line, the offset in decimal. Written atomically (temporary file and
- * rename) but not fsynced: a stale or lost checkpoint only starts the high watermark
- * lower (at worst at the log start offset), which is safe, since readers then wait
- * until the leader's high watermark is learnt again. */
-export const highWatermarkCheckpointFile = "high-watermark-checkpoint";
-const defaultHighWatermarkCheckpointIntervalMs = 1000;
-
-/** A flush of a replicated log not yet below its high watermark: the offset it wrote up
- * to and each segment's written size then (what becomes visible with it). */
-interface WrittenMark {
-  readonly endOffset: number;
-  readonly sizes: ReadonlyArray<{ readonly segment: LogSegment; readonly size: number }>;
-}
-
-/** Most flushes a replicated log remembers above its high watermark (mergeOldestMarks). */
-const maxWrittenMarks = 4096;
-/** Largest frame: positions and lengths are int32. */
-const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
 const maxInt64 = 0x7fffffffffffffffn;
 /** How often an idle partition is checked for a tail buffer to let go of. */
 const idleTailCheckMs = 2000;
+
+export { highWatermarkCheckpointFile } from "./high-watermark.js";
 
 export class Log {
   private state: "open" | "closing" | "closed" = "open";
@@ -115,19 +91,14 @@ export class Log {
   private segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
-  /** The written end: below it everything is written (and fsynced for "always"). */
-  private written: number;
-  private hw: number;
-  /** Replicated logs only: flushes above the high watermark, oldest first. */
-  private readonly writtenMarks: WrittenMark[] = [];
+  /** The written end and the high watermark (high-watermark.ts). */
+  private readonly hwm: HighWatermark;
+  /** Kept under its old name for test/log/log-replication.test.ts, which checks the
+   * bound on the marks through it (private: not part of Log's API). */
+  private get writtenMarks(): ReadonlyArray<unknown> {
+    return this.hwm.marks;
+  }
   private startOffset: number;
-  private readonly listeners = new Set<() => void>();
-  private readonly writtenListeners = new Set<() => void>();
-  /** Replicated logs: the high watermark last saved to its checkpoint, and the timer of
-   * the next save while it moved since. */
-  private checkpointedHighWatermark = -1;
-  private checkpointTimer: NodeJS.Timeout | null = null;
-  private hwCheckpointIntervalMs = defaultHighWatermarkCheckpointIntervalMs;
   private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
@@ -156,16 +127,21 @@ export class Log {
     onFsync?: (seconds: number) => void,
     private readonly openFiles?: OpenSegmentFiles,
     private readonly replicated = false,
+    hwCheckpointIntervalMs = defaultHighWatermarkCheckpointIntervalMs,
   ) {
     this.epoch = Math.max(0, epochs.latestEpoch);
     this.segments = new LogSegments(segments);
     if (openFiles !== undefined) for (const segment of segments) if (segment.sealed) segment.attach(openFiles);
     this.active = this.segments.last;
-    this.nextOffset = this.written = this.hw = this.active.nextOffset;
+    this.nextOffset = this.active.nextOffset;
+    this.hwm = new HighWatermark(
+      { dir, logger, queue: this.queue, replicated, checkpointIntervalMs: hwCheckpointIntervalMs, isOpen: () => this.state === "open" },
+      this.nextOffset,
+    );
     this.startOffset = logStartOffset;
     const host = {
       logEndOffset: () => this.nextOffset,
-      written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.onWritten(endOffset, segments),
+      written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.hwm.onWritten(endOffset, segments),
       beforeWrite: () => (this.epochsUnsaved ? this.saveEpochs() : undefined),
     };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
@@ -180,7 +156,7 @@ export class Log {
       queue: this.queue,
       isOpen: () => this.state === "open",
       flush: () => this.writer.flush(true),
-      snapshot: () => ({ segments: this.segments.toArray(), logStartOffset: this.startOffset, highWatermark: this.hw }),
+      snapshot: () => ({ segments: this.segments.toArray(), logStartOffset: this.startOffset, highWatermark: this.hwm.offset }),
       locate: (s) => (this.segments.first === s ? "first" : this.segments.has(s) ? "other" : "gone"),
       replace: (old, created) => {
         this.segments.replace(old, created);
@@ -214,18 +190,18 @@ export class Log {
       options.onFsync,
       options.openFiles,
       options.replicated,
+      options.highWatermarkCheckpointIntervalMs,
     );
     if (options.replicated === true) {
-      log.hwCheckpointIntervalMs = options.highWatermarkCheckpointIntervalMs ?? defaultHighWatermarkCheckpointIntervalMs;
       try {
-        await log.startHighWatermarkFromCheckpoint();
+        await log.hwm.startFromCheckpoint(log.segments, log.startOffset, log.nextOffset);
       } catch (err) {
         await log.close().catch(() => undefined);
         throw err;
       }
     }
     options.logger.info(
-      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, highWatermark: log.hw, segments: log.segments.count, leaderEpoch: log.epoch },
+      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, highWatermark: log.hwm.offset, segments: log.segments.count, leaderEpoch: log.epoch },
       "log opened",
     );
     return log;
@@ -297,7 +273,7 @@ export class Log {
     this.checkOpen();
     if (this.truncation !== null) await this.truncation;
     let target = this.toOffset(offset);
-    while (target < this.written) {
+    while (target < this.hwm.writtenEnd) {
       const segment = this.segments.floor(target);
       if (!segment.isOpen) {
         this.checkOpen();
@@ -342,11 +318,7 @@ export class Log {
    * (a leader: new frames to send, its own log end for the high watermark); returns
    * the unsubscribe function. */
   onWrittenEnd(listener: () => void): () => void {
-    const wrapped = (): void => listener();
-    this.writtenListeners.add(wrapped);
-    return () => {
-      this.writtenListeners.delete(wrapped);
-    };
+    return this.hwm.onWrittenEnd(listener);
   }
 
   get logStartOffset(): bigint {
@@ -359,11 +331,11 @@ export class Log {
   /** One past the last record written (and fsynced for "always"): what this log, as a
    * replica, may report as its log end. */
   get writtenEndOffset(): bigint {
-    return BigInt(this.written);
+    return BigInt(this.hwm.writtenEnd);
   }
   /** Readers see only the records below it. */
   get highWatermark(): bigint {
-    return BigInt(this.hw);
+    return BigInt(this.hwm.offset);
   }
   get sizeBytes(): number {
     return this.segments.sizeBytes;
@@ -445,28 +417,10 @@ export class Log {
   appendAsFollower(frames: Buffer): { baseOffset: bigint; lastOffset: bigint; durable: Promise<void> } {
     this.checkAppendable();
     if (frames.length === 0) throw new InvalidArgumentError("EMPTY_BATCH", "no frames to append");
-    let expected = this.nextOffset;
     // Compared with the epoch of the last record: an epoch started at the log end that
     // holds no record (this replica led it and wrote nothing) gives way to the leader's.
-    let epoch = this.nextOffset > 0 ? this.epochs.epochForOffset(this.nextOffset - 1) : -1;
-    for (let at = 0; at < frames.length; at += frameLength(frames, at)) {
-      const room = frames.length - at;
-      const problem = room < frameHeaderBytes ? "torn header" : frameHeaderProblem(frames, at, -1, Math.min(room, maxFrameBytes));
-      if (problem !== null || !frameCrcMatches(frames, at, frameLength(frames, at))) {
-        throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
-      }
-      const base = frameBaseOffset(frames, at);
-      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact";
-      if (base !== expected && !gapAllowed) {
-        throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
-      }
-      const frameEpoch = frames.readInt32LE(at + 12);
-      if (frameEpoch < epoch || frameEpoch < 0) {
-        throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `frame at offset ${base} has leader epoch ${frameEpoch}, below ${epoch}`);
-      }
-      epoch = frameEpoch;
-      expected = base + frameLastOffsetDelta(frames, at) + 1;
-    }
+    const lastEpoch = this.nextOffset > 0 ? this.epochs.epochForOffset(this.nextOffset - 1) : -1;
+    checkFollowerFrames(frames, this.nextOffset, lastEpoch, this.config.cleanupPolicy === "compact");
     const now = this.clock.nowMs();
     const baseOffset = this.nextOffset;
     let durable: Promise<void> = Promise.resolve();
@@ -552,7 +506,7 @@ export class Log {
         } finally {
           this.truncation = null;
           done();
-          this.notifyHighWatermark();
+          this.hwm.notifyHighWatermark();
         }
       }),
     );
@@ -595,7 +549,7 @@ export class Log {
         } finally {
           this.truncation = null;
           done();
-          this.notifyHighWatermark();
+          this.hwm.notifyHighWatermark();
         }
       }),
     );
@@ -610,9 +564,9 @@ export class Log {
     const created = LogSegment.pending(this.dir, target, this.logger);
     this.segments = new LogSegments([created]);
     this.active = created;
-    this.nextOffset = this.written = this.hw = this.startOffset = target;
+    this.nextOffset = this.startOffset = target;
+    this.hwm.resetTo(target);
     this.truncations++;
-    this.writtenMarks.length = 0;
     this.producers.truncateFrom(0);
     this.epochs.truncateFromEnd(0);
     this.epoch = 0;
@@ -649,11 +603,7 @@ export class Log {
     this.active = segment;
     this.nextOffset = target;
     this.truncations++;
-    if (this.written > target) this.written = target;
-    if (this.hw > target) this.hw = target;
-    let marks = 0;
-    while (marks < this.writtenMarks.length && this.writtenMarks[marks].endOffset <= target) marks++;
-    this.writtenMarks.length = marks;
+    this.hwm.truncateTo(target);
     this.producers.truncateFrom(target);
     this.epochs.truncateFromEnd(target);
     this.epoch = Math.max(0, this.epochs.latestEpoch);
@@ -682,7 +632,7 @@ export class Log {
       lastOffset: BigInt(batch.lastOffset),
       logAppendTimeMs: batch.appendTimeMs,
       duplicate: true,
-      durable: this.writer.durableAt(batch.lastOffset + 1, this.written),
+      durable: this.writer.durableAt(batch.lastOffset + 1, this.hwm.writtenEnd),
     };
   }
 
@@ -744,34 +694,6 @@ export class Log {
     this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
   }
 
-  /** The writer wrote everything below `endOffset` (see WriterHost.written). */
-  private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
-    const advanced = endOffset > this.written;
-    if (advanced) this.written = endOffset;
-    if (!this.replicated) {
-      // One broker: written is visible. No allocation on this path (it runs every flush).
-      for (const segment of segments) segment.markVisible(segment.writtenSize);
-      this.raiseHighWatermark(endOffset);
-    } else if (segments.size > 0) {
-      // (none: nothing new since the previous mark)
-      const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
-      this.writtenMarks.push({ endOffset, sizes });
-      // While the high watermark cannot move (the ISR below minInsyncReplicas, under
-      // ACKS_LEADER traffic) marks pile up: past a bound the two oldest become one. The
-      // high watermark then moves in a coarser step there, never past a follower.
-      if (this.writtenMarks.length > maxWrittenMarks) this.mergeOldestMarks();
-    }
-    // Last: a listener may advance the high watermark up to the new mark.
-    if (advanced && this.writtenListeners.size > 0) this.notify(this.writtenListeners, "written end listener failed");
-  }
-
-  private mergeOldestMarks(): void {
-    const [older, newer] = this.writtenMarks;
-    const sizes = new Map(older.sizes.map(({ segment, size }) => [segment, size]));
-    for (const { segment, size } of newer.sizes) sizes.set(segment, size);
-    this.writtenMarks.splice(0, 2, { endOffset: newer.endOffset, sizes: [...sizes].map(([segment, size]) => ({ segment, size })) });
-  }
-
   /**
    * Moves the high watermark up to `offset` (a replicated log: the leader's high
    * watermark, from its followers' log ends), never above the written end and never
@@ -784,92 +706,7 @@ export class Log {
   advanceHighWatermark(offset: bigint): bigint {
     this.checkOpen();
     if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
-    const target = offset > BigInt(this.written) ? this.written : Number(offset);
-    let reached = -1;
-    let n = 0;
-    for (; n < this.writtenMarks.length && this.writtenMarks[n].endOffset <= target; n++) {
-      for (const { segment, size } of this.writtenMarks[n].sizes) segment.markVisible(size);
-      reached = this.writtenMarks[n].endOffset;
-    }
-    this.writtenMarks.splice(0, n);
-    if (reached > this.hw) this.raiseHighWatermark(reached);
-    return BigInt(this.hw);
-  }
-
-  private raiseHighWatermark(offset: number): void {
-    if (offset <= this.hw) return;
-    this.hw = offset;
-    if (this.replicated) this.scheduleHighWatermarkCheckpoint();
-    this.notifyHighWatermark();
-  }
-
-  private notifyHighWatermark(): void {
-    this.notify(this.listeners, "high watermark listener failed");
-  }
-
-  private notify(listeners: ReadonlySet<() => void>, failure: string): void {
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.logger.error({ err }, failure);
-      }
-    }
-  }
-
-  /** Saves the high watermark at most once per interval while it moves (see
-   * highWatermarkCheckpointFile); close saves the last one. */
-  private scheduleHighWatermarkCheckpoint(): void {
-    if (this.checkpointTimer !== null || this.state !== "open") return;
-    this.checkpointTimer = setTimeout(() => {
-      this.checkpointTimer = null;
-      if (this.state !== "open") return;
-      this.queue
-        .run(() => this.saveHighWatermark())
-        .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "high watermark checkpoint failed"));
-    }, this.hwCheckpointIntervalMs);
-    this.checkpointTimer.unref();
-  }
-
-  /** In the queue: writes the checkpoint if the high watermark moved since the last. */
-  private async saveHighWatermark(): Promise<void> {
-    const hw = this.hw;
-    if (hw === this.checkpointedHighWatermark) return;
-    await writeFileAtomic(path.join(this.dir, highWatermarkCheckpointFile), Buffer.from(`${hw}\n`), false);
-    this.checkpointedHighWatermark = hw;
-  }
-
-  /**
-   * Open of a replicated log: the high watermark starts at min(checkpoint, log end)
-   * (the log start offset without a readable checkpoint), never at the log end: the
-   * records above it may still be truncated by the leader (CLUSTER.md section 4). The
-   * segments' bytes above it are hidden from readers, and one written mark at the log
-   * end makes them visible once the high watermark reaches it.
-   */
-  private async startHighWatermarkFromCheckpoint(): Promise<void> {
-    const bytes = await readFileIfExists(path.join(this.dir, highWatermarkCheckpointFile));
-    const text = bytes?.toString("utf8").trim();
-    const saved = text !== undefined && /^\d+$/.test(text) ? Number(text) : -1;
-    let start = Math.min(Math.max(saved, this.startOffset), this.nextOffset);
-    this.checkpointedHighWatermark = saved;
-    if (start >= this.nextOffset) return;
-    let segment = this.segments.floor(start);
-    let cut = await frameBoundary(segment, start);
-    if (cut === null) {
-      // Inside a frame (a checkpoint from another history): start at the frame's segment base.
-      start = Math.max(segment.baseOffset, this.startOffset);
-      segment = this.segments.floor(start);
-      cut = await frameBoundary(segment, start);
-      if (cut === null) ({ start, cut } = { start: segment.baseOffset, cut: { position: 0, maxTimestamp: 0, lastBatchOffset: -1 } });
-    }
-    const sizes: Array<{ segment: LogSegment; size: number }> = [];
-    for (const s of this.segments.toArray()) {
-      if (s.baseOffset < segment.baseOffset) continue;
-      sizes.push({ segment: s, size: s.writtenSize });
-      s.hideFrom(s === segment ? cut.position : 0);
-    }
-    this.hw = start;
-    this.writtenMarks.push({ endOffset: this.nextOffset, sizes });
+    return BigInt(this.hwm.advance(offset));
   }
 
   /**
@@ -887,7 +724,7 @@ export class Log {
     let from = target;
     let readBytes = 0;
     let found: SegmentRead | null = null;
-    while (from < this.hw) {
+    while (from < this.hwm.offset) {
       if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options); // nothing collected yet
       const segment = this.segments.floor(from);
       const part = await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, options.admitLargeRead);
@@ -906,8 +743,8 @@ export class Log {
       bytes: found === null ? 0 : found.bytes,
       recordCount: found === null ? 0 : found.recordCount,
       firstOffset: BigInt(found === null ? target : found.firstOffset),
-      nextOffset: BigInt(found === null ? Math.max(target, Math.min(from, this.hw)) : found.nextOffset),
-      highWatermark: BigInt(this.hw),
+      nextOffset: BigInt(found === null ? Math.max(target, Math.min(from, this.hwm.offset)) : found.nextOffset),
+      highWatermark: BigInt(this.hwm.offset),
       logStartOffset: BigInt(this.startOffset),
       readBytes,
     };
@@ -945,11 +782,11 @@ export class Log {
   async deleteRecordsBefore(offset: bigint): Promise<bigint> {
     this.checkOpen();
     if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
-    if (offset > BigInt(this.hw)) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw));
+    if (offset > BigInt(this.hwm.offset)) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hwm.offset));
     const target = Number(offset);
     return this.queue.run(async () => {
       this.checkOpen();
-      if (target > this.hw) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw)); // truncated meanwhile
+      if (target > this.hwm.offset) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hwm.offset)); // truncated meanwhile
       if (target > this.startOffset) {
         await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
         this.startOffset = target;
@@ -1012,7 +849,7 @@ export class Log {
     const doomed: LogSegment[] = [];
     while (this.segments.count > 1) {
       const s = this.segments.first;
-      if (s === this.active || s.nextOffset > this.hw || s.visibleSize < s.size || !predicate(s)) break;
+      if (s === this.active || s.nextOffset > this.hwm.offset || s.visibleSize < s.size || !predicate(s)) break;
       doomed.push(this.segments.removeFirst());
       this.writer.forget(s);
     }
@@ -1029,11 +866,7 @@ export class Log {
    * and after a truncation (readers past the new end must hear); returns the
    * unsubscribe function. */
   onHighWatermark(listener: () => void): () => void {
-    const wrapped = (): void => listener(); // one subscription per call, even for the same function
-    this.listeners.add(wrapped);
-    return () => {
-      this.listeners.delete(wrapped);
-    };
+    return this.hwm.onHighWatermark(listener);
   }
 
   /** Applies a new config from the next append on. @throws InvalidArgumentError INVALID_LOG_CONFIG */
@@ -1054,7 +887,7 @@ export class Log {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
     clearInterval(this.idleTailTimer);
-    if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
+    this.hwm.stop();
     this.writer.stop();
     this.closing = this.queue.run(async () => {
       try {
@@ -1063,7 +896,7 @@ export class Log {
         await this.active.saveIndexes();
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
-        if (this.replicated) await this.saveHighWatermark();
+        if (this.replicated) await this.hwm.save();
         // Last: everything above is in place (the segments fsynced by the flush).
         await writeFileAtomic(path.join(this.dir, cleanShutdownFile), Buffer.alloc(0), true);
       } finally {
@@ -1102,66 +935,4 @@ export class Log {
     }
     return Number(offset);
   }
-}
-
-/**
- * The leader epochs of a log just loaded: read (or rebuilt from the frames), cut at the
- * log end, and (one broker only) after an unclean shutdown a new epoch one above the
- * largest ever written, starting at the log end; saved durably before any append can
- * carry it. A replicated log starts no epoch here: in a cluster only the controller
- * creates epochs (CLUSTER.md section 4), given to the leader by `startLeaderEpoch`.
- */
-async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger, replicated: boolean): Promise<LeaderEpochCache> {
-  const logEndOffset = loaded.segments[loaded.segments.length - 1].nextOffset;
-  let epochs = await LeaderEpochCache.load(dir);
-  let changed = epochs === null;
-  if (epochs === null) {
-    epochs = await LeaderEpochCache.rebuildFromSegments(dir, loaded.segments);
-    if (epochs.latestEpoch >= 0) logger.warn({ dir, epochs: epochs.toArray().length }, "leader epoch checkpoint rebuilt from the log");
-  }
-  const largest = epochs.latestEpoch;
-  const entries = epochs.toArray().length;
-  epochs.truncateFromEnd(logEndOffset + 1); // epochs whose records were all lost
-  changed ||= epochs.toArray().length !== entries;
-  let epoch = largest;
-  if (replicated) {
-    // One owner for epoch numbers in a cluster: the controller (startLeaderEpoch).
-    if (changed) await epochs.save();
-    return epochs;
-  }
-  if (largest < 0 && loaded.cleanShutdown) epoch = 0;
-  else if (!loaded.cleanShutdown || epochs.latestEpoch !== largest) epoch = Math.max(largest, 0) + 1;
-  if (epoch !== epochs.latestEpoch) {
-    epochs.assign(epoch, logEndOffset);
-    changed = true;
-    if (epoch > 0) logger.warn({ dir, leaderEpoch: epoch, logEndOffset }, "unclean shutdown: new leader epoch");
-  }
-  if (changed) await epochs.save();
-  return epochs;
-}
-
-/** Where `segment`'s frames hold `offset`: the start of the frame whose base offset it is
- * (or the end of the frames when it is past them) and the largest timestamp and last
- * base offset of the frames walked before it (from the offset-index entry below
- * `offset`); null when `offset` is inside a frame.
- * @throws CorruptDataError when a damaged frame comes first */
-async function frameBoundary(segment: LogSegment, offset: number): Promise<{ position: number; maxTimestamp: number; lastBatchOffset: number } | null> {
-  if (offset <= segment.baseOffset) return { position: 0, maxTimestamp: -Infinity, lastBatchOffset: -1 };
-  const start = segment.offsetIndex.lookup(offset - 1); // its frame starts below `offset`
-  let maxTimestamp = -Infinity;
-  let lastBatchOffset = -1;
-  let inside = false;
-  const scan = await scanFrames(segment.fd, start.position, segment.size, start.offset, { verify: false }, (h) => {
-    if (h.baseOffset >= offset) return false;
-    if (h.baseOffset + h.lastOffsetDelta >= offset) {
-      inside = true;
-      return false;
-    }
-    if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
-    lastBatchOffset = h.baseOffset;
-    return true;
-  });
-  if (inside) return null;
-  if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
-  return { position: scan.position, maxTimestamp, lastBatchOffset };
 }
