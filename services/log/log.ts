@@ -32,20 +32,21 @@ import { CorruptDataError, InvalidArgumentError, OffsetOutOfRangeError, Unavaila
 import type { AppendOptions, AppendResult } from "./append-result.js";
 import { frameBaseOffset, frameHeaderBytes, frameLastOffsetDelta, frameLength, frameMaxTimestamp, maxFrameBytes, writeFrameHeader } from "./batch-frame.js";
 import type { FetchData, ReadOptions } from "./fetch-data.js";
-import { fsyncDir, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
-import { scanFrames } from "./frame-scanner.js";
-import { frameBoundary } from "./frame-boundary.js";
+import { storageError, writeFileAtomic } from "./file-io.js";
 import { checkFollowerFrames } from "./follower-frames.js";
+import { frameBoundary } from "./frame-boundary.js";
+import { readFrames } from "./frame-reader.js";
+import { defaultHighWatermarkCheckpointIntervalMs, HighWatermark } from "./high-watermark.js";
 import { openLeaderEpochs } from "./open-leader-epochs.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
-import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile } from "./log-loader.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
 import type { SegmentRead } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
+import { restartFiles, truncateFiles, writeTruncationMarker } from "./log-truncation.js";
 import { LogWriter } from "./log-writer.js";
-import { defaultHighWatermarkCheckpointIntervalMs, HighWatermark } from "./high-watermark.js";
 import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
@@ -272,46 +273,10 @@ export class Log {
   async readFrames(offset: bigint, maxBytes: number): Promise<{ frames: Buffer; nextOffset: bigint }> {
     this.checkOpen();
     if (this.truncation !== null) await this.truncation;
-    let target = this.toOffset(offset);
-    while (target < this.hwm.writtenEnd) {
-      const segment = this.segments.floor(target);
-      if (!segment.isOpen) {
-        this.checkOpen();
-        continue; // deleted or swapped meanwhile: look again
-      }
-      const start = segment.offsetIndex.lookup(target);
-      const end = segment.writtenSize;
-      const parts: Buffer[] = [];
-      let bytes = 0;
-      let next = target;
-      let inside = false;
-      segment.acquire();
-      let scan;
-      try {
-        scan = await scanFrames(segment.fd, start.position, end, start.offset, { verify: true, chunkBytes: Math.max(64 * 1024, maxBytes) }, (h, _position, buf, at) => {
-          const last = h.baseOffset + h.lastOffsetDelta;
-          if (last < target) return true;
-          if (h.baseOffset < target) {
-            inside = true;
-            return false;
-          }
-          if (parts.length > 0 && bytes + h.frameLength > maxBytes) return false;
-          parts.push(Buffer.from(buf.subarray(at, at + h.frameLength)));
-          bytes += h.frameLength;
-          next = last + 1;
-          return true;
-        });
-      } finally {
-        segment.release();
-      }
-      if (inside) throw new InvalidArgumentError("OFFSET_INSIDE_BATCH", `offset ${target} is inside a batch`);
-      if (parts.length > 0) return { frames: parts.length === 1 ? parts[0] : Buffer.concat(parts), nextOffset: BigInt(next) };
-      if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
-      const higher = this.segments.higher(segment.baseOffset);
-      if (higher === null || !segment.sealed) break;
-      target = Math.max(target, higher.baseOffset); // the rest of `segment` was compacted away
-    }
-    return { frames: Buffer.alloc(0), nextOffset: BigInt(target) };
+    const target = this.toOffset(offset);
+    const source = { segments: () => this.segments, writtenEnd: () => this.hwm.writtenEnd, checkOpen: () => this.checkOpen() };
+    const read = await readFrames(source, target, maxBytes);
+    return { frames: read.frames, nextOffset: BigInt(read.nextOffset) };
   }
 
   /** Calls `listener` (synchronously, no arguments) whenever the written end advances
@@ -572,12 +537,7 @@ export class Log {
     this.epoch = 0;
     this.logger.warn({ dir: this.dir, logStartOffset: target, segmentsRemoved: old.length }, "log emptied: starting at the leader's log start offset");
     try {
-      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
-      for (const s of old.reverse()) await s.delete();
-      await this.epochs.save();
-      this.epochsUnsaved = false;
-      await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
-      await fsyncDir(this.dir);
+      await restartFiles(this.dir, old, target, this.epochs, () => (this.epochsUnsaved = false));
     } catch (err) {
       this.truncationFailure = storageError(err);
       this.logger.error({ err, dir: this.dir, startAt: target }, "emptying the log failed: appends fail until the log is reopened");
@@ -593,9 +553,7 @@ export class Log {
     const affected = this.segments.toArray().filter((s) => s.baseOffset >= segment.baseOffset);
     await Promise.all(affected.map((s) => s.drained()));
     // The commit point: from here on a crash reopens the truncated log (log-loader.ts).
-    // A failure before it leaves everything as it was.
-    const marker = path.join(this.dir, truncationFile);
-    await writeFileAtomic(marker, Buffer.from(`${target}\n`), true).catch((err: unknown) => Promise.reject(storageError(err)));
+    const marker = await writeTruncationMarker(this.dir, target);
     // In memory, in one step: the log is the truncated one from here on.
     segment.truncateInMemory(cut.position, target, cut.maxTimestamp, cut.lastBatchOffset);
     const removed = this.segments.removeAfter(segment);
@@ -610,15 +568,7 @@ export class Log {
     this.logger.warn({ dir: this.dir, truncateTo: target, segmentsRemoved: removed.length }, "log truncated");
     // On disk, in an order a crash cannot break (see truncateTo).
     try {
-      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
-      for (const s of removed.reverse()) await s.delete();
-      await segment.truncateFile();
-      await segment.saveIndexes(true);
-      await this.epochs.save();
-      this.epochsUnsaved = false;
-      await fsyncDir(this.dir);
-      await unlinkIfExists(marker);
-      await fsyncDir(this.dir);
+      await truncateFiles(this.dir, marker, removed, segment, this.epochs, () => (this.epochsUnsaved = false));
     } catch (err) {
       this.truncationFailure = storageError(err);
       this.logger.error({ err, dir: this.dir, truncateTo: target }, "log truncation failed: appends fail until the log is reopened");
