@@ -42,7 +42,6 @@ import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
 import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
-import type { SegmentRead } from "./entry-collector.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
 import { restartFiles, truncateFiles, writeTruncationMarker } from "./log-truncation.js";
@@ -50,6 +49,7 @@ import { LogWriter } from "./log-writer.js";
 import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
+import { findOffsetForTimestamp, readRecords, type RecordSource } from "./record-reader.js";
 import type { RecordSpans } from "./record-spans.js";
 import { SerialQueue } from "./serial-queue.js";
 
@@ -104,6 +104,15 @@ export class Log {
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
   private readonly cleaner: LogCleaner;
+  /** What readers see of this log, read again at each step (record-reader.ts). */
+  private readonly recordSource: RecordSource = {
+    segments: () => this.segments,
+    highWatermark: () => this.hwm.offset,
+    logStartOffset: () => this.startOffset,
+    truncating: () => this.truncation !== null,
+    checkOpen: () => this.checkOpen(),
+    indexIntervalBytes: () => this.config.indexIntervalBytes,
+  };
   /** The current leader epoch, the cache's latest: stamped on every frame `append`
    * writes; follower appends and truncations move it. */
   private epoch: number;
@@ -392,7 +401,7 @@ export class Log {
     for (let at = 0; at < frames.length; ) {
       const length = frameLength(frames, at);
       const frameBase = frameBaseOffset(frames, at);
-      if (frameBase > this.nextOffset) this.rollOverGap(frameBase);
+      if (frameBase > this.nextOffset) this.roll(frameBase);
       const base = this.nextOffset;
       const last = base + frameLastOffsetDelta(frames, at);
       const frameEpoch = frames.readInt32LE(at + 12);
@@ -592,18 +601,24 @@ export class Log {
     if (this.active.shouldRoll(this.config, length, this.nextOffset + count - 1, now)) this.roll();
   }
 
-  /** Seals the active segment and starts a new one in memory; the writer creates its
-   * file once the sealed one is durable (LogSegment.pending), so a roll does no I/O. */
-  private roll(): void {
+  /** Seals the active segment and starts a new one in memory at `baseOffset`; the writer
+   * creates its file once the sealed one is durable (LogSegment.pending), so a roll does
+   * no I/O. A `baseOffset` above the log end is a follower's frame past a compaction gap
+   * at the leader (see appendAsFollower): the sealed segment is extended to cover it. */
+  private roll(baseOffset = this.nextOffset): void {
+    assert(baseOffset >= this.nextOffset, "a gap is rolled over forwards");
+    const gap = baseOffset > this.nextOffset;
     const sealed = this.active;
-    const created = LogSegment.pending(this.dir, this.nextOffset, this.logger);
+    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
     sealed.seal();
+    if (gap) sealed.extendTo(baseOffset);
     this.writer.rolled(sealed, created);
     if (this.openFiles !== undefined) sealed.attach(this.openFiles);
     this.segments.add(created);
     this.active = created;
+    this.nextOffset = baseOffset;
     this.snapshotProducersAtRoll();
-    this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
+    this.logger.info({ baseOffset, path: created.logPath }, gap ? "segment rolled over a compaction gap" : "segment rolled");
   }
 
   /**
@@ -624,24 +639,6 @@ export class Log {
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
       })
       .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "saving the producer snapshot at a roll failed"));
-  }
-
-  /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
-   * the leader, see appendAsFollower): seals the active segment covering the gap and
-   * starts the next one at `baseOffset`. */
-  private rollOverGap(baseOffset: number): void {
-    assert(baseOffset > this.nextOffset, "a gap is rolled over forwards");
-    const sealed = this.active;
-    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
-    sealed.seal();
-    sealed.extendTo(baseOffset);
-    this.writer.rolled(sealed, created);
-    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
-    this.segments.add(created);
-    this.active = created;
-    this.nextOffset = baseOffset;
-    this.snapshotProducersAtRoll();
-    this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
   }
 
   /**
@@ -671,33 +668,8 @@ export class Log {
     this.checkOpen();
     if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options);
     const target = this.toOffset(offset);
-    let from = target;
-    let readBytes = 0;
-    let found: SegmentRead | null = null;
-    while (from < this.hwm.offset) {
-      if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options); // nothing collected yet
-      const segment = this.segments.floor(from);
-      const part = await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, options.admitLargeRead);
-      readBytes += part.readBytes;
-      if (part.recordCount > 0) {
-        found = part;
-        break;
-      }
-      this.checkOpen(); // segments close once `close` begins
-      const next = this.segments.higher(segment.baseOffset); // the rest of `segment` was compacted away
-      if (next === null) break;
-      from = next.baseOffset;
-    }
-    return {
-      chunks: found === null ? [] : found.chunks,
-      bytes: found === null ? 0 : found.bytes,
-      recordCount: found === null ? 0 : found.recordCount,
-      firstOffset: BigInt(found === null ? target : found.firstOffset),
-      nextOffset: BigInt(found === null ? Math.max(target, Math.min(from, this.hwm.offset)) : found.nextOffset),
-      highWatermark: BigInt(this.hwm.offset),
-      logStartOffset: BigInt(this.startOffset),
-      readBytes,
-    };
+    const read = await readRecords(this.recordSource, target, maxBytes, options);
+    return read ?? this.readAfterTruncation(offset, maxBytes, options);
   }
 
   private async readAfterTruncation(offset: bigint, maxBytes: number, options: ReadOptions): Promise<FetchData> {
@@ -710,18 +682,12 @@ export class Log {
    * @throws CorruptDataError when a damaged batch is met before the answer */
   async offsetForTimestamp(timestampMs: number): Promise<{ offset: bigint; timestampMs: number } | null> {
     this.checkOpen();
-    // Walks the live list (a compaction may swap a segment object meanwhile).
-    for (let segment: LogSegment | null = this.segments.first; segment !== null; segment = this.segments.higher(segment.baseOffset)) {
-      if (this.truncation !== null) {
-        await this.truncation;
-        return this.offsetForTimestamp(timestampMs);
-      }
-      if (segment.maxTimestamp < timestampMs || segment.nextOffset <= this.startOffset || !segment.isOpen) continue;
-      const found = await segment.findOffsetByTimestamp(timestampMs, Math.max(this.startOffset, segment.baseOffset));
-      if (found !== null) return { offset: BigInt(found.offset), timestampMs: found.timestampMs };
-      this.checkOpen();
+    const found = await findOffsetForTimestamp(this.recordSource, timestampMs);
+    if (found === null) {
+      await this.truncation;
+      return this.offsetForTimestamp(timestampMs);
     }
-    return null;
+    return found === "none" ? null : { offset: BigInt(found.offset), timestampMs: found.timestampMs };
   }
 
   /**
