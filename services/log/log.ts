@@ -23,6 +23,12 @@
  * roll or a deletion never interleaves with a write in flight. Reads run concurrently and
  * pin the segment they read (LogSegment.acquire) so that a deletion or a compaction's
  * swap closes its file only after them.
+ *
+ * Cut as Kafka cuts its log layer: this class owns the state and the order of steps; the
+ * written end and high watermark live in high-watermark.ts, consumer reads in
+ * record-reader.ts, replication reads in frame-reader.ts, a follower's frame checks in
+ * follower-frames.ts, truncation's file work in log-truncation.ts, opening the leader
+ * epochs in open-leader-epochs.ts.
  */
 import assert from "node:assert";
 import fs from "node:fs";
@@ -472,16 +478,7 @@ export class Log {
         this.checkOpen();
         if (target >= this.nextOffset) return;
         if (target < this.startOffset) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
-        if (this.truncationFailure !== null) throw this.truncationFailure;
-        let done!: () => void;
-        this.truncation = new Promise<void>((resolve) => (done = resolve));
-        try {
-          await this.truncateInQueue(target);
-        } finally {
-          this.truncation = null;
-          done();
-          this.hwm.notifyHighWatermark();
-        }
+        await this.truncating(() => this.truncateInQueue(target));
       }),
     );
   }
@@ -515,18 +512,25 @@ export class Log {
       this.queue.run(async () => {
         this.checkOpen();
         above(); // appended meanwhile
-        if (this.truncationFailure !== null) throw this.truncationFailure;
-        let done!: () => void;
-        this.truncation = new Promise<void>((resolve) => (done = resolve));
-        try {
-          await this.restartInQueue(target);
-        } finally {
-          this.truncation = null;
-          done();
-          this.hwm.notifyHighWatermark();
-        }
+        await this.truncating(() => this.restartInQueue(target));
       }),
     );
+  }
+
+  /** In the queue: runs `work` as a truncation (appends fail with LOG_TRUNCATING, reads
+   * wait for it), then calls the high watermark listeners (readers past the new end must
+   * hear). Refused while an earlier truncation's file work is unfinished. */
+  private async truncating(work: () => Promise<void>): Promise<void> {
+    if (this.truncationFailure !== null) throw this.truncationFailure;
+    let done!: () => void;
+    this.truncation = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await work();
+    } finally {
+      this.truncation = null;
+      done();
+      this.hwm.notifyHighWatermark();
+    }
   }
 
   private async restartInQueue(target: number): Promise<void> {
