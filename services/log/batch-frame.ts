@@ -33,6 +33,8 @@
 import { crc32 } from "node:zlib";
 
 export const frameHeaderBytes = 63;
+/** Largest frame: positions and lengths are int32. */
+export const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
 export const frameMagic = 1;
 /** Bytes before batchLength's end: batchLength counts what follows. */
 export const frameLengthOverhead = 12;

@@ -23,6 +23,12 @@
  * roll or a deletion never interleaves with a write in flight. Reads run concurrently and
  * pin the segment they read (LogSegment.acquire) so that a deletion or a compaction's
  * swap closes its file only after them.
+ *
+ * Cut as Kafka cuts its log layer: this class owns the state and the order of steps; the
+ * written end and high watermark live in high-watermark.ts, consumer reads in
+ * record-reader.ts, replication reads in frame-reader.ts, a follower's frame checks in
+ * follower-frames.ts, truncation's file work in log-truncation.ts, opening the leader
+ * epochs in open-leader-epochs.ts.
  */
 import assert from "node:assert";
 import fs from "node:fs";
@@ -30,32 +36,26 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { CorruptDataError, InvalidArgumentError, OffsetOutOfRangeError, UnavailableError } from "../errors.js";
 import type { AppendOptions, AppendResult } from "./append-result.js";
-import {
-  frameBaseOffset,
-  frameCrcMatches,
-  frameHeaderBytes,
-  frameHeaderProblem,
-  frameLastOffsetDelta,
-  frameLength,
-  frameMaxTimestamp,
-  frameRecordCount,
-  readFrameHeader,
-  writeFrameHeader,
-} from "./batch-frame.js";
+import { frameBaseOffset, frameHeaderBytes, frameLastOffsetDelta, frameLength, frameMaxTimestamp, maxFrameBytes, writeFrameHeader } from "./batch-frame.js";
 import type { FetchData, ReadOptions } from "./fetch-data.js";
-import { fsyncDir, readFileIfExists, storageError, unlinkIfExists, writeFileAtomic } from "./file-io.js";
-import { scanFrames } from "./frame-scanner.js";
+import { storageError, writeFileAtomic } from "./file-io.js";
+import { checkFollowerFrames } from "./follower-frames.js";
+import { frameBoundary } from "./frame-boundary.js";
+import { readFrames } from "./frame-reader.js";
+import { defaultHighWatermarkCheckpointIntervalMs, HighWatermark } from "./high-watermark.js";
+import { openLeaderEpochs } from "./open-leader-epochs.js";
 import { LogCleaner, type CompactionResult } from "./log-cleaner.js";
 import { validateLogConfig, type LogConfig, type ResolvedLogConfig } from "./log-config.js";
 import { LeaderEpochCache, type EpochEntry } from "./leader-epoch-cache.js";
-import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile, truncationFile, type LoadedLog } from "./log-loader.js";
-import type { SegmentRead } from "./entry-collector.js";
+import { cleanShutdownFile, loadLog, logStartOffsetFile, producerSnapshotFile } from "./log-loader.js";
 import { LogSegment } from "./log-segment.js";
 import { LogSegments } from "./log-segments.js";
+import { restartFiles, truncateFiles, writeTruncationMarker } from "./log-truncation.js";
 import { LogWriter } from "./log-writer.js";
 import type { OpenSegmentFiles } from "./open-segment-files.js";
 import type { ProducerBatch, ProducerStateManager } from "./producer-state.js";
 import { recordEntriesLength, writeRecordEntries, type EntriesStats } from "./record-entry.js";
+import { findOffsetForTimestamp, readRecords, type RecordSource } from "./record-reader.js";
 import type { RecordSpans } from "./record-spans.js";
 import { SerialQueue } from "./serial-queue.js";
 
@@ -83,28 +83,11 @@ export interface LogOptions {
   highWatermarkCheckpointIntervalMs?: number;
 }
 
-/** The high watermark of a replicated log, saved while it moves (throttled) and on
- * close: one line, the offset in decimal. Written atomically (temporary file and
- * rename) but not fsynced: a stale or lost checkpoint only starts the high watermark
- * lower (at worst at the log start offset), which is safe, since readers then wait
- * until the leader's high watermark is learnt again. */
-export const highWatermarkCheckpointFile = "high-watermark-checkpoint";
-const defaultHighWatermarkCheckpointIntervalMs = 1000;
-
-/** A flush of a replicated log not yet below its high watermark: the offset it wrote up
- * to and each segment's written size then (what becomes visible with it). */
-interface WrittenMark {
-  readonly endOffset: number;
-  readonly sizes: ReadonlyArray<{ readonly segment: LogSegment; readonly size: number }>;
-}
-
-/** Most flushes a replicated log remembers above its high watermark (mergeOldestMarks). */
-const maxWrittenMarks = 4096;
-/** Largest frame: positions and lengths are int32. */
-const maxFrameBytes = 0x7fffffff - frameHeaderBytes;
 const maxInt64 = 0x7fffffffffffffffn;
 /** How often an idle partition is checked for a tail buffer to let go of. */
 const idleTailCheckMs = 2000;
+
+export { highWatermarkCheckpointFile } from "./high-watermark.js";
 
 export class Log {
   private state: "open" | "closing" | "closed" = "open";
@@ -115,23 +98,27 @@ export class Log {
   private segments: LogSegments;
   private active: LogSegment;
   private nextOffset: number;
-  /** The written end: below it everything is written (and fsynced for "always"). */
-  private written: number;
-  private hw: number;
-  /** Replicated logs only: flushes above the high watermark, oldest first. */
-  private readonly writtenMarks: WrittenMark[] = [];
+  /** The written end and the high watermark (high-watermark.ts). */
+  private readonly hwm: HighWatermark;
+  /** Kept under its old name for test/log/log-replication.test.ts, which checks the
+   * bound on the marks through it (private: not part of Log's API). */
+  private get writtenMarks(): ReadonlyArray<unknown> {
+    return this.hwm.marks;
+  }
   private startOffset: number;
-  private readonly listeners = new Set<() => void>();
-  private readonly writtenListeners = new Set<() => void>();
-  /** Replicated logs: the high watermark last saved to its checkpoint, and the timer of
-   * the next save while it moved since. */
-  private checkpointedHighWatermark = -1;
-  private checkpointTimer: NodeJS.Timeout | null = null;
-  private hwCheckpointIntervalMs = defaultHighWatermarkCheckpointIntervalMs;
   private readonly stats: EntriesStats = { firstTimestamp: 0, maxTimestamp: 0 };
   private readonly queue = new SerialQueue();
   private readonly writer: LogWriter;
   private readonly cleaner: LogCleaner;
+  /** What readers see of this log, read again at each step (record-reader.ts). */
+  private readonly recordSource: RecordSource = {
+    segments: () => this.segments,
+    highWatermark: () => this.hwm.offset,
+    logStartOffset: () => this.startOffset,
+    truncating: () => this.truncation !== null,
+    checkOpen: () => this.checkOpen(),
+    indexIntervalBytes: () => this.config.indexIntervalBytes,
+  };
   /** The current leader epoch, the cache's latest: stamped on every frame `append`
    * writes; follower appends and truncations move it. */
   private epoch: number;
@@ -156,16 +143,21 @@ export class Log {
     onFsync?: (seconds: number) => void,
     private readonly openFiles?: OpenSegmentFiles,
     private readonly replicated = false,
+    hwCheckpointIntervalMs = defaultHighWatermarkCheckpointIntervalMs,
   ) {
     this.epoch = Math.max(0, epochs.latestEpoch);
     this.segments = new LogSegments(segments);
     if (openFiles !== undefined) for (const segment of segments) if (segment.sealed) segment.attach(openFiles);
     this.active = this.segments.last;
-    this.nextOffset = this.written = this.hw = this.active.nextOffset;
+    this.nextOffset = this.active.nextOffset;
+    this.hwm = new HighWatermark(
+      { dir, logger, queue: this.queue, replicated, checkpointIntervalMs: hwCheckpointIntervalMs, isOpen: () => this.state === "open" },
+      this.nextOffset,
+    );
     this.startOffset = logStartOffset;
     const host = {
       logEndOffset: () => this.nextOffset,
-      written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.onWritten(endOffset, segments),
+      written: (endOffset: number, segments: ReadonlySet<LogSegment>) => this.hwm.onWritten(endOffset, segments),
       beforeWrite: () => (this.epochsUnsaved ? this.saveEpochs() : undefined),
     };
     this.writer = new LogWriter(dir, this.queue, host, logger, config.fsyncPolicy, config.flushIntervalMs, onFsync);
@@ -180,7 +172,7 @@ export class Log {
       queue: this.queue,
       isOpen: () => this.state === "open",
       flush: () => this.writer.flush(true),
-      snapshot: () => ({ segments: this.segments.toArray(), logStartOffset: this.startOffset, highWatermark: this.hw }),
+      snapshot: () => ({ segments: this.segments.toArray(), logStartOffset: this.startOffset, highWatermark: this.hwm.offset }),
       locate: (s) => (this.segments.first === s ? "first" : this.segments.has(s) ? "other" : "gone"),
       replace: (old, created) => {
         this.segments.replace(old, created);
@@ -214,18 +206,18 @@ export class Log {
       options.onFsync,
       options.openFiles,
       options.replicated,
+      options.highWatermarkCheckpointIntervalMs,
     );
     if (options.replicated === true) {
-      log.hwCheckpointIntervalMs = options.highWatermarkCheckpointIntervalMs ?? defaultHighWatermarkCheckpointIntervalMs;
       try {
-        await log.startHighWatermarkFromCheckpoint();
+        await log.hwm.startFromCheckpoint(log.segments, log.startOffset, log.nextOffset);
       } catch (err) {
         await log.close().catch(() => undefined);
         throw err;
       }
     }
     options.logger.info(
-      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, highWatermark: log.hw, segments: log.segments.count, leaderEpoch: log.epoch },
+      { dir: options.dir, logStartOffset: log.startOffset, logEndOffset: log.nextOffset, highWatermark: log.hwm.offset, segments: log.segments.count, leaderEpoch: log.epoch },
       "log opened",
     );
     return log;
@@ -296,57 +288,17 @@ export class Log {
   async readFrames(offset: bigint, maxBytes: number): Promise<{ frames: Buffer; nextOffset: bigint }> {
     this.checkOpen();
     if (this.truncation !== null) await this.truncation;
-    let target = this.toOffset(offset);
-    while (target < this.written) {
-      const segment = this.segments.floor(target);
-      if (!segment.isOpen) {
-        this.checkOpen();
-        continue; // deleted or swapped meanwhile: look again
-      }
-      const start = segment.offsetIndex.lookup(target);
-      const end = segment.writtenSize;
-      const parts: Buffer[] = [];
-      let bytes = 0;
-      let next = target;
-      let inside = false;
-      segment.acquire();
-      let scan;
-      try {
-        scan = await scanFrames(segment.fd, start.position, end, start.offset, { verify: true, chunkBytes: Math.max(64 * 1024, maxBytes) }, (h, _position, buf, at) => {
-          const last = h.baseOffset + h.lastOffsetDelta;
-          if (last < target) return true;
-          if (h.baseOffset < target) {
-            inside = true;
-            return false;
-          }
-          if (parts.length > 0 && bytes + h.frameLength > maxBytes) return false;
-          parts.push(Buffer.from(buf.subarray(at, at + h.frameLength)));
-          bytes += h.frameLength;
-          next = last + 1;
-          return true;
-        });
-      } finally {
-        segment.release();
-      }
-      if (inside) throw new InvalidArgumentError("OFFSET_INSIDE_BATCH", `offset ${target} is inside a batch`);
-      if (parts.length > 0) return { frames: parts.length === 1 ? parts[0] : Buffer.concat(parts), nextOffset: BigInt(next) };
-      if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
-      const higher = this.segments.higher(segment.baseOffset);
-      if (higher === null || !segment.sealed) break;
-      target = Math.max(target, higher.baseOffset); // the rest of `segment` was compacted away
-    }
-    return { frames: Buffer.alloc(0), nextOffset: BigInt(target) };
+    const target = this.toOffset(offset);
+    const source = { segments: () => this.segments, writtenEnd: () => this.hwm.writtenEnd, checkOpen: () => this.checkOpen() };
+    const read = await readFrames(source, target, maxBytes);
+    return { frames: read.frames, nextOffset: BigInt(read.nextOffset) };
   }
 
   /** Calls `listener` (synchronously, no arguments) whenever the written end advances
    * (a leader: new frames to send, its own log end for the high watermark); returns
    * the unsubscribe function. */
   onWrittenEnd(listener: () => void): () => void {
-    const wrapped = (): void => listener();
-    this.writtenListeners.add(wrapped);
-    return () => {
-      this.writtenListeners.delete(wrapped);
-    };
+    return this.hwm.onWrittenEnd(listener);
   }
 
   get logStartOffset(): bigint {
@@ -359,11 +311,11 @@ export class Log {
   /** One past the last record written (and fsynced for "always"): what this log, as a
    * replica, may report as its log end. */
   get writtenEndOffset(): bigint {
-    return BigInt(this.written);
+    return BigInt(this.hwm.writtenEnd);
   }
   /** Readers see only the records below it. */
   get highWatermark(): bigint {
-    return BigInt(this.hw);
+    return BigInt(this.hwm.offset);
   }
   get sizeBytes(): number {
     return this.segments.sizeBytes;
@@ -445,35 +397,17 @@ export class Log {
   appendAsFollower(frames: Buffer): { baseOffset: bigint; lastOffset: bigint; durable: Promise<void> } {
     this.checkAppendable();
     if (frames.length === 0) throw new InvalidArgumentError("EMPTY_BATCH", "no frames to append");
-    let expected = this.nextOffset;
     // Compared with the epoch of the last record: an epoch started at the log end that
     // holds no record (this replica led it and wrote nothing) gives way to the leader's.
-    let epoch = this.nextOffset > 0 ? this.epochs.epochForOffset(this.nextOffset - 1) : -1;
-    for (let at = 0; at < frames.length; at += frameLength(frames, at)) {
-      const room = frames.length - at;
-      const problem = room < frameHeaderBytes ? "torn header" : frameHeaderProblem(frames, at, -1, Math.min(room, maxFrameBytes));
-      if (problem !== null || !frameCrcMatches(frames, at, frameLength(frames, at))) {
-        throw new InvalidArgumentError("BAD_FRAME", `frame at byte ${at}: ${problem ?? "crc mismatch"}`);
-      }
-      const base = frameBaseOffset(frames, at);
-      const gapAllowed = base > expected && this.config.cleanupPolicy === "compact";
-      if (base !== expected && !gapAllowed) {
-        throw new InvalidArgumentError("OFFSET_MISMATCH", `frame at byte ${at} starts at offset ${base}, the log continues at ${expected}`);
-      }
-      const frameEpoch = frames.readInt32LE(at + 12);
-      if (frameEpoch < epoch || frameEpoch < 0) {
-        throw new InvalidArgumentError("LEADER_EPOCH_DECREASED", `frame at offset ${base} has leader epoch ${frameEpoch}, below ${epoch}`);
-      }
-      epoch = frameEpoch;
-      expected = base + frameLastOffsetDelta(frames, at) + 1;
-    }
+    const lastEpoch = this.nextOffset > 0 ? this.epochs.epochForOffset(this.nextOffset - 1) : -1;
+    checkFollowerFrames(frames, this.nextOffset, lastEpoch, this.config.cleanupPolicy === "compact");
     const now = this.clock.nowMs();
     const baseOffset = this.nextOffset;
     let durable: Promise<void> = Promise.resolve();
     for (let at = 0; at < frames.length; ) {
       const length = frameLength(frames, at);
       const frameBase = frameBaseOffset(frames, at);
-      if (frameBase > this.nextOffset) this.rollOverGap(frameBase);
+      if (frameBase > this.nextOffset) this.roll(frameBase);
       const base = this.nextOffset;
       const last = base + frameLastOffsetDelta(frames, at);
       const frameEpoch = frames.readInt32LE(at + 12);
@@ -544,16 +478,7 @@ export class Log {
         this.checkOpen();
         if (target >= this.nextOffset) return;
         if (target < this.startOffset) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.nextOffset));
-        if (this.truncationFailure !== null) throw this.truncationFailure;
-        let done!: () => void;
-        this.truncation = new Promise<void>((resolve) => (done = resolve));
-        try {
-          await this.truncateInQueue(target);
-        } finally {
-          this.truncation = null;
-          done();
-          this.notifyHighWatermark();
-        }
+        await this.truncating(() => this.truncateInQueue(target));
       }),
     );
   }
@@ -587,18 +512,25 @@ export class Log {
       this.queue.run(async () => {
         this.checkOpen();
         above(); // appended meanwhile
-        if (this.truncationFailure !== null) throw this.truncationFailure;
-        let done!: () => void;
-        this.truncation = new Promise<void>((resolve) => (done = resolve));
-        try {
-          await this.restartInQueue(target);
-        } finally {
-          this.truncation = null;
-          done();
-          this.notifyHighWatermark();
-        }
+        await this.truncating(() => this.restartInQueue(target));
       }),
     );
+  }
+
+  /** In the queue: runs `work` as a truncation (appends fail with LOG_TRUNCATING, reads
+   * wait for it), then calls the high watermark listeners (readers past the new end must
+   * hear). Refused while an earlier truncation's file work is unfinished. */
+  private async truncating(work: () => Promise<void>): Promise<void> {
+    if (this.truncationFailure !== null) throw this.truncationFailure;
+    let done!: () => void;
+    this.truncation = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await work();
+    } finally {
+      this.truncation = null;
+      done();
+      this.hwm.notifyHighWatermark();
+    }
   }
 
   private async restartInQueue(target: number): Promise<void> {
@@ -610,20 +542,15 @@ export class Log {
     const created = LogSegment.pending(this.dir, target, this.logger);
     this.segments = new LogSegments([created]);
     this.active = created;
-    this.nextOffset = this.written = this.hw = this.startOffset = target;
+    this.nextOffset = this.startOffset = target;
+    this.hwm.resetTo(target);
     this.truncations++;
-    this.writtenMarks.length = 0;
     this.producers.truncateFrom(0);
     this.epochs.truncateFromEnd(0);
     this.epoch = 0;
     this.logger.warn({ dir: this.dir, logStartOffset: target, segmentsRemoved: old.length }, "log emptied: starting at the leader's log start offset");
     try {
-      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
-      for (const s of old.reverse()) await s.delete();
-      await this.epochs.save();
-      this.epochsUnsaved = false;
-      await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
-      await fsyncDir(this.dir);
+      await restartFiles(this.dir, old, target, this.epochs, () => (this.epochsUnsaved = false));
     } catch (err) {
       this.truncationFailure = storageError(err);
       this.logger.error({ err, dir: this.dir, startAt: target }, "emptying the log failed: appends fail until the log is reopened");
@@ -639,9 +566,7 @@ export class Log {
     const affected = this.segments.toArray().filter((s) => s.baseOffset >= segment.baseOffset);
     await Promise.all(affected.map((s) => s.drained()));
     // The commit point: from here on a crash reopens the truncated log (log-loader.ts).
-    // A failure before it leaves everything as it was.
-    const marker = path.join(this.dir, truncationFile);
-    await writeFileAtomic(marker, Buffer.from(`${target}\n`), true).catch((err: unknown) => Promise.reject(storageError(err)));
+    const marker = await writeTruncationMarker(this.dir, target);
     // In memory, in one step: the log is the truncated one from here on.
     segment.truncateInMemory(cut.position, target, cut.maxTimestamp, cut.lastBatchOffset);
     const removed = this.segments.removeAfter(segment);
@@ -649,26 +574,14 @@ export class Log {
     this.active = segment;
     this.nextOffset = target;
     this.truncations++;
-    if (this.written > target) this.written = target;
-    if (this.hw > target) this.hw = target;
-    let marks = 0;
-    while (marks < this.writtenMarks.length && this.writtenMarks[marks].endOffset <= target) marks++;
-    this.writtenMarks.length = marks;
+    this.hwm.truncateTo(target);
     this.producers.truncateFrom(target);
     this.epochs.truncateFromEnd(target);
     this.epoch = Math.max(0, this.epochs.latestEpoch);
     this.logger.warn({ dir: this.dir, truncateTo: target, segmentsRemoved: removed.length }, "log truncated");
     // On disk, in an order a crash cannot break (see truncateTo).
     try {
-      await unlinkIfExists(path.join(this.dir, producerSnapshotFile));
-      for (const s of removed.reverse()) await s.delete();
-      await segment.truncateFile();
-      await segment.saveIndexes(true);
-      await this.epochs.save();
-      this.epochsUnsaved = false;
-      await fsyncDir(this.dir);
-      await unlinkIfExists(marker);
-      await fsyncDir(this.dir);
+      await truncateFiles(this.dir, marker, removed, segment, this.epochs, () => (this.epochsUnsaved = false));
     } catch (err) {
       this.truncationFailure = storageError(err);
       this.logger.error({ err, dir: this.dir, truncateTo: target }, "log truncation failed: appends fail until the log is reopened");
@@ -682,7 +595,7 @@ export class Log {
       lastOffset: BigInt(batch.lastOffset),
       logAppendTimeMs: batch.appendTimeMs,
       duplicate: true,
-      durable: this.writer.durableAt(batch.lastOffset + 1, this.written),
+      durable: this.writer.durableAt(batch.lastOffset + 1, this.hwm.writtenEnd),
     };
   }
 
@@ -692,18 +605,24 @@ export class Log {
     if (this.active.shouldRoll(this.config, length, this.nextOffset + count - 1, now)) this.roll();
   }
 
-  /** Seals the active segment and starts a new one in memory; the writer creates its
-   * file once the sealed one is durable (LogSegment.pending), so a roll does no I/O. */
-  private roll(): void {
+  /** Seals the active segment and starts a new one in memory at `baseOffset`; the writer
+   * creates its file once the sealed one is durable (LogSegment.pending), so a roll does
+   * no I/O. A `baseOffset` above the log end is a follower's frame past a compaction gap
+   * at the leader (see appendAsFollower): the sealed segment is extended to cover it. */
+  private roll(baseOffset = this.nextOffset): void {
+    assert(baseOffset >= this.nextOffset, "a gap is rolled over forwards");
+    const gap = baseOffset > this.nextOffset;
     const sealed = this.active;
-    const created = LogSegment.pending(this.dir, this.nextOffset, this.logger);
+    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
     sealed.seal();
+    if (gap) sealed.extendTo(baseOffset);
     this.writer.rolled(sealed, created);
     if (this.openFiles !== undefined) sealed.attach(this.openFiles);
     this.segments.add(created);
     this.active = created;
+    this.nextOffset = baseOffset;
     this.snapshotProducersAtRoll();
-    this.logger.info({ baseOffset: created.baseOffset, path: created.logPath }, "segment rolled");
+    this.logger.info({ baseOffset, path: created.logPath }, gap ? "segment rolled over a compaction gap" : "segment rolled");
   }
 
   /**
@@ -726,52 +645,6 @@ export class Log {
       .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "saving the producer snapshot at a roll failed"));
   }
 
-  /** A follower's frame starts at `baseOffset`, above the log end (a compaction gap at
-   * the leader, see appendAsFollower): seals the active segment covering the gap and
-   * starts the next one at `baseOffset`. */
-  private rollOverGap(baseOffset: number): void {
-    assert(baseOffset > this.nextOffset, "a gap is rolled over forwards");
-    const sealed = this.active;
-    const created = LogSegment.pending(this.dir, baseOffset, this.logger);
-    sealed.seal();
-    sealed.extendTo(baseOffset);
-    this.writer.rolled(sealed, created);
-    if (this.openFiles !== undefined) sealed.attach(this.openFiles);
-    this.segments.add(created);
-    this.active = created;
-    this.nextOffset = baseOffset;
-    this.snapshotProducersAtRoll();
-    this.logger.info({ baseOffset, path: created.logPath }, "segment rolled over a compaction gap");
-  }
-
-  /** The writer wrote everything below `endOffset` (see WriterHost.written). */
-  private onWritten(endOffset: number, segments: ReadonlySet<LogSegment>): void {
-    const advanced = endOffset > this.written;
-    if (advanced) this.written = endOffset;
-    if (!this.replicated) {
-      // One broker: written is visible. No allocation on this path (it runs every flush).
-      for (const segment of segments) segment.markVisible(segment.writtenSize);
-      this.raiseHighWatermark(endOffset);
-    } else if (segments.size > 0) {
-      // (none: nothing new since the previous mark)
-      const sizes = [...segments].map((segment) => ({ segment, size: segment.writtenSize }));
-      this.writtenMarks.push({ endOffset, sizes });
-      // While the high watermark cannot move (the ISR below minInsyncReplicas, under
-      // ACKS_LEADER traffic) marks pile up: past a bound the two oldest become one. The
-      // high watermark then moves in a coarser step there, never past a follower.
-      if (this.writtenMarks.length > maxWrittenMarks) this.mergeOldestMarks();
-    }
-    // Last: a listener may advance the high watermark up to the new mark.
-    if (advanced && this.writtenListeners.size > 0) this.notify(this.writtenListeners, "written end listener failed");
-  }
-
-  private mergeOldestMarks(): void {
-    const [older, newer] = this.writtenMarks;
-    const sizes = new Map(older.sizes.map(({ segment, size }) => [segment, size]));
-    for (const { segment, size } of newer.sizes) sizes.set(segment, size);
-    this.writtenMarks.splice(0, 2, { endOffset: newer.endOffset, sizes: [...sizes].map(([segment, size]) => ({ segment, size })) });
-  }
-
   /**
    * Moves the high watermark up to `offset` (a replicated log: the leader's high
    * watermark, from its followers' log ends), never above the written end and never
@@ -784,92 +657,7 @@ export class Log {
   advanceHighWatermark(offset: bigint): bigint {
     this.checkOpen();
     if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
-    const target = offset > BigInt(this.written) ? this.written : Number(offset);
-    let reached = -1;
-    let n = 0;
-    for (; n < this.writtenMarks.length && this.writtenMarks[n].endOffset <= target; n++) {
-      for (const { segment, size } of this.writtenMarks[n].sizes) segment.markVisible(size);
-      reached = this.writtenMarks[n].endOffset;
-    }
-    this.writtenMarks.splice(0, n);
-    if (reached > this.hw) this.raiseHighWatermark(reached);
-    return BigInt(this.hw);
-  }
-
-  private raiseHighWatermark(offset: number): void {
-    if (offset <= this.hw) return;
-    this.hw = offset;
-    if (this.replicated) this.scheduleHighWatermarkCheckpoint();
-    this.notifyHighWatermark();
-  }
-
-  private notifyHighWatermark(): void {
-    this.notify(this.listeners, "high watermark listener failed");
-  }
-
-  private notify(listeners: ReadonlySet<() => void>, failure: string): void {
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.logger.error({ err }, failure);
-      }
-    }
-  }
-
-  /** Saves the high watermark at most once per interval while it moves (see
-   * highWatermarkCheckpointFile); close saves the last one. */
-  private scheduleHighWatermarkCheckpoint(): void {
-    if (this.checkpointTimer !== null || this.state !== "open") return;
-    this.checkpointTimer = setTimeout(() => {
-      this.checkpointTimer = null;
-      if (this.state !== "open") return;
-      this.queue
-        .run(() => this.saveHighWatermark())
-        .catch((err: unknown) => this.logger.warn({ err, dir: this.dir }, "high watermark checkpoint failed"));
-    }, this.hwCheckpointIntervalMs);
-    this.checkpointTimer.unref();
-  }
-
-  /** In the queue: writes the checkpoint if the high watermark moved since the last. */
-  private async saveHighWatermark(): Promise<void> {
-    const hw = this.hw;
-    if (hw === this.checkpointedHighWatermark) return;
-    await writeFileAtomic(path.join(this.dir, highWatermarkCheckpointFile), Buffer.from(`${hw}\n`), false);
-    this.checkpointedHighWatermark = hw;
-  }
-
-  /**
-   * Open of a replicated log: the high watermark starts at min(checkpoint, log end)
-   * (the log start offset without a readable checkpoint), never at the log end: the
-   * records above it may still be truncated by the leader (CLUSTER.md section 4). The
-   * segments' bytes above it are hidden from readers, and one written mark at the log
-   * end makes them visible once the high watermark reaches it.
-   */
-  private async startHighWatermarkFromCheckpoint(): Promise<void> {
-    const bytes = await readFileIfExists(path.join(this.dir, highWatermarkCheckpointFile));
-    const text = bytes?.toString("utf8").trim();
-    const saved = text !== undefined && /^\d+$/.test(text) ? Number(text) : -1;
-    let start = Math.min(Math.max(saved, this.startOffset), this.nextOffset);
-    this.checkpointedHighWatermark = saved;
-    if (start >= this.nextOffset) return;
-    let segment = this.segments.floor(start);
-    let cut = await frameBoundary(segment, start);
-    if (cut === null) {
-      // Inside a frame (a checkpoint from another history): start at the frame's segment base.
-      start = Math.max(segment.baseOffset, this.startOffset);
-      segment = this.segments.floor(start);
-      cut = await frameBoundary(segment, start);
-      if (cut === null) ({ start, cut } = { start: segment.baseOffset, cut: { position: 0, maxTimestamp: 0, lastBatchOffset: -1 } });
-    }
-    const sizes: Array<{ segment: LogSegment; size: number }> = [];
-    for (const s of this.segments.toArray()) {
-      if (s.baseOffset < segment.baseOffset) continue;
-      sizes.push({ segment: s, size: s.writtenSize });
-      s.hideFrom(s === segment ? cut.position : 0);
-    }
-    this.hw = start;
-    this.writtenMarks.push({ endOffset: this.nextOffset, sizes });
+    return BigInt(this.hwm.advance(offset));
   }
 
   /**
@@ -884,33 +672,8 @@ export class Log {
     this.checkOpen();
     if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options);
     const target = this.toOffset(offset);
-    let from = target;
-    let readBytes = 0;
-    let found: SegmentRead | null = null;
-    while (from < this.hw) {
-      if (this.truncation !== null) return this.readAfterTruncation(offset, maxBytes, options); // nothing collected yet
-      const segment = this.segments.floor(from);
-      const part = await segment.read(from, Math.max(0, maxBytes), this.config.indexIntervalBytes, options.admitLargeRead);
-      readBytes += part.readBytes;
-      if (part.recordCount > 0) {
-        found = part;
-        break;
-      }
-      this.checkOpen(); // segments close once `close` begins
-      const next = this.segments.higher(segment.baseOffset); // the rest of `segment` was compacted away
-      if (next === null) break;
-      from = next.baseOffset;
-    }
-    return {
-      chunks: found === null ? [] : found.chunks,
-      bytes: found === null ? 0 : found.bytes,
-      recordCount: found === null ? 0 : found.recordCount,
-      firstOffset: BigInt(found === null ? target : found.firstOffset),
-      nextOffset: BigInt(found === null ? Math.max(target, Math.min(from, this.hw)) : found.nextOffset),
-      highWatermark: BigInt(this.hw),
-      logStartOffset: BigInt(this.startOffset),
-      readBytes,
-    };
+    const read = await readRecords(this.recordSource, target, maxBytes, options);
+    return read ?? this.readAfterTruncation(offset, maxBytes, options);
   }
 
   private async readAfterTruncation(offset: bigint, maxBytes: number, options: ReadOptions): Promise<FetchData> {
@@ -923,18 +686,12 @@ export class Log {
    * @throws CorruptDataError when a damaged batch is met before the answer */
   async offsetForTimestamp(timestampMs: number): Promise<{ offset: bigint; timestampMs: number } | null> {
     this.checkOpen();
-    // Walks the live list (a compaction may swap a segment object meanwhile).
-    for (let segment: LogSegment | null = this.segments.first; segment !== null; segment = this.segments.higher(segment.baseOffset)) {
-      if (this.truncation !== null) {
-        await this.truncation;
-        return this.offsetForTimestamp(timestampMs);
-      }
-      if (segment.maxTimestamp < timestampMs || segment.nextOffset <= this.startOffset || !segment.isOpen) continue;
-      const found = await segment.findOffsetByTimestamp(timestampMs, Math.max(this.startOffset, segment.baseOffset));
-      if (found !== null) return { offset: BigInt(found.offset), timestampMs: found.timestampMs };
-      this.checkOpen();
+    const found = await findOffsetForTimestamp(this.recordSource, timestampMs);
+    if (found === null) {
+      await this.truncation;
+      return this.offsetForTimestamp(timestampMs);
     }
-    return null;
+    return found === "none" ? null : { offset: BigInt(found.offset), timestampMs: found.timestampMs };
   }
 
   /**
@@ -945,11 +702,11 @@ export class Log {
   async deleteRecordsBefore(offset: bigint): Promise<bigint> {
     this.checkOpen();
     if (offset < 0n) throw new InvalidArgumentError("BAD_OFFSET", "offset must not be negative");
-    if (offset > BigInt(this.hw)) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw));
+    if (offset > BigInt(this.hwm.offset)) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hwm.offset));
     const target = Number(offset);
     return this.queue.run(async () => {
       this.checkOpen();
-      if (target > this.hw) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hw)); // truncated meanwhile
+      if (target > this.hwm.offset) throw new OffsetOutOfRangeError(offset, BigInt(this.startOffset), BigInt(this.hwm.offset)); // truncated meanwhile
       if (target > this.startOffset) {
         await writeFileAtomic(path.join(this.dir, logStartOffsetFile), Buffer.from(`${target}\n`), true);
         this.startOffset = target;
@@ -1012,7 +769,7 @@ export class Log {
     const doomed: LogSegment[] = [];
     while (this.segments.count > 1) {
       const s = this.segments.first;
-      if (s === this.active || s.nextOffset > this.hw || s.visibleSize < s.size || !predicate(s)) break;
+      if (s === this.active || s.nextOffset > this.hwm.offset || s.visibleSize < s.size || !predicate(s)) break;
       doomed.push(this.segments.removeFirst());
       this.writer.forget(s);
     }
@@ -1029,11 +786,7 @@ export class Log {
    * and after a truncation (readers past the new end must hear); returns the
    * unsubscribe function. */
   onHighWatermark(listener: () => void): () => void {
-    const wrapped = (): void => listener(); // one subscription per call, even for the same function
-    this.listeners.add(wrapped);
-    return () => {
-      this.listeners.delete(wrapped);
-    };
+    return this.hwm.onHighWatermark(listener);
   }
 
   /** Applies a new config from the next append on. @throws InvalidArgumentError INVALID_LOG_CONFIG */
@@ -1054,7 +807,7 @@ export class Log {
     if (this.closing !== null) return this.closing;
     this.state = "closing";
     clearInterval(this.idleTailTimer);
-    if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
+    this.hwm.stop();
     this.writer.stop();
     this.closing = this.queue.run(async () => {
       try {
@@ -1063,7 +816,7 @@ export class Log {
         await this.active.saveIndexes();
         const snapshot = this.producers.toSnapshot(this.nextOffset);
         await writeFileAtomic(path.join(this.dir, producerSnapshotFile), snapshot, false);
-        if (this.replicated) await this.saveHighWatermark();
+        if (this.replicated) await this.hwm.save();
         // Last: everything above is in place (the segments fsynced by the flush).
         await writeFileAtomic(path.join(this.dir, cleanShutdownFile), Buffer.alloc(0), true);
       } finally {
@@ -1102,66 +855,4 @@ export class Log {
     }
     return Number(offset);
   }
-}
-
-/**
- * The leader epochs of a log just loaded: read (or rebuilt from the frames), cut at the
- * log end, and (one broker only) after an unclean shutdown a new epoch one above the
- * largest ever written, starting at the log end; saved durably before any append can
- * carry it. A replicated log starts no epoch here: in a cluster only the controller
- * creates epochs (CLUSTER.md section 4), given to the leader by `startLeaderEpoch`.
- */
-async function openLeaderEpochs(dir: string, loaded: LoadedLog, logger: Logger, replicated: boolean): Promise<LeaderEpochCache> {
-  const logEndOffset = loaded.segments[loaded.segments.length - 1].nextOffset;
-  let epochs = await LeaderEpochCache.load(dir);
-  let changed = epochs === null;
-  if (epochs === null) {
-    epochs = await LeaderEpochCache.rebuildFromSegments(dir, loaded.segments);
-    if (epochs.latestEpoch >= 0) logger.warn({ dir, epochs: epochs.toArray().length }, "leader epoch checkpoint rebuilt from the log");
-  }
-  const largest = epochs.latestEpoch;
-  const entries = epochs.toArray().length;
-  epochs.truncateFromEnd(logEndOffset + 1); // epochs whose records were all lost
-  changed ||= epochs.toArray().length !== entries;
-  let epoch = largest;
-  if (replicated) {
-    // One owner for epoch numbers in a cluster: the controller (startLeaderEpoch).
-    if (changed) await epochs.save();
-    return epochs;
-  }
-  if (largest < 0 && loaded.cleanShutdown) epoch = 0;
-  else if (!loaded.cleanShutdown || epochs.latestEpoch !== largest) epoch = Math.max(largest, 0) + 1;
-  if (epoch !== epochs.latestEpoch) {
-    epochs.assign(epoch, logEndOffset);
-    changed = true;
-    if (epoch > 0) logger.warn({ dir, leaderEpoch: epoch, logEndOffset }, "unclean shutdown: new leader epoch");
-  }
-  if (changed) await epochs.save();
-  return epochs;
-}
-
-/** Where `segment`'s frames hold `offset`: the start of the frame whose base offset it is
- * (or the end of the frames when it is past them) and the largest timestamp and last
- * base offset of the frames walked before it (from the offset-index entry below
- * `offset`); null when `offset` is inside a frame.
- * @throws CorruptDataError when a damaged frame comes first */
-async function frameBoundary(segment: LogSegment, offset: number): Promise<{ position: number; maxTimestamp: number; lastBatchOffset: number } | null> {
-  if (offset <= segment.baseOffset) return { position: 0, maxTimestamp: -Infinity, lastBatchOffset: -1 };
-  const start = segment.offsetIndex.lookup(offset - 1); // its frame starts below `offset`
-  let maxTimestamp = -Infinity;
-  let lastBatchOffset = -1;
-  let inside = false;
-  const scan = await scanFrames(segment.fd, start.position, segment.size, start.offset, { verify: false }, (h) => {
-    if (h.baseOffset >= offset) return false;
-    if (h.baseOffset + h.lastOffsetDelta >= offset) {
-      inside = true;
-      return false;
-    }
-    if (h.maxTimestamp > maxTimestamp) maxTimestamp = h.maxTimestamp;
-    lastBatchOffset = h.baseOffset;
-    return true;
-  });
-  if (inside) return null;
-  if (scan.problem !== null) throw new CorruptDataError(`segment ${segment.baseOffset} has a damaged batch at position ${scan.position}: ${scan.problem}`);
-  return { position: scan.position, maxTimestamp, lastBatchOffset };
 }
