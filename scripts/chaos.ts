@@ -32,6 +32,7 @@ import {
   waitFullIsr,
   waitNewLeader,
   Writers,
+  type FaultNetwork,
   type FinalRead,
 } from "./cluster-load.js";
 import { prng } from "./torture.js";
@@ -60,18 +61,14 @@ interface FaultRecord {
   readonly partition: number;
   readonly atS: number;
   holdMs: number;
+  /** Leaders and ISRs just before the fault was healed: shows the fault took hold. */
+  beforeHeal?: string;
   /** Leader kills: kill → first acknowledged acks=ALL produce on the partition. */
   failoverMs?: number;
   /** What did not happen in time (an anomaly). */
   problems: string[];
 }
 
-/** The broker-level faults, by proxies or by network namespaces. */
-export interface FaultNetwork {
-  cutFromBrokers(brokerId: number): Promise<void>;
-  cutFromEtcd(brokerId: number): Promise<void>;
-  heal(brokerId: number): Promise<void>;
-}
 
 const topic = "chaos";
 const replicationFactor = 3;
@@ -180,6 +177,7 @@ async function main(): Promise<number> {
           broker.process.pause();
           fault.holdMs = between(1000, 8000); // below and above the session timeout
           await sleep(fault.holdMs);
+          fault.beforeHeal = await stateLine(cluster, topic);
           broker.process.resume();
           break;
         }
@@ -187,6 +185,7 @@ async function main(): Promise<number> {
           await network.cutFromBrokers(brokerId);
           fault.holdMs = between(1000, 8000);
           await sleep(fault.holdMs);
+          fault.beforeHeal = await stateLine(cluster, topic);
           await network.heal(brokerId);
           break;
         }
@@ -194,6 +193,7 @@ async function main(): Promise<number> {
           await network.cutFromEtcd(brokerId);
           fault.holdMs = between(1000, 8000);
           await sleep(fault.holdMs);
+          fault.beforeHeal = await stateLine(cluster, topic);
           await network.heal(brokerId);
           break;
         }
@@ -203,6 +203,7 @@ async function main(): Promise<number> {
       log(
         `#${n} ${kind} broker ${brokerId} (partition ${partition}, hold ${fault.holdMs} ms)` +
           (fault.failoverMs !== undefined ? `; failover ${fault.failoverMs.toFixed(0)} ms` : "") +
+          (fault.beforeHeal !== undefined ? `; before heal ${fault.beforeHeal}` : "") +
           `; acked ${writers.acked - ackedBefore} during; total acked ${writers.acked}, read ${reader.reads}` +
           (fault.problems.length > 0 ? `; PROBLEM: ${fault.problems.join("; ")}` : ""),
       );
@@ -281,6 +282,15 @@ async function waitUntilReader(reader: Reader, checker: HistoryChecker, total: n
     await sleep(200);
   }
   return false;
+}
+
+/** "p0 L1 isr 1,2 | p1 ..." as the first broker that answers sees it. */
+async function stateLine(cluster: TestCluster, topic: string): Promise<string> {
+  try {
+    return (await describePartitions(cluster, topic)).map((p, i) => `p${i} L${p.leader} isr ${p.isr.join(",")}`).join(" | ");
+  } catch {
+    return "no broker answered";
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -39,6 +39,13 @@ export async function waitUntil(condition: () => Promise<boolean> | boolean, tim
   }
 }
 
+/** The broker-level network faults, by fault proxies or by network namespaces (scripts/chaos-netns.ts). */
+export interface FaultNetwork {
+  cutFromBrokers(brokerId: number): Promise<void>;
+  cutFromEtcd(brokerId: number): Promise<void>;
+  heal(brokerId: number): Promise<void>;
+}
+
 export interface PartitionState {
   readonly leader: number;
   readonly isr: readonly number[];
