@@ -48,22 +48,36 @@ export interface FaultNetwork {
 
 export interface PartitionState {
   readonly leader: number;
+  readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly replicas: readonly number[];
   readonly highWatermark: bigint;
 }
 
-/** DescribeTopic through the first broker that answers within a second: a paused or cut-off broker must not hold anything up. */
+/**
+ * DescribeTopic through every broker that answers within a second (a paused or cut-off
+ * broker must not hold anything up), each partition as the answer with the highest
+ * leader epoch tells it: one broker's metadata may lag a leader change, and a script
+ * that kills "the leader" must kill the current one.
+ */
+const adminClients = new Map<string, ReturnType<typeof createAdminClient>>();
+const createAdminClient = (address: string) => createClient(AdminService, address);
+const adminClient = (address: string) => adminClients.get(address) ?? adminClients.set(address, createAdminClient(address)).get(address)!;
+
 export async function describePartitions(cluster: TestCluster, topic: string): Promise<PartitionState[]> {
-  for (const address of cluster.bootstrap) {
-    try {
-      const described = (await createClient(AdminService, address).describeTopic({ name: topic }, { deadline: Date.now() + 1000 })).topic!;
-      return described.partitions.map((p) => ({ leader: p.leader, isr: [...p.isr], replicas: [...p.replicas], highWatermark: p.highWatermark }));
-    } catch {
-      continue;
-    }
-  }
-  throw new Error("no broker answered DescribeTopic");
+  const answers = await Promise.all(
+    cluster.bootstrap.map(async (address): Promise<PartitionState[] | undefined> => {
+      try {
+        const described = (await adminClient(address).describeTopic({ name: topic }, { deadline: Date.now() + 1000 })).topic!;
+        return described.partitions.map((p) => ({ leader: p.leader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], replicas: [...p.replicas], highWatermark: p.highWatermark }));
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const got = answers.filter((a): a is PartitionState[] => a !== undefined);
+  if (got.length === 0) throw new Error("no broker answered DescribeTopic");
+  return got[0].map((first, i) => got.reduce((best, a) => (a[i] !== undefined && a[i].leaderEpoch > best.leaderEpoch ? a[i] : best), first));
 }
 
 /** Waits until every partition's ISR holds all `replicationFactor` replicas and has a leader; false after `timeoutMs`. */
