@@ -68,7 +68,7 @@ export async function describePartitions(cluster: TestCluster, topic: string): P
   const answers = await Promise.all(
     cluster.bootstrap.map(async (address): Promise<PartitionState[] | undefined> => {
       try {
-        const described = (await adminClient(address).describeTopic({ name: topic }, { deadline: Date.now() + 1000 })).topic!;
+        const described = (await adminClient(address).describeTopic({ name: topic }, { deadline: 1000 })).topic!;
         return described.partitions.map((p) => ({ leader: p.leader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], replicas: [...p.replicas], highWatermark: p.highWatermark }));
       } catch {
         return undefined;
