@@ -17,6 +17,7 @@ import { FsyncPolicy } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { SubscribeResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { paced, readStamp, stamp } from "./pace.js";
 import { install, startNats, startRedis, type Peer } from "./peers.js";
+import { clusterPhase } from "./cluster.js";
 import { table, writeReport, fmtBytes, fmtNum, type Figure, type Results, type Target } from "./report.js";
 import {
   brokerNodeFlags, cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, produceRequestOf, Progress,
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     "max-minutes": { type: "string" },
     only: { type: "string" },
     "broker-args": { type: "string", default: "" },
+    kills: { type: "string" },
     render: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -57,7 +59,9 @@ if (args.help) {
   --subscribers-gib N   backlog for the 100-subscriber check (default 1, quick 0.1)
   --max-minutes M       stop starting new measurements after M minutes (default 12, quick 3)
   --render FILE         no run: print the table of a --json FILE (and write --report DIR from it)
-  --only a,b            run only these phases: produce,subscribe,client,latency,durability,large
+  --only a,b            run only these phases: produce,subscribe,client,latency,durability,large,cluster
+                        (cluster is not run unless named: 3-broker clusters, ~6 minutes)
+  --kills N             leader kills in the cluster phase's failover measurement (default 30, quick 5)
   --broker-args="..."   extra flags for the brokers the harness starts (e.g. --broker-args="--stream-buffer-bytes 1048576")`);
   process.exit(0);
 }
@@ -656,16 +660,18 @@ function computeTargets() {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const ownDir = args.broker ? undefined : await tempDir("broker");
+  // The cluster phase starts its own clusters: a run of it alone needs no single broker.
+  const singleNeeded = [...only].some((phase) => phase !== "cluster");
+  const ownDir = args.broker || !singleNeeded ? undefined : await tempDir("broker");
   let brokerProc: Proc | undefined;
   let broker = args.broker;
-  if (!broker) {
+  if (!broker && singleNeeded) {
     brokerProc = await startBroker(ownDir!);
     broker = brokerProc.address;
-  } else if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(broker)) {
+  } else if (broker !== undefined && !/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(broker)) {
     throw new Error("--broker must be a loopback address (127.0.0.1:PORT, localhost:PORT or [::1]:PORT)");
   }
-  const bare = await startNode([...brokerNodeFlags, "--import", "tsx", "scripts/bench/bare-server.ts"]);
+  const bare = singleNeeded ? await startNode([...brokerNodeFlags, "--import", "tsx", "scripts/bench/bare-server.ts"]) : undefined;
   for (const name of vs) {
     try {
       const peer = name === "nats" ? await startNats(natsWindow) : name === "redis" ? await startRedis(500, 4) : undefined;
@@ -679,7 +685,7 @@ async function main() {
     }
   }
   if (!vs.length) note(`no peers compared (add --vs nats,redis; Debian: ${install})`);
-  const admin = new Admin({ broker });
+  const admin = new Admin({ broker: broker ?? "127.0.0.1:1" });
   const run = async (phase: string, fn: () => Promise<void>) => {
     if (!only.has(phase)) return;
     if (overTime()) return note(`${phase} skipped: time budget (--max-minutes) used up`);
@@ -691,17 +697,23 @@ async function main() {
   };
   // Unique topic names when targeting a shared broker.
   if (args.broker) note("targeting an external broker: topics bench-* are created there (names must be free)");
-  await run("produce", () => producePhase(broker!, bare.address, admin));
-  await run("subscribe", () => subscribePhase(broker!, bare.address, admin));
-  await run("client", () => clientPhase(broker!, bare.address, admin));
+  await run("produce", () => producePhase(broker!, bare!.address, admin));
+  await run("subscribe", () => subscribePhase(broker!, bare!.address, admin));
+  await run("client", () => clientPhase(broker!, bare!.address, admin));
   await run("latency", () => latencyPhase(broker!, admin));
   await run("durability", () => durabilityPhase(broker!, admin));
   computeTargets();
   await run("large", () => largePhase(admin, brokerProc, broker!));
   if (!only.has("large")) note("large-data checks skipped (--skip-large)");
+  await run("cluster", async () => {
+    const kills = Number(args.kills ?? (quick ? 5 : 30));
+    const result = await clusterPhase({ kills, rounds, seconds: Math.max(seconds, quick ? 1 : 5), note });
+    figures.push(...result.figures);
+    targets.push(...result.targets);
+  });
   admin.close();
   for (const peer of peers) await peer.close();
-  await bare.stop();
+  await bare?.stop();
   if (brokerProc) await brokerProc.stop();
   if (ownDir) await removeDir(ownDir);
 

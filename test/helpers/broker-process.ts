@@ -32,6 +32,9 @@ export interface BrokerProcessOptions {
   readonly startTimeoutMs?: number;
   /** Log lines kept for failure messages. Default 200. */
   readonly logLines?: number;
+  /** A command the broker runs under, which must exec it in the same process (signals
+   * reach the broker): `["ip", "netns", "exec", NAME]` for a network namespace (scripts/chaos-netns.ts). */
+  readonly wrapper?: readonly string[];
 }
 
 export interface BrokerProcess {
@@ -166,7 +169,8 @@ async function spawnIncarnation(
   remember: (line: string) => void,
   logs: () => readonly string[],
 ): Promise<Incarnation> {
-  const child = spawn(process.execPath, args, {
+  const [file, ...before] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(file, [...before, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
   });
