@@ -25,7 +25,8 @@ function cli(args: string[], options: { input?: string; token?: string } = {}) {
   return runCli(args, { input: options.input, env });
 }
 
-describe("the tributary CLI against a secured broker", () => {
+// Each test runs several CLI processes, each loading the TypeScript through tsx: seconds apiece on two busy cores.
+describe("the tributary CLI against a secured broker", { timeout: 120_000 }, () => {
   let pki: TestPki;
   const started = new BrokerSet();
   let tls: string[]; // --broker ADDRESS --tls-ca CA for the TLS + tokens broker

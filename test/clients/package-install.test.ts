@@ -47,5 +47,6 @@ describe("the tributary package installed into another project", () => {
     } finally {
       await project.remove();
     }
-  });
+    // npm install of the repo copies its tree: 20-50 s on two busy cores.
+  }, 180_000);
 });

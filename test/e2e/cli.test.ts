@@ -13,7 +13,8 @@ const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     (err: { code: number; stdout: string; stderr: string }) => err,
   );
 
-describe("tributary serve", () => {
+// Each test starts broker processes through tsx: seconds apiece on two busy cores.
+describe("tributary serve", { timeout: 120_000 }, () => {
   const cleanup: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();

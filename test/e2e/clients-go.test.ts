@@ -32,7 +32,7 @@ describe("the Go example over the generated stubs", () => {
     await cp(join(repo, "gen/go/tributary/v1"), packageDir, { recursive: true });
     binary = join(buildDir, "quickstart");
     await exec(go, ["build", "-o", binary, join(repo, "clients/go/main.go")], {
-      timeout: 50_000,
+      timeout: 150_000,
       env: {
         ...process.env,
         GO111MODULE: "off",
@@ -42,7 +42,7 @@ describe("the Go example over the generated stubs", () => {
       },
     });
     t = await startTestBroker();
-  }, 55_000);
+  }, 160_000);
   afterAll(async () => {
     await t?.close();
     if (buildDir) await rm(buildDir, { recursive: true, force: true });

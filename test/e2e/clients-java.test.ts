@@ -57,11 +57,11 @@ describe("the Java example over the generated stubs", () => {
     const sources = generated.filter((file) => file.endsWith(".java")).map((file) => join("gen/java", file));
     await exec(javac, ["-nowarn", "-d", classes, "-cp", jars.join(":"), ...sources, "clients/java/Quickstart.java"], {
       cwd: repo,
-      timeout: 50_000,
+      timeout: 150_000,
     });
     classpath = [classes, ...jars].join(":");
     t = await startTestBroker();
-  }, 55_000);
+  }, 160_000);
   afterAll(async () => {
     await t?.close();
     if (buildDir) await rm(buildDir, { recursive: true, force: true });

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 const script = fileURLToPath(new URL("./lazyfs.py", import.meta.url));
 /** Debian's interpreter: python3-fusepy is installed for it, not for a pyenv python3. */
 const python = "/usr/bin/python3";
-const mountTimeoutMs = 10_000;
-const unmountTimeoutMs = 10_000;
+const mountTimeoutMs = 30_000;
+const unmountTimeoutMs = 30_000;
 
 export interface LazyFsCounters {
   readonly entries: LazyFsEntries;
