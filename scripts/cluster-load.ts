@@ -14,7 +14,7 @@ import { Producer } from "../clients/ts/producer.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
 import { Acks } from "../gen/ts/tributary/v1/produce_pb.js";
 import { defaultLogConfig, Log } from "../services/log/index.js";
-import { partitionDirName } from "../services/topics/topic-name.js";
+import { partitionDirName } from "../services/topics/index.js";
 import type { TestCluster } from "../test/helpers/cluster.js";
 import { buildDistIfStale } from "../test/helpers/dist-build.js";
 import { compareReplicas, type HistoryChecker, type ReplicaComparison } from "../test/helpers/history-checker.js";

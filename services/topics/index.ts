@@ -6,4 +6,4 @@ export {
   type TopicConfigOverrides,
   type TopicConfigValues,
 } from "./topic-config.js";
-export { validateTopicName, isInternalTopic, refuseInternalTopic } from "./topic-name.js";
+export { validateTopicName, isInternalTopic, refuseInternalTopic, partitionDirName } from "./topic-name.js";
