@@ -120,4 +120,30 @@ describe("a three-broker cluster", () => {
     })().catch((e: unknown) => e);
     expect(errorReason(streamErr)).toBe("GROUPS_NOT_IN_CLUSTER");
   });
+
+  it("makes a reader between the high watermark and the log end wait, not reset, and answers once the followers are back", async () => {
+    const admin = createClient(AdminService, cluster.bootstrap[0]);
+    const p1 = (await admin.describeTopic({ name: "orders" })).topic!.partitions[1];
+    const leader = cluster.broker(p1.leader);
+    const followers = p1.replicas.filter((id) => id !== p1.leader).map((id) => cluster.broker(id));
+    const produce = createClient(ProduceService, leader.address);
+    const fetch = createClient(FetchService, leader.address);
+    await produce.produce({ topic: "orders", partition: 1, records: [{ value: Buffer.from("before") }], acks: Acks.ALL });
+    // Followers paused: appends at the leader stay above its high watermark.
+    for (const f of followers) f.process.pause();
+    try {
+      const appended = await produce.produce({ topic: "orders", partition: 1, records: [{ value: Buffer.from("above") }], acks: Acks.LEADER });
+      const offset = appended.results[0].baseOffset + 1n; // the log end, above the high watermark
+      const waited = await fetch.fetch({ topic: "orders", partition: 1, offset, maxWaitMs: 300 });
+      expect(waited.records).toEqual([]);
+      expect(waited.highWatermark).toBeLessThan(offset);
+    } finally {
+      for (const f of followers) f.process.resume();
+    }
+    await expect
+      .poll(async () => (await fetch.fetch({ topic: "orders", partition: 1, offset: 0n, maxWaitMs: 0 })).records.map((r) => Buffer.from(r.value).toString()), {
+        timeout: 20_000,
+      })
+      .toEqual(["before", "above"]);
+  });
 });
