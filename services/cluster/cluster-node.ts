@@ -71,6 +71,8 @@ export class ClusterNode implements PartitionGate {
   private unsubscribe: (() => void) | undefined;
   private replicaStatesReported = false;
   private syncRetry: NodeJS.Timeout | undefined;
+  /** Per partition led here and read by a stream: aborted when the leadership ends. */
+  private readonly leaderships = new Map<string, AbortController>();
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { config, logger } = options;
@@ -158,8 +160,9 @@ export class ClusterNode implements PartitionGate {
    */
   private onFenced(): void {
     if (this.closed) return;
-    // Nothing to stop here: every check of the replica manager asks isFresh(), which is
-    // false from now on for this incarnation.
+    // Every check of the replica manager asks isFresh(), which is false from now on for
+    // this incarnation; streams reading partitions led here end now.
+    this.endLeaderships(() => true);
     const retry = (): void => {
       if (this.closed) return;
       this.register().then(
@@ -244,6 +247,7 @@ export class ClusterNode implements PartitionGate {
         replicas.apply(view);
       }
     }
+    this.endLeaderships((topic, partition) => this.replicas.leaderEpoch(topic, partition) === undefined);
     for (const local of topics.list(false)) {
       if (local.topicId === undefined || snapshot.topics.has(local.name)) continue;
       for (let p = 0; p < local.logs.length; p++) replicas.remove(local.name, p);
@@ -334,6 +338,26 @@ export class ClusterNode implements PartitionGate {
   checkRead(topic: string, partition: number): void {
     this.checkLeading(topic, partition);
     this.replicas.checkLeader(topic, partition, { acksAll: false });
+  }
+
+  leadershipEnded(topic: string, partition: number): AbortSignal {
+    if (!this.leads(topic, partition)) return AbortSignal.abort(new NotLeaderError(topic, partition, this.leaderAddress(topic, partition)));
+    const key = partitionKey(topic, partition);
+    let controller = this.leaderships.get(key);
+    if (controller === undefined) this.leaderships.set(key, (controller = new AbortController()));
+    return controller.signal;
+  }
+
+  /** Aborts the leadership signals of the partitions `ended` picks. */
+  private endLeaderships(ended: (topic: string, partition: number) => boolean): void {
+    for (const [key, controller] of this.leaderships) {
+      const cut = key.lastIndexOf("/");
+      const topic = key.slice(0, cut);
+      const partition = Number(key.slice(cut + 1));
+      if (!ended(topic, partition)) continue;
+      this.leaderships.delete(key);
+      controller.abort(new NotLeaderError(topic, partition, this.leaderAddress(topic, partition)));
+    }
   }
 
   private checkLeading(topic: string, partition: number): void {
@@ -456,6 +480,7 @@ export class ClusterNode implements PartitionGate {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.syncRetry);
+    this.endLeaderships(() => true);
     this.unsubscribe?.();
     this.controller?.close();
     await this.replicas.close();

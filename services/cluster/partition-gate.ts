@@ -37,4 +37,12 @@ export interface PartitionGate {
   /** Whether this broker leads the partition now (keyless records go round-robin over
    * the partitions led here). */
   leads(topic: string, partition: number): boolean;
+  /**
+   * Aborted, with a NotLeaderError as its reason, when this broker stops leading the
+   * partition (another broker was elected, or this one fenced itself): a Subscribe
+   * stream of the partition then ends, and its client reconnects to the leader rather
+   * than waiting on a replica that may no longer be fed. Already aborted when this
+   * broker does not lead it now.
+   */
+  leadershipEnded(topic: string, partition: number): AbortSignal;
 }

@@ -76,6 +76,18 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     if (ended.aborted) stop.abort();
     else ended.addEventListener("abort", onEnd, { once: true });
     const writer = new StreamWriter(sink, budget);
+    // Cluster mode: the stream ends with NOT_LEADER once this broker stops leading one of
+    // its partitions, so that the client goes to the new leader.
+    let leadershipLost: unknown;
+    const leaderships = deps.gate === undefined ? [] : partitions.map((p) => deps.gate!.leadershipEnded(topic.name, p));
+    const onLeadershipLost = (event: Event) => {
+      leadershipLost ??= (event.target as AbortSignal).reason;
+      stop.abort();
+    };
+    for (const signal of leaderships) {
+      if (signal.aborted) onLeadershipLost({ target: signal } as unknown as Event);
+      else signal.addEventListener("abort", onLeadershipLost, { once: true });
+    }
     log.debug({ topic: topic.name, partitions: partitions.length }, "subscription opened");
     try {
       for (const t of truncations) {
@@ -101,8 +113,10 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
     } finally {
       writer.close();
       ended.removeEventListener("abort", onEnd);
+      for (const signal of leaderships) signal.removeEventListener("abort", onLeadershipLost);
       log.debug({ topic: topic.name }, "subscription closed");
     }
+    if (leadershipLost !== undefined && !ended.aborted) throw leadershipLost;
     if (stop.signal.aborted) return;
     // The topic went away under the stream: deleted, or the broker is stopping.
     throw topicGone(topics, topic);

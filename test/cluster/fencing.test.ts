@@ -48,6 +48,19 @@ describe("a paused leader", () => {
     const value = (text: string) => ({ value: Buffer.from(text) });
     // Connected and warm before the pause, so the requests below reach its socket.
     await toOld.produce({ topic, partition: 0, records: [value("before-0"), value("before-1")], acks: Acks.ALL });
+    // A Subscribe reading the partition at its leader: it must end with NOT_LEADER once
+    // that broker no longer leads, so that its client goes to the new leader.
+    const stream = createClient(FetchService, cluster.broker(old).address).subscribe({ topic, partitions: [0], startPosition: { case: "earliest", value: true } });
+    let records = 0;
+    const streamEnd = (async () => {
+      try {
+        for await (const message of stream) if (message.event.case === "records") records += message.event.value.records.length;
+        return { records, reason: "ended without an error" };
+      } catch (err) {
+        return { records, reason: errorReason(err) };
+      }
+    })();
+    await expect.poll(() => records, { timeout: 10_000, interval: 20 }).toBe(2);
 
     cluster.broker(old).process.pause();
     const attempts = Array.from({ length: 8 }, (_, i) => {
@@ -69,6 +82,7 @@ describe("a paused leader", () => {
     await toNew.produce({ topic, partition: 0, records: [value("new-0"), value("new-1"), value("new-2")], acks: Acks.ALL });
 
     cluster.broker(old).process.resume();
+    expect(await streamEnd).toEqual({ records: 2, reason: "NOT_LEADER" });
     const outcomes = await Promise.all(attempts);
     expect(outcomes.filter((o) => o.outcome === "acknowledged")).toEqual([]);
     // Refused as not the leader (or fenced), not merely timed out.
