@@ -37,10 +37,12 @@ describe("a three-broker cluster", () => {
     }
     // Leaders spread: three partitions, three different first replicas.
     expect(new Set(created.topic!.partitions.map((p) => p.leader)).size).toBe(3);
-    // Every broker knows the topic.
+    // Every broker knows the topic, once its metadata watch has delivered it (CreateTopic
+    // answers when the broker that took it has applied it).
     for (const address of cluster.bootstrap) {
-      const topic = (await createClient(AdminService, address).describeTopic({ name: "orders" })).topic!;
-      expect(topic.topicId).toBe(created.topic!.topicId);
+      await expect
+        .poll(() => createClient(AdminService, address).describeTopic({ name: "orders" }).then((r) => r.topic!.topicId, () => ""), { timeout: 10_000 })
+        .toBe(created.topic!.topicId);
     }
   });
 
