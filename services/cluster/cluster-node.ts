@@ -9,7 +9,7 @@ import type { Clock } from "../clock.js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, NotLeaderError, PartitionOfflineError, UnavailableError, UnknownTopicError } from "../errors.js";
 import { writeFileAtomic } from "../log/index.js";
-import type { Topic, TopicManager } from "../topics/index.js";
+import type { Topic, TopicConfigOverrides, TopicManager } from "../topics/index.js";
 import type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
 import { ClusterKeys } from "./cluster-keys.js";
 import { partitionKey, type ClusterSnapshot } from "./cluster-state.js";
@@ -228,7 +228,7 @@ export class ClusterNode implements PartitionGate {
       } else if (local.logs.length < assignment.partitions.length) {
         local = await topics.createPartitions(name, assignment.partitions.length);
       }
-      if (JSON.stringify(local.overrides) !== JSON.stringify(overrides)) local = await topics.updateConfig(name, overrides);
+      if (!sameOverrides(local.overrides, overrides)) local = await topics.updateConfig(name, overrides);
       for (let p = 0; p < assignment.partitions.length; p++) {
         const replicaIds = assignment.partitions[p].replicas;
         const state = snapshot.partitions.get(partitionKey(name, p));
@@ -442,8 +442,8 @@ export class ClusterNode implements PartitionGate {
         success: [{ put: { key, value: toJsonString(TopicAssignmentSchema, merged) } }],
       });
       if (result.succeeded) {
-        const expected = JSON.stringify(overridesFromMessage(base));
-        return this.waitForLocal(name, (t) => JSON.stringify(t.overrides) === expected);
+        const expected = overridesFromMessage(base);
+        return this.waitForLocal(name, (t) => sameOverrides(t.overrides, expected));
       }
       await this.metadataCache().waitUntil((s) => (s.topics.get(name)?.modRevision ?? 0n) !== entry.modRevision, applyTimeoutMs);
     }
@@ -493,4 +493,12 @@ export class ClusterNode implements PartitionGate {
   async markCleanShutdown(): Promise<void> {
     await writeFileAtomic(join(this.options.config.dataDir, "meta", cleanShutdownMarker), Buffer.alloc(0), true);
   }
+}
+
+/** The same settings, whatever the keys' order (a merged update keeps the old order):
+ * a difference rewrites the topic's metadata file, so it must not be seen where there is none. */
+function sameOverrides(a: TopicConfigOverrides, b: TopicConfigOverrides): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof TopicConfigOverrides>;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }

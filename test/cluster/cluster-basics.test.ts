@@ -95,6 +95,10 @@ describe("a three-broker cluster", () => {
     for (const p of grown.topic!.partitions) expect(p.replicas).toHaveLength(2);
     const changed = await admin.updateTopicConfig({ name: "growing", config: { retentionMs: 60_000n, minInsyncReplicas: 2 } });
     expect(changed.topic!.config).toMatchObject({ retentionMs: 60_000n, minInsyncReplicas: 2 });
+    // A second change merges with the first (the stored settings' order differs from a
+    // fresh decode's: applied once, not rewritten on every metadata event).
+    const again = await admin.updateTopicConfig({ name: "growing", config: { segmentMs: 3_600_000n } });
+    expect(again.topic!.config).toMatchObject({ retentionMs: 60_000n, minInsyncReplicas: 2, segmentMs: 3_600_000n });
     for (const address of cluster.bootstrap) {
       await expect
         .poll(async () => {
