@@ -1,22 +1,8 @@
-import { fromJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
-import {
-  BrokerRegistrationSchema,
-  ControllerRegistrationSchema,
-  PartitionStateSchema,
-  ReplicaStateSchema,
-  TopicAssignmentSchema,
-} from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
 import type { ClusterKeys } from "./cluster-keys.js";
-import {
-  partitionKey,
-  type ClusterSnapshot,
-  type LiveBroker,
-  type PartitionEntry,
-  type ReplicaStateEntry,
-  type TopicEntry,
-} from "./cluster-state.js";
-import type { EtcdClient, KeyValue, WatchEvent } from "./etcd/index.js";
+import type { ClusterSnapshot } from "./cluster-state.js";
+import { applyKeyValue, copySnapshot, snapshotFromKvs, type InvalidValueHandler } from "./cluster-snapshot.js";
+import type { EtcdClient, WatchEvent } from "./etcd/index.js";
 
 /** How long to wait before reading again after a failed read or a broken watch. */
 const retryMs = 250;
@@ -132,8 +118,9 @@ export class MetadataCache {
   }
 
   private apply(events: WatchEvent[], revision: bigint): void {
-    const next = mutableCopy(this.snapshot);
-    for (const event of events) applyEvent(next, this.keys, event, this.logger);
+    const next = copySnapshot(this.snapshot);
+    const onInvalid = invalidValueLogger(this.logger);
+    for (const event of events) applyKeyValue(next, this.keys, event.type, event.kv, onInvalid);
     next.revision = revision > next.revision ? revision : next.revision;
     this.publish(next);
   }
@@ -151,83 +138,14 @@ export class MetadataCache {
   }
 }
 
-interface MutableSnapshot {
-  revision: bigint;
-  brokers: Map<number, LiveBroker>;
-  controller: { brokerId: number; epoch: bigint } | undefined;
-  topics: Map<string, TopicEntry>;
-  partitions: Map<string, PartitionEntry>;
-  replicaStates: Map<string, ReplicaStateEntry>;
-}
-
-function emptySnapshot(revision: bigint): MutableSnapshot {
-  return { revision, brokers: new Map(), controller: undefined, topics: new Map(), partitions: new Map(), replicaStates: new Map() };
-}
-
-function mutableCopy(s: ClusterSnapshot): MutableSnapshot {
-  return {
-    revision: s.revision,
-    brokers: new Map(s.brokers),
-    controller: s.controller,
-    topics: new Map(s.topics),
-    partitions: new Map(s.partitions),
-    replicaStates: new Map(s.replicaStates),
-  };
-}
-
 /** The whole prefix at one revision (CLUSTER.md: the level-triggered read). */
 export async function readSnapshot(etcd: EtcdClient, keys: ClusterKeys, logger: Logger): Promise<ClusterSnapshot> {
   const { kvs, revision } = await etcd.range(keys.root, { prefix: true });
-  const snapshot = emptySnapshot(revision);
-  for (const kv of kvs) applyEvent(snapshot, keys, { type: "put", kv }, logger);
-  return snapshot;
+  return snapshotFromKvs(keys, kvs, revision, invalidValueLogger(logger));
 }
 
-function applyEvent(s: MutableSnapshot, keys: ClusterKeys, event: WatchEvent, logger: Logger): void {
-  const key = keys.parse(event.kv.key);
-  if (key === undefined) return;
-  const put = event.type === "put";
-  switch (key.kind) {
-    case "broker": {
-      const registration = put ? decode(BrokerRegistrationSchema, event.kv, logger) : undefined;
-      if (registration === undefined) s.brokers.delete(key.id);
-      else s.brokers.set(key.id, { registration, brokerEpoch: event.kv.createRevision });
-      return;
-    }
-    case "controller": {
-      const controller = put ? decode(ControllerRegistrationSchema, event.kv, logger) : undefined;
-      s.controller = controller === undefined ? undefined : { brokerId: controller.brokerId, epoch: event.kv.createRevision };
-      return;
-    }
-    case "topic": {
-      const assignment = put ? decode(TopicAssignmentSchema, event.kv, logger) : undefined;
-      if (assignment === undefined) s.topics.delete(key.name);
-      else s.topics.set(key.name, { assignment, modRevision: event.kv.modRevision });
-      return;
-    }
-    case "partition": {
-      const id = partitionKey(key.name, key.partition);
-      const state = put ? decode(PartitionStateSchema, event.kv, logger) : undefined;
-      if (state === undefined) s.partitions.delete(id);
-      else s.partitions.set(id, { topic: key.name, partition: key.partition, state, modRevision: event.kv.modRevision });
-      return;
-    }
-    case "replica-state": {
-      const id = `${key.name}/${key.partition}/${key.brokerId}`;
-      const state = put ? decode(ReplicaStateSchema, event.kv, logger) : undefined;
-      if (state === undefined) s.replicaStates.delete(id);
-      else s.replicaStates.set(id, { topic: key.name, partition: key.partition, brokerId: key.brokerId, state });
-      return;
-    }
-  }
-}
-
-/** A value written by a newer version may have fields this one does not know: ignored. */
-function decode<Desc extends DescMessage>(schema: Desc, kv: KeyValue, logger: Logger): MessageShape<Desc> | undefined {
-  try {
-    return fromJsonString(schema, kv.value.toString("utf8"), { ignoreUnknownFields: true });
-  } catch (err) {
-    logger.error({ err, key: kv.key }, "unreadable cluster metadata value; ignored");
-    return undefined;
-  }
+/** A value written by a newer version may have fields this one does not know (ignored);
+ * one that does not parse at all is logged and skipped. */
+function invalidValueLogger(logger: Logger): InvalidValueHandler {
+  return (key, err) => logger.error({ err, key }, "unreadable cluster metadata value; ignored");
 }

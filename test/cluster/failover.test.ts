@@ -1,16 +1,13 @@
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../../clients/ts/admin.js";
 import { createClient } from "../../clients/ts/grpc-client.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { Producer } from "../../clients/ts/producer.js";
 import { Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
-import { defaultLogConfig, Log } from "../../services/log/index.js";
-import { partitionDirName } from "../../services/topics/topic-name.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 import { compareReplicas, HistoryChecker } from "../helpers/history-checker.js";
-import { decode } from "../helpers/log-records.js";
+import { readReplicaFiles } from "../helpers/replica-files.js";
 
 const topic = "events";
 const partitions = 3;
@@ -137,29 +134,12 @@ describe("failover under acks=ALL", () => {
     // Every replica's own files, after a clean stop of every broker.
     const final = await describeTopic();
     await Promise.all(cluster.brokers.map((b) => b.process.stop()));
-    const logger = pino({ level: "silent" });
     for (let partition = 0; partition < partitions; partition++) {
       const reads = new Map<number, Array<{ offset: bigint; value: string }>>();
-      let highWatermark = -1n;
       for (const broker of cluster.brokers) {
-        const log = await Log.open({
-          dir: join(cluster.dir, `broker-${broker.id}`, partitionDirName(topic, partition)),
-          config: defaultLogConfig,
-          logger,
-          clock: { nowMs: () => Date.now() },
-          replicated: true,
-        });
-        const records: Array<{ offset: bigint; value: string }> = [];
         // Below this replica's high watermark, as readers see it.
-        let offset = log.logStartOffset;
-        while (offset < log.highWatermark) {
-          const fetched = await log.read(offset, 1 << 20);
-          for (const r of decode(fetched.chunks)) records.push({ offset: BigInt(r.offset), value: r.value ?? "" });
-          offset = fetched.nextOffset;
-        }
-        if (log.highWatermark > highWatermark) highWatermark = log.highWatermark;
-        reads.set(broker.id, records);
-        await log.close();
+        const files = await readReplicaFiles(join(cluster.dir, `broker-${broker.id}`), topic, partition, "highWatermark");
+        reads.set(broker.id, files.records);
       }
       const longest = [...reads.values()].reduce((a, b) => (b.length > a.length ? b : a));
       checker.finalRead(partition, longest);

@@ -23,7 +23,7 @@ import type { EtcdClient } from "../etcd/etcd-client.js";
 import { ControllerElection, type ControllerSession } from "./controller-election.js";
 import { decide, type PartitionDecision } from "./decide.js";
 import { writePartitionStates } from "./fenced-writes.js";
-import { snapshotFromKvs } from "./snapshot-from-kvs.js";
+import { snapshotFromKvs } from "../cluster-snapshot.js";
 
 /** Coalesces a burst of watch events into one reconcile. */
 const defaultDebounceMs = 5;

@@ -3,7 +3,7 @@ import type { ClusterKeys } from "../../../services/cluster/cluster-keys.js";
 import { Controller } from "../../../services/cluster/controller/controller.js";
 import { decide } from "../../../services/cluster/controller/decide.js";
 import { writePartitionStates } from "../../../services/cluster/controller/fenced-writes.js";
-import { snapshotFromKvs } from "../../../services/cluster/controller/snapshot-from-kvs.js";
+import { snapshotFromKvs } from "../../../services/cluster/cluster-snapshot.js";
 import { TopicWrites } from "../../../services/cluster/controller/topic-writes.js";
 import { EtcdClient } from "../../../services/cluster/etcd/etcd-client.js";
 import { LeaseKeeper } from "../../../services/cluster/etcd/lease-keeper.js";
