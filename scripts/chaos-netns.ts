@@ -40,6 +40,13 @@ export async function startNetnsCluster(options: {
   log: (line: string) => void;
 }): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error("--netns needs root (ip netns, nft)");
+  for (const tool of ["ip", "nft"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    } catch {
+      throw new Error(`--netns needs \`${tool}\` (Debian: apt-get install -y ${tool === "nft" ? "nftables" : "iproute2"})`);
+    }
+  }
   const prefix = `tc${process.pid}`;
   // A /24 per run, picked from the pid, in 10.199.0.0/16.
   const subnet = `10.199.${(process.pid % 250) + 1}`;
