@@ -10,6 +10,11 @@ import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";
 import type { ClusterAdmin } from "../cluster/index.js";
+import { createConfigSecurityAdmin } from "./security-admin.js";
+import { validateGroupId } from "../commit/index.js";
+import { GroupsNotInClusterError } from "../errors.js";
+import { offsetsTopic } from "../groups/index.js";
+import { partitionForKey } from "../partitioner/index.js";
 
 export interface AdminDeps {
   readonly topics: TopicManager;
@@ -171,6 +176,18 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
         brokers: [{ id: config.brokerId, host, port, version: deps.version, address: `${host.includes(":") ? `[${host}]` : host}:${port}`, rack: config.rack ?? "" }],
       };
     },
+    async findCoordinator(request) {
+      validateGroupId(request.groupId);
+      if (cluster !== undefined) throw new GroupsNotInClusterError();
+      const { host, port } = deps.advertised();
+      const partitions = topics.get(offsetsTopic).logs.length;
+      return {
+        brokerId: config.brokerId,
+        address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+        partition: partitionForKey(Buffer.from(request.groupId), partitions),
+      };
+    },
     ...createGroupAdmin({ ...deps, lookups }),
+    ...createConfigSecurityAdmin(config),
   };
 }

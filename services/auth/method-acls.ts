@@ -77,4 +77,17 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.AdminService/DeleteGroup": [
     { type: "group", operation: "delete", names: (r: { groupId: string }) => one(r.groupId) },
   ],
+  "tributary.v1.AdminService/FindCoordinator": [
+    { type: "group", operation: "describe", names: (r: { groupId: string }) => one(r.groupId) },
+  ],
+  // Reading the security settings needs describe on the cluster, changing them alter.
+  "tributary.v1.AdminService/ListAcls": [{ type: "cluster", operation: "describe", names: cluster }],
+  "tributary.v1.AdminService/CreateAcls": [{ type: "cluster", operation: "alter", names: cluster }],
+  "tributary.v1.AdminService/DeleteAcls": [{ type: "cluster", operation: "alter", names: cluster }],
+  "tributary.v1.AdminService/ListTokens": [{ type: "cluster", operation: "describe", names: cluster }],
+  "tributary.v1.AdminService/CreateToken": [{ type: "cluster", operation: "alter", names: cluster }],
+  "tributary.v1.AdminService/DeleteToken": [{ type: "cluster", operation: "alter", names: cluster }],
+  "tributary.v1.AdminService/ListQuotas": [{ type: "cluster", operation: "describe", names: cluster }],
+  "tributary.v1.AdminService/SetQuota": [{ type: "cluster", operation: "alter", names: cluster }],
+  "tributary.v1.AdminService/DeleteQuota": [{ type: "cluster", operation: "alter", names: cluster }],
 };

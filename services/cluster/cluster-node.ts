@@ -143,6 +143,8 @@ export class ClusterNode implements PartitionGate {
           rack: this.options.config.rack ?? "",
           version: this.options.version,
           cleanStart: this.cleanStart,
+          features: {},
+          shuttingDown: false,
         },
         sessionTimeoutMs: this.options.config.brokerSessionTimeoutMs,
         logger: this.log,

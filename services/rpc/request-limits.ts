@@ -45,6 +45,17 @@ export const methodRequestLimits: Readonly<Record<string, RequestLimits>> = {
   "tributary.v1.AdminService/DescribeGroup": small,
   "tributary.v1.AdminService/ResetGroupOffsets": partitionLists,
   "tributary.v1.AdminService/DeleteGroup": small,
+  "tributary.v1.AdminService/FindCoordinator": small,
+  // Security settings: a few rules per call; a bulk change splits into several.
+  "tributary.v1.AdminService/ListAcls": small,
+  "tributary.v1.AdminService/CreateAcls": small,
+  "tributary.v1.AdminService/DeleteAcls": small,
+  "tributary.v1.AdminService/ListTokens": small,
+  "tributary.v1.AdminService/CreateToken": small,
+  "tributary.v1.AdminService/DeleteToken": small,
+  "tributary.v1.AdminService/ListQuotas": small,
+  "tributary.v1.AdminService/SetQuota": small,
+  "tributary.v1.AdminService/DeleteQuota": small,
   // Internal (issue 16): one follower fetch lists the partitions it follows from a leader.
   "tributary.cluster.v1.ReplicaService/Replicate": partitionLists,
 };

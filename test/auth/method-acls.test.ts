@@ -73,6 +73,16 @@ const cases: Record<string, readonly Case[]> = {
     { request: { groupId: "g1", topic: "t1" }, needs: [["group", "g1", "alter"], ["topic", "t1", "describe"]] },
   ],
   "tributary.v1.AdminService/DeleteGroup": [{ request: { groupId: "gone" }, needs: [["group", "gone", "delete"]] }],
+  "tributary.v1.AdminService/FindCoordinator": [{ request: { groupId: "g1" }, needs: [["group", "g1", "describe"]] }],
+  "tributary.v1.AdminService/ListAcls": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/CreateAcls": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
+  "tributary.v1.AdminService/DeleteAcls": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
+  "tributary.v1.AdminService/ListTokens": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/CreateToken": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
+  "tributary.v1.AdminService/DeleteToken": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
+  "tributary.v1.AdminService/ListQuotas": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
+  "tributary.v1.AdminService/SetQuota": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
+  "tributary.v1.AdminService/DeleteQuota": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
 };
 
 const allMethods = services.flatMap((service) =>

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/admin.proto.
  */
 export const file_tributary_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chh0cmlidXRhcnkvdjEvYWRtaW4ucHJvdG8SDHRyaWJ1dGFyeS52MSKNBAoLVG9waWNDb25maWcSGQoMcmV0ZW50aW9uX21zGAEgASgDSACIAQESHAoPcmV0ZW50aW9uX2J5dGVzGAIgASgDSAGIAQESGgoNc2VnbWVudF9ieXRlcxgDIAEoA0gCiAEBEhcKCnNlZ21lbnRfbXMYBCABKANIA4gBARIzCg5jbGVhbnVwX3BvbGljeRgFIAEoDjIbLnRyaWJ1dGFyeS52MS5DbGVhbnVwUG9saWN5Ei8KDGZzeW5jX3BvbGljeRgGIAEoDjIZLnRyaWJ1dGFyeS52MS5Gc3luY1BvbGljeRIeChFmbHVzaF9pbnRlcnZhbF9tcxgHIAEoA0gEiAEBEh0KEG1heF9yZWNvcmRfYnl0ZXMYCCABKAVIBYgBARIgChNtaW5faW5zeW5jX3JlcGxpY2FzGAkgASgFSAaIAQESJAoXdW5jbGVhbl9sZWFkZXJfZWxlY3Rpb24YCiABKAhIB4gBAUIPCg1fcmV0ZW50aW9uX21zQhIKEF9yZXRlbnRpb25fYnl0ZXNCEAoOX3NlZ21lbnRfYnl0ZXNCDQoLX3NlZ21lbnRfbXNCFAoSX2ZsdXNoX2ludGVydmFsX21zQhMKEV9tYXhfcmVjb3JkX2J5dGVzQhYKFF9taW5faW5zeW5jX3JlcGxpY2FzQhoKGF91bmNsZWFuX2xlYWRlcl9lbGVjdGlvbiKZAQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIpCgZjb25maWcYAyABKAsyGS50cmlidXRhcnkudjEuVG9waWNDb25maWcSHwoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFSACIAQFCFQoTX3JlcGxpY2F0aW9uX2ZhY3RvciJEChNDcmVhdGVUb3BpY1Jlc3BvbnNlEi0KBXRvcGljGAEgASgLMh4udHJpYnV0YXJ5LnYxLlRvcGljRGVzY3JpcHRpb24iIgoSRGVsZXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiFQoTRGVsZXRlVG9waWNSZXNwb25zZSItChFMaXN0VG9waWNzUmVxdWVzdBIYChBpbmNsdWRlX2ludGVybmFsGAEgASgIIkAKEkxpc3RUb3BpY3NSZXNwb25zZRIqCgZ0b3BpY3MYASADKAsyGi50cmlidXRhcnkudjEuVG9waWNMaXN0aW5nIkIKDFRvcGljTGlzdGluZxIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUSEAoIaW50ZXJuYWwYAyABKAgiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJGChVEZXNjcmliZVRvcGljUmVzcG9uc2USLQoFdG9waWMYASABKAsyHi50cmlidXRhcnkudjEuVG9waWNEZXNjcmlwdGlvbiLcAQoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEikKBmNvbmZpZxgCIAEoCzIZLnRyaWJ1dGFyeS52MS5Ub3BpY0NvbmZpZxI2CgpwYXJ0aXRpb25zGAMgAygLMiIudHJpYnV0YXJ5LnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uEhAKCGludGVybmFsGAQgASgIEhcKD2NyZWF0ZWRfdGltZV9tcxgFIAEoAxIQCgh0b3BpY19pZBgGIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYByABKAUi4wEKFFBhcnRpdGlvbkRlc2NyaXB0aW9uEhEKCXBhcnRpdGlvbhgBIAEoBRIYChBsb2dfc3RhcnRfb2Zmc2V0GAIgASgDEhYKDmxvZ19lbmRfb2Zmc2V0GAMgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAQgASgDEhIKCnNpemVfYnl0ZXMYBSABKAMSFQoNc2VnbWVudF9jb3VudBgGIAEoBRIOCgZsZWFkZXIYByABKAUSEAoIcmVwbGljYXMYCCADKAUSCwoDaXNyGAkgAygFEhQKDGxlYWRlcl9lcG9jaBgKIAEoBSI8ChdDcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhMKC3RvdGFsX2NvdW50GAIgASgFIkkKGENyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZRItCgV0b3BpYxgBIAEoCzIeLnRyaWJ1dGFyeS52MS5Ub3BpY0Rlc2NyaXB0aW9uIlMKGFVwZGF0ZVRvcGljQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEikKBmNvbmZpZxgCIAEoCzIZLnRyaWJ1dGFyeS52MS5Ub3BpY0NvbmZpZyJKChlVcGRhdGVUb3BpY0NvbmZpZ1Jlc3BvbnNlEi0KBXRvcGljGAEgASgLMh4udHJpYnV0YXJ5LnYxLlRvcGljRGVzY3JpcHRpb24ifAoSTGlzdE9mZnNldHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIWCgx0aW1lc3RhbXBfbXMYAyABKANIABISCghlYXJsaWVzdBgEIAEoCEgAEhAKBmxhdGVzdBgFIAEoCEgAQgYKBHNwZWMiOwoTTGlzdE9mZnNldHNSZXNwb25zZRIOCgZvZmZzZXQYASABKAMSFAoMdGltZXN0YW1wX21zGAIgASgDIk8KFERlbGV0ZVJlY29yZHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIVCg1iZWZvcmVfb2Zmc2V0GAMgASgDIjEKFURlbGV0ZVJlY29yZHNSZXNwb25zZRIYChBsb2dfc3RhcnRfb2Zmc2V0GAEgASgDIhgKFkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QidgoXRGVzY3JpYmVDbHVzdGVyUmVzcG9uc2USEgoKY2x1c3Rlcl9pZBgBIAEoCRIwCgdicm9rZXJzGAIgAygLMh8udHJpYnV0YXJ5LnYxLkJyb2tlckRlc2NyaXB0aW9uEhUKDWNvbnRyb2xsZXJfaWQYAyABKAUiawoRQnJva2VyRGVzY3JpcHRpb24SCgoCaWQYASABKAUSDAoEaG9zdBgCIAEoCRIMCgRwb3J0GAMgASgFEg8KB3ZlcnNpb24YBCABKAkSDwoHYWRkcmVzcxgFIAEoCRIMCgRyYWNrGAYgASgJIhMKEUxpc3RHcm91cHNSZXF1ZXN0IkAKEkxpc3RHcm91cHNSZXNwb25zZRIqCgZncm91cHMYASADKAsyGi50cmlidXRhcnkudjEuR3JvdXBMaXN0aW5nIkAKDEdyb3VwTGlzdGluZxIQCghncm91cF9pZBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIPCgdtZW1iZXJzGAMgASgFIigKFERlc2NyaWJlR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgJIrwBChVEZXNjcmliZUdyb3VwUmVzcG9uc2USEAoIZ3JvdXBfaWQYASABKAkSDQoFc3RhdGUYAiABKAkSEgoKZ2VuZXJhdGlvbhgDIAEoBRIQCghhc3NpZ25vchgEIAEoCRIqCgdtZW1iZXJzGAUgAygLMhkudHJpYnV0YXJ5LnYxLkdyb3VwTWVtYmVyEjAKB29mZnNldHMYBiADKAsyHy50cmlidXRhcnkudjEuR3JvdXBQYXJ0aXRpb25MYWciiAEKC0dyb3VwTWVtYmVyEhEKCW1lbWJlcl9pZBgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSDAoEaG9zdBgEIAEoCRIwCgphc3NpZ25tZW50GAUgAygLMhwudHJpYnV0YXJ5LnYxLlRvcGljUGFydGl0aW9uIocBChFHcm91cFBhcnRpdGlvbkxhZxINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSGAoQY29tbWl0dGVkX29mZnNldBgDIAEoAxIWCg5sb2dfZW5kX29mZnNldBgEIAEoAxILCgNsYWcYBSABKAMSEQoJbWVtYmVyX2lkGAYgASgJIqUBChhSZXNldEdyb3VwT2Zmc2V0c1JlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEgoKcGFydGl0aW9ucxgDIAMoBRISCghlYXJsaWVzdBgEIAEoCEgAEhAKBmxhdGVzdBgFIAEoCEgAEhYKDHRpbWVzdGFtcF9tcxgGIAEoA0gAEhAKBm9mZnNldBgHIAEoA0gAQgQKAnRvIksKGVJlc2V0R3JvdXBPZmZzZXRzUmVzcG9uc2USLgoHb2Zmc2V0cxgBIAMoCzIdLnRyaWJ1dGFyeS52MS5QYXJ0aXRpb25PZmZzZXQiJgoSRGVsZXRlR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgJIhUKE0RlbGV0ZUdyb3VwUmVzcG9uc2UqZgoNQ2xlYW51cFBvbGljeRIeChpDTEVBTlVQX1BPTElDWV9VTlNQRUNJRklFRBAAEhkKFUNMRUFOVVBfUE9MSUNZX0RFTEVURRABEhoKFkNMRUFOVVBfUE9MSUNZX0NPTVBBQ1QQAip3CgtGc3luY1BvbGljeRIcChhGU1lOQ19QT0xJQ1lfVU5TUEVDSUZJRUQQABIXChNGU1lOQ19QT0xJQ1lfQUxXQVlTEAESGQoVRlNZTkNfUE9MSUNZX0lOVEVSVkFMEAISFgoSRlNZTkNfUE9MSUNZX05FVkVSEAMynQkKDEFkbWluU2VydmljZRJSCgtDcmVhdGVUb3BpYxIgLnRyaWJ1dGFyeS52MS5DcmVhdGVUb3BpY1JlcXVlc3QaIS50cmlidXRhcnkudjEuQ3JlYXRlVG9waWNSZXNwb25zZRJSCgtEZWxldGVUb3BpYxIgLnRyaWJ1dGFyeS52MS5EZWxldGVUb3BpY1JlcXVlc3QaIS50cmlidXRhcnkudjEuRGVsZXRlVG9waWNSZXNwb25zZRJPCgpMaXN0VG9waWNzEh8udHJpYnV0YXJ5LnYxLkxpc3RUb3BpY3NSZXF1ZXN0GiAudHJpYnV0YXJ5LnYxLkxpc3RUb3BpY3NSZXNwb25zZRJYCg1EZXNjcmliZVRvcGljEiIudHJpYnV0YXJ5LnYxLkRlc2NyaWJlVG9waWNSZXF1ZXN0GiMudHJpYnV0YXJ5LnYxLkRlc2NyaWJlVG9waWNSZXNwb25zZRJhChBDcmVhdGVQYXJ0aXRpb25zEiUudHJpYnV0YXJ5LnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXF1ZXN0GiYudHJpYnV0YXJ5LnYxLkNyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZRJkChFVcGRhdGVUb3BpY0NvbmZpZxImLnRyaWJ1dGFyeS52MS5VcGRhdGVUb3BpY0NvbmZpZ1JlcXVlc3QaJy50cmlidXRhcnkudjEuVXBkYXRlVG9waWNDb25maWdSZXNwb25zZRJSCgtMaXN0T2Zmc2V0cxIgLnRyaWJ1dGFyeS52MS5MaXN0T2Zmc2V0c1JlcXVlc3QaIS50cmlidXRhcnkudjEuTGlzdE9mZnNldHNSZXNwb25zZRJYCg1EZWxldGVSZWNvcmRzEiIudHJpYnV0YXJ5LnYxLkRlbGV0ZVJlY29yZHNSZXF1ZXN0GiMudHJpYnV0YXJ5LnYxLkRlbGV0ZVJlY29yZHNSZXNwb25zZRJeCg9EZXNjcmliZUNsdXN0ZXISJC50cmlidXRhcnkudjEuRGVzY3JpYmVDbHVzdGVyUmVxdWVzdBolLnRyaWJ1dGFyeS52MS5EZXNjcmliZUNsdXN0ZXJSZXNwb25zZRJPCgpMaXN0R3JvdXBzEh8udHJpYnV0YXJ5LnYxLkxpc3RHcm91cHNSZXF1ZXN0GiAudHJpYnV0YXJ5LnYxLkxpc3RHcm91cHNSZXNwb25zZRJYCg1EZXNjcmliZUdyb3VwEiIudHJpYnV0YXJ5LnYxLkRlc2NyaWJlR3JvdXBSZXF1ZXN0GiMudHJpYnV0YXJ5LnYxLkRlc2NyaWJlR3JvdXBSZXNwb25zZRJkChFSZXNldEdyb3VwT2Zmc2V0cxImLnRyaWJ1dGFyeS52MS5SZXNldEdyb3VwT2Zmc2V0c1JlcXVlc3QaJy50cmlidXRhcnkudjEuUmVzZXRHcm91cE9mZnNldHNSZXNwb25zZRJSCgtEZWxldGVHcm91cBIgLnRyaWJ1dGFyeS52MS5EZWxldGVHcm91cFJlcXVlc3QaIS50cmlidXRhcnkudjEuRGVsZXRlR3JvdXBSZXNwb25zZUJPChBkZXYudHJpYnV0YXJ5LnYxQgpBZG1pblByb3RvUAFaLXRyaWJ1dGFyeS5kZXYvZ2VuL2dvL3RyaWJ1dGFyeS92MTt0cmlidXRhcnl2MWIGcHJvdG8z", [file_tributary_v1_record]);
+  fileDesc("Chh0cmlidXRhcnkvdjEvYWRtaW4ucHJvdG8SDHRyaWJ1dGFyeS52MSKNBAoLVG9waWNDb25maWcSGQoMcmV0ZW50aW9uX21zGAEgASgDSACIAQESHAoPcmV0ZW50aW9uX2J5dGVzGAIgASgDSAGIAQESGgoNc2VnbWVudF9ieXRlcxgDIAEoA0gCiAEBEhcKCnNlZ21lbnRfbXMYBCABKANIA4gBARIzCg5jbGVhbnVwX3BvbGljeRgFIAEoDjIbLnRyaWJ1dGFyeS52MS5DbGVhbnVwUG9saWN5Ei8KDGZzeW5jX3BvbGljeRgGIAEoDjIZLnRyaWJ1dGFyeS52MS5Gc3luY1BvbGljeRIeChFmbHVzaF9pbnRlcnZhbF9tcxgHIAEoA0gEiAEBEh0KEG1heF9yZWNvcmRfYnl0ZXMYCCABKAVIBYgBARIgChNtaW5faW5zeW5jX3JlcGxpY2FzGAkgASgFSAaIAQESJAoXdW5jbGVhbl9sZWFkZXJfZWxlY3Rpb24YCiABKAhIB4gBAUIPCg1fcmV0ZW50aW9uX21zQhIKEF9yZXRlbnRpb25fYnl0ZXNCEAoOX3NlZ21lbnRfYnl0ZXNCDQoLX3NlZ21lbnRfbXNCFAoSX2ZsdXNoX2ludGVydmFsX21zQhMKEV9tYXhfcmVjb3JkX2J5dGVzQhYKFF9taW5faW5zeW5jX3JlcGxpY2FzQhoKGF91bmNsZWFuX2xlYWRlcl9lbGVjdGlvbiKZAQoSQ3JlYXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoBRIpCgZjb25maWcYAyABKAsyGS50cmlidXRhcnkudjEuVG9waWNDb25maWcSHwoScmVwbGljYXRpb25fZmFjdG9yGAQgASgFSACIAQFCFQoTX3JlcGxpY2F0aW9uX2ZhY3RvciJEChNDcmVhdGVUb3BpY1Jlc3BvbnNlEi0KBXRvcGljGAEgASgLMh4udHJpYnV0YXJ5LnYxLlRvcGljRGVzY3JpcHRpb24iIgoSRGVsZXRlVG9waWNSZXF1ZXN0EgwKBG5hbWUYASABKAkiFQoTRGVsZXRlVG9waWNSZXNwb25zZSItChFMaXN0VG9waWNzUmVxdWVzdBIYChBpbmNsdWRlX2ludGVybmFsGAEgASgIIkAKEkxpc3RUb3BpY3NSZXNwb25zZRIqCgZ0b3BpY3MYASADKAsyGi50cmlidXRhcnkudjEuVG9waWNMaXN0aW5nIkIKDFRvcGljTGlzdGluZxIMCgRuYW1lGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKAUSEAoIaW50ZXJuYWwYAyABKAgiJAoURGVzY3JpYmVUb3BpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJGChVEZXNjcmliZVRvcGljUmVzcG9uc2USLQoFdG9waWMYASABKAsyHi50cmlidXRhcnkudjEuVG9waWNEZXNjcmlwdGlvbiLcAQoQVG9waWNEZXNjcmlwdGlvbhIMCgRuYW1lGAEgASgJEikKBmNvbmZpZxgCIAEoCzIZLnRyaWJ1dGFyeS52MS5Ub3BpY0NvbmZpZxI2CgpwYXJ0aXRpb25zGAMgAygLMiIudHJpYnV0YXJ5LnYxLlBhcnRpdGlvbkRlc2NyaXB0aW9uEhAKCGludGVybmFsGAQgASgIEhcKD2NyZWF0ZWRfdGltZV9tcxgFIAEoAxIQCgh0b3BpY19pZBgGIAEoCRIaChJyZXBsaWNhdGlvbl9mYWN0b3IYByABKAUi4wEKFFBhcnRpdGlvbkRlc2NyaXB0aW9uEhEKCXBhcnRpdGlvbhgBIAEoBRIYChBsb2dfc3RhcnRfb2Zmc2V0GAIgASgDEhYKDmxvZ19lbmRfb2Zmc2V0GAMgASgDEhYKDmhpZ2hfd2F0ZXJtYXJrGAQgASgDEhIKCnNpemVfYnl0ZXMYBSABKAMSFQoNc2VnbWVudF9jb3VudBgGIAEoBRIOCgZsZWFkZXIYByABKAUSEAoIcmVwbGljYXMYCCADKAUSCwoDaXNyGAkgAygFEhQKDGxlYWRlcl9lcG9jaBgKIAEoBSI8ChdDcmVhdGVQYXJ0aXRpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhMKC3RvdGFsX2NvdW50GAIgASgFIkkKGENyZWF0ZVBhcnRpdGlvbnNSZXNwb25zZRItCgV0b3BpYxgBIAEoCzIeLnRyaWJ1dGFyeS52MS5Ub3BpY0Rlc2NyaXB0aW9uIlMKGFVwZGF0ZVRvcGljQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEikKBmNvbmZpZxgCIAEoCzIZLnRyaWJ1dGFyeS52MS5Ub3BpY0NvbmZpZyJKChlVcGRhdGVUb3BpY0NvbmZpZ1Jlc3BvbnNlEi0KBXRvcGljGAEgASgLMh4udHJpYnV0YXJ5LnYxLlRvcGljRGVzY3JpcHRpb24ifAoSTGlzdE9mZnNldHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIWCgx0aW1lc3RhbXBfbXMYAyABKANIABISCghlYXJsaWVzdBgEIAEoCEgAEhAKBmxhdGVzdBgFIAEoCEgAQgYKBHNwZWMiOwoTTGlzdE9mZnNldHNSZXNwb25zZRIOCgZvZmZzZXQYASABKAMSFAoMdGltZXN0YW1wX21zGAIgASgDIk8KFERlbGV0ZVJlY29yZHNSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRIVCg1iZWZvcmVfb2Zmc2V0GAMgASgDIjEKFURlbGV0ZVJlY29yZHNSZXNwb25zZRIYChBsb2dfc3RhcnRfb2Zmc2V0GAEgASgDIhgKFkRlc2NyaWJlQ2x1c3RlclJlcXVlc3QiigIKF0Rlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEhIKCmNsdXN0ZXJfaWQYASABKAkSMAoHYnJva2VycxgCIAMoCzIfLnRyaWJ1dGFyeS52MS5Ccm9rZXJEZXNjcmlwdGlvbhIVCg1jb250cm9sbGVyX2lkGAMgASgFElgKEmZpbmFsaXplZF9mZWF0dXJlcxgEIAMoCzI8LnRyaWJ1dGFyeS52MS5EZXNjcmliZUNsdXN0ZXJSZXNwb25zZS5GaW5hbGl6ZWRGZWF0dXJlc0VudHJ5GjgKFkZpbmFsaXplZEZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASKQAgoRQnJva2VyRGVzY3JpcHRpb24SCgoCaWQYASABKAUSDAoEaG9zdBgCIAEoCRIMCgRwb3J0GAMgASgFEg8KB3ZlcnNpb24YBCABKAkSDwoHYWRkcmVzcxgFIAEoCRIMCgRyYWNrGAYgASgJElIKEnN1cHBvcnRlZF9mZWF0dXJlcxgHIAMoCzI2LnRyaWJ1dGFyeS52MS5Ccm9rZXJEZXNjcmlwdGlvbi5TdXBwb3J0ZWRGZWF0dXJlc0VudHJ5EhUKDXNodXR0aW5nX2Rvd24YCCABKAgaOAoWU3VwcG9ydGVkRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBIhMKEUxpc3RHcm91cHNSZXF1ZXN0IkAKEkxpc3RHcm91cHNSZXNwb25zZRIqCgZncm91cHMYASADKAsyGi50cmlidXRhcnkudjEuR3JvdXBMaXN0aW5nIkAKDEdyb3VwTGlzdGluZxIQCghncm91cF9pZBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIPCgdtZW1iZXJzGAMgASgFIigKFERlc2NyaWJlR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgJIrwBChVEZXNjcmliZUdyb3VwUmVzcG9uc2USEAoIZ3JvdXBfaWQYASABKAkSDQoFc3RhdGUYAiABKAkSEgoKZ2VuZXJhdGlvbhgDIAEoBRIQCghhc3NpZ25vchgEIAEoCRIqCgdtZW1iZXJzGAUgAygLMhkudHJpYnV0YXJ5LnYxLkdyb3VwTWVtYmVyEjAKB29mZnNldHMYBiADKAsyHy50cmlidXRhcnkudjEuR3JvdXBQYXJ0aXRpb25MYWciiAEKC0dyb3VwTWVtYmVyEhEKCW1lbWJlcl9pZBgBIAEoCRITCgtpbnN0YW5jZV9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSDAoEaG9zdBgEIAEoCRIwCgphc3NpZ25tZW50GAUgAygLMhwudHJpYnV0YXJ5LnYxLlRvcGljUGFydGl0aW9uIocBChFHcm91cFBhcnRpdGlvbkxhZxINCgV0b3BpYxgBIAEoCRIRCglwYXJ0aXRpb24YAiABKAUSGAoQY29tbWl0dGVkX29mZnNldBgDIAEoAxIWCg5sb2dfZW5kX29mZnNldBgEIAEoAxILCgNsYWcYBSABKAMSEQoJbWVtYmVyX2lkGAYgASgJIqUBChhSZXNldEdyb3VwT2Zmc2V0c1JlcXVlc3QSEAoIZ3JvdXBfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEgoKcGFydGl0aW9ucxgDIAMoBRISCghlYXJsaWVzdBgEIAEoCEgAEhAKBmxhdGVzdBgFIAEoCEgAEhYKDHRpbWVzdGFtcF9tcxgGIAEoA0gAEhAKBm9mZnNldBgHIAEoA0gAQgQKAnRvIksKGVJlc2V0R3JvdXBPZmZzZXRzUmVzcG9uc2USLgoHb2Zmc2V0cxgBIAMoCzIdLnRyaWJ1dGFyeS52MS5QYXJ0aXRpb25PZmZzZXQiJgoSRGVsZXRlR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgJIhUKE0RlbGV0ZUdyb3VwUmVzcG9uc2UiKgoWRmluZENvb3JkaW5hdG9yUmVxdWVzdBIQCghncm91cF9pZBgBIAEoCSJQChdGaW5kQ29vcmRpbmF0b3JSZXNwb25zZRIRCglicm9rZXJfaWQYASABKAUSDwoHYWRkcmVzcxgCIAEoCRIRCglwYXJ0aXRpb24YAyABKAUihgEKCkFjbEJpbmRpbmcSEQoJcHJpbmNpcGFsGAEgASgJEhUKDXJlc291cmNlX3R5cGUYAiABKAkSEQoEbmFtZRgDIAEoCUgAiAEBEhMKBnByZWZpeBgEIAEoCUgBiAEBEhIKCm9wZXJhdGlvbnMYBSADKAlCBwoFX25hbWVCCQoHX3ByZWZpeCIkCg9MaXN0QWNsc1JlcXVlc3QSEQoJcHJpbmNpcGFsGAEgASgJIjoKEExpc3RBY2xzUmVzcG9uc2USJgoEYWNscxgBIAMoCzIYLnRyaWJ1dGFyeS52MS5BY2xCaW5kaW5nIjsKEUNyZWF0ZUFjbHNSZXF1ZXN0EiYKBGFjbHMYASADKAsyGC50cmlidXRhcnkudjEuQWNsQmluZGluZyIUChJDcmVhdGVBY2xzUmVzcG9uc2UiOwoRRGVsZXRlQWNsc1JlcXVlc3QSJgoEYWNscxgBIAMoCzIYLnRyaWJ1dGFyeS52MS5BY2xCaW5kaW5nIiUKEkRlbGV0ZUFjbHNSZXNwb25zZRIPCgdkZWxldGVkGAEgASgFIi4KCVRva2VuSW5mbxIRCglwcmluY2lwYWwYASABKAkSDgoGc2hhMjU2GAIgASgJIiYKEUxpc3RUb2tlbnNSZXF1ZXN0EhEKCXByaW5jaXBhbBgBIAEoCSI9ChJMaXN0VG9rZW5zUmVzcG9uc2USJwoGdG9rZW5zGAEgAygLMhcudHJpYnV0YXJ5LnYxLlRva2VuSW5mbyI3ChJDcmVhdGVUb2tlblJlcXVlc3QSEQoJcHJpbmNpcGFsGAEgASgJEg4KBnNoYTI1NhgCIAEoCSI0ChNDcmVhdGVUb2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEg4KBnNoYTI1NhgCIAEoCSI3ChJEZWxldGVUb2tlblJlcXVlc3QSDgoGc2hhMjU2GAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCSImChNEZWxldGVUb2tlblJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAUiogEKCVF1b3RhUnVsZRIRCglwcmluY2lwYWwYASABKAkSJQoYcHJvZHVjZV9ieXRlc19wZXJfc2Vjb25kGAIgASgDSACIAQESIwoWZmV0Y2hfYnl0ZXNfcGVyX3NlY29uZBgDIAEoA0gBiAEBQhsKGV9wcm9kdWNlX2J5dGVzX3Blcl9zZWNvbmRCGQoXX2ZldGNoX2J5dGVzX3Blcl9zZWNvbmQiEwoRTGlzdFF1b3Rhc1JlcXVlc3QiPQoSTGlzdFF1b3Rhc1Jlc3BvbnNlEicKBnF1b3RhcxgBIAMoCzIXLnRyaWJ1dGFyeS52MS5RdW90YVJ1bGUiOQoPU2V0UXVvdGFSZXF1ZXN0EiYKBXF1b3RhGAEgASgLMhcudHJpYnV0YXJ5LnYxLlF1b3RhUnVsZSISChBTZXRRdW90YVJlc3BvbnNlIicKEkRlbGV0ZVF1b3RhUmVxdWVzdBIRCglwcmluY2lwYWwYASABKAkiFQoTRGVsZXRlUXVvdGFSZXNwb25zZSpmCg1DbGVhbnVwUG9saWN5Eh4KGkNMRUFOVVBfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGQoVQ0xFQU5VUF9QT0xJQ1lfREVMRVRFEAESGgoWQ0xFQU5VUF9QT0xJQ1lfQ09NUEFDVBACKncKC0ZzeW5jUG9saWN5EhwKGEZTWU5DX1BPTElDWV9VTlNQRUNJRklFRBAAEhcKE0ZTWU5DX1BPTElDWV9BTFdBWVMQARIZChVGU1lOQ19QT0xJQ1lfSU5URVJWQUwQAhIWChJGU1lOQ19QT0xJQ1lfTkVWRVIQAzLTDwoMQWRtaW5TZXJ2aWNlElIKC0NyZWF0ZVRvcGljEiAudHJpYnV0YXJ5LnYxLkNyZWF0ZVRvcGljUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5DcmVhdGVUb3BpY1Jlc3BvbnNlElIKC0RlbGV0ZVRvcGljEiAudHJpYnV0YXJ5LnYxLkRlbGV0ZVRvcGljUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5EZWxldGVUb3BpY1Jlc3BvbnNlEk8KCkxpc3RUb3BpY3MSHy50cmlidXRhcnkudjEuTGlzdFRvcGljc1JlcXVlc3QaIC50cmlidXRhcnkudjEuTGlzdFRvcGljc1Jlc3BvbnNlElgKDURlc2NyaWJlVG9waWMSIi50cmlidXRhcnkudjEuRGVzY3JpYmVUb3BpY1JlcXVlc3QaIy50cmlidXRhcnkudjEuRGVzY3JpYmVUb3BpY1Jlc3BvbnNlEmEKEENyZWF0ZVBhcnRpdGlvbnMSJS50cmlidXRhcnkudjEuQ3JlYXRlUGFydGl0aW9uc1JlcXVlc3QaJi50cmlidXRhcnkudjEuQ3JlYXRlUGFydGl0aW9uc1Jlc3BvbnNlEmQKEVVwZGF0ZVRvcGljQ29uZmlnEiYudHJpYnV0YXJ5LnYxLlVwZGF0ZVRvcGljQ29uZmlnUmVxdWVzdBonLnRyaWJ1dGFyeS52MS5VcGRhdGVUb3BpY0NvbmZpZ1Jlc3BvbnNlElIKC0xpc3RPZmZzZXRzEiAudHJpYnV0YXJ5LnYxLkxpc3RPZmZzZXRzUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5MaXN0T2Zmc2V0c1Jlc3BvbnNlElgKDURlbGV0ZVJlY29yZHMSIi50cmlidXRhcnkudjEuRGVsZXRlUmVjb3Jkc1JlcXVlc3QaIy50cmlidXRhcnkudjEuRGVsZXRlUmVjb3Jkc1Jlc3BvbnNlEl4KD0Rlc2NyaWJlQ2x1c3RlchIkLnRyaWJ1dGFyeS52MS5EZXNjcmliZUNsdXN0ZXJSZXF1ZXN0GiUudHJpYnV0YXJ5LnYxLkRlc2NyaWJlQ2x1c3RlclJlc3BvbnNlEk8KCkxpc3RHcm91cHMSHy50cmlidXRhcnkudjEuTGlzdEdyb3Vwc1JlcXVlc3QaIC50cmlidXRhcnkudjEuTGlzdEdyb3Vwc1Jlc3BvbnNlElgKDURlc2NyaWJlR3JvdXASIi50cmlidXRhcnkudjEuRGVzY3JpYmVHcm91cFJlcXVlc3QaIy50cmlidXRhcnkudjEuRGVzY3JpYmVHcm91cFJlc3BvbnNlEmQKEVJlc2V0R3JvdXBPZmZzZXRzEiYudHJpYnV0YXJ5LnYxLlJlc2V0R3JvdXBPZmZzZXRzUmVxdWVzdBonLnRyaWJ1dGFyeS52MS5SZXNldEdyb3VwT2Zmc2V0c1Jlc3BvbnNlElIKC0RlbGV0ZUdyb3VwEiAudHJpYnV0YXJ5LnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5EZWxldGVHcm91cFJlc3BvbnNlEl4KD0ZpbmRDb29yZGluYXRvchIkLnRyaWJ1dGFyeS52MS5GaW5kQ29vcmRpbmF0b3JSZXF1ZXN0GiUudHJpYnV0YXJ5LnYxLkZpbmRDb29yZGluYXRvclJlc3BvbnNlEkkKCExpc3RBY2xzEh0udHJpYnV0YXJ5LnYxLkxpc3RBY2xzUmVxdWVzdBoeLnRyaWJ1dGFyeS52MS5MaXN0QWNsc1Jlc3BvbnNlEk8KCkNyZWF0ZUFjbHMSHy50cmlidXRhcnkudjEuQ3JlYXRlQWNsc1JlcXVlc3QaIC50cmlidXRhcnkudjEuQ3JlYXRlQWNsc1Jlc3BvbnNlEk8KCkRlbGV0ZUFjbHMSHy50cmlidXRhcnkudjEuRGVsZXRlQWNsc1JlcXVlc3QaIC50cmlidXRhcnkudjEuRGVsZXRlQWNsc1Jlc3BvbnNlEk8KCkxpc3RUb2tlbnMSHy50cmlidXRhcnkudjEuTGlzdFRva2Vuc1JlcXVlc3QaIC50cmlidXRhcnkudjEuTGlzdFRva2Vuc1Jlc3BvbnNlElIKC0NyZWF0ZVRva2VuEiAudHJpYnV0YXJ5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5DcmVhdGVUb2tlblJlc3BvbnNlElIKC0RlbGV0ZVRva2VuEiAudHJpYnV0YXJ5LnYxLkRlbGV0ZVRva2VuUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5EZWxldGVUb2tlblJlc3BvbnNlEk8KCkxpc3RRdW90YXMSHy50cmlidXRhcnkudjEuTGlzdFF1b3Rhc1JlcXVlc3QaIC50cmlidXRhcnkudjEuTGlzdFF1b3Rhc1Jlc3BvbnNlEkkKCFNldFF1b3RhEh0udHJpYnV0YXJ5LnYxLlNldFF1b3RhUmVxdWVzdBoeLnRyaWJ1dGFyeS52MS5TZXRRdW90YVJlc3BvbnNlElIKC0RlbGV0ZVF1b3RhEiAudHJpYnV0YXJ5LnYxLkRlbGV0ZVF1b3RhUmVxdWVzdBohLnRyaWJ1dGFyeS52MS5EZWxldGVRdW90YVJlc3BvbnNlQk8KEGRldi50cmlidXRhcnkudjFCCkFkbWluUHJvdG9QAVotdHJpYnV0YXJ5LmRldi9nZW4vZ28vdHJpYnV0YXJ5L3YxO3RyaWJ1dGFyeXYxYgZwcm90bzM", [file_tributary_v1_record]);
 
 /**
  * A topic's configuration. In requests, unset fields mean "default" (create) or
@@ -757,6 +757,15 @@ export type DescribeClusterResponse = Message<"tributary.v1.DescribeClusterRespo
    * @generated from field: int32 controller_id = 3;
    */
   controllerId: number;
+
+  /**
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   *
+   * @generated from field: map<string, int32> finalized_features = 4;
+   */
+  finalizedFeatures: { [key: string]: number };
 };
 
 /**
@@ -813,6 +822,20 @@ export type BrokerDescription = Message<"tributary.v1.BrokerDescription"> & {
    * @generated from field: string rack = 6;
    */
   rack: string;
+
+  /**
+   * The features it supports, each with its highest level.
+   *
+   * @generated from field: map<string, int32> supported_features = 7;
+   */
+  supportedFeatures: { [key: string]: number };
+
+  /**
+   * It is in controlled shutdown: its leaderships are being moved away.
+   *
+   * @generated from field: bool shutting_down = 8;
+   */
+  shuttingDown: boolean;
 };
 
 /**
@@ -1208,6 +1231,554 @@ export const DeleteGroupResponseSchema: GenMessage<DeleteGroupResponse> = /*@__P
   messageDesc(file_tributary_v1_admin, 33);
 
 /**
+ * Finds a group's coordinator.
+ *
+ * @generated from message tributary.v1.FindCoordinatorRequest
+ */
+export type FindCoordinatorRequest = Message<"tributary.v1.FindCoordinatorRequest"> & {
+  /**
+   * The group.
+   *
+   * @generated from field: string group_id = 1;
+   */
+  groupId: string;
+};
+
+/**
+ * Describes the message tributary.v1.FindCoordinatorRequest.
+ * Use `create(FindCoordinatorRequestSchema)` to create a new message.
+ */
+export const FindCoordinatorRequestSchema: GenMessage<FindCoordinatorRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 34);
+
+/**
+ * Where a group's coordinator is.
+ *
+ * @generated from message tributary.v1.FindCoordinatorResponse
+ */
+export type FindCoordinatorResponse = Message<"tributary.v1.FindCoordinatorResponse"> & {
+  /**
+   * The coordinator's broker id.
+   *
+   * @generated from field: int32 broker_id = 1;
+   */
+  brokerId: number;
+
+  /**
+   * "host:port" clients reach it at.
+   *
+   * @generated from field: string address = 2;
+   */
+  address: string;
+
+  /**
+   * The group's partition of __consumer_offsets.
+   *
+   * @generated from field: int32 partition = 3;
+   */
+  partition: number;
+};
+
+/**
+ * Describes the message tributary.v1.FindCoordinatorResponse.
+ * Use `create(FindCoordinatorResponseSchema)` to create a new message.
+ */
+export const FindCoordinatorResponseSchema: GenMessage<FindCoordinatorResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 35);
+
+/**
+ * An allow rule: `principal` may perform `operations` on the resources that
+ * match. A rule with neither `name` nor `prefix` matches every resource of its
+ * type.
+ *
+ * @generated from message tributary.v1.AclBinding
+ */
+export type AclBinding = Message<"tributary.v1.AclBinding"> & {
+  /**
+   * A principal (token principal or certificate CN), or "*" for any
+   * authenticated principal.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * "topic", "group" or "cluster".
+   *
+   * @generated from field: string resource_type = 2;
+   */
+  resourceType: string;
+
+  /**
+   * Exactly this resource.
+   *
+   * @generated from field: optional string name = 3;
+   */
+  name?: string | undefined;
+
+  /**
+   * Every resource whose name starts with this.
+   *
+   * @generated from field: optional string prefix = 4;
+   */
+  prefix?: string | undefined;
+
+  /**
+   * Any of "read", "write", "create", "delete", "describe", "alter".
+   *
+   * @generated from field: repeated string operations = 5;
+   */
+  operations: string[];
+};
+
+/**
+ * Describes the message tributary.v1.AclBinding.
+ * Use `create(AclBindingSchema)` to create a new message.
+ */
+export const AclBindingSchema: GenMessage<AclBinding> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 36);
+
+/**
+ * Lists allow rules.
+ *
+ * @generated from message tributary.v1.ListAclsRequest
+ */
+export type ListAclsRequest = Message<"tributary.v1.ListAclsRequest"> & {
+  /**
+   * Only this principal's rules; empty for all.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message tributary.v1.ListAclsRequest.
+ * Use `create(ListAclsRequestSchema)` to create a new message.
+ */
+export const ListAclsRequestSchema: GenMessage<ListAclsRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 37);
+
+/**
+ * The allow rules.
+ *
+ * @generated from message tributary.v1.ListAclsResponse
+ */
+export type ListAclsResponse = Message<"tributary.v1.ListAclsResponse"> & {
+  /**
+   * The rules, in the order they were added.
+   *
+   * @generated from field: repeated tributary.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message tributary.v1.ListAclsResponse.
+ * Use `create(ListAclsResponseSchema)` to create a new message.
+ */
+export const ListAclsResponseSchema: GenMessage<ListAclsResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 38);
+
+/**
+ * Adds allow rules.
+ *
+ * @generated from message tributary.v1.CreateAclsRequest
+ */
+export type CreateAclsRequest = Message<"tributary.v1.CreateAclsRequest"> & {
+  /**
+   * The rules.
+   *
+   * @generated from field: repeated tributary.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message tributary.v1.CreateAclsRequest.
+ * Use `create(CreateAclsRequestSchema)` to create a new message.
+ */
+export const CreateAclsRequestSchema: GenMessage<CreateAclsRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 39);
+
+/**
+ * The answer to CreateAcls.
+ *
+ * @generated from message tributary.v1.CreateAclsResponse
+ */
+export type CreateAclsResponse = Message<"tributary.v1.CreateAclsResponse"> & {
+};
+
+/**
+ * Describes the message tributary.v1.CreateAclsResponse.
+ * Use `create(CreateAclsResponseSchema)` to create a new message.
+ */
+export const CreateAclsResponseSchema: GenMessage<CreateAclsResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 40);
+
+/**
+ * Removes allow rules.
+ *
+ * @generated from message tributary.v1.DeleteAclsRequest
+ */
+export type DeleteAclsRequest = Message<"tributary.v1.DeleteAclsRequest"> & {
+  /**
+   * The rules to remove, each compared whole.
+   *
+   * @generated from field: repeated tributary.v1.AclBinding acls = 1;
+   */
+  acls: AclBinding[];
+};
+
+/**
+ * Describes the message tributary.v1.DeleteAclsRequest.
+ * Use `create(DeleteAclsRequestSchema)` to create a new message.
+ */
+export const DeleteAclsRequestSchema: GenMessage<DeleteAclsRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 41);
+
+/**
+ * The answer to DeleteAcls.
+ *
+ * @generated from message tributary.v1.DeleteAclsResponse
+ */
+export type DeleteAclsResponse = Message<"tributary.v1.DeleteAclsResponse"> & {
+  /**
+   * How many rules were removed.
+   *
+   * @generated from field: int32 deleted = 1;
+   */
+  deleted: number;
+};
+
+/**
+ * Describes the message tributary.v1.DeleteAclsResponse.
+ * Use `create(DeleteAclsResponseSchema)` to create a new message.
+ */
+export const DeleteAclsResponseSchema: GenMessage<DeleteAclsResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 42);
+
+/**
+ * A bearer token, as stored: never its text.
+ *
+ * @generated from message tributary.v1.TokenInfo
+ */
+export type TokenInfo = Message<"tributary.v1.TokenInfo"> & {
+  /**
+   * The principal the token authenticates.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * The SHA-256 of the token text, 64 hex digits.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message tributary.v1.TokenInfo.
+ * Use `create(TokenInfoSchema)` to create a new message.
+ */
+export const TokenInfoSchema: GenMessage<TokenInfo> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 43);
+
+/**
+ * Lists bearer tokens.
+ *
+ * @generated from message tributary.v1.ListTokensRequest
+ */
+export type ListTokensRequest = Message<"tributary.v1.ListTokensRequest"> & {
+  /**
+   * Only this principal's tokens; empty for all.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message tributary.v1.ListTokensRequest.
+ * Use `create(ListTokensRequestSchema)` to create a new message.
+ */
+export const ListTokensRequestSchema: GenMessage<ListTokensRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 44);
+
+/**
+ * The bearer tokens.
+ *
+ * @generated from message tributary.v1.ListTokensResponse
+ */
+export type ListTokensResponse = Message<"tributary.v1.ListTokensResponse"> & {
+  /**
+   * The tokens, sorted by principal.
+   *
+   * @generated from field: repeated tributary.v1.TokenInfo tokens = 1;
+   */
+  tokens: TokenInfo[];
+};
+
+/**
+ * Describes the message tributary.v1.ListTokensResponse.
+ * Use `create(ListTokensResponseSchema)` to create a new message.
+ */
+export const ListTokensResponseSchema: GenMessage<ListTokensResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 45);
+
+/**
+ * Adds a bearer token.
+ *
+ * @generated from message tributary.v1.CreateTokenRequest
+ */
+export type CreateTokenRequest = Message<"tributary.v1.CreateTokenRequest"> & {
+  /**
+   * The principal it authenticates.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * The SHA-256 of a token made elsewhere (`tributary auth hash-token`); empty
+   * to have the broker make a random token and answer its text once.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message tributary.v1.CreateTokenRequest.
+ * Use `create(CreateTokenRequestSchema)` to create a new message.
+ */
+export const CreateTokenRequestSchema: GenMessage<CreateTokenRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 46);
+
+/**
+ * The answer to CreateToken.
+ *
+ * @generated from message tributary.v1.CreateTokenResponse
+ */
+export type CreateTokenResponse = Message<"tributary.v1.CreateTokenResponse"> & {
+  /**
+   * The token text, when the broker made it; shown only here.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The stored hash.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message tributary.v1.CreateTokenResponse.
+ * Use `create(CreateTokenResponseSchema)` to create a new message.
+ */
+export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 47);
+
+/**
+ * Removes bearer tokens.
+ *
+ * @generated from message tributary.v1.DeleteTokenRequest
+ */
+export type DeleteTokenRequest = Message<"tributary.v1.DeleteTokenRequest"> & {
+  /**
+   * The token with this hash; or, when empty, every token of `principal`.
+   *
+   * @generated from field: string sha256 = 1;
+   */
+  sha256: string;
+
+  /**
+   * Every token of this principal (when `sha256` is empty).
+   *
+   * @generated from field: string principal = 2;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message tributary.v1.DeleteTokenRequest.
+ * Use `create(DeleteTokenRequestSchema)` to create a new message.
+ */
+export const DeleteTokenRequestSchema: GenMessage<DeleteTokenRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 48);
+
+/**
+ * The answer to DeleteToken.
+ *
+ * @generated from message tributary.v1.DeleteTokenResponse
+ */
+export type DeleteTokenResponse = Message<"tributary.v1.DeleteTokenResponse"> & {
+  /**
+   * How many tokens were removed.
+   *
+   * @generated from field: int32 deleted = 1;
+   */
+  deleted: number;
+};
+
+/**
+ * Describes the message tributary.v1.DeleteTokenResponse.
+ * Use `create(DeleteTokenResponseSchema)` to create a new message.
+ */
+export const DeleteTokenResponseSchema: GenMessage<DeleteTokenResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 49);
+
+/**
+ * A principal's byte-rate quota. Principal "*" applies to principals without a
+ * rule of their own.
+ *
+ * @generated from message tributary.v1.QuotaRule
+ */
+export type QuotaRule = Message<"tributary.v1.QuotaRule"> & {
+  /**
+   * The principal.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+
+  /**
+   * Bytes of Produce requests per second; unset for no limit.
+   *
+   * @generated from field: optional int64 produce_bytes_per_second = 2;
+   */
+  produceBytesPerSecond?: bigint | undefined;
+
+  /**
+   * Bytes of Fetch answers and Subscribe messages per second; unset for no limit.
+   *
+   * @generated from field: optional int64 fetch_bytes_per_second = 3;
+   */
+  fetchBytesPerSecond?: bigint | undefined;
+};
+
+/**
+ * Describes the message tributary.v1.QuotaRule.
+ * Use `create(QuotaRuleSchema)` to create a new message.
+ */
+export const QuotaRuleSchema: GenMessage<QuotaRule> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 50);
+
+/**
+ * Lists quotas.
+ *
+ * @generated from message tributary.v1.ListQuotasRequest
+ */
+export type ListQuotasRequest = Message<"tributary.v1.ListQuotasRequest"> & {
+};
+
+/**
+ * Describes the message tributary.v1.ListQuotasRequest.
+ * Use `create(ListQuotasRequestSchema)` to create a new message.
+ */
+export const ListQuotasRequestSchema: GenMessage<ListQuotasRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 51);
+
+/**
+ * The quotas.
+ *
+ * @generated from message tributary.v1.ListQuotasResponse
+ */
+export type ListQuotasResponse = Message<"tributary.v1.ListQuotasResponse"> & {
+  /**
+   * The rules, sorted by principal.
+   *
+   * @generated from field: repeated tributary.v1.QuotaRule quotas = 1;
+   */
+  quotas: QuotaRule[];
+};
+
+/**
+ * Describes the message tributary.v1.ListQuotasResponse.
+ * Use `create(ListQuotasResponseSchema)` to create a new message.
+ */
+export const ListQuotasResponseSchema: GenMessage<ListQuotasResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 52);
+
+/**
+ * Sets one principal's quota.
+ *
+ * @generated from message tributary.v1.SetQuotaRequest
+ */
+export type SetQuotaRequest = Message<"tributary.v1.SetQuotaRequest"> & {
+  /**
+   * The rule; it replaces the principal's current one.
+   *
+   * @generated from field: tributary.v1.QuotaRule quota = 1;
+   */
+  quota?: QuotaRule | undefined;
+};
+
+/**
+ * Describes the message tributary.v1.SetQuotaRequest.
+ * Use `create(SetQuotaRequestSchema)` to create a new message.
+ */
+export const SetQuotaRequestSchema: GenMessage<SetQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 53);
+
+/**
+ * The answer to SetQuota.
+ *
+ * @generated from message tributary.v1.SetQuotaResponse
+ */
+export type SetQuotaResponse = Message<"tributary.v1.SetQuotaResponse"> & {
+};
+
+/**
+ * Describes the message tributary.v1.SetQuotaResponse.
+ * Use `create(SetQuotaResponseSchema)` to create a new message.
+ */
+export const SetQuotaResponseSchema: GenMessage<SetQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 54);
+
+/**
+ * Removes one principal's quota.
+ *
+ * @generated from message tributary.v1.DeleteQuotaRequest
+ */
+export type DeleteQuotaRequest = Message<"tributary.v1.DeleteQuotaRequest"> & {
+  /**
+   * The principal.
+   *
+   * @generated from field: string principal = 1;
+   */
+  principal: string;
+};
+
+/**
+ * Describes the message tributary.v1.DeleteQuotaRequest.
+ * Use `create(DeleteQuotaRequestSchema)` to create a new message.
+ */
+export const DeleteQuotaRequestSchema: GenMessage<DeleteQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 55);
+
+/**
+ * The answer to DeleteQuota.
+ *
+ * @generated from message tributary.v1.DeleteQuotaResponse
+ */
+export type DeleteQuotaResponse = Message<"tributary.v1.DeleteQuotaResponse"> & {
+};
+
+/**
+ * Describes the message tributary.v1.DeleteQuotaResponse.
+ * Use `create(DeleteQuotaResponseSchema)` to create a new message.
+ */
+export const DeleteQuotaResponseSchema: GenMessage<DeleteQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_admin, 56);
+
+/**
  * What happens to old records.
  *
  * @generated from enum tributary.v1.CleanupPolicy
@@ -1419,6 +1990,111 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof DeleteGroupRequestSchema;
     output: typeof DeleteGroupResponseSchema;
+  },
+  /**
+   * Where a group's coordinator is: the broker leading the group's partition of
+   * __consumer_offsets. A single broker names itself. UNAVAILABLE with
+   * COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+   * topic cannot be created yet).
+   *
+   * @generated from rpc tributary.v1.AdminService.FindCoordinator
+   */
+  findCoordinator: {
+    methodKind: "unary";
+    input: typeof FindCoordinatorRequestSchema;
+    output: typeof FindCoordinatorResponseSchema;
+  },
+  /**
+   * Lists the allow rules. In cluster mode they live in etcd and are the same on
+   * every broker; a single broker reads them from its config file.
+   *
+   * @generated from rpc tributary.v1.AdminService.ListAcls
+   */
+  listAcls: {
+    methodKind: "unary";
+    input: typeof ListAclsRequestSchema;
+    output: typeof ListAclsResponseSchema;
+  },
+  /**
+   * Adds allow rules (a rule already present is kept once). Cluster mode only; a
+   * single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+   *
+   * @generated from rpc tributary.v1.AdminService.CreateAcls
+   */
+  createAcls: {
+    methodKind: "unary";
+    input: typeof CreateAclsRequestSchema;
+    output: typeof CreateAclsResponseSchema;
+  },
+  /**
+   * Removes the rules equal to the given ones. Cluster mode only.
+   *
+   * @generated from rpc tributary.v1.AdminService.DeleteAcls
+   */
+  deleteAcls: {
+    methodKind: "unary";
+    input: typeof DeleteAclsRequestSchema;
+    output: typeof DeleteAclsResponseSchema;
+  },
+  /**
+   * Lists the bearer tokens: principal and SHA-256, never the token text.
+   *
+   * @generated from rpc tributary.v1.AdminService.ListTokens
+   */
+  listTokens: {
+    methodKind: "unary";
+    input: typeof ListTokensRequestSchema;
+    output: typeof ListTokensResponseSchema;
+  },
+  /**
+   * Adds a bearer token for a principal. Cluster mode only.
+   *
+   * @generated from rpc tributary.v1.AdminService.CreateToken
+   */
+  createToken: {
+    methodKind: "unary";
+    input: typeof CreateTokenRequestSchema;
+    output: typeof CreateTokenResponseSchema;
+  },
+  /**
+   * Removes bearer tokens. Cluster mode only.
+   *
+   * @generated from rpc tributary.v1.AdminService.DeleteToken
+   */
+  deleteToken: {
+    methodKind: "unary";
+    input: typeof DeleteTokenRequestSchema;
+    output: typeof DeleteTokenResponseSchema;
+  },
+  /**
+   * Lists the per-principal byte-rate quotas.
+   *
+   * @generated from rpc tributary.v1.AdminService.ListQuotas
+   */
+  listQuotas: {
+    methodKind: "unary";
+    input: typeof ListQuotasRequestSchema;
+    output: typeof ListQuotasResponseSchema;
+  },
+  /**
+   * Sets (replaces) one principal's quota. Cluster mode only.
+   *
+   * @generated from rpc tributary.v1.AdminService.SetQuota
+   */
+  setQuota: {
+    methodKind: "unary";
+    input: typeof SetQuotaRequestSchema;
+    output: typeof SetQuotaResponseSchema;
+  },
+  /**
+   * Removes one principal's quota. Cluster mode only.
+   *
+   * @generated from rpc tributary.v1.AdminService.DeleteQuota
+   */
+  deleteQuota: {
+    methodKind: "unary";
+    input: typeof DeleteQuotaRequestSchema;
+    output: typeof DeleteQuotaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tributary_v1_admin, 0);

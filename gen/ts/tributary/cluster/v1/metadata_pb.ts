@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/cluster/v1/metadata.proto.
  */
 export const file_tributary_cluster_v1_metadata: GenFile = /*@__PURE__*/
-  fileDesc("CiN0cmlidXRhcnkvY2x1c3Rlci92MS9tZXRhZGF0YS5wcm90bxIUdHJpYnV0YXJ5LmNsdXN0ZXIudjEifwoSQnJva2VyUmVnaXN0cmF0aW9uEgoKAmlkGAEgASgFEg8KB2FkZHJlc3MYAiABKAkSDAoEcmFjaxgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEhMKC2NsZWFuX3N0YXJ0GAUgASgIEhgKEHJlZ2lzdGVyZWRfYXRfbXMYBiABKAMiQQoWQ29udHJvbGxlclJlZ2lzdHJhdGlvbhIRCglicm9rZXJfaWQYASABKAUSFAoMYnJva2VyX2Vwb2NoGAIgASgDIrQBCg9Ub3BpY0Fzc2lnbm1lbnQSEAoIdG9waWNfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIpCgZjb25maWcYAyABKAsyGS50cmlidXRhcnkudjEuVG9waWNDb25maWcSPQoKcGFydGl0aW9ucxgEIAMoCzIpLnRyaWJ1dGFyeS5jbHVzdGVyLnYxLlBhcnRpdGlvbkFzc2lnbm1lbnQSFwoPY3JlYXRlZF90aW1lX21zGAUgASgDIicKE1BhcnRpdGlvbkFzc2lnbm1lbnQSEAoIcmVwbGljYXMYASADKAUisgEKDlBhcnRpdGlvblN0YXRlEhAKCHRvcGljX2lkGAEgASgJEg4KBmxlYWRlchgCIAEoBRIUCgxsZWFkZXJfZXBvY2gYAyABKAUSLAoDaXNyGAQgAygLMh8udHJpYnV0YXJ5LmNsdXN0ZXIudjEuSXNyTWVtYmVyEhsKE2xlYWRlcl9icm9rZXJfZXBvY2gYBSABKAMSHQoVbGFzdF9lbGVjdGlvbl91bmNsZWFuGAYgASgIIjQKCUlzck1lbWJlchIRCglicm9rZXJfaWQYASABKAUSFAoMYnJva2VyX2Vwb2NoGAIgASgDImIKDFJlcGxpY2FTdGF0ZRIQCgh0b3BpY19pZBgBIAEoCRIUCgxicm9rZXJfZXBvY2gYAiABKAMSEgoKbGFzdF9lcG9jaBgDIAEoBRIWCg5sb2dfZW5kX29mZnNldBgEIAEoA2IGcHJvdG8z", [file_tributary_v1_admin]);
+  fileDesc("CiN0cmlidXRhcnkvY2x1c3Rlci92MS9tZXRhZGF0YS5wcm90bxIUdHJpYnV0YXJ5LmNsdXN0ZXIudjEikQIKEkJyb2tlclJlZ2lzdHJhdGlvbhIKCgJpZBgBIAEoBRIPCgdhZGRyZXNzGAIgASgJEgwKBHJhY2sYAyABKAkSDwoHdmVyc2lvbhgEIAEoCRITCgtjbGVhbl9zdGFydBgFIAEoCBIYChByZWdpc3RlcmVkX2F0X21zGAYgASgDEkgKCGZlYXR1cmVzGAcgAygLMjYudHJpYnV0YXJ5LmNsdXN0ZXIudjEuQnJva2VyUmVnaXN0cmF0aW9uLkZlYXR1cmVzRW50cnkSFQoNc2h1dHRpbmdfZG93bhgIIAEoCBovCg1GZWF0dXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEiQQoWQ29udHJvbGxlclJlZ2lzdHJhdGlvbhIRCglicm9rZXJfaWQYASABKAUSFAoMYnJva2VyX2Vwb2NoGAIgASgDIrQBCg9Ub3BpY0Fzc2lnbm1lbnQSEAoIdG9waWNfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIpCgZjb25maWcYAyABKAsyGS50cmlidXRhcnkudjEuVG9waWNDb25maWcSPQoKcGFydGl0aW9ucxgEIAMoCzIpLnRyaWJ1dGFyeS5jbHVzdGVyLnYxLlBhcnRpdGlvbkFzc2lnbm1lbnQSFwoPY3JlYXRlZF90aW1lX21zGAUgASgDIicKE1BhcnRpdGlvbkFzc2lnbm1lbnQSEAoIcmVwbGljYXMYASADKAUisgEKDlBhcnRpdGlvblN0YXRlEhAKCHRvcGljX2lkGAEgASgJEg4KBmxlYWRlchgCIAEoBRIUCgxsZWFkZXJfZXBvY2gYAyABKAUSLAoDaXNyGAQgAygLMh8udHJpYnV0YXJ5LmNsdXN0ZXIudjEuSXNyTWVtYmVyEhsKE2xlYWRlcl9icm9rZXJfZXBvY2gYBSABKAMSHQoVbGFzdF9lbGVjdGlvbl91bmNsZWFuGAYgASgIIjQKCUlzck1lbWJlchIRCglicm9rZXJfaWQYASABKAUSFAoMYnJva2VyX2Vwb2NoGAIgASgDImIKDFJlcGxpY2FTdGF0ZRIQCgh0b3BpY19pZBgBIAEoCRIUCgxicm9rZXJfZXBvY2gYAiABKAMSEgoKbGFzdF9lcG9jaBgDIAEoBRIWCg5sb2dfZW5kX29mZnNldBgEIAEoA2IGcHJvdG8z", [file_tributary_v1_admin]);
 
 /**
  * brokers/<id>: a live broker, bound to its lease. The key's create revision
@@ -67,6 +67,24 @@ export type BrokerRegistration = Message<"tributary.cluster.v1.BrokerRegistratio
    * @generated from field: int64 registered_at_ms = 6;
    */
   registeredAtMs: bigint;
+
+  /**
+   * The features it supports, each with its highest level. A feature is in use
+   * at the lowest level every live broker supports (absent counts as 0).
+   *
+   * @generated from field: map<string, int32> features = 7;
+   */
+  features: { [key: string]: number };
+
+  /**
+   * It received SIGTERM: the controller moves its leaderships to other ISR
+   * members and elects it nowhere; it shuts down once it leads nothing (or a
+   * bounded wait ends). Rewritten under the same lease, so the broker epoch
+   * does not change.
+   *
+   * @generated from field: bool shutting_down = 8;
+   */
+  shuttingDown: boolean;
 };
 
 /**
