@@ -144,6 +144,11 @@ export interface BrokerConfig {
   readonly defaultReplicationFactor: number;
   /** Cluster: replicas of __consumer_offsets (issue 17 replicates it). Default 3. */
   readonly offsetsTopicReplicationFactor: number;
+  /** Cluster: on SIGTERM, how long the broker waits for the controller to move its
+   * leaderships to other in-sync replicas before it stops anyway, ms (controlled
+   * shutdown, docs/cluster.md "Rolling restarts"; Kafka's controlled.shutdown.*). 0 skips
+   * the wait. Default 30000. */
+  readonly controlledShutdownTimeoutMs: number;
 }
 
 const KiB = 1024;
@@ -209,6 +214,7 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   replicaLagTimeMaxMs: 10_000,
   defaultReplicationFactor: 3,
   offsetsTopicReplicationFactor: 3,
+  controlledShutdownTimeoutMs: 30_000,
 });
 
 /** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
@@ -282,6 +288,7 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   replicaLagTimeMaxMs: { type: "int", min: 10, max: 60 * 60 * 1000 },
   defaultReplicationFactor: { type: "int", min: 1, max: 100 },
   offsetsTopicReplicationFactor: { type: "int", min: 1, max: 100 },
+  controlledShutdownTimeoutMs: { type: "int", min: 0, max: 60 * 60 * 1000 },
 };
 
 /** etcd client URLs: a JSON list, or (from a flag or variable) "http://a:2379,http://b:2379". */

@@ -98,12 +98,20 @@ async function serve(args: string[]): Promise<void> {
     );
   }
   const broker = await startBroker(config, { logger });
+  // The first SIGTERM or SIGINT stops the broker cleanly; in a cluster with a controlled
+  // shutdown first (leaderships moved away, bounded by controlledShutdownTimeoutMs). A
+  // second one means "now": the wait ends, the flush and the clean-shutdown marker still follow.
+  const now = new AbortController();
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (!now.signal.aborted) logger.info({ signal }, "second signal: stopping now");
+      now.abort();
+      return;
+    }
     stopping = true;
     logger.info({ signal }, "shutting down");
-    broker.close().then(
+    broker.close({ controlled: true, signal: now.signal }).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");

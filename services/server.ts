@@ -28,7 +28,7 @@ import {
   type BoundService,
 } from "./rpc/index.js";
 import { TopicManager } from "./topics/index.js";
-import { ClusterNode } from "./cluster/index.js";
+import { ClusterNode, supportedFeatures } from "./cluster/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { packagePath } from "./package-root.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
@@ -65,7 +65,18 @@ export interface Broker {
   /** Cluster mode (etcdEndpoints given): this broker's part in the cluster. */
   readonly cluster: ClusterNode | undefined;
   /** Stops accepting calls, ends streams, flushes and fsyncs every partition. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /** Cluster mode: a controlled shutdown first (SIGTERM; docs/cluster.md, "Rolling
+   * restarts"): the broker has the controller move its leaderships away and waits for
+   * that, at most `controlledShutdownTimeoutMs`, while it keeps serving. Default false:
+   * it leaves at once (its lease revoked, the controller moves leaderships then). */
+  readonly controlled?: boolean;
+  /** Aborted: the controlled shutdown's wait ends now (a second SIGTERM or SIGINT); the
+   * rest of the shutdown (flush, clean-shutdown marker, lease) still runs. */
+  readonly signal?: AbortSignal;
 }
 
 /** How long close() lets in-flight calls finish before cutting them. */
@@ -163,7 +174,7 @@ export async function startBroker(
       ),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin }),
+        createAdminService({ topics, config, version, features: supportedFeatures, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin }),
         logger,
         {},
         metrics.rpc,
@@ -229,18 +240,33 @@ export async function startBroker(
       coordinator: openCoordinator,
       offsets,
       cluster: openCluster,
-      close() {
+      close(closeOptions: CloseOptions = {}) {
         closed ??= (async () => {
+          // Still serving meanwhile: followers copy the last records, acks=ALL waiters finish.
+          let handedOff = false;
+          if (closeOptions.controlled === true && openCluster !== undefined) {
+            const outcome = await openCluster
+              .controlledShutdown({ timeoutMs: config.controlledShutdownTimeoutMs, signal: closeOptions.signal })
+              .catch((err: unknown) => log.warn({ err }, "controlled shutdown failed; leaving without it"));
+            handedOff = outcome !== undefined && outcome.result !== "skipped";
+          }
           ready = false;
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
-          // Leaving the cluster first revokes the lease: the controller moves leadership at once.
-          await openCluster?.close();
+          // Handed off: flush and mark first, then revoke the lease (below). Otherwise leaving
+          // first revokes the lease, so the controller moves leadership at once.
+          if (handedOff) await openCluster?.stop();
+          else await openCluster?.close();
           await shutdownGrpc(grpcServer);
           await openExpiry.stop();
           openCoordinator.close();
           await openTopics.close();
-          await openCluster?.markCleanShutdown();
+          log.info({}, "partitions flushed");
+          if (openCluster !== undefined) {
+            await openCluster.markCleanShutdown();
+            log.info({}, "clean-shutdown marker written");
+          }
+          await openCluster?.close();
           await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
           consoleHandler?.close();
           http?.closeAllConnections();

@@ -20,6 +20,9 @@ export interface AdminDeps {
   readonly topics: TopicManager;
   readonly config: BrokerConfig;
   readonly version: string;
+  /** The broker features this build supports with their levels (services/cluster/features.ts);
+   * a single broker shows them as finalized (it is the only live broker). */
+  readonly features: Readonly<Record<string, number>>;
   /** The gRPC address clients reach this broker at, once listening. */
   readonly advertised: () => { host: string; port: number };
   readonly coordinator: GroupCoordinator;
@@ -166,14 +169,36 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
           controllerId: cluster.controllerId(),
           brokers: cluster.brokers().map((b) => {
             const at = parseHostPort(b.address);
-            return { id: b.id, address: b.address, rack: b.rack, version: b.version, host: at?.host ?? "", port: at?.port ?? 0 };
+            return {
+              id: b.id,
+              address: b.address,
+              rack: b.rack,
+              version: b.version,
+              host: at?.host ?? "",
+              port: at?.port ?? 0,
+              supportedFeatures: b.supportedFeatures,
+              shuttingDown: b.shuttingDown,
+            };
           }),
+          finalizedFeatures: cluster.finalizedFeatures(),
         };
       }
+      // A single broker is the only live broker: its features are the finalized ones.
       return {
         clusterId: topics.clusterId,
         controllerId: config.brokerId,
-        brokers: [{ id: config.brokerId, host, port, version: deps.version, address: `${host.includes(":") ? `[${host}]` : host}:${port}`, rack: config.rack ?? "" }],
+        brokers: [
+          {
+            id: config.brokerId,
+            host,
+            port,
+            version: deps.version,
+            address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+            rack: config.rack ?? "",
+            supportedFeatures: { ...deps.features },
+          },
+        ],
+        finalizedFeatures: { ...deps.features },
       };
     },
     async findCoordinator(request) {

@@ -37,6 +37,8 @@ export class BrokerRegistration {
     private readonly lease: LeaseKeeper,
     /** The broker epoch of this incarnation. */
     readonly brokerEpoch: bigint,
+    /** What `brokers/<id>` holds now. */
+    private value: Registration,
   ) {}
 
   /** @throws EtcdError when etcd does not answer; UnavailableError BROKER_ID_IN_USE
@@ -52,18 +54,15 @@ export class BrokerRegistration {
     });
     try {
       await etcd.delete(key);
-      const value = toJsonString(
-        BrokerRegistrationSchema,
-        create(BrokerRegistrationSchema, { ...options.registration, registeredAtMs: BigInt(clock.nowMs()) }),
-      );
+      const message = create(BrokerRegistrationSchema, { ...options.registration, registeredAtMs: BigInt(clock.nowMs()) });
       const result = await etcd.txn({
         compare: [{ key, target: "create", value: 0n }],
-        success: [{ put: { key, value, lease: lease.id } }],
+        success: [{ put: { key, value: toJsonString(BrokerRegistrationSchema, message), lease: lease.id } }],
       });
       if (!result.succeeded) {
         throw new UnavailableError("BROKER_ID_IN_USE", `broker id ${options.registration.id} was registered by another broker meanwhile`);
       }
-      registration = new BrokerRegistration(options, lease, result.revision);
+      registration = new BrokerRegistration(options, lease, result.revision, message);
       logger.info({ brokerId: options.registration.id, brokerEpoch: result.revision }, "broker registered");
       return registration;
     } catch (err) {
@@ -82,6 +81,28 @@ export class BrokerRegistration {
 
   get leaseId(): bigint {
     return this.lease.id;
+  }
+
+  /**
+   * Controlled shutdown (docs/cluster.md, "Rolling restarts"): rewrites `brokers/<id>`
+   * with `shutting_down`, under the same lease and only while the key is still this
+   * incarnation's (its create revision, the broker epoch, does not change: the
+   * controller must not see a death and a rebirth, only the flag). False when the key is
+   * no longer this incarnation's (fenced meanwhile): there is nothing to hand off then.
+   */
+  async markShuttingDown(): Promise<boolean> {
+    if (this.fenced) return false;
+    if (this.value.shuttingDown) return true;
+    const { etcd, keys } = this.options;
+    const key = keys.broker(this.value.id);
+    const value = create(BrokerRegistrationSchema, { ...this.value, shuttingDown: true });
+    const result = await etcd.txn({
+      compare: [{ key, target: "create", value: this.brokerEpoch }],
+      success: [{ put: { key, value: toJsonString(BrokerRegistrationSchema, value), lease: this.lease.id } }],
+    });
+    if (!result.succeeded) return false;
+    this.value = value;
+    return true;
   }
 
   /** Stops acting under this incarnation (idempotent); the broker registers again. */

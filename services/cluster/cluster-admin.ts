@@ -16,6 +16,10 @@ export interface ClusterBroker {
   readonly address: string;
   readonly rack: string;
   readonly version: string;
+  /** The features it advertises, each with its highest level (services/cluster/features.ts). */
+  readonly supportedFeatures: Readonly<Record<string, number>>;
+  /** In controlled shutdown: its leaderships are being moved away. */
+  readonly shuttingDown: boolean;
 }
 
 /**
@@ -38,4 +42,6 @@ export interface ClusterAdmin {
   replicationFactor(topic: string): number;
   brokers(): ClusterBroker[];
   controllerId(): number;
+  /** Each feature at the lowest level every live broker advertises (those at 0 left out). */
+  finalizedFeatures(): Record<string, number>;
 }

@@ -17,6 +17,7 @@ import { BrokerRegistration } from "./broker-registration.js";
 import { Controller } from "./controller/controller.js";
 import { TopicWrites } from "./controller/topic-writes.js";
 import { EtcdClient } from "./etcd/index.js";
+import { controlledShutdownFeature, featureLevel, finalizedFeatures, supportedFeatures } from "./features.js";
 import { MetadataCache } from "./metadata-cache.js";
 import type { PartitionGate } from "./partition-gate.js";
 import { ReplicaManager, type PartitionView } from "./replication/index.js";
@@ -33,6 +34,20 @@ const applyTimeoutMs = 10_000;
 const syncRetryMs = 1000;
 /** Pause between registration attempts after a self-fence. */
 const reregisterBackoffMs = 250;
+
+/** How a controlled shutdown ended (ClusterNode.controlledShutdown). */
+export interface ControlledShutdownOutcome {
+  /** "moved": the controller handed off everything it could; "skipped": not every live
+   * broker supports it (or this broker was not registered); "timed-out": the bounded wait
+   * ended first; "cut-short": a second signal asked to stop now. */
+  readonly result: "moved" | "skipped" | "timed-out" | "cut-short";
+  /** Partitions this broker led when it asked. */
+  readonly leaderships: number;
+  /** From the registration rewrite to the end of the wait, ms. */
+  readonly elapsedMs: number;
+  /** Partitions it still leads at the end (no other in-sync replica, or the wait ended). */
+  readonly stillLeading: readonly string[];
+}
 
 export interface ClusterNodeOptions {
   readonly config: BrokerConfig;
@@ -65,6 +80,10 @@ export class ClusterNode implements PartitionGate {
   private address = "";
   private cleanStart = false;
   private closed = false;
+  /** The lease is revoked (close). */
+  private left = false;
+  /** Set by controlledShutdown: every registration from now on says `shutting_down`. */
+  private shuttingDown = false;
   private syncRunning = false;
   private syncAgain = false;
   private syncIdle: Promise<void> = Promise.resolve();
@@ -89,6 +108,7 @@ export class ClusterNode implements PartitionGate {
       log: (topic, partition) => topics.find(topic)?.logs[partition],
       brokerAddress: (id) => this.metadata?.current.brokers.get(id)?.registration.address,
       liveBrokerEpoch: (id) => this.metadata?.current.brokers.get(id)?.brokerEpoch,
+      isShuttingDown: (id) => this.metadata?.current.brokers.get(id)?.registration.shuttingDown === true,
       alterPartitionState: (view, isr) => this.alterIsr(view, isr),
       config: { replicaLagTimeMaxMs: config.replicaLagTimeMaxMs },
       logger: this.log,
@@ -143,8 +163,8 @@ export class ClusterNode implements PartitionGate {
           rack: this.options.config.rack ?? "",
           version: this.options.version,
           cleanStart: this.cleanStart,
-          features: {},
-          shuttingDown: false,
+          features: { ...supportedFeatures },
+          shuttingDown: this.shuttingDown,
         },
         sessionTimeoutMs: this.options.config.brokerSessionTimeoutMs,
         logger: this.log,
@@ -401,6 +421,7 @@ export class ClusterNode implements PartitionGate {
     replicationFactor: (topic) => this.metadataCache().current.topics.get(topic)?.assignment.partitions[0]?.replicas.length ?? 1,
     brokers: () => this.liveBrokers(),
     controllerId: () => this.metadataCache().current.controller?.brokerId ?? -1,
+    finalizedFeatures: () => finalizedFeatures(this.metadataCache().current.brokers.values()),
   };
 
   private metadataCache(): MetadataCache {
@@ -410,7 +431,14 @@ export class ClusterNode implements PartitionGate {
 
   private liveBrokers(): ClusterBroker[] {
     return [...this.metadataCache().current.brokers.values()]
-      .map(({ registration: r }) => ({ id: r.id, address: r.address, rack: r.rack, version: r.version }))
+      .map(({ registration: r }) => ({
+        id: r.id,
+        address: r.address,
+        rack: r.rack,
+        version: r.version,
+        supportedFeatures: { ...r.features },
+        shuttingDown: r.shuttingDown,
+      }))
       .sort((a, b) => a.id - b.id);
   }
 
@@ -473,12 +501,113 @@ export class ClusterNode implements PartitionGate {
     }
   }
 
+  /** The lowest level of feature `name` every live broker advertises (0 when any lacks it):
+   * something new between brokers is used only at this level (services/cluster/features.ts). */
+  featureLevel(name: string): number {
+    return featureLevel(this.metadataCache().current.brokers.values(), name);
+  }
+
   /**
-   * Leaves the cluster: stops replicating and campaigning, revokes the lease (the
-   * controller moves leadership at once). `markCleanShutdown` after the partitions
-   * are flushed records that the next start is clean.
+   * Controlled shutdown (SIGTERM; docs/cluster.md, "Rolling restarts"): rewrites this
+   * broker's registration with `shutting_down` under the same lease (the broker epoch
+   * stays), so the controller moves each leadership it holds to another in-sync replica
+   * (a new leader epoch) and takes it out of ISRs (decide.ts); then waits, at most
+   * `timeoutMs` or until `signal` aborts, until the metadata shows it leads nothing another
+   * in-sync replica could lead and is in no ISR a live leader could shrink. The broker keeps
+   * serving meanwhile: its followers copy the last records, its acks=ALL waiters are
+   * answered or fail over. `close` follows. Skipped, so that the broker does not wait for
+   * nothing, unless every live broker supports it (feature `controlled-shutdown` at level 1:
+   * a controller of an older build ignores the flag).
    */
-  async close(): Promise<void> {
+  async controlledShutdown(options: { timeoutMs: number; signal?: AbortSignal }): Promise<ControlledShutdownOutcome> {
+    const registration = this.registration;
+    const metadata = this.metadata;
+    const skipped = (why: string): ControlledShutdownOutcome => {
+      this.log.info({ why }, "controlled shutdown skipped: leaving without moving leaderships");
+      return { result: "skipped", leaderships: 0, elapsedMs: 0, stillLeading: [] };
+    };
+    if (this.closed || registration === undefined || metadata === undefined || !registration.isFresh()) return skipped("not registered");
+    const brokers = [...metadata.current.brokers.values()];
+    const level = featureLevel(brokers, controlledShutdownFeature);
+    if (level < 1) {
+      const lacking = brokers.filter((b) => (b.registration.features[controlledShutdownFeature] ?? 0) < 1).map((b) => b.registration.id);
+      return skipped(`not every live broker supports ${controlledShutdownFeature} (brokers without it: ${lacking.join(", ")})`);
+    }
+    if (options.timeoutMs <= 0) return skipped("controlledShutdownTimeoutMs is 0");
+    const leaderships = this.handOff(metadata.current).leading.length;
+    this.log.info({ brokerEpoch: registration.brokerEpoch, leaderships, timeoutMs: options.timeoutMs }, "controlled shutdown: asking the controller to move leaderships");
+    this.shuttingDown = true;
+    const startedMs = Date.now();
+    if (!(await registration.markShuttingDown())) return skipped("the registration is no longer this incarnation's");
+    this.log.info({ brokerEpoch: registration.brokerEpoch }, "controlled shutdown: registration marked shutting_down");
+    const result = await this.waitForHandOff(metadata, options.timeoutMs - (Date.now() - startedMs), options.signal);
+    const elapsedMs = Date.now() - startedMs;
+    const left = this.handOff(metadata.current);
+    const fields = { elapsedMs, leaderships, stillLeading: left.leading, stillMovable: left.movable, stillInIsr: left.inIsr };
+    if (result === "moved") this.log.info(fields, "controlled shutdown: leaderships moved; this broker leads nothing another in-sync replica could lead");
+    else if (result === "timed-out") this.log.warn(fields, "controlled shutdown: timed out (controlledShutdownTimeoutMs); leaving anyway");
+    else this.log.warn(fields, "controlled shutdown: cut short by a second signal; leaving now");
+    return { result, leaderships, elapsedMs, stillLeading: left.leading };
+  }
+
+  /**
+   * What the controller still has to hand off from this broker, by the metadata: the
+   * partitions it leads (`leading`), those of them another current ISR member not in
+   * controlled shutdown could lead (`movable`), and the ISRs under a live leader it is
+   * still in (`inIsr`).
+   */
+  private handOff(snapshot: ClusterSnapshot): { leading: string[]; movable: string[]; inIsr: string[] } {
+    const leading: string[] = [];
+    const movable: string[] = [];
+    const inIsr: string[] = [];
+    const epoch = this.registration?.brokerEpoch;
+    const eligible = (id: number, brokerEpoch: bigint) => {
+      const broker = snapshot.brokers.get(id);
+      return broker !== undefined && broker.brokerEpoch === brokerEpoch && !broker.registration.shuttingDown;
+    };
+    for (const [key, { state }] of snapshot.partitions) {
+      if (!snapshot.topics.has(key.slice(0, key.lastIndexOf("/")))) continue;
+      if (state.leader === this.brokerId && state.leaderBrokerEpoch === epoch) {
+        leading.push(key);
+        if (state.isr.some((m) => m.brokerId !== this.brokerId && eligible(m.brokerId, m.brokerEpoch))) movable.push(key);
+      } else if (state.leader >= 0 && state.isr.some((m) => m.brokerId === this.brokerId && m.brokerEpoch === epoch)) {
+        const leader = snapshot.brokers.get(state.leader);
+        if (leader !== undefined && leader.brokerEpoch === state.leaderBrokerEpoch) inIsr.push(key);
+      }
+    }
+    return { leading, movable, inIsr };
+  }
+
+  /** Resolves when nothing is left to hand off, the time is up, or `signal` aborts. */
+  private waitForHandOff(metadata: MetadataCache, timeoutMs: number, signal: AbortSignal | undefined): Promise<"moved" | "timed-out" | "cut-short"> {
+    const done = () => {
+      const left = this.handOff(metadata.current);
+      return left.movable.length === 0 && left.inIsr.length === 0;
+    };
+    if (done()) return Promise.resolve("moved");
+    if (signal?.aborted) return Promise.resolve("cut-short");
+    return new Promise((resolve) => {
+      const finish = (how: "moved" | "timed-out" | "cut-short") => {
+        clearTimeout(timer);
+        off();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(how);
+      };
+      const onAbort = () => finish("cut-short");
+      const timer = setTimeout(() => finish("timed-out"), Math.max(0, timeoutMs));
+      const off = metadata.onChange(() => {
+        if (done()) finish("moved");
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Stops acting in the cluster — replicating, campaigning, applying metadata — but
+   * stays registered: after a controlled shutdown the broker flushes and writes its
+   * clean-shutdown marker first, and only then revokes its lease (`close`).
+   */
+  async stop(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.syncRetry);
@@ -488,7 +617,20 @@ export class ClusterNode implements PartitionGate {
     await this.replicas.close();
     await this.syncIdle.catch(() => undefined);
     this.metadata?.close();
-    await this.registration?.close().catch((err: unknown) => this.log.warn({ err }, "revoking the lease failed"));
+  }
+
+  /**
+   * Leaves the cluster: `stop`, then revokes the lease, so the key goes at once (no
+   * waiting for the TTL) and the controller moves whatever this broker still led.
+   */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.left) return;
+    this.left = true;
+    await this.registration?.close().then(
+      () => this.log.info({ brokerEpoch: this.registration?.brokerEpoch }, "lease revoked: left the cluster"),
+      (err: unknown) => this.log.warn({ err }, "revoking the lease failed"),
+    );
     this.etcd.close();
   }
 

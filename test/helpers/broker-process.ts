@@ -37,6 +37,11 @@ export interface BrokerProcessOptions {
   readonly wrapper?: readonly string[];
 }
 
+export interface RestartOptions {
+  /** The compiled main.js to run from now on (default: the one it ran before). */
+  readonly main?: string;
+}
+
 export interface BrokerProcess {
   /** These change on each restart. */
   readonly pid: number;
@@ -55,8 +60,9 @@ export interface BrokerProcess {
   waitForExit(): Promise<number | NodeJS.Signals | null>;
   /** Resolves with the first JSON log entry (from now on, or already logged by this incarnation) that matches. */
   waitForLog(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** Stops the current incarnation if running (as `stop`), then starts again with the same arguments and data dir. */
-  restart(): Promise<void>;
+  /** Stops the current incarnation if running (as `stop`), then starts again with the same arguments and data dir;
+   * with `main`, from another build's main.js from now on (a rolling upgrade, test/cluster/rolling-upgrade.test.ts). */
+  restart(options?: RestartOptions): Promise<void>;
   /** SIGTERM (after SIGCONT, if paused), then SIGKILL after `timeoutMs` (default 10000); resolves how it ended. */
   stop(timeoutMs?: number): Promise<number | NodeJS.Signals | null>;
 }
@@ -89,9 +95,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     logs.push(line);
     if (logs.length > maxLines) logs.splice(0, logs.length - maxLines);
   };
-  const args = [
+  const serveArgs = (main: string) => [
     ...nodeFlags,
-    compiledMain,
+    main,
     "serve",
     "--listen",
     options.listen ?? "127.0.0.1:0",
@@ -102,6 +108,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     ...Object.entries(options.config ?? {}).flatMap(([key, value]) => [`--${flagName(key)}`, String(value)]),
     ...(options.args ?? []),
   ];
+  let args = serveArgs(compiledMain);
 
   let incarnation = await spawnIncarnation(args, options, remember, () => logs);
   const handle: BrokerProcess = {
@@ -133,8 +140,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     waitForLog(match, timeoutMs = 30_000) {
       return incarnation.waitForLog(match, timeoutMs);
     },
-    async restart() {
+    async restart(restartOptions = {}) {
       if (incarnation.exitedWith === undefined) await handle.stop();
+      if (restartOptions.main !== undefined) args = serveArgs(restartOptions.main);
       incarnation = await spawnIncarnation(args, options, remember, () => logs);
     },
     async stop(timeoutMs = 10_000) {

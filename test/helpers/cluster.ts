@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { startEtcd, type EtcdProcesses } from "../../services/cluster/index.js";
-import { startBrokerProcess, type BrokerProcess } from "./broker-process.js";
+import { startBrokerProcess, type BrokerProcess, type RestartOptions } from "./broker-process.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 
 /**
@@ -34,10 +34,10 @@ export interface ClusterBroker {
   readonly proxy: FaultProxy | undefined;
   /** In front of its etcd endpoint (with `proxies`). */
   readonly etcdProxy: FaultProxy | undefined;
-  /** Restarts on the same data dir and waits until it has joined the cluster. */
-  restart(): Promise<void>;
-  /** Starts again after a kill (-9) and waits until it has joined. */
-  start(): Promise<void>;
+  /** Restarts on the same data dir and waits until it has joined the cluster (`main`: from another build). */
+  restart(options?: RestartOptions): Promise<void>;
+  /** Starts again after a kill (-9) or a stop and waits until it has joined. */
+  start(options?: RestartOptions): Promise<void>;
 }
 
 export interface StartClusterOptions {
@@ -128,12 +128,12 @@ async function startClusterBroker(id: number, dir: string, etcd: EtcdProcesses, 
     },
     proxy,
     etcdProxy,
-    async restart() {
-      await process.restart();
+    async restart(restartOptions) {
+      await process.restart(restartOptions);
       await joined();
     },
-    async start() {
-      await process.restart();
+    async start(restartOptions) {
+      await process.restart(restartOptions);
       await joined();
     },
   };

@@ -214,13 +214,16 @@ export class Controller {
         this.logger.warn(fields, "partition offline: no in-sync replica is alive");
         break;
       case "isr-shrink":
-        this.logger.info(fields, "removed dead replicas from the ISR");
+        this.logger.info(fields, "removed dead replicas, or replicas in controlled shutdown, from the ISR");
         break;
       case "create":
         this.logger.info(fields, "partition state written");
         break;
       case "clean-election":
         this.logger.info(fields, "leader elected");
+        break;
+      case "controlled-shutdown":
+        this.logger.info(fields, "leadership moved off a broker in controlled shutdown");
         break;
     }
   }

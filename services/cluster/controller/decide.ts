@@ -10,9 +10,18 @@
  *   partition never held data.
  * - Leader alive (its broker registered under `leader_broker_epoch`): ISR members
  *   whose incarnation is gone (broker dead, or restarted with a new broker epoch,
- *   KIP-903) leave the ISR; the leader stays, so it is never emptied.
+ *   KIP-903) leave the ISR, and so do members in controlled shutdown (their
+ *   registration says `shutting_down`), as in Kafka, so that acks=ALL does not wait on
+ *   a broker about to stop; the leader stays, so it is never emptied.
+ * - Leader alive but in controlled shutdown: the first current ISR member in replica
+ *   order that is not shutting down leads (the leader epoch grows), and the members
+ *   shutting down leave the ISR. With no such member it keeps leading: nothing better
+ *   exists, and it leaves when its bounded wait ends (docs/cluster.md, "Rolling restarts").
  * - Leader not alive: the first ISR member in replica order whose incarnation is
- *   current leads; dead incarnations leave the ISR; the leader epoch grows.
+ *   current and that is not shutting down leads; dead incarnations and members
+ *   shutting down leave the ISR; the leader epoch grows. A broker in controlled
+ *   shutdown is elected nowhere: with only such members the partition goes offline
+ *   (below) and waits for one of them to come back (it does, with a clean start).
  * - No current ISR member:
  *   1. an ISR member back after a clean shutdown (new broker epoch, clean_start)
  *      kept everything it had: it leads, alone in the ISR;
@@ -44,6 +53,8 @@ export type DecisionKind =
   | "isr-shrink"
   /** A new leader from the current ISR (or a member back after a clean shutdown). */
   | "clean-election"
+  /** The leader is in controlled shutdown: another current ISR member leads. */
+  | "controlled-shutdown"
   /** KIP-966: every ISR member restarted uncleanly; the most complete leads. */
   | "unclean-recovery"
   /** Outside the ISR, allowed by the topic's unclean_leader_election. */
@@ -99,16 +110,14 @@ function decidePartition(
 ): { state: PartitionState; kind: DecisionKind } | undefined {
   const { state } = entry;
   const epochOf = (id: number) => snapshot.brokers.get(id)?.brokerEpoch;
+  const shuttingDown = (id: number) => snapshot.brokers.get(id)?.registration.shuttingDown === true;
   const current = (m: IsrMember) => epochOf(m.brokerId) === m.brokerEpoch;
   const inReplicaOrder = <T extends { brokerId: number }>(members: T[]) =>
     [...members].sort((a, b) => replicas.indexOf(a.brokerId) - replicas.indexOf(b.brokerId));
   const currentIsr = state.isr.filter(current);
-
-  const leaderAlive = state.leader >= 0 && epochOf(state.leader) === state.leaderBrokerEpoch;
-  if (leaderAlive) {
-    if (currentIsr.length === state.isr.length || currentIsr.length === 0) return undefined;
-    return { state: withChanges(state, { isr: currentIsr }), kind: "isr-shrink" };
-  }
+  /** Current members not in controlled shutdown (ISR order), and in replica order: who may lead. */
+  const eligibleIsr = currentIsr.filter((m) => !shuttingDown(m.brokerId));
+  const eligible = inReplicaOrder(eligibleIsr);
 
   const elect = (brokerId: number, isr: IsrMember[], kind: DecisionKind) => ({
     state: withChanges(state, {
@@ -124,13 +133,32 @@ function decidePartition(
     create(IsrMemberSchema, { brokerId, brokerEpoch: epochOf(brokerId) as bigint }),
   ];
 
+  const leaderAlive = state.leader >= 0 && epochOf(state.leader) === state.leaderBrokerEpoch;
+  if (leaderAlive) {
+    if (currentIsr.length === 0) return undefined;
+    if (shuttingDown(state.leader) && eligible.length > 0) {
+      return elect(eligible[0].brokerId, eligibleIsr, "controlled-shutdown");
+    }
+    const kept = currentIsr.filter((m) => m.brokerId === state.leader || !shuttingDown(m.brokerId));
+    if (kept.length === state.isr.length) return undefined;
+    return { state: withChanges(state, { isr: kept }), kind: "isr-shrink" };
+  }
+
+  if (eligible.length > 0) {
+    return elect(eligible[0].brokerId, eligibleIsr, "clean-election");
+  }
   if (currentIsr.length > 0) {
-    return elect(inReplicaOrder(currentIsr)[0].brokerId, currentIsr, "clean-election");
+    // Only members in controlled shutdown are current: elected nowhere, they come back cleanly.
+    if (state.leader === -1) return undefined;
+    return {
+      state: withChanges(state, { leader: -1, leaderEpoch: state.leaderEpoch + 1, leaderBrokerEpoch: 0n }),
+      kind: "offline",
+    };
   }
 
   // No ISR member in the incarnation it was in sync under.
   const back = inReplicaOrder(state.isr.filter((m) => epochOf(m.brokerId) !== undefined));
-  const cleanBack = back.filter((m) => snapshot.brokers.get(m.brokerId)?.registration.cleanStart === true);
+  const cleanBack = back.filter((m) => snapshot.brokers.get(m.brokerId)?.registration.cleanStart === true && !shuttingDown(m.brokerId));
   if (cleanBack.length > 0) {
     return elect(cleanBack[0].brokerId, asCurrent(cleanBack[0].brokerId), "clean-election");
   }
@@ -146,12 +174,14 @@ function decidePartition(
     if (reported) {
       // `back` is in replica order and the sort is stable: ties go to the earlier replica.
       const best = [...reports].sort((a, b) => compareReplicaStates(b.report!, a.report!))[0];
-      return elect(best.brokerId, asCurrent(best.brokerId), "unclean-recovery");
+      // The most complete one in controlled shutdown: wait for it to come back.
+      if (!shuttingDown(best.brokerId)) return elect(best.brokerId, asCurrent(best.brokerId), "unclean-recovery");
     }
   }
   if (uncleanAllowed) {
-    const liveReplicas = replicas.filter((id) => epochOf(id) !== undefined);
-    const candidate = back.length > 0 ? back[0].brokerId : liveReplicas[0];
+    const liveReplicas = replicas.filter((id) => epochOf(id) !== undefined && !shuttingDown(id));
+    const backEligible = back.filter((m) => !shuttingDown(m.brokerId));
+    const candidate = backEligible.length > 0 ? backEligible[0].brokerId : liveReplicas[0];
     if (candidate !== undefined) return elect(candidate, asCurrent(candidate), "unclean-election");
   }
   if (state.leader === -1) return undefined;

@@ -198,6 +198,8 @@ export class PartitionLeader {
     if (isr.some((m) => m.brokerId === followerId)) return; // its old incarnation leaves first (shrink)
     if (state.logEndOffset < this.log.highWatermark || state.logEndOffset < this.epochStartOffset) return;
     if (this.deps.liveBrokerEpoch(followerId) !== state.brokerEpoch) return;
+    // In controlled shutdown: the controller took it out; acks=ALL must not wait on it again.
+    if (this.deps.isShuttingDown(followerId)) return;
     this.alterIsr([...isr, create(IsrMemberSchema, { brokerId: followerId, brokerEpoch: state.brokerEpoch })], "expand");
   }
 

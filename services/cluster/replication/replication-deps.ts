@@ -60,6 +60,9 @@ export interface ReplicationDeps {
   brokerAddress(id: number): string | undefined;
   /** A live broker's broker epoch, undefined when it is not registered. */
   liveBrokerEpoch(id: number): bigint | undefined;
+  /** Whether a live broker is in controlled shutdown (its registration's `shutting_down`):
+   * the controller takes it out of every ISR, so a leader must not take it back in. */
+  isShuttingDown(id: number): boolean;
   /**
    * Compare-and-swap of the partition state with `isr` (leader and epoch unchanged),
    * guarded by `view.entry.modRevision` and by this broker's registration still having

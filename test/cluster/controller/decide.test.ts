@@ -12,8 +12,8 @@ import { TopicConfigSchema } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import type { ClusterSnapshot, LiveBroker, PartitionEntry, ReplicaStateEntry } from "../../../services/cluster/cluster-state.js";
 import { decide, type DecisionKind } from "../../../services/cluster/controller/decide.js";
 
-/** A broker: [id, epoch] live after a clean start, or [id, epoch, "unclean"]. */
-type BrokerSpec = [number, number] | [number, number, "unclean"];
+/** A broker: [id, epoch] live after a clean start, [id, epoch, "unclean"], or [id, epoch, "shutting-down"] (controlled shutdown). */
+type BrokerSpec = [number, number] | [number, number, "unclean" | "shutting-down"];
 /** ISR member: [brokerId, brokerEpoch]. */
 type Member = [number, number];
 
@@ -96,6 +96,41 @@ const cases: Case[] = [
     expect: { kind: "offline", leader: -1, leaderEpoch: 6, isr: [[1, 10], [2, 20]] },
   },
   {
+    name: "controlled shutdown: the leader's leadership moves to the first other current ISR member in replica order, which takes it out of the ISR",
+    brokers: [[1, 10, "shutting-down"], [2, 20], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10], [3, 30], [2, 20]],
+    expect: { kind: "controlled-shutdown", leader: 2, leaderEpoch: 6, leaderBrokerEpoch: 20, isr: [[3, 30], [2, 20]] },
+  },
+  {
+    name: "controlled shutdown: a follower shutting down leaves the ISR; the leader stays",
+    brokers: [[1, 10], [2, 20, "shutting-down"], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10], [2, 20], [3, 30]],
+    expect: { kind: "isr-shrink", leader: 1, leaderEpoch: 5, isr: [[1, 10], [3, 30]] },
+  },
+  {
+    name: "controlled shutdown: a leader with no other current ISR member keeps leading; members shutting down leave",
+    brokers: [[1, 10, "shutting-down"], [2, 20, "shutting-down"], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10], [2, 20], [3, 29]],
+    expect: { kind: "isr-shrink", leader: 1, leaderEpoch: 5, isr: [[1, 10]] },
+  },
+  {
+    name: "controlled shutdown: a leader alone in its ISR is left alone",
+    brokers: [[1, 10, "shutting-down"], [2, 20], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10]],
+    expect: undefined,
+  },
+  {
+    name: "controlled shutdown: a dead leader is replaced by a member not shutting down, even if later in replica order",
+    brokers: [[2, 20, "shutting-down"], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10], [2, 20], [3, 30]],
+    expect: { kind: "clean-election", leader: 3, leaderEpoch: 6, leaderBrokerEpoch: 30, isr: [[3, 30]] },
+  },
+  {
+    name: "controlled shutdown: a broker shutting down is elected nowhere: with only such members the partition goes offline",
+    brokers: [[2, 20, "shutting-down"], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10], [2, 20]],
+    expect: { kind: "offline", leader: -1, leaderEpoch: 6, isr: [[1, 10], [2, 20]] },
+  },
+  {
+    name: "controlled shutdown: a member back after a clean shutdown but shutting down again is not elected",
+    brokers: [[1, 15, "shutting-down"], [2, 20]], leader: -1, leaderBrokerEpoch: 0, isr: [[1, 10]],
+    expect: undefined,
+  },
+  {
     name: "a state written by a creator that lost the race (another topic id) is written anew",
     brokers: [[1, 10], [2, 20], [3, 30]], leader: 1, leaderBrokerEpoch: 10, isr: [[1, 10]], topicId: "other",
     expect: { kind: "create", leader: 1, leaderEpoch: 6, isr: [[1, 10], [2, 20], [3, 30]] },
@@ -105,9 +140,12 @@ const cases: Case[] = [
 function snapshotOf(c: Case): ClusterSnapshot {
   const replicas = c.replicas ?? [1, 2, 3];
   const brokers = new Map<number, LiveBroker>(
-    c.brokers.map(([id, epoch, unclean]) => [
+    c.brokers.map(([id, epoch, how]) => [
       id,
-      { registration: create(BrokerRegistrationSchema, { id, address: `h:${id}`, cleanStart: unclean === undefined }), brokerEpoch: BigInt(epoch) },
+      {
+        registration: create(BrokerRegistrationSchema, { id, address: `h:${id}`, cleanStart: how !== "unclean", shuttingDown: how === "shutting-down" }),
+        brokerEpoch: BigInt(epoch),
+      },
     ]),
   );
   const assignment = create(TopicAssignmentSchema, {

@@ -85,6 +85,7 @@ export class ReplicaCluster {
         const o = this.brokers.get(other);
         return o?.manager != null ? o.brokerEpoch : undefined;
       },
+      isShuttingDown: () => false,
       alterPartitionState: async (view, isr) => this.compareAndSwap(view, isr),
       config: { replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 20, ...this.config },
       logger: logger.child({ broker: id }),

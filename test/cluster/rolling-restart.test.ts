@@ -1,0 +1,208 @@
+import { fromJsonString } from "@bufbuild/protobuf";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Admin } from "../../clients/ts/admin.js";
+import { createClient } from "../../clients/ts/grpc-client.js";
+import { Producer } from "../../clients/ts/producer.js";
+import { PartitionStateSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
+import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { ClusterKeys } from "../../services/cluster/cluster-keys.js";
+import { EtcdClient, type WatchEvent } from "../../services/cluster/etcd/index.js";
+import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { compareReplicas, HistoryChecker } from "../helpers/history-checker.js";
+import { readReplicaFiles } from "../helpers/replica-files.js";
+
+const topic = "rolling";
+const partitions = 3;
+/** Records per partition at most: the load is bounded whatever the machine's speed. */
+const maxRecordsPerPartition = 40_000;
+
+/**
+ * Issue 17, "A broker's lifecycle": a rolling restart of every broker of a three-broker
+ * cluster (RF 3, minInsyncReplicas 2) under acks=ALL load from an idempotent producer.
+ * Each broker in turn gets SIGTERM (a controlled shutdown: the controller moves its
+ * leaderships and takes it out of ISRs, docs/cluster.md "Rolling restarts"), is started
+ * again on its data dir, and the next one waits until every ISR is full again. Judged by:
+ * every send acknowledged (nothing failed beyond the client's own retries), the history
+ * checker (no lost write, duplicate or offset with two values), identical replicas, and
+ * etcd's own history: when each broker's key went (its lease revoked as it exited), no
+ * partition state named it leader. The produce stall per restart (the longest gap between
+ * two acknowledgements on one partition) and the time the controller took to move the
+ * leaderships are printed.
+ */
+describe("a rolling restart under acks=ALL", () => {
+  let cluster: TestCluster;
+  let admin: Admin;
+  let etcd: EtcdClient;
+  const keys = new ClusterKeys("test");
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 3 });
+    etcd = new EtcdClient({ endpoints: cluster.etcd.endpoints });
+    admin = new Admin({ bootstrap: cluster.bootstrap });
+    await admin.createTopic(topic, partitions, { minInsyncReplicas: 2 });
+  });
+  afterAll(async () => {
+    admin?.close();
+    etcd?.close();
+    await cluster?.stop();
+  });
+
+  /** Through the first running broker that answers (a restarted broker has a new port). */
+  const describeTopic = async () => {
+    for (const broker of cluster.brokers) {
+      if (broker.process.exited) continue;
+      try {
+        return (await createClient(AdminService, broker.address).describeTopic({ name: topic }, { deadline: 2000 })).topic!;
+      } catch {
+        continue;
+      }
+    }
+    throw new Error("no broker answered DescribeTopic");
+  };
+
+  it("acknowledges every send, loses nothing, and each stopped broker leads nothing when it leaves", async () => {
+    // Every change from here on, in etcd's order.
+    const events: WatchEvent[] = [];
+    const start = await etcd.range(keys.root, { prefix: true });
+    const leaders = new Map<string, number>();
+    for (const kv of start.kvs) {
+      const parsed = keys.parse(kv.key);
+      if (parsed?.kind === "partition" && parsed.name === topic) {
+        leaders.set(kv.key, fromJsonString(PartitionStateSchema, kv.value.toString("utf8"), { ignoreUnknownFields: true }).leader);
+      }
+    }
+    let watchEnded: string | undefined;
+    const watch = etcd.watch(keys.root, { prefix: true, startRevision: start.revision + 1n }, {
+      events: (batch) => void events.push(...batch),
+      cancelled: (reason) => void (watchEnded = reason),
+    });
+
+    const checker = new HistoryChecker();
+    const producer = new Producer({ bootstrap: cluster.bootstrap, acks: Acks.ALL, lingerMs: 1, deliveryTimeoutMs: 60_000 });
+    const ackTimesMs: number[][] = Array.from({ length: partitions }, () => []);
+    let running = true;
+    let counter = 0;
+    const writers = Array.from({ length: partitions }, async (_, partition) => {
+      for (let n = 0; running && n < maxRecordsPerPartition; n++) {
+        const value = `p${partition}-${counter++}`;
+        const attempt = checker.produce(value, partition);
+        try {
+          const meta = await producer.send({ topic, partition, value });
+          attempt.acked(meta.offset);
+          ackTimesMs[partition].push(Date.now());
+        } catch {
+          attempt.unknown();
+        }
+      }
+    });
+    const acked = () => ackTimesMs.reduce((sum, times) => sum + times.length, 0);
+    const progress = async (more: number) => {
+      const target = acked() + more;
+      await expect.poll(acked, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(target);
+    };
+    const fullIsr = async () => {
+      await expect
+        .poll(async () => (await describeTopic()).partitions.every((p) => p.isr.length === 3 && p.leader > 0), { timeout: 30_000, interval: 100 })
+        .toBe(true);
+    };
+    /** The longest gap between two acknowledgements of one partition within [fromMs, toMs]. */
+    const stallMs = (fromMs: number, toMs: number) =>
+      Math.max(
+        ...ackTimesMs.map((times) => {
+          const inside = times.filter((t) => t >= fromMs && t <= toMs);
+          const before = times.filter((t) => t < fromMs).at(-1) ?? fromMs;
+          let longest = 0;
+          let previous = before;
+          for (const t of inside) {
+            longest = Math.max(longest, t - previous);
+            previous = t;
+          }
+          return longest;
+        }),
+      );
+
+    const figures: Array<{ broker: number; stallMs: number; moveMs: number; leaderships: number; exitMs: number; backInIsrMs: number }> = [];
+    try {
+      await progress(200);
+      for (const broker of cluster.brokers) {
+        const before = (await describeTopic()).partitions.filter((p) => p.leader === broker.id).length;
+        const sigtermMs = Date.now();
+        // SIGTERM; SIGKILL only if it took longer than the controlled shutdown's bound and more.
+        const exit = await broker.process.stop(60_000);
+        const exitMs = Date.now() - sigtermMs;
+        expect(exit, `broker ${broker.id} exit`).toBe(0);
+        const moved = await broker.process.waitForLog((e) => typeof e.msg === "string" && e.msg.startsWith("controlled shutdown: leaderships moved"), 1000);
+        await broker.process.waitForLog((e) => e.msg === "clean-shutdown marker written", 1000);
+        await broker.process.waitForLog((e) => e.msg === "lease revoked: left the cluster", 1000);
+        expect(moved.stillLeading).toEqual([]);
+        await broker.start();
+        await fullIsr();
+        const backInIsrMs = Date.now() - sigtermMs;
+        await progress(100);
+        figures.push({ broker: broker.id, stallMs: stallMs(sigtermMs, Date.now()), moveMs: Number(moved.elapsedMs), leaderships: before, exitMs, backInIsrMs });
+      }
+    } finally {
+      running = false;
+      await Promise.all(writers);
+      await producer.close();
+    }
+
+    // etcd's history: when each broker's key was deleted (its lease revoked), it led nothing.
+    const endRevision = (await etcd.range(keys.root, { prefix: true })).revision;
+    await expect.poll(() => events.at(-1)?.kv.modRevision ?? 0n, { timeout: 5_000 }).toBeGreaterThanOrEqual(endRevision);
+    watch.close();
+    expect(watchEnded).toBeUndefined();
+    const violations: string[] = [];
+    const departures: number[] = [];
+    const markedShuttingDown = new Set<number>();
+    for (const event of events) {
+      const parsed = keys.parse(event.kv.key);
+      if (parsed?.kind === "partition" && parsed.name === topic && event.type === "put") {
+        leaders.set(event.kv.key, fromJsonString(PartitionStateSchema, event.kv.value.toString("utf8"), { ignoreUnknownFields: true }).leader);
+      }
+      if (parsed?.kind === "broker" && event.type === "put" && event.kv.value.toString("utf8").includes('"shuttingDown":true')) {
+        markedShuttingDown.add(parsed.id);
+      }
+      if (parsed?.kind === "broker" && event.type === "delete") {
+        departures.push(parsed.id);
+        for (const [key, leader] of leaders) if (leader === parsed.id) violations.push(`${key} led by ${parsed.id} when its key went (rev ${event.kv.modRevision})`);
+      }
+    }
+    expect(departures).toEqual([1, 2, 3]);
+    expect([...markedShuttingDown].sort()).toEqual([1, 2, 3]);
+    expect(violations).toEqual([]);
+
+    // Every replica's own files, after every broker stopped.
+    await Promise.all(cluster.brokers.map((b) => b.process.stop(60_000)));
+    for (let partition = 0; partition < partitions; partition++) {
+      const reads = new Map<number, Array<{ offset: bigint; value: string }>>();
+      for (const broker of cluster.brokers) {
+        reads.set(broker.id, (await readReplicaFiles(join(cluster.dir, `broker-${broker.id}`), topic, partition, "highWatermark")).records);
+      }
+      const longest = [...reads.values()].reduce((a, b) => (b.length > a.length ? b : a));
+      checker.finalRead(partition, longest);
+      const comparison = compareReplicas(reads, Math.min(...[...reads.values()].map((r) => r.length)));
+      expect(comparison.examples).toEqual([]);
+    }
+    const report = checker.check();
+    console.log(checker.formatTable(report));
+    console.log(
+      figures
+        .map(
+          (f) =>
+            `broker ${f.broker}: led ${f.leaderships} partitions; leaderships moved in ${f.moveMs} ms; exited ${f.exitMs} ms after SIGTERM; ` +
+            `back in every ISR ${f.backInIsrMs} ms after SIGTERM; longest gap between acks on one partition ${f.stallMs} ms`,
+        )
+        .join("\n"),
+    );
+    expect(report.produces.failed).toBe(0);
+    expect(report.produces.unknown).toBe(0);
+    expect(report.produces.acked).toBe(report.produces.attempted);
+    expect(report.lostWrite.examples).toEqual([]);
+    expect(report.duplicate.examples).toEqual([]);
+    expect(report.inconsistentOffsets.examples).toEqual([]);
+    expect(report.uncheckedPartitions).toEqual([]);
+    expect(figures.every((f) => f.leaderships === 0 || f.moveMs < 10_000)).toBe(true);
+  });
+});
