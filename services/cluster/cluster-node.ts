@@ -613,6 +613,9 @@ export class ClusterNode implements PartitionGate {
     clearTimeout(this.syncRetry);
     this.endLeaderships(() => true);
     this.unsubscribe?.();
+    // The controller key goes now, not with the lease: another broker is elected while
+    // this one flushes (after a controlled shutdown the lease goes last).
+    await this.controller?.resign().catch((err: unknown) => this.log.warn({ err }, "resigning as controller failed; the key goes with the lease"));
     this.controller?.close();
     await this.replicas.close();
     await this.syncIdle.catch(() => undefined);
