@@ -10,6 +10,7 @@ import { Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { ClusterKeys } from "../../services/cluster/cluster-keys.js";
 import { EtcdClient, type WatchEvent } from "../../services/cluster/etcd/index.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { CoordinatorFollowingMember } from "../helpers/coordinator-following-member.js";
 import { compareReplicas, HistoryChecker } from "../helpers/history-checker.js";
 import { readReplicaFiles } from "../helpers/replica-files.js";
 
@@ -17,6 +18,9 @@ const topic = "rolling";
 const partitions = 3;
 /** Records per partition at most: the load is bounded whatever the machine's speed. */
 const maxRecordsPerPartition = 40_000;
+const groupId = "rolling-readers";
+/** The group session timeout the brokers run with: a member's stall must stay below it. */
+const sessionTimeoutMs = 10_000;
 
 /**
  * Issue 17, "A broker's lifecycle": a rolling restart of every broker of a three-broker
@@ -30,19 +34,27 @@ const maxRecordsPerPartition = 40_000;
  * partition state named it leader. The produce stall per restart (the longest gap between
  * two acknowledgements on one partition) and the time the controller took to move the
  * leaderships are printed.
+ *
+ * A consumer group of three members reads the topic meanwhile (its coordinator, the
+ * leader of its __consumer_offsets partition, RF 3, moves with the restarts; the members
+ * find it again, test/helpers/coordinator-following-member.ts): no partition goes longer
+ * than one session timeout without a new record reaching the group, and every
+ * acknowledged record reaches it (at least once).
  */
 describe("a rolling restart under acks=ALL", () => {
   let cluster: TestCluster;
   let admin: Admin;
   let etcd: EtcdClient;
+  let members: CoordinatorFollowingMember[] = [];
   const keys = new ClusterKeys("test");
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 3 });
+    cluster = await startCluster({ brokers: 3, config: { offsetsTopicReplicationFactor: 3, offsetsTopicPartitions: 3, sessionTimeoutMs } });
     etcd = new EtcdClient({ endpoints: cluster.etcd.endpoints });
     admin = new Admin({ bootstrap: cluster.bootstrap });
     await admin.createTopic(topic, partitions, { minInsyncReplicas: 2 });
   });
   afterAll(async () => {
+    await Promise.all(members.map((m) => m.close()));
     admin?.close();
     etcd?.close();
     await cluster?.stop();
@@ -81,6 +93,7 @@ describe("a rolling restart under acks=ALL", () => {
     const checker = new HistoryChecker();
     const producer = new Producer({ bootstrap: cluster.bootstrap, acks: Acks.ALL, lingerMs: 1, deliveryTimeoutMs: 60_000 });
     const ackTimesMs: number[][] = Array.from({ length: partitions }, () => []);
+    const ackedValues: string[] = [];
     let running = true;
     let counter = 0;
     const writers = Array.from({ length: partitions }, async (_, partition) => {
@@ -91,6 +104,7 @@ describe("a rolling restart under acks=ALL", () => {
           const meta = await producer.send({ topic, partition, value });
           attempt.acked(meta.offset);
           ackTimesMs[partition].push(Date.now());
+          ackedValues.push(value);
         } catch {
           attempt.unknown();
         }
@@ -122,9 +136,38 @@ describe("a rolling restart under acks=ALL", () => {
         }),
       );
 
-    const figures: Array<{ broker: number; stallMs: number; moveMs: number; leaderships: number; exitMs: number; backInIsrMs: number }> = [];
+    members = Array.from(
+      { length: 3 },
+      () => new CoordinatorFollowingMember({ bootstrap: () => cluster.brokers.filter((b) => !b.process.exited).map((b) => b.address), groupId, topic }),
+    );
+    const groupDeliveries = () => members.flatMap((m) => m.deliveries);
+    /** The longest time one partition went without a new record (an offset above all before) reaching the group, within [fromMs, toMs]. */
+    const groupStallMs = (fromMs: number, toMs: number) => {
+      const progressTimes: number[][] = Array.from({ length: partitions }, () => []);
+      const highest = new Map<number, bigint>();
+      for (const d of [...groupDeliveries()].sort((a, b) => a.atMs - b.atMs)) {
+        if (d.offset <= (highest.get(d.partition) ?? -1n)) continue;
+        highest.set(d.partition, d.offset);
+        progressTimes[d.partition].push(d.atMs);
+      }
+      return Math.max(
+        ...progressTimes.map((times) => {
+          let longest = 0;
+          let previous = times.filter((t) => t < fromMs).at(-1) ?? fromMs;
+          for (const t of times.filter((t) => t >= fromMs && t <= toMs)) {
+            longest = Math.max(longest, t - previous);
+            previous = t;
+          }
+          return Math.max(longest, toMs - previous);
+        }),
+      );
+    };
+
+    const figures: Array<{ broker: number; stallMs: number; groupStallMs: number; moveMs: number; leaderships: number; exitMs: number; backInIsrMs: number }> = [];
     try {
       await progress(200);
+      // Every partition reaches the group before the first restart.
+      await expect.poll(() => new Set(groupDeliveries().map((d) => d.partition)).size, { timeout: 30_000, interval: 100 }).toBe(partitions);
       for (const broker of cluster.brokers) {
         const before = (await describeTopic()).partitions.filter((p) => p.leader === broker.id).length;
         const sigtermMs = Date.now();
@@ -140,13 +183,20 @@ describe("a rolling restart under acks=ALL", () => {
         await fullIsr();
         const backInIsrMs = Date.now() - sigtermMs;
         await progress(100);
-        figures.push({ broker: broker.id, stallMs: stallMs(sigtermMs, Date.now()), moveMs: Number(moved.elapsedMs), leaderships: before, exitMs, backInIsrMs });
+        figures.push({ broker: broker.id, stallMs: stallMs(sigtermMs, Date.now()), groupStallMs: groupStallMs(sigtermMs, Date.now()), moveMs: Number(moved.elapsedMs), leaderships: before, exitMs, backInIsrMs });
       }
     } finally {
       running = false;
       await Promise.all(writers);
       await producer.close();
     }
+    // Every acknowledged record reaches the group (at least once).
+    const missing = () => {
+      const delivered = new Set(groupDeliveries().map((d) => d.value));
+      return ackedValues.filter((v) => !delivered.has(v));
+    };
+    await expect.poll(() => missing().length, { timeout: 30_000, interval: 200 }).toBe(0);
+    await Promise.all(members.map((m) => m.close()));
 
     // etcd's history: when each broker's key was deleted (its lease revoked), it led nothing.
     const endRevision = (await etcd.range(keys.root, { prefix: true })).revision;
@@ -192,7 +242,8 @@ describe("a rolling restart under acks=ALL", () => {
         .map(
           (f) =>
             `broker ${f.broker}: led ${f.leaderships} partitions; leaderships moved in ${f.moveMs} ms; exited ${f.exitMs} ms after SIGTERM; ` +
-            `back in every ISR ${f.backInIsrMs} ms after SIGTERM; longest gap between acks on one partition ${f.stallMs} ms`,
+            `back in every ISR ${f.backInIsrMs} ms after SIGTERM; longest gap between acks on one partition ${f.stallMs} ms; ` +
+            `longest time a partition went without a new record reaching the group ${f.groupStallMs} ms`,
         )
         .join("\n"),
     );
@@ -204,5 +255,10 @@ describe("a rolling restart under acks=ALL", () => {
     expect(report.inconsistentOffsets.examples).toEqual([]);
     expect(report.uncheckedPartitions).toEqual([]);
     expect(figures.every((f) => f.leaderships === 0 || f.moveMs < 10_000)).toBe(true);
+    // The coordinator moved at least once (the broker leading the group's offsets partition was restarted).
+    const ended = members.flatMap((m) => m.events).filter((e) => !e.includes("CANCELLED")); // not the members' own close
+    console.log(`group: ${ended.length} memberships ended and rejoined:\n${ended.join("\n")}`);
+    expect(ended.length).toBeGreaterThan(0);
+    expect(Math.max(...figures.map((f) => f.groupStallMs)), ended.join("\n")).toBeLessThan(sessionTimeoutMs);
   });
 });
