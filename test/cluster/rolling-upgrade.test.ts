@@ -117,23 +117,30 @@ describe("a rolling upgrade", () => {
     }
   });
 
-  it("shows a broker in controlled shutdown as shutting_down", async () => {
-    // The controller paused: the broker's request is seen but not acted on yet, so the
-    // flag stays visible long enough to be read (resumed well within its lease).
+  it("shows a broker in controlled shutdown as shutting_down; a second SIGTERM ends its wait", async () => {
+    // The controller paused: the broker's request is seen but not acted on, so it waits
+    // (it leads partitions, or is in ISRs the controller's partitions have) and the flag
+    // stays visible. Resumed well within its lease.
     const controllerId = (await describeVia(cluster.brokers[0])).controllerId;
     const controller = cluster.broker(controllerId);
-    const victim = cluster.brokers.find((b) => b.id !== controllerId)!;
-    const observer = cluster.brokers.find((b) => b.id !== controllerId && b.id !== victim.id)!;
+    const partitions = (await createClient(AdminService, controller.address).describeTopic({ name: topic }, { deadline: 2000 })).topic!.partitions;
+    const led = (id: number) => partitions.filter((p) => p.leader === id).length;
+    const [victim, observer] = cluster.brokers.filter((b) => b.id !== controllerId).sort((a, b) => led(b.id) - led(a.id));
+    expect(led(controllerId) + led(victim.id)).toBeGreaterThan(0);
     controller.process.pause();
     try {
       victim.process.kill("SIGTERM");
       await expect
         .poll(async () => (await describeVia(observer)).brokers.find((b) => b.id === victim.id)?.shuttingDown, { timeout: 2_000, interval: 20 })
         .toBe(true);
+      await victim.process.waitForLog((e) => e.msg === "controlled shutdown: registration marked shutting_down", 1000);
+      victim.process.kill("SIGTERM");
+      await victim.process.waitForLog((e) => e.msg === "controlled shutdown: cut short by a second signal; leaving now", 2000);
+      expect(await victim.process.waitForExit()).toBe(0);
     } finally {
       controller.process.resume();
     }
-    expect(await victim.process.waitForExit()).toBe(0);
+    await victim.process.waitForLog((e) => e.msg === "clean-shutdown marker written", 1000);
     await victim.start();
     await fullIsr();
     const d = await describeVia(victim);
