@@ -58,7 +58,8 @@ export class CoordinatorFollowingMember {
       } catch (err) {
         this.events.push(`no coordinator: ${(err as Error).message}`);
       }
-      if (!this.stopped) await delay(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
+      // Short: the figure to measure is the brokers' (a coordinator moving, loading), not a client's backoff.
+      if (!this.stopped) await delay(Math.min(250, 50 * 2 ** Math.min(attempt, 3)));
     }
   }
 
