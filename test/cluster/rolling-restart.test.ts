@@ -61,11 +61,11 @@ describe("a rolling restart under acks=ALL", () => {
   });
 
   /** Through the first running broker that answers (a restarted broker has a new port). */
-  const describeTopic = async () => {
+  const describeTopic = async (name = topic) => {
     for (const broker of cluster.brokers) {
       if (broker.process.exited) continue;
       try {
-        return (await createClient(AdminService, broker.address).describeTopic({ name: topic }, { deadline: 2000 })).topic!;
+        return (await createClient(AdminService, broker.address).describeTopic({ name }, { deadline: 2000 })).topic!;
       } catch {
         continue;
       }
@@ -115,9 +115,14 @@ describe("a rolling restart under acks=ALL", () => {
       const target = acked() + more;
       await expect.poll(acked, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(target);
     };
+    /** Every ISR full again, the group's offsets too: the next broker may go (docs/cluster.md, "Rolling restarts"). */
     const fullIsr = async () => {
       await expect
-        .poll(async () => (await describeTopic()).partitions.every((p) => p.isr.length === 3 && p.leader > 0), { timeout: 30_000, interval: 100 })
+        .poll(
+          async () =>
+            [...(await describeTopic()).partitions, ...(await describeTopic("__consumer_offsets")).partitions].every((p) => p.isr.length === 3 && p.leader > 0),
+          { timeout: 30_000, interval: 100 },
+        )
         .toBe(true);
     };
     /** The longest gap between two acknowledgements of one partition within [fromMs, toMs]. */
