@@ -597,6 +597,11 @@ export class ClusterNode implements PartitionGate {
     if (options.timeoutMs <= 0) return skipped("controlledShutdownTimeoutMs is 0");
     const leaderships = this.handOff(metadata.current).leading.length;
     this.log.info({ brokerEpoch: registration.brokerEpoch, leaderships, timeoutMs: options.timeoutMs }, "controlled shutdown: asking the controller to move leaderships");
+    const underMinIsr = this.leftUnderMinIsr(metadata.current);
+    if (underMinIsr.length > 0) {
+      // Not a reason to wait (Kafka does not either), but what an operator rolling a cluster must hear.
+      this.log.warn({ partitions: underMinIsr.slice(0, 20), count: underMinIsr.length }, "controlled shutdown: without this broker these partitions have fewer in-sync replicas than their minInsyncReplicas (acks=ALL writes wait; with no other replica the partition is offline) until it is back");
+    }
     this.shuttingDown = true;
     const startedMs = Date.now();
     if (!(await registration.markShuttingDown())) return skipped("the registration is no longer this incarnation's");
@@ -637,6 +642,19 @@ export class ClusterNode implements PartitionGate {
       }
     }
     return { leading, movable, inIsr };
+  }
+
+  /** Partitions whose ISR, without this broker, has fewer current members than the topic's minInsyncReplicas. */
+  private leftUnderMinIsr(snapshot: ClusterSnapshot): string[] {
+    const epoch = this.registration?.brokerEpoch;
+    const found: string[] = [];
+    for (const [key, { state }] of snapshot.partitions) {
+      const topic = snapshot.topics.get(key.slice(0, key.lastIndexOf("/")));
+      if (topic === undefined || !state.isr.some((m) => m.brokerId === this.brokerId && m.brokerEpoch === epoch)) continue;
+      const others = state.isr.filter((m) => m.brokerId !== this.brokerId && snapshot.brokers.get(m.brokerId)?.brokerEpoch === m.brokerEpoch);
+      if (others.length < (topic.assignment.config?.minInsyncReplicas || 1)) found.push(key);
+    }
+    return found;
   }
 
   /** Resolves when nothing is left to hand off, the time is up, or `signal` aborts. */

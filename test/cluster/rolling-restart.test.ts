@@ -94,6 +94,7 @@ describe("a rolling restart under acks=ALL", () => {
     const producer = new Producer({ bootstrap: cluster.bootstrap, acks: Acks.ALL, lingerMs: 1, deliveryTimeoutMs: 60_000 });
     const ackTimesMs: number[][] = Array.from({ length: partitions }, () => []);
     const ackedValues: string[] = [];
+    const sendErrors: string[] = [];
     let running = true;
     let counter = 0;
     const writers = Array.from({ length: partitions }, async (_, partition) => {
@@ -105,8 +106,9 @@ describe("a rolling restart under acks=ALL", () => {
           attempt.acked(meta.offset);
           ackTimesMs[partition].push(Date.now());
           ackedValues.push(value);
-        } catch {
+        } catch (err) {
           attempt.unknown();
+          sendErrors.push(`${new Date().toISOString()} p${partition} ${value}: ${(err as Error).message}`);
         }
       }
     });
@@ -252,6 +254,11 @@ describe("a rolling restart under acks=ALL", () => {
         )
         .join("\n"),
     );
+    // The coordinator moved at least once (the broker leading the group's offsets partition was restarted).
+    const ended = members.flatMap((m) => m.events).filter((e) => !e.includes("CANCELLED")); // not the members' own close
+    console.log(`group: ${ended.length} memberships ended and rejoined:\n${ended.join("\n")}`);
+    expect(ended.length).toBeGreaterThan(0);
+    expect(sendErrors).toEqual([]);
     expect(report.produces.failed).toBe(0);
     expect(report.produces.unknown).toBe(0);
     expect(report.produces.acked).toBe(report.produces.attempted);
@@ -260,10 +267,6 @@ describe("a rolling restart under acks=ALL", () => {
     expect(report.inconsistentOffsets.examples).toEqual([]);
     expect(report.uncheckedPartitions).toEqual([]);
     expect(figures.every((f) => f.leaderships === 0 || f.moveMs < 10_000)).toBe(true);
-    // The coordinator moved at least once (the broker leading the group's offsets partition was restarted).
-    const ended = members.flatMap((m) => m.events).filter((e) => !e.includes("CANCELLED")); // not the members' own close
-    console.log(`group: ${ended.length} memberships ended and rejoined:\n${ended.join("\n")}`);
-    expect(ended.length).toBeGreaterThan(0);
     expect(Math.max(...figures.map((f) => f.groupStallMs)), ended.join("\n")).toBeLessThan(sessionTimeoutMs);
   });
 });

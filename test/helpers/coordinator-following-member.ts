@@ -50,13 +50,13 @@ export class CoordinatorFollowingMember {
         });
         this.member = member;
         await member.done.then(
-          () => this.events.push(`stream to ${address} ended`),
-          (err: unknown) => this.events.push(`stream to ${address} failed: ${(err as Error).message}`),
+          () => this.events.push(`${new Date().toISOString()} stream to ${address} ended`),
+          (err: unknown) => this.events.push(`${new Date().toISOString()} stream to ${address} failed: ${(err as Error).message}`),
         );
         if (member.assignmentEvents > 0) attempt = 0;
         if (this.member === member) await member.cancel();
       } catch (err) {
-        this.events.push(`no coordinator: ${(err as Error).message}`);
+        this.events.push(`${new Date().toISOString()} no coordinator: ${(err as Error).message}`);
       }
       // Short: the figure to measure is the brokers' (a coordinator moving, loading), not a client's backoff.
       if (!this.stopped) await delay(Math.min(250, 50 * 2 ** Math.min(attempt, 3)));
