@@ -1,7 +1,6 @@
 import { fromJsonString } from "@bufbuild/protobuf";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin } from "../../clients/ts/admin.js";
 import { createClient } from "../../clients/ts/grpc-client.js";
 import { Producer } from "../../clients/ts/producer.js";
 import { PartitionStateSchema } from "../../gen/ts/tributary/cluster/v1/metadata_pb.js";
@@ -10,6 +9,7 @@ import { Acks } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { ClusterKeys } from "../../services/cluster/cluster-keys.js";
 import { EtcdClient, type WatchEvent } from "../../services/cluster/etcd/index.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { createClusterTopic } from "../helpers/cluster-topic.js";
 import { CoordinatorFollowingMember } from "../helpers/coordinator-following-member.js";
 import { compareReplicas, HistoryChecker } from "../helpers/history-checker.js";
 import { readReplicaFiles } from "../helpers/replica-files.js";
@@ -43,19 +43,18 @@ const sessionTimeoutMs = 10_000;
  */
 describe("a rolling restart under acks=ALL", () => {
   let cluster: TestCluster;
-  let admin: Admin;
   let etcd: EtcdClient;
   let members: CoordinatorFollowingMember[] = [];
   const keys = new ClusterKeys("test");
   beforeAll(async () => {
     cluster = await startCluster({ brokers: 3, config: { offsetsTopicReplicationFactor: 3, offsetsTopicPartitions: 3, sessionTimeoutMs } });
     etcd = new EtcdClient({ endpoints: cluster.etcd.endpoints });
-    admin = new Admin({ bootstrap: cluster.bootstrap });
-    await admin.createTopic(topic, partitions, { minInsyncReplicas: 2 });
+    // Known to every broker before the first send: a leader that has not applied the topic
+    // yet answers NOT_FOUND, which the client does not retry.
+    await createClusterTopic(cluster, topic, partitions, 2);
   });
   afterAll(async () => {
     await Promise.all(members.map((m) => m.close()));
-    admin?.close();
     etcd?.close();
     await cluster?.stop();
   });
