@@ -155,15 +155,23 @@ export class Authorizer {
     );
   }
 
+  /** Throws PermissionDeniedError unless the principal meets the method's requirements
+   * that no request changes (being the inter-broker principal); checked when a stream opens. */
+  authorizeCaller(principal: string, method: string): void {
+    const requirements = this.requirements(method);
+    if (requirements === undefined) throw new PermissionDeniedError(`${method} is not covered by the ACL table`);
+    if (requirements.some(isInterBroker) && (this.options.interBrokerPrincipal === undefined || principal !== this.options.interBrokerPrincipal)) {
+      throw new PermissionDeniedError(`${method} is for the inter-broker principal only, not "${principal}"`);
+    }
+  }
+
   /** Throws PermissionDeniedError unless an allow rule covers every requirement. */
   authorize(principal: string, method: string, request: unknown): void {
     const requirements = this.requirements(method);
     if (requirements === undefined) throw new PermissionDeniedError(`${method} is not covered by the ACL table`);
     for (const requirement of requirements) {
       if (isInterBroker(requirement)) {
-        if (this.options.interBrokerPrincipal === undefined || principal !== this.options.interBrokerPrincipal) {
-          throw new PermissionDeniedError(`${method} is for the inter-broker principal only, not "${principal}"`);
-        }
+        this.authorizeCaller(principal, method);
         continue;
       }
       for (const name of requirement.names(request as never)) {

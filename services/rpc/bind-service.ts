@@ -197,7 +197,12 @@ export function bindService<T extends GenServiceMethods>(
         };
         let principal: string | undefined;
         try {
-          if (auth !== undefined) context.principal = principal = auth.authenticate(call as never);
+          if (auth !== undefined) {
+            context.principal = principal = auth.authenticate(call as never);
+            // What does not depend on a request (the inter-broker principal) is checked
+            // now: a refusal from inside the request loop would end the stream unanswered.
+            auth.authorizeCaller(principal, name);
+          }
         } catch (err) {
           metrics?.rejected(name, fail(err));
           return;
