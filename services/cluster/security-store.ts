@@ -326,7 +326,13 @@ export class SecurityStore {
     const { tokens, acls, quotas } = this.items;
     this.snapshot = Object.freeze({
       authTokens: Object.freeze([...tokens.values()].sort(byPrincipal)),
-      acls: Object.freeze([...acls.values()].sort((a, b) => (a.createRevision < b.createRevision ? -1 : a.createRevision > b.createRevision ? 1 : 0)).map((a) => a.rule)),
+      // In the order added: by creation revision; rules added by one call share it, and
+      // are in the order of their keys.
+      acls: Object.freeze(
+        [...acls.entries()]
+          .sort(([ka, a], [kb, b]) => (a.createRevision !== b.createRevision ? (a.createRevision < b.createRevision ? -1 : 1) : ka < kb ? -1 : ka > kb ? 1 : 0))
+          .map(([, a]) => a.rule),
+      ),
       quotas: Object.freeze([...quotas.values()].sort(byPrincipal)),
       revision,
     });
