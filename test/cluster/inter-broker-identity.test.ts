@@ -24,6 +24,17 @@ const adminAcls = (["topic", "group", "cluster"] as const).map((type) => ({
   operations: ["read", "write", "create", "delete", "describe", "alter"],
 }));
 
+/** Waits until the broker at `address` has applied the topic (CreateTopic answers once the
+ * broker that took it has; the others follow their metadata watch). */
+async function knownAt(address: string, topic: string, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<void> {
+  const admin = createClient(AdminService, address, { tls, ...(tls.cert === undefined ? { token: "admin-token" } : {}) });
+  try {
+    await expect.poll(() => admin.describeTopic({ name: topic }).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+  } finally {
+    admin.close();
+  }
+}
+
 describe("a broker without the inter-broker credential", () => {
   let cluster: TestCluster;
   let dir: string;
@@ -138,6 +149,7 @@ describe("TLS between brokers", () => {
       const produce = createClient(ProduceService, cluster.broker(p.leader).address, { tls, token: "admin-token" });
       clients.push(produce);
       // minInsyncReplicas 3: acknowledged only once both followers fetched it over TLS.
+      await knownAt(cluster.broker(p.leader).address, "secure", tls);
       await produce.produce({ topic: "secure", partition: p.partition, acks: Acks.ALL, records: [{ value: bytes("v") }] });
     }
     const described = (await admin.describeTopic({ name: "secure" })).topic!;
@@ -146,5 +158,48 @@ describe("TLS between brokers", () => {
     const plaintext = createClient(AdminService, cluster.bootstrap[1]!, { token: "admin-token" });
     clients.push(plaintext);
     await expect(plaintext.describeCluster({}, { deadline: 3000 })).rejects.toMatchObject({ code: status.UNAVAILABLE });
+  });
+});
+
+describe("mutual TLS between brokers, the certificate as the inter-broker identity", () => {
+  let cluster: TestCluster;
+  let pki: TestPki;
+  const clients: Array<{ close(): void }> = [];
+
+  beforeAll(async () => {
+    pki = makeTestPki();
+    // No token file: each broker's own certificate (CN "broker") is its client certificate.
+    const brokerCert = pki.broker("broker");
+    cluster = await startCluster({
+      brokers: 3,
+      config: {
+        tlsCert: brokerCert.certPath,
+        tlsKey: brokerCert.keyPath,
+        tlsClientCa: pki.caPath,
+        interBrokerPrincipal: "broker",
+        acls: JSON.stringify(adminAcls),
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await cluster?.stop();
+    pki?.remove();
+  });
+
+  it("replicates with every ISR full", async () => {
+    const { cert, key } = pki.client("admin");
+    const tls = { ca: pki.caPem, cert, key };
+    const admin = createClient(AdminService, cluster.bootstrap[0]!, { tls });
+    clients.push(admin);
+    const created = (await admin.createTopic({ name: "mutual", partitions: 3, replicationFactor: 3, config: { minInsyncReplicas: 3 } })).topic!;
+    for (const p of created.partitions) {
+      const produce = createClient(ProduceService, cluster.broker(p.leader).address, { tls });
+      clients.push(produce);
+      await knownAt(cluster.broker(p.leader).address, "mutual", tls);
+      await produce.produce({ topic: "mutual", partition: p.partition, acks: Acks.ALL, records: [{ value: bytes("v") }] });
+    }
+    for (const p of (await admin.describeTopic({ name: "mutual" })).topic!.partitions) expect([...p.isr].sort()).toEqual([1, 2, 3]);
   });
 });

@@ -87,6 +87,9 @@ describe("the ACL table on a three-broker cluster", () => {
     // Records at each topic's leader (Subscribe and Fetch cases read one).
     for (const name of ["t1", "t2"]) {
       const leader = (await (client(AdminService, cluster.bootstrap[0]!, superuser) as unknown as ServiceClient<typeof AdminService.method>).describeTopic({ name })).topic!.partitions[0]!.leader;
+      const atLeader = client(AdminService, cluster.broker(leader).address, superuser) as unknown as ServiceClient<typeof AdminService.method>;
+      // The leader applies the new topic from its metadata watch, maybe after CreateTopic answered.
+      await expect.poll(() => atLeader.describeTopic({ name }).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
       const produce = client(ProduceService, cluster.broker(leader).address, "setup") as unknown as ServiceClient<typeof ProduceService.method>;
       await produce.produce({ topic: name, records: [{ value: bytes("a") }] });
     }
