@@ -107,12 +107,22 @@ export class Authorizer {
    * (services/rpc/authenticate-first.ts) and the handler wrapper see the same one. */
   private readonly principalByMetadata = new WeakMap<CredentialsMetadata, string>();
 
+  /** Calls whose principal the inter-broker principal asserted (forwarded requests). */
+  private readonly assertedCalls = new WeakSet<CredentialsMetadata>();
+
+  /** Whether the call's principal was asserted by the inter-broker principal: a request
+   * forwarded from the broker it entered, whose quota was charged there. After authenticate. */
+  forwarded(call: CallCredentialsSource): boolean {
+    return this.assertedCalls.has(call.metadata);
+  }
+
   /** The call's principal, or an UnauthenticatedError. */
   authenticate(call: CallCredentialsSource): string {
     const known = this.principalByMetadata.get(call.metadata);
     if (known !== undefined) return known;
     const principal = this.principalOf(call);
     this.principalByMetadata.set(call.metadata, principal);
+    if (call.metadata.get(assertedPrincipalHeader).length > 0) this.assertedCalls.add(call.metadata);
     return principal;
   }
 

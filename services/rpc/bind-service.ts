@@ -351,7 +351,8 @@ function admission(
     const principal = auth.authenticate(call);
     const request = decode(call.request as Buffer);
     auth.authorize(principal, name, request);
-    context.meter = auth.meter(principal, name);
+    // A request forwarded by another broker was charged where it entered (CLUSTER.md section 5).
+    context.meter = auth.forwarded(call) ? undefined : auth.meter(principal, name);
     // Listings filter through context.visible, which asks the Authorizer for this principal.
     context.principal = principal;
     return request;

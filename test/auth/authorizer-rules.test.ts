@@ -61,7 +61,11 @@ describe("Authorizer rules in a cluster", () => {
 
   it("takes an asserted principal from the inter-broker principal only", () => {
     const auth = authorizer();
-    expect(auth.authenticate(call({ ...bearer("broker-token"), [assertedPrincipalHeader]: "ops" }))).toBe("ops");
+    const forwarded = call({ ...bearer("broker-token"), [assertedPrincipalHeader]: "ops" });
+    expect(auth.authenticate(forwarded)).toBe("ops");
+    // Charged where it entered, not again here.
+    expect(auth.forwarded(forwarded)).toBe(true);
+    expect(auth.forwarded(call(bearer("ops-token")))).toBe(false);
     expect(() => auth.authenticate(call({ ...bearer("ops-token"), [assertedPrincipalHeader]: "broker" }))).toThrow(/may not act for another principal/);
   });
 
