@@ -9,7 +9,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient, errorReason, type ServiceClient } from "../../clients/ts/index.js";
 import { RpcClient, type BidiEnd } from "../../services/rpc/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -89,7 +89,7 @@ describe("the ACL table on a three-broker cluster", () => {
       const leader = (await (client(AdminService, cluster.bootstrap[0]!, superuser) as unknown as ServiceClient<typeof AdminService.method>).describeTopic({ name })).topic!.partitions[0]!.leader;
       const atLeader = client(AdminService, cluster.broker(leader).address, superuser) as unknown as ServiceClient<typeof AdminService.method>;
       // The leader applies the new topic from its metadata watch, maybe after CreateTopic answered.
-      await expect.poll(() => atLeader.describeTopic({ name }).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      await vi.waitFor(() => atLeader.describeTopic({ name }), { timeout: 10_000, interval: 50 });
       const produce = client(ProduceService, cluster.broker(leader).address, "setup") as unknown as ServiceClient<typeof ProduceService.method>;
       await produce.produce({ topic: name, records: [{ value: bytes("a") }] });
     }
