@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, errorReason, type ServiceClient } from "../../clients/ts/index.js";
 import { hashToken } from "../../services/auth/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
+import { startBrokerProcess } from "../helpers/broker-process.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 
 type Admin = ServiceClient<typeof AdminService.method>;
@@ -129,6 +130,14 @@ describe("security settings in a cluster", () => {
     }
     await admin(1, "admin-token").deleteQuota({ principal: "*" });
     await expect.poll(async () => (await admin(2, "admin-token").listQuotas({})).quotas.map((q) => q.principal), { timeout: 5000 }).toEqual(["late"]);
+  });
+
+  it("refuses to start a broker without authentication in a cluster that has it", async () => {
+    const open = startBrokerProcess({
+      dataDir: join(dir, "open-broker"),
+      config: { etcdEndpoints: cluster.etcd.endpoints.join(","), clusterName: "test", brokerId: 9 },
+    });
+    await expect(open).rejects.toThrow(/runs with authentication/);
   });
 
   it("refuses invalid changes with INVALID_ARGUMENT and a reason, and the inter-broker principal's", async () => {
