@@ -149,6 +149,20 @@ export interface BrokerConfig {
    * shutdown, docs/cluster.md "Rolling restarts"; Kafka's controlled.shutdown.*). 0 skips
    * the wait. Default 30000. */
   readonly controlledShutdownTimeoutMs: number;
+  /** Cluster: the principal brokers call each other as. Given, authentication is on in
+   * cluster mode (the config's authTokens, acls and quotas then seed etcd's `config/`
+   * once); only this principal may call the internal ReplicaService or assert another
+   * principal on a forwarded request (docs/security.md). Default none: no authentication. */
+  readonly interBrokerPrincipal?: string;
+  /** Cluster: file holding the plaintext inter-broker token, the same on every broker.
+   * Sent by this broker's inter-broker calls; its SHA-256 is accepted as
+   * interBrokerPrincipal whatever etcd holds. Needed with interBrokerPrincipal unless
+   * tlsClientCa is set (then the broker's tlsCert, with CN = interBrokerPrincipal, is its
+   * client certificate). Default none. */
+  readonly interBrokerTokenFile?: string;
+  /** Cluster: PEM CA bundle that verifies other brokers' certificates on inter-broker
+   * calls. Default tlsClientCa; needed with tlsCert when tlsClientCa is not set. */
+  readonly interBrokerTlsCa?: string;
 }
 
 const KiB = 1024;
@@ -215,6 +229,9 @@ export const defaultConfig: BrokerConfig = Object.freeze({
   defaultReplicationFactor: 3,
   offsetsTopicReplicationFactor: 3,
   controlledShutdownTimeoutMs: 30_000,
+  interBrokerPrincipal: undefined,
+  interBrokerTokenFile: undefined,
+  interBrokerTlsCa: undefined,
 });
 
 /** The upper bound of maxPartitionsPerTopic: topic names leave room for its digits
@@ -289,6 +306,9 @@ const fields: Readonly<Record<keyof BrokerConfig, Kind>> = {
   defaultReplicationFactor: { type: "int", min: 1, max: 100 },
   offsetsTopicReplicationFactor: { type: "int", min: 1, max: 100 },
   controlledShutdownTimeoutMs: { type: "int", min: 0, max: 60 * 60 * 1000 },
+  interBrokerPrincipal: { type: "string", check: nonEmpty },
+  interBrokerTokenFile: { type: "string", check: nonEmpty },
+  interBrokerTlsCa: { type: "string", check: nonEmpty },
 };
 
 /** etcd client URLs: a JSON list, or (from a flag or variable) "http://a:2379,http://b:2379". */
@@ -367,15 +387,40 @@ export function resolveConfig(...layers: Array<{ source: string; values: Record<
   }
   const config = Object.freeze(merged as unknown as BrokerConfig);
   checkConsoleKeys(config);
-  if (config.etcdEndpoints.length > 0 && (config.tlsCert !== undefined || authEnabled(config))) {
-    // Replication runs as an inter-broker principal over TLS (issue 17); until then a
-    // clustered broker would fail its own followers' calls. Refused here, clearly.
-    throw configError("cluster mode (etcdEndpoints) does not yet run with TLS or authentication: brokers replicate in plaintext without credentials (docs/cluster.md)");
-  }
+  checkInterBrokerKeys(config);
   if (config.quotas.length > 0 && !authEnabled(config)) {
     throw configError("quotas are per principal: they need authentication (authTokens or tlsClientCa)");
   }
   return config;
+}
+
+/**
+ * Cluster mode with TLS or authentication: brokers call each other as the inter-broker
+ * principal, over TLS when they serve TLS (docs/security.md, "Identity in a cluster").
+ * A broker that could not reach its peers' ReplicaService is refused at start, not at
+ * its first fetch.
+ */
+function checkInterBrokerKeys(config: BrokerConfig): void {
+  const clustered = config.etcdEndpoints.length > 0;
+  const keys = (["interBrokerPrincipal", "interBrokerTokenFile", "interBrokerTlsCa"] as const).filter((k) => config[k] !== undefined);
+  if (!clustered) {
+    if (keys.length > 0) throw configError(`${keys.join(", ")}: only in cluster mode (etcdEndpoints)`);
+    return;
+  }
+  if (config.interBrokerPrincipal === undefined) {
+    if (config.authTokens.length > 0 || config.tlsClientCa !== undefined) {
+      throw configError("cluster mode with authentication (authTokens or tlsClientCa) needs interBrokerPrincipal: the principal brokers replicate as (docs/security.md)");
+    }
+    if (config.interBrokerTokenFile !== undefined) throw configError("interBrokerTokenFile needs interBrokerPrincipal");
+  } else if (config.interBrokerTokenFile === undefined && config.tlsClientCa === undefined) {
+    throw configError("interBrokerPrincipal needs interBrokerTokenFile (the inter-broker token), or tlsClientCa (the broker's certificate is then its client certificate)");
+  }
+  if (config.tlsCert !== undefined && config.interBrokerTlsCa === undefined && config.tlsClientCa === undefined) {
+    throw configError("cluster mode with tlsCert needs interBrokerTlsCa (or tlsClientCa): the CA that verifies other brokers' certificates");
+  }
+  if (config.interBrokerTlsCa !== undefined && config.tlsCert === undefined) {
+    throw configError("interBrokerTlsCa needs tlsCert: without it brokers talk plaintext");
+  }
 }
 
 /** The console's credential keys only make sense with the broker settings they answer. */
@@ -397,9 +442,10 @@ function checkConsoleKeys(config: BrokerConfig): void {
   }
 }
 
-/** Authentication is on when tokens or client certificates are configured. */
+/** Authentication is on when tokens or client certificates are configured, or (cluster
+ * mode) an inter-broker principal: a cluster's tokens may all live in etcd. */
 export function authEnabled(config: BrokerConfig): boolean {
-  return config.authTokens.length > 0 || config.tlsClientCa !== undefined;
+  return config.authTokens.length > 0 || config.tlsClientCa !== undefined || config.interBrokerPrincipal !== undefined;
 }
 
 /** `dataDir` -> `--data-dir`. */

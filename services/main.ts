@@ -21,6 +21,9 @@ import {
   topicsCommand,
   type CliEnv,
   devCommand,
+  aclsCommand,
+  tokensCommand,
+  quotasCommand,
 } from "./cli/index.js";
 import { newToken } from "./auth/index.js";
 import { TributaryError } from "./errors.js";
@@ -35,6 +38,9 @@ Usage:
   tributary produce TOPIC [--key K] [--header k=v ...] [--partition N]     (one record per stdin line)
   tributary consume TOPIC [--group G] [--from earliest|latest|OFFSET|TIME] [--max N] [--json]
   tributary groups list|describe|reset|delete ...
+  tributary acls list|add|remove ...       (allow rules; in a cluster they live in etcd)
+  tributary tokens list|create|delete ...  (bearer tokens; in a cluster they live in etcd)
+  tributary quotas list|set|delete ...     (per-principal byte rates; in a cluster in etcd)
   tributary auth hash-token      (prints a new random token and the sha256 for authTokens)
   tributary dev cluster [--brokers 3] [--dir DIR]   (a local etcd and N brokers on loopback; Ctrl-C stops them)
   tributary version
@@ -149,6 +155,12 @@ export async function main(argv: string[]): Promise<void> {
       return consumeCommand(rest, env);
     case "groups":
       return groupsCommand(rest, env);
+    case "acls":
+      return aclsCommand(rest, env);
+    case "tokens":
+      return tokensCommand(rest, env);
+    case "quotas":
+      return quotasCommand(rest, env);
     case "auth":
       return authCommand(rest);
     case "dev":

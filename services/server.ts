@@ -10,7 +10,7 @@ import { createCommitService } from "./commit/index.js";
 import { Authorizer, readTlsFile } from "./auth/index.js";
 import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import { TributaryError } from "./errors.js";
+import { InvalidConfigError, TributaryError } from "./errors.js";
 import { createFetchHandler, createSubscribeHandler, StreamBudget, TimestampLookups } from "./fetch/index.js";
 import { startHttpServer } from "./http/index.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
@@ -28,7 +28,7 @@ import {
   type BoundService,
 } from "./rpc/index.js";
 import { TopicManager } from "./topics/index.js";
-import { ClusterNode, GroupCoordination, LeaderReads, supportedFeatures } from "./cluster/index.js";
+import { ClusterNode, GroupCoordination, LeaderReads, interBrokerCredentials, supportedFeatures, type SecurityStore } from "./cluster/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { packagePath } from "./package-root.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
@@ -101,13 +101,19 @@ export async function startBroker(
   const credentials = serverCredentials(config);
   // The console is a client of the gRPC port: with TLS or auth on it needs credentials too.
   const consoleClient = config.http === "off" ? undefined : consoleCredentials(config);
+  const clustered = config.etcdEndpoints.length > 0;
+  // Cluster mode: how this broker calls the others (the inter-broker principal, TLS).
+  const interBroker = clustered ? interBrokerCredentials(config) : undefined;
+  // A cluster's rules come from etcd (below, before the port opens); until then, none.
   const auth = authEnabled(config)
     ? new Authorizer({
-        authTokens: config.authTokens,
-        acls: config.acls,
+        authTokens: clustered ? [] : config.authTokens,
+        acls: clustered ? [] : config.acls,
         mutualTls: config.tlsClientCa !== undefined,
-        quotas: config.quotas,
+        quotas: clustered ? [] : config.quotas,
         quotaClock: options.quotaClock,
+        interBrokerPrincipal: config.interBrokerPrincipal,
+        interBrokerTokenSha256: interBroker?.tokenSha256,
       })
     : undefined;
   await prepareDataDir(config.dataDir);
@@ -123,9 +129,9 @@ export async function startBroker(
   try {
     // Process metrics start timers for the life of the process: only when /metrics is served.
     const metrics = new BrokerMetrics({ processMetrics: config.http !== "off" });
-    const clustered = config.etcdEndpoints.length > 0;
     topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync, replicated: clustered });
-    cluster = clustered ? new ClusterNode({ config, topics, logger, clock, version }) : undefined;
+    cluster = clustered ? new ClusterNode({ config, topics, logger, clock, version, interBroker }) : undefined;
+    const security = cluster === undefined ? undefined : await startClusterSecurity(cluster, config, auth);
     const gate = cluster;
     // Cluster mode: __consumer_offsets lives in etcd like any topic; each broker holds the
     // groups of the offsets partitions it leads (services/cluster/coordinator).
@@ -197,15 +203,15 @@ export async function startBroker(
       ),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, features: supportedFeatures, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate }),
+        createAdminService({ topics, config, version, features: supportedFeatures, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate, security }),
         logger,
         {},
         metrics.rpc,
         auth,
       ),
     ];
-    // Between brokers only (CLUSTER.md section 4); with auth on, only principals an ACL
-    // allows may call it (the inter-broker principal comes with issue 17).
+    // Between brokers only (CLUSTER.md section 4); with auth on, only the inter-broker
+    // principal may call it (services/auth/method-acls.ts).
     if (cluster !== undefined) services.push(bindService(ReplicaService, cluster.replicaService, logger, {}, metrics.rpc, auth));
     for (const { definition, implementation } of services) server.addService(definition, implementation);
     addReflection(
@@ -315,6 +321,28 @@ export async function startBroker(
     await unlock();
     throw err;
   }
+}
+
+/**
+ * Cluster mode: tokens, ACLs and quotas come from etcd's config/ and follow its changes
+ * (docs/security.md, "Identity in a cluster"). A broker with authentication seeds config/
+ * from its config file if no broker did before; a broker without authentication refuses
+ * to join a cluster that has it, rather than serve every call unchecked.
+ */
+async function startClusterSecurity(cluster: ClusterNode, config: BrokerConfig, auth: Authorizer | undefined): Promise<SecurityStore> {
+  const security = await cluster.startSecurity();
+  if (auth === undefined) {
+    if (await security.bootstrapped()) {
+      throw new InvalidConfigError(
+        `cluster ${config.clusterName} runs with authentication (etcd's config/bootstrap): give this broker interBrokerPrincipal and its credential as on the others (docs/security.md)`,
+      );
+    }
+    return security;
+  }
+  security.onChange((rules) => auth.replaceRules(rules));
+  await security.seed({ authTokens: config.authTokens, acls: config.acls, quotas: config.quotas }, config.brokerId);
+  auth.replaceRules(security.current);
+  return security;
 }
 
 /** Plaintext, TLS (tlsCert + tlsKey) or mutual TLS (plus tlsClientCa: client certificates required). */

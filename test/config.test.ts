@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configFromEnv, defaultConfig, envName, flagName, parseHostPort, resolveConfig } from "../services/config.js";
+import { authEnabled, configFromEnv, defaultConfig, envName, flagName, parseHostPort, resolveConfig } from "../services/config.js";
 
 describe("resolveConfig", () => {
   it("fills defaults and lets later sources win", () => {
@@ -31,20 +31,34 @@ describe("resolveConfig", () => {
     expect(envName("maxPartitionsPerTopic")).toBe("TRIBUTARY_MAX_PARTITIONS_PER_TOPIC");
   });
 
-  it("takes etcd endpoints as a comma list (flag, variable) or a JSON list (file), and refuses TLS or auth with them", () => {
+  it("takes etcd endpoints as a comma list (flag, variable) or a JSON list (file)", () => {
     expect(resolveConfig({ source: "flags", values: { etcdEndpoints: "http://127.0.0.1:2379, http://127.0.0.1:2381/" } }).etcdEndpoints).toEqual([
       "http://127.0.0.1:2379",
       "http://127.0.0.1:2381",
     ]);
     expect(resolveConfig({ source: "file", values: { etcdEndpoints: ["http://a:2379"] } }).etcdEndpoints).toEqual(["http://a:2379"]);
     expect(() => resolveConfig({ source: "flags", values: { etcdEndpoints: "a:2379" } })).toThrow(/etcd client URLs/);
-    expect(() =>
-      resolveConfig({ source: "file", values: { etcdEndpoints: ["http://a:2379"], authTokens: [{ principal: "p", sha256: "0".repeat(64) }] } }),
-    ).toThrow(/does not yet run with TLS or authentication/);
     expect(defaultConfig.brokerSessionTimeoutMs).toBe(3000);
     expect(defaultConfig.replicaLagTimeMaxMs).toBe(10_000);
     expect(defaultConfig.defaultReplicationFactor).toBe(3);
     expect(defaultConfig.offsetsTopicReplicationFactor).toBe(3);
+  });
+
+  it("needs an inter-broker identity for TLS or authentication in cluster mode", () => {
+    const etcd = { etcdEndpoints: ["http://a:2379"] };
+    const tokens = { authTokens: [{ principal: "p", sha256: "0".repeat(64) }] };
+    const resolve = (values: Record<string, unknown>) => resolveConfig({ source: "file", values });
+    expect(() => resolve({ ...etcd, ...tokens })).toThrow(/needs interBrokerPrincipal/);
+    expect(() => resolve({ ...etcd, ...tokens, interBrokerPrincipal: "broker" })).toThrow(/needs interBrokerTokenFile/);
+    const ok = resolve({ ...etcd, ...tokens, interBrokerPrincipal: "broker", interBrokerTokenFile: "/t" });
+    expect(authEnabled(ok)).toBe(true);
+    // The principal alone switches authentication on: the tokens may all be in etcd.
+    expect(authEnabled(resolve({ ...etcd, interBrokerPrincipal: "broker", interBrokerTokenFile: "/t" }))).toBe(true);
+    expect(() => resolve({ ...etcd, tlsCert: "c", tlsKey: "k" })).toThrow(/needs interBrokerTlsCa/);
+    expect(resolve({ ...etcd, tlsCert: "c", tlsKey: "k", interBrokerTlsCa: "ca" }).interBrokerTlsCa).toBe("ca");
+    expect(resolve({ ...etcd, tlsCert: "c", tlsKey: "k", tlsClientCa: "ca", interBrokerPrincipal: "broker" }).interBrokerTokenFile).toBeUndefined();
+    expect(() => resolve({ interBrokerPrincipal: "broker" })).toThrow(/only in cluster mode/);
+    expect(() => resolve({ ...etcd, interBrokerTlsCa: "ca" })).toThrow(/needs tlsCert/);
   });
 
   it("parses host:port including IPv6", () => {

@@ -9,8 +9,8 @@ import { TimestampLookups } from "../fetch/index.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";
-import type { ClusterAdmin } from "../cluster/index.js";
-import { createConfigSecurityAdmin } from "./security-admin.js";
+import type { ClusterAdmin, SecurityStore } from "../cluster/index.js";
+import { createClusterSecurityAdmin, createConfigSecurityAdmin } from "./security-admin.js";
 import { validateGroupId } from "../commit/index.js";
 import { offsetsTopic } from "../groups/index.js";
 import { partitionForKey } from "../partitioner/index.js";
@@ -33,6 +33,8 @@ export interface AdminDeps {
   readonly cluster?: ClusterAdmin;
   /** Cluster mode: groups are served by their coordinators (FindCoordinator says where). */
   readonly groupGate?: CoordinatorGate;
+  /** Cluster mode: tokens, ACLs and quotas live in etcd; the security calls change them there. */
+  readonly security?: SecurityStore;
 }
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */
@@ -214,6 +216,6 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
       };
     },
     ...createGroupAdmin({ ...deps, lookups }),
-    ...createConfigSecurityAdmin(config),
+    ...(deps.security !== undefined ? createClusterSecurityAdmin(deps.security, config.interBrokerPrincipal) : createConfigSecurityAdmin(config)),
   };
 }

@@ -1,9 +1,9 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { BrokerConfig } from "../config.js";
-import { TributaryError } from "../errors.js";
-import type { AclRule } from "../auth/index.js";
+import { InvalidArgumentError, TributaryError } from "../errors.js";
+import { aclFromMessage, aclToMessage, byPrincipal, newToken, quotaFromMessage, quotaToMessage, tokenFromRequest } from "../auth/index.js";
+import type { SecurityStore } from "../cluster/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
-import type { AclBindingSchema, AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
+import type { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 
 type SecurityMethods = Pick<
   ServiceImpl<(typeof AdminService)["method"]>,
@@ -22,15 +22,6 @@ export class SecurityConfigReadOnlyError extends TributaryError {
   }
 }
 
-export function aclToMessage(rule: AclRule): MessageInitShape<typeof AclBindingSchema> {
-  return {
-    principal: rule.principal,
-    resourceType: rule.resource.type,
-    name: rule.resource.name,
-    prefix: rule.resource.prefix,
-    operations: [...rule.operations],
-  };
-}
 
 /** AdminService's security calls on a single broker: read the config, refuse changes. */
 export function createConfigSecurityAdmin(config: BrokerConfig): SecurityMethods {
@@ -46,18 +37,12 @@ export function createConfigSecurityAdmin(config: BrokerConfig): SecurityMethods
         tokens: config.authTokens
           .filter((t) => request.principal === "" || t.principal === request.principal)
           .map((t) => ({ principal: t.principal, sha256: t.sha256 }))
-          .sort((a, b) => (a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0)),
+          .sort(byPrincipal),
       };
     },
     async listQuotas() {
       return {
-        quotas: [...config.quotas]
-          .sort((a, b) => (a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0))
-          .map((q) => ({
-            principal: q.principal,
-            produceBytesPerSecond: q.produceBytesPerSecond === undefined ? undefined : BigInt(q.produceBytesPerSecond),
-            fetchBytesPerSecond: q.fetchBytesPerSecond === undefined ? undefined : BigInt(q.fetchBytesPerSecond),
-          })),
+        quotas: [...config.quotas].sort(byPrincipal).map(quotaToMessage),
       };
     },
     createAcls: readOnly,
@@ -66,5 +51,76 @@ export function createConfigSecurityAdmin(config: BrokerConfig): SecurityMethods
     deleteToken: readOnly,
     setQuota: readOnly,
     deleteQuota: readOnly,
+  };
+}
+
+/**
+ * AdminService's security calls in cluster mode: lists from this broker's view of etcd's
+ * config/ (services/cluster/security-store.ts), changes written to etcd and answered once
+ * this broker applies them; every other broker applies them as its watch delivers them.
+ * Requests are validated as the config file's keys are (INVALID_ACL, INVALID_TOKEN_HASH,
+ * INVALID_QUOTA, INVALID_PRINCIPAL). The inter-broker principal gets no tokens, rules or
+ * quotas here: its identity comes from each broker's config only (RESERVED_PRINCIPAL).
+ */
+export function createClusterSecurityAdmin(store: SecurityStore, interBrokerPrincipal: string | undefined): SecurityMethods {
+  const notReserved = (principal: string, what: string): void => {
+    if (interBrokerPrincipal !== undefined && principal === interBrokerPrincipal) {
+      throw new InvalidArgumentError(
+        "RESERVED_PRINCIPAL",
+        `"${principal}" is the inter-broker principal: its ${what} come from each broker's config (interBrokerTokenFile or its certificate), not from etcd`,
+      );
+    }
+  };
+  const principalGiven = (principal: string): void => {
+    if (principal === "") throw new InvalidArgumentError("INVALID_PRINCIPAL", "principal must be a non-empty string");
+  };
+  return {
+    async listAcls(request) {
+      return { acls: store.current.acls.filter((a) => request.principal === "" || a.principal === request.principal).map(aclToMessage) };
+    },
+    async createAcls(request) {
+      const rules = request.acls.map((binding, i) => aclFromMessage(binding, `acls[${i}]`));
+      for (const rule of rules) notReserved(rule.principal, "permissions");
+      await store.createAcls(rules);
+      return {};
+    },
+    async deleteAcls(request) {
+      const rules = request.acls.map((binding, i) => aclFromMessage(binding, `acls[${i}]`));
+      return { deleted: await store.deleteAcls(rules) };
+    },
+    async listTokens(request) {
+      return {
+        tokens: store.current.authTokens
+          .filter((t) => request.principal === "" || t.principal === request.principal)
+          .map((t) => ({ principal: t.principal, sha256: t.sha256 })),
+      };
+    },
+    async createToken(request) {
+      principalGiven(request.principal);
+      notReserved(request.principal, "tokens");
+      const made = request.sha256 === "" ? newToken() : undefined;
+      const token = tokenFromRequest(request.principal, made?.sha256 ?? request.sha256);
+      await store.createToken(token);
+      return { token: made?.token ?? "", sha256: token.sha256 };
+    },
+    async deleteToken(request) {
+      if (request.sha256 !== "") return { deleted: await store.deleteTokens({ sha256: request.sha256 }) };
+      if (request.principal === "") throw new InvalidArgumentError("INVALID_PRINCIPAL", "give the token's sha256, or a principal to remove all its tokens");
+      return { deleted: await store.deleteTokens({ principal: request.principal }) };
+    },
+    async listQuotas() {
+      return { quotas: store.current.quotas.map(quotaToMessage) };
+    },
+    async setQuota(request) {
+      const rule = quotaFromMessage(request.quota);
+      notReserved(rule.principal, "quotas");
+      await store.setQuota(rule);
+      return {};
+    },
+    async deleteQuota(request) {
+      principalGiven(request.principal);
+      await store.deleteQuota(request.principal);
+      return {};
+    },
   };
 }

@@ -1,4 +1,4 @@
-export { Authorizer, type AuthorizerOptions, type CallCredentialsSource, type CredentialsMetadata, type Meter } from "./authorizer.js";
+export { assertedPrincipalHeader, Authorizer, type AuthorizerOptions, type SecurityRules, type CallCredentialsSource, type CredentialsMetadata, type Meter } from "./authorizer.js";
 export {
   operations,
   resourceTypes,
@@ -10,7 +10,18 @@ export {
   type ResourceType,
 } from "./config.js";
 export { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
-export { clusterName, methodAcls, type Requirement } from "./method-acls.js";
+export { clusterName, isInterBroker, methodAcls, type AclRequirement, type InterBrokerRequirement, type Requirement } from "./method-acls.js";
 export { readTlsFile } from "./tls-files.js";
 export { hashToken, newToken } from "./tokens.js";
 export { methodQuotas, QuotaExceededError, QuotaManager, validateQuotas, type QuotaKind, type QuotaRule } from "./quotas.js";
+export {
+  aclFromMessage,
+  aclKey,
+  aclToMessage,
+  byPrincipal,
+  normalizeAcl,
+  quotaFromMessage,
+  quotaToMessage,
+  sameAcl,
+  tokenFromRequest,
+} from "./security-items.js";

@@ -1,13 +1,33 @@
 import type { Operation, ResourceType } from "./config.js";
 
 /** One permission a call needs: `operation` on each named resource of `type`. */
-export interface Requirement {
+export interface AclRequirement {
   readonly type: ResourceType;
   readonly operation: Operation;
   /** The resource names, read from the decoded request: the very object the handler gets
    * (bindService decodes once; for Produce it is the parser's ProduceRequestView). */
   readonly names: (request: never) => readonly string[];
 }
+
+/**
+ * The call must come from the inter-broker principal (config `interBrokerPrincipal`).
+ * No ACL grants this: the internal service (tributary.cluster.v1) moves records
+ * between brokers outside every topic's ACLs, so an admin with every permission
+ * still may not call it (Kafka's ClusterAction is likewise for brokers only).
+ */
+export interface InterBrokerRequirement {
+  readonly interBroker: true;
+}
+
+/** What a call needs: ACL permissions, or being the inter-broker principal. */
+export type Requirement = AclRequirement | InterBrokerRequirement;
+
+/** Whether the requirement is the inter-broker one. */
+export function isInterBroker(requirement: Requirement): requirement is InterBrokerRequirement {
+  return "interBroker" in requirement;
+}
+
+const interBrokerOnly: readonly Requirement[] = [{ interBroker: true }];
 
 /** The name of the single cluster resource. */
 export const clusterName = "cluster";
@@ -90,4 +110,6 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.AdminService/ListQuotas": [{ type: "cluster", operation: "describe", names: cluster }],
   "tributary.v1.AdminService/SetQuota": [{ type: "cluster", operation: "alter", names: cluster }],
   "tributary.v1.AdminService/DeleteQuota": [{ type: "cluster", operation: "alter", names: cluster }],
+  // The internal service, between brokers only (CLUSTER.md section 4).
+  "tributary.cluster.v1.ReplicaService/Replicate": interBrokerOnly,
 };

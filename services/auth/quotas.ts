@@ -71,13 +71,19 @@ const monotonicClock: Clock = { nowMs: () => performance.now() };
  */
 export class QuotaManager {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly rules: ReadonlyMap<string, QuotaRule>;
+  private rules: ReadonlyMap<string, QuotaRule>;
 
   constructor(
     rules: readonly QuotaRule[],
     private readonly maxDelayMs = 5_000,
     private readonly clock: Clock = monotonicClock,
   ) {
+    this.rules = new Map(rules.map((r) => [r.principal, r]));
+  }
+
+  /** New rules (cluster mode: a change in etcd); buckets keep their level, capped at a
+   * new, lower rate on their next use. */
+  setRules(rules: readonly QuotaRule[]): void {
     this.rules = new Map(rules.map((r) => [r.principal, r]));
   }
 

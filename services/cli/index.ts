@@ -5,3 +5,6 @@ export { groupsCommand } from "./groups-command.js";
 export { produceCommand } from "./produce-command.js";
 export { topicsCommand } from "./topics-command.js";
 export { devCommand } from "./dev-cluster-command.js";
+export { aclsCommand } from "./acls-command.js";
+export { tokensCommand } from "./tokens-command.js";
+export { quotasCommand } from "./quotas-command.js";

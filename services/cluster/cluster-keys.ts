@@ -64,6 +64,38 @@ export class ClusterKeys {
     return `${this.root}config/`;
   }
 
+  /** Present once a broker with authentication has seeded config/ from its config file. */
+  get securityBootstrap(): string {
+    return `${this.config}bootstrap`;
+  }
+
+  /** Bearer tokens: one key per token, by its SHA-256. */
+  get tokens(): string {
+    return `${this.config}tokens/`;
+  }
+
+  token(sha256: string): string {
+    return `${this.tokens}${sha256}`;
+  }
+
+  /** Allow rules: one key per rule, by the SHA-256 of its normalized form (aclKey). */
+  get acls(): string {
+    return `${this.config}acls/`;
+  }
+
+  acl(hash: string): string {
+    return `${this.acls}${hash}`;
+  }
+
+  /** Quotas: one key per principal (URI-encoded; "*" stays "*"). */
+  get quotas(): string {
+    return `${this.config}quotas/`;
+  }
+
+  quota(principal: string): string {
+    return `${this.quotas}${encodeURIComponent(principal)}`;
+  }
+
   /** What a key under the root is, or undefined for keys this version does not know. */
   parse(key: string):
     | { kind: "broker"; id: number }

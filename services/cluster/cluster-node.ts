@@ -21,6 +21,9 @@ import { controlledShutdownFeature, featureLevel, finalizedFeatures, supportedFe
 import { MetadataCache } from "./metadata-cache.js";
 import type { PartitionGate } from "./partition-gate.js";
 import { ReplicaManager, type PartitionView } from "./replication/index.js";
+import { interBrokerClient, plaintextInterBroker, type InterBrokerCredentials } from "./inter-broker.js";
+import { SecurityStore } from "./security-store.js";
+import type { RpcClient } from "../rpc/index.js";
 
 /** For acknowledgements without a caller's signal. */
 const neverAborted = new AbortController().signal;
@@ -55,6 +58,8 @@ export interface ClusterNodeOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly version: string;
+  /** Credentials of this broker's clients to other brokers (services/cluster/inter-broker.ts). */
+  readonly interBroker?: InterBrokerCredentials;
 }
 
 /**
@@ -76,6 +81,7 @@ export class ClusterNode implements PartitionGate {
   private metadata: MetadataCache | undefined;
   private controller: Controller | undefined;
   private readonly replicas: ReplicaManager;
+  private security: SecurityStore | undefined;
   private writes: TopicWrites;
   private address = "";
   private cleanStart = false;
@@ -111,10 +117,27 @@ export class ClusterNode implements PartitionGate {
       liveBrokerEpoch: (id) => this.metadata?.current.brokers.get(id)?.brokerEpoch,
       isShuttingDown: (id) => this.metadata?.current.brokers.get(id)?.registration.shuttingDown === true,
       alterPartitionState: (view, isr) => this.alterIsr(view, isr),
+      interBrokerClient: (address) => this.interBrokerClient(address),
       config: { replicaLagTimeMaxMs: config.replicaLagTimeMaxMs },
       logger: this.log,
       clock: options.clock,
     });
+  }
+
+  /** A client to another broker, as the inter-broker principal (over TLS when this broker
+   * has TLS): every inter-broker call is made through it. */
+  interBrokerClient(address: string): RpcClient {
+    return interBrokerClient(address, this.options.interBroker ?? plaintextInterBroker);
+  }
+
+  /**
+   * Reads the cluster's tokens, ACLs and quotas (etcd's config/) and keeps watching them;
+   * called before the port opens, so that no call is judged by the config file's rules.
+   * ClusterNode.close stops the watch.
+   */
+  async startSecurity(): Promise<SecurityStore> {
+    this.security ??= await SecurityStore.start(this.etcd, this.keys, this.log);
+    return this.security;
   }
 
   /** The ReplicaService implementation server.ts binds before the port opens. */
@@ -699,6 +722,7 @@ export class ClusterNode implements PartitionGate {
     await this.replicas.close();
     await this.syncIdle.catch(() => undefined);
     this.metadata?.close();
+    this.security?.close();
   }
 
   /**

@@ -5,4 +5,5 @@ export type { PartitionGate } from "./partition-gate.js";
 export { ClusterKeys } from "./cluster-keys.js";
 export { startEtcd, EtcdClient, type EtcdProcesses, type EtcdMember } from "./etcd/index.js";
 export { GroupCoordination, LeaderReads, type GroupCoordinationOptions } from "./coordinator/index.js";
-export { interBrokerClient } from "./inter-broker.js";
+export { interBrokerClient, interBrokerCredentials, plaintextInterBroker, type InterBrokerCredentials } from "./inter-broker.js";
+export { SecurityStore, type SecuritySnapshot } from "./security-store.js";

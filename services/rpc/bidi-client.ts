@@ -22,27 +22,52 @@ export interface BidiStream<I extends DescMessage> {
   cancel(): void;
 }
 
+/** How an RpcClient proves who it is and checks whom it talks to (issue 17). */
+export interface RpcClientOptions {
+  /** TLS: `ca` verifies the server's certificate (which must name the dialed host);
+   * `cert` + `key` are a client certificate for mutual TLS. Default plaintext. */
+  readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  /** Sent as `authorization: Bearer <token>` on every call. Default none. */
+  readonly token?: string;
+  /** Grpc-js credentials given whole (tests); `tls` is ignored then. */
+  readonly channelCredentials?: ChannelCredentials;
+}
+
 /**
- * A channel to one broker for inter-broker calls (ReplicaService, and Fetch from a
- * partition's leader for a group coordinator): the one place outside
- * services/server.ts besides bind-service.ts that meets grpc-js. Without TLS or auth for
- * now (cluster mode on a trusted network, issue 16); `channelCredentials` is the door for
- * TLS later. Each client has its own connection (not shared with other clients of the
- * same address), so closing it ends only its streams.
+ * A channel to one broker for inter-broker calls (ReplicaService, a coordinator's reads
+ * from leaders): the one place outside services/server.ts besides bind-service.ts that
+ * meets grpc-js. With `tls` it speaks TLS and verifies the peer, with `token` every
+ * call carries the inter-broker bearer token (services/cluster/inter-broker.ts builds
+ * both from the config). Each client has its own connection (not shared with other
+ * clients of the same address), so closing it ends only its streams.
  */
 export class RpcClient {
   private readonly client: Client;
+  private readonly token: string | undefined;
 
   constructor(
     readonly address: string,
-    options: { channelCredentials?: ChannelCredentials } = {},
+    options: RpcClientOptions = {},
   ) {
-    this.client = new Client(address, options.channelCredentials ?? credentials.createInsecure(), {
+    const channel =
+      options.channelCredentials ??
+      (options.tls === undefined
+        ? credentials.createInsecure()
+        : credentials.createSsl(options.tls.ca, options.tls.key ?? null, options.tls.cert ?? null));
+    this.token = options.token;
+    this.client = new Client(address, channel, {
       "grpc.use_local_subchannel_pool": 1,
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
       "grpc.keepalive_permit_without_calls": 1,
     });
+  }
+
+  /** A call's metadata: the bearer token, when there is one. */
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set("authorization", `Bearer ${this.token}`);
+    return metadata;
   }
 
   /**
@@ -59,6 +84,7 @@ export class RpcClient {
       `/${serviceTypeName}/${method.name}`,
       (message: MessageShape<I>) => Buffer.from(toBinary(method.input, message)),
       (bytes: Buffer) => fromBinary(method.output, bytes),
+      this.metadata(),
     );
     let ended = false;
     const end = (result: BidiEnd): void => {

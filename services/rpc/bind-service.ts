@@ -197,7 +197,12 @@ export function bindService<T extends GenServiceMethods>(
         };
         let principal: string | undefined;
         try {
-          if (auth !== undefined) context.principal = principal = auth.authenticate(call as never);
+          if (auth !== undefined) {
+            context.principal = principal = auth.authenticate(call as never);
+            // What does not depend on a request (the inter-broker principal) is checked
+            // now: a refusal from inside the request loop would end the stream unanswered.
+            auth.authorizeCaller(principal, name);
+          }
         } catch (err) {
           metrics?.rejected(name, fail(err));
           return;
@@ -346,7 +351,8 @@ function admission(
     const principal = auth.authenticate(call);
     const request = decode(call.request as Buffer);
     auth.authorize(principal, name, request);
-    context.meter = auth.meter(principal, name);
+    // A request forwarded by another broker was charged where it entered (CLUSTER.md section 5).
+    context.meter = auth.forwarded(call) ? undefined : auth.meter(principal, name);
     // Listings filter through context.visible, which asks the Authorizer for this principal.
     context.principal = principal;
     return request;

@@ -16,5 +16,5 @@ export { scanRequest } from "./request-scan.js";
 export { codeName, GrpcCode, toServiceError, reasonMetadataKey, type ServiceError } from "./status.js";
 export { addReflection } from "./reflection.js";
 export { PartsMessage, wireLength } from "./parts-message.js";
-export { RpcClient, type BidiEnd, type BidiStream } from "./bidi-client.js";
+export { RpcClient, type BidiEnd, type BidiStream, type RpcClientOptions } from "./bidi-client.js";
 export type { BidiHandler } from "./bind-service.js";

@@ -13,6 +13,9 @@ export interface TestPki {
   readonly serverKeyPath: string;
   /** Client certificate + key signed by the CA, with subject CN as named. */
   client(cn: string): { cert: Buffer; key: Buffer };
+  /** A broker's certificate, signed by the CA, usable as server and client (mutual TLS
+   * between brokers): subject CN as named, subjectAltName localhost and 127.0.0.1. Paths. */
+  broker(cn: string): { certPath: string; keyPath: string };
   /** A client certificate signed by a different CA. */
   readonly stranger: { cert: Buffer; key: Buffer };
   remove(): void;
@@ -59,6 +62,11 @@ export function makeTestPki(): TestPki {
         clients.set(cn, pair);
       }
       return pair;
+    },
+    broker(cn) {
+      const name = `broker-${cn.replace(/[^a-zA-Z0-9]/g, "_")}`;
+      signed(dir, "ca", name, cn, "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth");
+      return { certPath: join(dir, `${name}.pem`), keyPath: join(dir, `${name}.key`) };
     },
     stranger: signed(dir, "other-ca", "stranger", "alice", clientExt),
     remove: () => rmSync(dir, { recursive: true, force: true }),

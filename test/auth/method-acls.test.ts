@@ -7,110 +7,17 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { acls, allMethods, authTokens, cases, tokens } from "./method-acl-cases.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, errorReason, type ServiceClient } from "../../clients/ts/index.js";
-import { Authorizer, methodAcls, type AclRule, type Operation, type ResourceType } from "../../services/auth/index.js";
-import { hashToken } from "../../services/auth/tokens.js";
+import { Authorizer, methodAcls, type AclRequirement } from "../../services/auth/index.js";
 import { createProduceParser } from "../../services/produce/produce-handler.js";
 import { bindService } from "../../services/rpc/index.js";
 import { startBroker, type Broker } from "../../services/server.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
-import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ProduceService, ProduceRequestSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { bytes, silentLogger, tempDir } from "../helpers/test-broker.js";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const services: GenService<any>[] = [ProduceService, FetchService, CommitService, AdminService];
-
-type Grant = readonly [ResourceType, string, Operation];
-interface Case {
-  readonly request: Record<string, unknown>;
-  /** Every permission the call needs, written out here independently of the table. */
-  readonly needs: readonly Grant[];
-}
-
-/** One or more cases per method, by full path. */
-const cases: Record<string, readonly Case[]> = {
-  "tributary.v1.ProduceService/Produce": [
-    { request: { topic: "t1", records: [{ value: bytes("v") }] }, needs: [["topic", "t1", "write"]] },
-  ],
-  "tributary.v1.FetchService/Fetch": [
-    { request: { topic: "t1", partition: 0, offset: 0n, maxWaitMs: 0 }, needs: [["topic", "t1", "read"]] },
-  ],
-  "tributary.v1.FetchService/Subscribe": [
-    { request: { topic: "t1", startPosition: { case: "earliest", value: true } }, needs: [["topic", "t1", "read"]] },
-    {
-      request: { groupId: "g1", topics: ["t1", "t2"], startPosition: { case: "earliest", value: true } },
-      needs: [["group", "g1", "read"], ["topic", "t1", "read"], ["topic", "t2", "read"]],
-    },
-  ],
-  "tributary.v1.CommitService/Commit": [
-    {
-      request: { groupId: "g1", offsets: [{ topic: "t1", partition: 0, offset: 0n }] },
-      needs: [["group", "g1", "read"], ["topic", "t1", "read"]],
-    },
-  ],
-  "tributary.v1.CommitService/FetchCommitted": [
-    { request: { groupId: "g1", topic: "t1" }, needs: [["group", "g1", "describe"], ["topic", "t1", "describe"]] },
-  ],
-  "tributary.v1.AdminService/CreateTopic": [{ request: { name: "new", partitions: 1 }, needs: [["topic", "new", "create"]] }],
-  "tributary.v1.AdminService/DeleteTopic": [{ request: { name: "gone" }, needs: [["topic", "gone", "delete"]] }],
-  // Listings need only a principal; what they show is filtered (test/auth/list-filter.test.ts).
-  "tributary.v1.AdminService/ListTopics": [{ request: {}, needs: [] }],
-  "tributary.v1.AdminService/DescribeTopic": [{ request: { name: "t1" }, needs: [["topic", "t1", "describe"]] }],
-  "tributary.v1.AdminService/CreatePartitions": [{ request: { name: "t1", totalCount: 2 }, needs: [["topic", "t1", "alter"]] }],
-  "tributary.v1.AdminService/UpdateTopicConfig": [{ request: { name: "t1" }, needs: [["topic", "t1", "alter"]] }],
-  "tributary.v1.AdminService/ListOffsets": [{ request: { topic: "t1", partition: 0 }, needs: [["topic", "t1", "describe"]] }],
-  "tributary.v1.AdminService/DeleteRecords": [
-    { request: { topic: "t1", partition: 0, beforeOffset: 0n }, needs: [["topic", "t1", "delete"]] },
-  ],
-  "tributary.v1.AdminService/DescribeCluster": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
-  "tributary.v1.AdminService/ListGroups": [{ request: {}, needs: [] }],
-  "tributary.v1.AdminService/DescribeGroup": [{ request: { groupId: "g1" }, needs: [["group", "g1", "describe"]] }],
-  "tributary.v1.AdminService/ResetGroupOffsets": [
-    { request: { groupId: "g1", topic: "t1" }, needs: [["group", "g1", "alter"], ["topic", "t1", "describe"]] },
-  ],
-  "tributary.v1.AdminService/DeleteGroup": [{ request: { groupId: "gone" }, needs: [["group", "gone", "delete"]] }],
-  "tributary.v1.AdminService/FindCoordinator": [{ request: { groupId: "g1" }, needs: [["group", "g1", "describe"]] }],
-  "tributary.v1.AdminService/ListAcls": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
-  "tributary.v1.AdminService/CreateAcls": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
-  "tributary.v1.AdminService/DeleteAcls": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
-  "tributary.v1.AdminService/ListTokens": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
-  "tributary.v1.AdminService/CreateToken": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
-  "tributary.v1.AdminService/DeleteToken": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
-  "tributary.v1.AdminService/ListQuotas": [{ request: {}, needs: [["cluster", "cluster", "describe"]] }],
-  "tributary.v1.AdminService/SetQuota": [{ request: {}, needs: [["cluster", "cluster", "alter"]] }],
-  "tributary.v1.AdminService/DeleteQuota": [{ request: { principal: "p" }, needs: [["cluster", "cluster", "alter"]] }],
-};
-
-const allMethods = services.flatMap((service) =>
-  service.methods.map((method) => ({ service, method, path: `${service.typeName}/${method.name}` })),
-);
-
-/** Principals: `<path>#<case>` with exactly the needs, `<path>#<case>-<i>` without need i. */
-const tokens = new Map<string, string>();
-const acls: AclRule[] = [{ principal: "setup", resource: { type: "topic", prefix: "" }, operations: ["create", "write"] }];
-const grant = (principal: string, [type, name, operation]: Grant): AclRule => ({
-  principal,
-  resource: type === "cluster" ? { type } : { type, name },
-  operations: [operation],
-});
-for (const [path, list] of Object.entries(cases)) {
-  list.forEach((c, k) => {
-    const exact = `${path}#${k}`;
-    tokens.set(exact, `token-${exact}`);
-    acls.push(...c.needs.map((need) => grant(exact, need)));
-    c.needs.forEach((_, i) => {
-      const missing = `${exact}-${i}`;
-      tokens.set(missing, `token-${missing}`);
-      acls.push(...c.needs.filter((__, j) => j !== i).map((need) => grant(missing, need)));
-    });
-  });
-}
-tokens.set("setup", "token-setup");
-const authTokens = [...tokens].map(([principal, token]) => ({ principal, sha256: hashToken(token) }));
 
 describe("the ACL table", () => {
   it("has an entry and a test case for every method of every service, and nothing else", () => {
@@ -133,7 +40,7 @@ describe("the ACL table", () => {
 
   it("reads the Produce topic from the parsed request the handler acts on", () => {
     const parse = createProduceParser({ maxBatchRecords: 10 });
-    const names = (bytes: Uint8Array) => methodAcls["tributary.v1.ProduceService/Produce"]![0]!.names(parse(Buffer.from(bytes)) as never);
+    const names = (bytes: Uint8Array) => (methodAcls["tributary.v1.ProduceService/Produce"]![0] as AclRequirement).names(parse(Buffer.from(bytes)) as never);
     const request = create(ProduceRequestSchema, { topic: "orders", records: [{ key: bytes("k"), value: bytes("v") }], acks: 1 });
     expect(names(toBinary(ProduceRequestSchema, request))).toEqual(["orders"]);
     // An idempotent producer's 63-bit id is a 9-byte varint (the TypeScript Producer's are random).
@@ -194,11 +101,13 @@ describe("every RPC is authorized", () => {
     await dir?.remove();
   });
 
-  for (const { service, method, path } of allMethods) {
+  // The internal service is not served by a single broker: test/cluster/method-acls-cluster.test.ts.
+  for (const { service, method, path } of allMethods.filter((m) => !m.path.startsWith("tributary.cluster."))) {
     const list = cases[path] ?? [];
     it(`${path}: ${list.length} case(s)`, async () => {
       expect(list.length, `no test case for ${path}`).toBeGreaterThan(0);
       for (const [k, c] of list.entries()) {
+        if (c.needs === "inter-broker") throw new Error(`${path}: a client method cannot need the inter-broker principal`);
         const unauthenticated = await call(service, method.localName, method.methodKind, c.request);
         expect(unauthenticated, `${path}#${k} without a token`).toMatchObject({ code: status.UNAUTHENTICATED });
         for (let i = 0; i < c.needs.length; i++) {

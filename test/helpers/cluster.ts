@@ -45,6 +45,8 @@ export interface StartClusterOptions {
   readonly etcdMembers?: 1 | 3;
   /** Config keys for every broker. */
   readonly config?: Readonly<Record<string, string | number | boolean>>;
+  /** Config keys for one broker, over `config` (a broker with other credentials). */
+  readonly brokerConfig?: (id: number) => Readonly<Record<string, string | number | boolean>>;
   readonly proxies?: boolean;
 }
 
@@ -116,6 +118,7 @@ async function startClusterBroker(id: number, dir: string, etcd: EtcdProcesses, 
       offsetsTopicReplicationFactor: 1,
       ...(proxy !== undefined ? { advertise: proxy.address } : {}),
       ...options.config,
+      ...options.brokerConfig?.(id),
     },
   });
   const joined = () => process.waitForLog((e) => e.msg === "joined the cluster", 30_000);

@@ -185,7 +185,7 @@ export class ReplicaFetcher {
     if (address === undefined) throw new Error(`leader ${this.leaderId} has no known address`);
     if (this.client === null || this.client.address !== address) {
       this.client?.close();
-      this.client = new RpcClient(address);
+      this.client = this.deps.interBrokerClient?.(address) ?? new RpcClient(address);
     }
     const stream = this.client.openBidiStream(ReplicaService.typeName, ReplicaService.method.replicate, {
       onMessage: (response) => {

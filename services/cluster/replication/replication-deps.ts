@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { IsrMember } from "../../../gen/ts/tributary/cluster/v1/metadata_pb.js";
 import type { Clock } from "../../clock.js";
 import type { Log } from "../../log/index.js";
+import type { RpcClient } from "../../rpc/index.js";
 import type { PartitionEntry } from "../cluster-state.js";
 
 /** One partition this broker replicates, as the metadata cache sees it now. */
@@ -70,6 +71,9 @@ export interface ReplicationDeps {
    * waits for newer metadata through `ReplicaManager.apply`). Rejects on etcd failure.
    */
   alterPartitionState(view: PartitionView, isr: IsrMember[]): Promise<PartitionEntry | undefined>;
+  /** A client to another broker, with the inter-broker principal's credentials and TLS
+   * (services/cluster/inter-broker.ts). Default: plaintext without credentials. */
+  interBrokerClient?(address: string): RpcClient;
   readonly config?: Partial<ReplicationConfig>;
   readonly logger: Logger;
   readonly clock: Clock;
