@@ -294,3 +294,36 @@ describe("consumer groups in a three-broker cluster", () => {
   });
 
 });
+
+describe("consumer groups in a cluster with fewer live brokers than offsetsTopicReplicationFactor", () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 1, config: { offsetsTopicReplicationFactor: 3 } });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("answers COORDINATOR_NOT_AVAILABLE and never creates __consumer_offsets with fewer replicas", async () => {
+    const address = cluster.bootstrap[0];
+    for (const call of [
+      createClient(AdminService, address).findCoordinator({ groupId: "g" }),
+      createClient(CommitService, address).commit({ groupId: "g", offsets: [] }),
+      createClient(CommitService, address).fetchCommitted({ groupId: "g" }),
+    ]) {
+      const err = await call.then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: status.UNAVAILABLE });
+      expect(errorReason(err)).toBe("COORDINATOR_NOT_AVAILABLE");
+    }
+    const stream = member(address, "g", ["anything"]);
+    await stream.done;
+    expect(errorReason(stream.state.end)).toBe("COORDINATOR_NOT_AVAILABLE");
+    // The broker tried (a group call asks for it) and was refused: still no offsets topic.
+    await vi.waitFor(() => expect(cluster.broker(1).process.logs.some((l) => l.includes("waits for enough live brokers"))).toBe(true), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const topics = await createClient(AdminService, address).listTopics({ includeInternal: true });
+    expect(topics.topics.map((t) => t.name)).not.toContain("__consumer_offsets");
+  });
+});
