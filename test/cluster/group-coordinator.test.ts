@@ -202,6 +202,8 @@ describe("consumer groups in a three-broker cluster", () => {
     const second = await joined(moved.address, groupId, ["kept"], cluster);
     const again = await second.assigned();
     expect(again.generation).toBeGreaterThan(assignment.generation);
+    // Above the new leader epoch's floor (epoch << 16; the epoch grew with the election).
+    expect(again.generation).toBeGreaterThan(1 << 16);
     const staleGeneration = await createClient(CommitService, moved.address)
       .commit({ groupId, memberId: again.memberId, generation: assignment.generation, offsets: [{ topic: "kept", partition: 0, offset: 8n }] })
       .then(() => undefined, (e: unknown) => e);

@@ -69,6 +69,7 @@ export class GroupCoordination implements CoordinatorGate {
   private offsets: OffsetStore | undefined;
   private creating: Promise<void> | undefined;
   private lastCreateMs = 0;
+  private toldWaiting = false;
   private closed = false;
 
   constructor(private readonly options: GroupCoordinationOptions) {
@@ -257,6 +258,8 @@ export class GroupCoordination implements CoordinatorGate {
           const reason = err instanceof TributaryError ? err.reason : undefined;
           if (reason === "TOPIC_EXISTS") return;
           if (reason === "INVALID_REPLICATION_FACTOR") {
+            if (this.toldWaiting) return;
+            this.toldWaiting = true; // once, not every second
             this.log.info({ replicationFactor: rf }, `${offsetsTopic} waits for enough live brokers (offsetsTopicReplicationFactor is never lowered)`);
             return;
           }
