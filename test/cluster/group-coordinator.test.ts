@@ -273,6 +273,30 @@ describe("consumer groups in a three-broker cluster", () => {
     await m.close();
     await leader.start();
   });
+  it("serves a member from the coordinator's follower replica, below its high watermark", async () => {
+    const viewer = cluster.brokers.find((b) => !b.process.exited)!.address;
+    const admin = createClient(AdminService, viewer);
+    await vi.waitFor(() => admin.describeCluster({}), { timeout: 20_000, interval: 100 });
+    const topic = (await admin.createTopic({ name: "followed", partitions: 1, replicationFactor: 3, config: { minInsyncReplicas: 2 } })).topic!;
+    const leaderId = topic.partitions[0].leader;
+    let groupId = "";
+    let coordinator: { brokerId: number; address: string } | undefined;
+    for (let i = 0; groupId === ""; i++) {
+      expect(i).toBeLessThan(100);
+      const found = await findCoordinator(cluster, `follower-${i}`, viewer);
+      if (found.brokerId !== leaderId) [groupId, coordinator] = [`follower-${i}`, found];
+    }
+    const m = await joined(coordinator!.address, groupId, ["followed"], cluster);
+    const produce = createClient(ProduceService, cluster.broker(leaderId).address);
+    for (let i = 0; i < 3; i++) {
+      const records = Array.from({ length: 10 }, (_, j) => ({ value: Buffer.from(`v${i * 10 + j}`) }));
+      await produce.produce({ topic: "followed", partition: 0, records, acks: Acks.ALL });
+    }
+    await vi.waitFor(() => expect(m.offsets().length).toBeGreaterThanOrEqual(30), { timeout: 20_000, interval: 50 });
+    expect(m.offsets()).toEqual(Array.from({ length: 30 }, (_, i) => BigInt(i)));
+    await m.close();
+  });
+
   it("ends the member streams of a coordinator cut off from etcd with NOT_COORDINATOR", async () => {
     const admin = createClient(AdminService, cluster.brokers.find((b) => !b.process.exited)!.address);
     // A client's channel to a broker restarted by the test before may still be backing off.
