@@ -203,7 +203,7 @@ export async function startBroker(
       ),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, features: supportedFeatures, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate, security }),
+        createAdminService({ topics, config, version, features: supportedFeatures, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate, reads, security }),
         logger,
         {},
         metrics.rpc,

@@ -207,8 +207,17 @@ export class Authorizer {
     );
   }
 
-  /** Whether some rule allows `operation` on the resource. */
+  /** Whether some rule allows `operation` on the resource. The inter-broker principal may
+   * always read and describe topics: a group coordinator reads its members' partitions
+   * from their leaders as that principal (the member was authorized where it entered). */
   allows(principal: string, type: ResourceType, name: string, operation: Operation): boolean {
+    if (
+      principal === this.options.interBrokerPrincipal &&
+      type === "topic" &&
+      (operation === "read" || operation === "describe")
+    ) {
+      return true;
+    }
     return this.acls.some(
       (rule) => rule.operations.includes(operation) && this.matches(rule, principal, type, name),
     );

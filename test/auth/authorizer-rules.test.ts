@@ -59,6 +59,17 @@ describe("Authorizer rules in a cluster", () => {
     expect(() => auth.authorize("broker", replicate, {})).not.toThrow();
   });
 
+  it("lets the inter-broker principal read and describe every topic (a coordinator's reads from leaders), nothing more", () => {
+    const auth = authorizer();
+    const fetch = "tributary.v1.FetchService/Fetch";
+    const listOffsets = "tributary.v1.AdminService/ListOffsets";
+    expect(() => auth.authorize("broker", fetch, { topic: "orders", partition: 0 })).not.toThrow();
+    expect(() => auth.authorize("broker", listOffsets, { topic: "orders", partition: 0 })).not.toThrow();
+    expect(() => auth.authorize("ops", fetch, { topic: "orders", partition: 0 })).toThrow(PermissionDeniedError);
+    expect(() => auth.authorize("broker", "tributary.v1.AdminService/DeleteTopic", { name: "orders" })).toThrow(PermissionDeniedError);
+    expect(() => auth.authorize("broker", describeCluster, {})).toThrow(PermissionDeniedError);
+  });
+
   it("takes an asserted principal from the inter-broker principal only", () => {
     const auth = authorizer();
     const forwarded = call({ ...bearer("broker-token"), [assertedPrincipalHeader]: "ops" });

@@ -1,16 +1,14 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { AdminService, type ListOffsetsRequest } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import { FetchService, SubscribeResponseSchema, type FetchResponse } from "../../../gen/ts/tributary/v1/fetch_pb.js";
-import { encodeOffsetReset } from "../../fetch/partition-pump.js";
-import type { LeaderPumpOptions, MemberReads, ResetPolicy } from "../../fetch/member-reads.js";
+import { encodeOffsetReset, type LeaderPumpOptions, type MemberReads, type OffsetSpec, type ResetPolicy } from "../../fetch/index.js";
+import { PartitionOfflineError, UnavailableError } from "../../errors.js";
 import type { Log } from "../../log/index.js";
-import type { RpcClient } from "../../rpc/index.js";
+import { GrpcCode, type RpcClient } from "../../rpc/index.js";
 import type { TopicManager } from "../../topics/index.js";
 import type { ClusterNode } from "../cluster-node.js";
 import { partitionKey } from "../cluster-state.js";
-import { interBrokerClient } from "../inter-broker.js";
 
 /** How long one Fetch at the leader waits for records (a long poll). */
 const fetchMaxWaitMs = 500;
@@ -25,7 +23,8 @@ const noForward = { "tributary-no-forward": "1" };
 /**
  * MemberReads for a coordinator (services/fetch/member-reads.ts): a local replica when
  * this broker holds one, else FetchService.Fetch at the partition's leader, through the
- * one inter-broker client factory (inter-broker.ts), one client per broker address.
+ * one inter-broker client factory (ClusterNode.interBrokerClient: the inter-broker
+ * principal, over TLS when the broker has TLS), one client per broker address.
  */
 export class LeaderReads implements MemberReads {
   private readonly clients = new Map<string, RpcClient>();
@@ -50,6 +49,10 @@ export class LeaderReads implements MemberReads {
     let next: bigint | undefined;
     let lastEpoch: number | undefined;
     let backoffMs = minBackoffMs;
+    /** Until a record was read, an out-of-range start is the commit's: the reset policy
+     * decides. Afterwards the log start passed the reader (retention, DeleteRecords): it
+     * continues there, as a pump of a local log does. */
+    let readAny = false;
     while (!signal.aborted && !this.closed) {
       const client = this.leaderClient(topic, partition);
       try {
@@ -79,7 +82,11 @@ export class LeaderReads implements MemberReads {
           await writer.write(encodeOffsetReset(topic, partition, requested, next, true), signal);
           continue;
         }
-        if (response.records.length === 0) continue;
+        if (response.records.length === 0) {
+          // Compaction may have removed everything up to the high watermark: move past it.
+          if (response.nextOffset > next) next = response.nextOffset;
+          continue;
+        }
         const message = Buffer.from(
           toBinary(
             SubscribeResponseSchema,
@@ -97,16 +104,17 @@ export class LeaderReads implements MemberReads {
         const written = writer.write(message, signal);
         next = response.nextOffset;
         lastEpoch = response.leaderEpoch;
+        readAny = true;
         await written;
       } catch (err) {
         if (signal.aborted || this.closed) break;
         const code = (err as { code?: number }).code;
-        if (code === status.OUT_OF_RANGE && next !== undefined && client !== undefined) {
+        if (code === GrpcCode.OUT_OF_RANGE && next !== undefined && client !== undefined) {
           // The commit is outside the leader's log (retention, DeleteRecords): the reset
           // policy decides, and the member is told, as on one broker.
           try {
             const requested = next;
-            next = await this.resetOffset(client, topic, partition, options.reset, signal);
+            next = await this.resetOffset(client, topic, partition, readAny ? { case: "earliest", value: true } : options.reset, signal);
             lastEpoch = undefined;
             await writer.write(encodeOffsetReset(topic, partition, requested, next, false), signal);
             continue;
@@ -122,6 +130,22 @@ export class LeaderReads implements MemberReads {
     return next;
   }
 
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
+    const local = this.localReplica(topic, partition);
+    if (local !== undefined) {
+      if (spec.case === "earliest") return local.logStartOffset;
+      if (spec.case === "latest") return local.highWatermark;
+      return (await local.offsetForTimestamp(Number(spec.value)))?.offset ?? local.highWatermark;
+    }
+    const client = this.leaderClient(topic, partition);
+    if (client === undefined) throw new PartitionOfflineError(topic, partition);
+    const policy: ResetPolicy =
+      spec.case === "timestampMs" ? { case: "timestampMs", value: spec.value } : spec.case === "earliest" ? { case: "earliest", value: true } : { case: "latest", value: true };
+    return this.resetOffset(client, topic, partition, policy, AbortSignal.timeout(callDeadlineMs)).catch((err: unknown) => {
+      throw new UnavailableError("LEADER_NOT_AVAILABLE", `partition ${topic}/${partition}: its leader did not answer ListOffsets`, { cause: err });
+    });
+  }
+
   /** Closes the clients; pumps still running end at their next call. */
   close(): void {
     this.closed = true;
@@ -135,7 +159,7 @@ export class LeaderReads implements MemberReads {
     const address = this.node.brokerAddress(leader);
     if (address === undefined) return undefined;
     let client = this.clients.get(address);
-    if (client === undefined) this.clients.set(address, (client = interBrokerClient(address)));
+    if (client === undefined) this.clients.set(address, (client = this.node.interBrokerClient(address)));
     return client;
   }
 
