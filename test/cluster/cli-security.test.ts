@@ -16,10 +16,10 @@ const adminToken = "cli-admin-token";
 
 function cli(args: string[], token = adminToken) {
   const env = { ...process.env, TRIBUTARY_TOKEN: token };
-  return runCli(args, { env });
+  return runCli(args, { env, compiled: true });
 }
 
-// Each CLI process loads the TypeScript through tsx: seconds apiece on two busy cores.
+// Each CLI process runs the compiled JavaScript (dist/), as the cluster project's brokers do.
 describe("the security commands", { timeout: 180_000 }, () => {
   let cluster: TestCluster;
   let dir: string;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { LogEntry } from "./process-stats.js";
+import { compiledMain } from "./dist-build.js";
 
 export const tributaryBin = fileURLToPath(new URL("../../services/tributary.mjs", import.meta.url));
 
@@ -66,9 +67,15 @@ export interface CliResult {
 }
 
 /** Runs the `tributary` command as a process, feeding `input` on stdin; killed after 30 s. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI as a process. `compiled`: from dist/ (services/main.js) rather than through
+ * tsx, a second or more cheaper per run on two busy cores; the cluster project builds
+ * dist/ first (test/cluster/global-setup.ts).
+ */
+export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; compiled?: boolean } = {}): Promise<CliResult> {
+  const entry = options.compiled ? compiledMain : tributaryBin;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tributaryBin, ...args], { stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env });
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
