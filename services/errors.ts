@@ -220,16 +220,37 @@ export class PartitionOfflineError extends UnavailableError {
   }
 }
 
-/** Cluster mode, until consumer groups are replicated (issue 17): a group's offsets would
- * live on one broker only, and a member moving to another broker would lose its place.
- * Refused rather than served wrongly; explicit-partition reads work. */
-export class GroupsNotInClusterError extends TributaryError {
-  override name = "GroupsNotInClusterError";
-  constructor() {
-    super(
-      "unimplemented",
-      "GROUPS_NOT_IN_CLUSTER",
-      "consumer groups are not yet supported in cluster mode (their offsets are not replicated); read explicit partitions and keep offsets in the client (docs/cluster.md)",
-    );
+/** Cluster mode: a group call reached a broker that is not the group's coordinator (the
+ * leader of the group's partition of __consumer_offsets), or one that stopped being it
+ * while the call or a member's stream ran. Retriable: the client asks FindCoordinator
+ * (or reads the `tributary-leader` trailer, when known) and goes there. */
+export class NotCoordinatorError extends UnavailableError {
+  override name = "NotCoordinatorError";
+  constructor(
+    readonly groupId: string,
+    readonly coordinatorAddress: string | undefined,
+    detail = "this broker is not its coordinator",
+  ) {
+    super("NOT_COORDINATOR", `group ${groupId}: ${detail}`);
+    if (coordinatorAddress !== undefined) this.trailers = { [leaderMetadataKey]: coordinatorAddress };
+  }
+}
+
+/** Cluster mode: this broker became the group's coordinator and is still replaying its
+ * partition of __consumer_offsets. Retriable shortly, at the same broker. */
+export class CoordinatorLoadInProgressError extends UnavailableError {
+  override name = "CoordinatorLoadInProgressError";
+  constructor(groupId: string) {
+    super("COORDINATOR_LOAD_IN_PROGRESS", `group ${groupId}: the coordinator is loading the group's offsets`);
+  }
+}
+
+/** Cluster mode: the group has no coordinator now: __consumer_offsets does not exist yet
+ * (fewer live brokers than offsetsTopicReplicationFactor; never created smaller) or the
+ * group's partition of it has no live leader. Retriable. */
+export class CoordinatorNotAvailableError extends UnavailableError {
+  override name = "CoordinatorNotAvailableError";
+  constructor(groupId: string, detail: string) {
+    super("COORDINATOR_NOT_AVAILABLE", `group ${groupId}: ${detail}`);
   }
 }

@@ -10,7 +10,7 @@ import { createCommitService } from "./commit/index.js";
 import { Authorizer, readTlsFile } from "./auth/index.js";
 import { authEnabled, parseHostPort, resolveConfig, type BrokerConfig } from "./config.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import { GroupsNotInClusterError, TributaryError } from "./errors.js";
+import { TributaryError } from "./errors.js";
 import { createFetchHandler, createSubscribeHandler, StreamBudget, TimestampLookups } from "./fetch/index.js";
 import { startHttpServer } from "./http/index.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
@@ -28,7 +28,7 @@ import {
   type BoundService,
 } from "./rpc/index.js";
 import { TopicManager } from "./topics/index.js";
-import { ClusterNode } from "./cluster/index.js";
+import { ClusterNode, GroupCoordination, LeaderReads } from "./cluster/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { packagePath } from "./package-root.js";
 import { AdminService } from "../gen/ts/tributary/v1/admin_pb.js";
@@ -107,6 +107,8 @@ export async function startBroker(
   let server: Server | undefined;
   let http: HttpServer | undefined;
   let cluster: ClusterNode | undefined;
+  let coordination: GroupCoordination | undefined;
+  let leaderReads: LeaderReads | undefined;
   try {
     // Process metrics start timers for the life of the process: only when /metrics is served.
     const metrics = new BrokerMetrics({ processMetrics: config.http !== "off" });
@@ -114,9 +116,18 @@ export async function startBroker(
     topics = await TopicManager.open({ config, logger, clock, onFsync: metrics.onFsync, replicated: clustered });
     cluster = clustered ? new ClusterNode({ config, topics, logger, clock, version }) : undefined;
     const gate = cluster;
-    const offsets = await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger });
+    // Cluster mode: __consumer_offsets lives in etcd like any topic; each broker holds the
+    // groups of the offsets partitions it leads (services/cluster/coordinator).
+    coordination = cluster === undefined ? undefined : new GroupCoordination({ node: cluster, topics, config, logger });
+    const groupGate = coordination;
+    const reads = cluster === undefined ? undefined : (leaderReads = new LeaderReads(cluster, topics, logger));
+    const offsets =
+      coordination === undefined
+        ? await OffsetStore.open({ topics, partitions: config.offsetsTopicPartitions, logger })
+        : OffsetStore.forCluster({ partitions: () => coordination!.partitionCount(), append: (p, spans) => coordination!.append(p, spans), logger });
     metrics.watch(topics, offsets);
-    coordinator = new GroupCoordinator(topics, config, logger, clock);
+    coordinator = new GroupCoordinator(topics, config, logger, clock, (groupId) => coordination?.generationBase(groupId) ?? 0);
+    coordination?.attach(coordinator, offsets);
     expiry = new GroupExpiry({
       coordinator,
       offsets,
@@ -146,7 +157,19 @@ export async function startBroker(
         FetchService,
         {
           fetch: createFetchHandler({ topics, config, metrics: metrics.traffic, budget: readBudget, gate }),
-          subscribe: createSubscribeHandler({ topics, config, logger, coordinator, offsets, metrics: metrics.traffic, budget: readBudget, lookups, gate }),
+          subscribe: createSubscribeHandler({
+            topics,
+            config,
+            logger,
+            coordinator,
+            offsets,
+            metrics: metrics.traffic,
+            budget: readBudget,
+            lookups,
+            gate,
+            groupGate,
+            reads,
+          }),
         },
         logger,
         { fetch: { response: "raw" }, subscribe: { response: "raw" } },
@@ -155,7 +178,7 @@ export async function startBroker(
       ),
       bindService(
         CommitService,
-        cluster === undefined ? createCommitService({ topics, coordinator, offsets, clock }) : refusedInCluster(createCommitService({ topics, coordinator, offsets, clock })),
+        createCommitService({ topics, coordinator, offsets, clock, groupGate }),
         logger,
         {},
         metrics.rpc,
@@ -163,7 +186,7 @@ export async function startBroker(
       ),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin }),
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate }),
         logger,
         {},
         metrics.rpc,
@@ -220,6 +243,8 @@ export async function startBroker(
     const openCoordinator = coordinator;
     const openExpiry = expiry;
     const openCluster = cluster;
+    const openCoordination = coordination;
+    const openLeaderReads = leaderReads;
     return {
       config,
       port,
@@ -234,6 +259,8 @@ export async function startBroker(
           ready = false;
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
+          openCoordination?.close();
+          openLeaderReads?.close();
           // Leaving the cluster first revokes the lease: the controller moves leadership at once.
           await openCluster?.close();
           await shutdownGrpc(grpcServer);
@@ -251,6 +278,8 @@ export async function startBroker(
       },
     };
   } catch (err) {
+    coordination?.close();
+    leaderReads?.close();
     await cluster?.close().catch(() => undefined);
     server?.forceShutdown();
     await expiry?.stop();
@@ -290,18 +319,6 @@ function requireAuthentication(auth: Authorizer, logger: Logger) {
         },
       ]),
     ) as UntypedServiceImplementation;
-}
-
-/** Cluster mode until issue 17: every call of the service answers GROUPS_NOT_IN_CLUSTER. */
-function refusedInCluster<T extends object>(implementation: T): T {
-  return Object.fromEntries(
-    Object.keys(implementation).map((name) => [
-      name,
-      async () => {
-        throw new GroupsNotInClusterError();
-      },
-    ]),
-  ) as T;
 }
 
 /** What other brokers and clients dial when --advertise is not given: the listen host,

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { parseHostPort, type BrokerConfig } from "../config.js";
 import { InvalidArgumentError, OffsetOutOfRangeError } from "../errors.js";
-import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
+import type { CoordinatorGate, GroupCoordinator, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { refuseInternalTopic, validateTopicConfig, validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -12,7 +12,6 @@ import type { Clock } from "../clock.js";
 import type { ClusterAdmin } from "../cluster/index.js";
 import { createConfigSecurityAdmin } from "./security-admin.js";
 import { validateGroupId } from "../commit/index.js";
-import { GroupsNotInClusterError } from "../errors.js";
 import { offsetsTopic } from "../groups/index.js";
 import { partitionForKey } from "../partitioner/index.js";
 
@@ -29,6 +28,8 @@ export interface AdminDeps {
   readonly lookups?: TimestampLookups;
   /** Cluster mode: topic changes go through etcd, descriptions carry replication state. */
   readonly cluster?: ClusterAdmin;
+  /** Cluster mode: groups are served by their coordinators (FindCoordinator says where). */
+  readonly groupGate?: CoordinatorGate;
 }
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */
@@ -178,7 +179,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
     },
     async findCoordinator(request) {
       validateGroupId(request.groupId);
-      if (cluster !== undefined) throw new GroupsNotInClusterError();
+      if (deps.groupGate !== undefined) return deps.groupGate.findCoordinator(request.groupId);
       const { host, port } = deps.advertised();
       const partitions = topics.get(offsetsTopic).logs.length;
       return {

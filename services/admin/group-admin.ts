@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
 import { validateGroupId } from "../commit/index.js";
-import { partitionKey, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
+import { partitionKey, type CoordinatorGate, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
 import type { TimestampLookups } from "../fetch/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
@@ -15,6 +15,9 @@ export interface GroupAdminDeps {
   readonly clock: Clock;
   /** The broker-wide gate of timestamp lookups. */
   readonly lookups: TimestampLookups;
+  /** Cluster mode: a group is served by its coordinator only. ListGroups lists the
+   * groups this broker coordinates (each broker its own share; docs/cluster.md). */
+  readonly groupGate?: CoordinatorGate;
 }
 
 type GroupMethods = Pick<
@@ -29,7 +32,7 @@ const unknownGroup = (groupId: string) =>
 
 /** AdminService's consumer-group RPCs, over the coordinator and the offset store. */
 export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
-  const { topics, coordinator, offsets, clock, lookups } = deps;
+  const { topics, coordinator, offsets, clock, lookups, groupGate } = deps;
 
   return {
     async listGroups(_request, context) {
@@ -47,6 +50,7 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
 
     async describeGroup(request) {
       validateGroupId(request.groupId);
+      groupGate?.checkCoordinator(request.groupId);
       const described = coordinator.describe(request.groupId);
       const committed = offsets.list(request.groupId);
       if ((described === undefined || described.members.length === 0) && committed.length === 0) {
@@ -100,6 +104,7 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
 
     async resetGroupOffsets(request) {
       validateGroupId(request.groupId);
+      groupGate?.checkCoordinator(request.groupId);
       validateTopicName(request.topic);
       if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
       const topic = topics.get(request.topic);
@@ -138,6 +143,7 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
 
     async deleteGroup(request) {
       validateGroupId(request.groupId);
+      groupGate?.checkCoordinator(request.groupId);
       if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
       if (offsets.list(request.groupId).length === 0 && coordinator.describe(request.groupId) === undefined) {
         throw unknownGroup(request.groupId);

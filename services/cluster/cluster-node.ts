@@ -9,7 +9,7 @@ import type { Clock } from "../clock.js";
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, NotLeaderError, PartitionOfflineError, UnavailableError, UnknownTopicError } from "../errors.js";
 import { writeFileAtomic } from "../log/index.js";
-import type { Topic, TopicConfigOverrides, TopicManager } from "../topics/index.js";
+import { isInternalTopic, type Topic, type TopicConfigOverrides, type TopicManager } from "../topics/index.js";
 import type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
 import { ClusterKeys } from "./cluster-keys.js";
 import { partitionKey, type ClusterSnapshot } from "./cluster-state.js";
@@ -73,6 +73,7 @@ export class ClusterNode implements PartitionGate {
   private syncRetry: NodeJS.Timeout | undefined;
   /** Per partition led here and read by a stream: aborted when the leadership ends. */
   private readonly leaderships = new Map<string, AbortController>();
+  private readonly syncListeners = new Set<() => void>();
 
   constructor(private readonly options: ClusterNodeOptions) {
     const { config, logger } = options;
@@ -165,6 +166,7 @@ export class ClusterNode implements PartitionGate {
     // Every check of the replica manager asks isFresh(), which is false from now on for
     // this incarnation; streams reading partitions led here end now.
     this.endLeaderships(() => true);
+    this.notifySynced();
     const retry = (): void => {
       if (this.closed) return;
       this.register().then(
@@ -221,12 +223,12 @@ export class ClusterNode implements PartitionGate {
       if (local !== undefined && local.topicId !== assignment.topicId) {
         // Deleted and created again while this broker was away (KIP-516): the old data goes.
         for (let p = 0; p < local.logs.length; p++) replicas.remove(name, p);
-        await topics.delete(name);
+        await topics.delete(name, { internal: true });
         local = undefined;
       }
       const overrides = overridesFromMessage(assignment.config);
       if (local === undefined) {
-        local = await topics.create(name, assignment.partitions.length, overrides, { topicId: assignment.topicId });
+        local = await topics.create(name, assignment.partitions.length, overrides, { topicId: assignment.topicId, internal: isInternalTopic(name) });
       } else if (local.logs.length < assignment.partitions.length) {
         local = await topics.createPartitions(name, assignment.partitions.length);
       }
@@ -256,6 +258,65 @@ export class ClusterNode implements PartitionGate {
       await topics.delete(local.name);
     }
     await this.reportReplicaStates(snapshot);
+    this.notifySynced();
+  }
+
+  /**
+   * Calls `listener` after each time local state was brought in line with the metadata
+   * (leaderships applied) and after a self-fence: the group coordination
+   * (coordinator/group-coordination.ts) looks again at which offsets partitions it leads.
+   * Returns the unsubscribe.
+   */
+  onSynced(listener: () => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
+  private notifySynced(): void {
+    for (const listener of this.syncListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.log.error({ err }, "a metadata listener failed");
+      }
+    }
+  }
+
+  /** The metadata as this broker last saw it; undefined before it joined. */
+  get snapshot(): ClusterSnapshot | undefined {
+    return this.metadata?.current;
+  }
+
+  /** This broker's id. */
+  get id(): number {
+    return this.brokerId;
+  }
+
+  /** The leader epoch this broker leads the partition in, when it does in a live
+   * incarnation (lease fresh); else undefined. */
+  leaderEpochOf(topic: string, partition: number): number | undefined {
+    if (this.registration?.isFresh() !== true) return undefined;
+    return this.replicas.leaderEpoch(topic, partition);
+  }
+
+  /** Whether this broker is one of the partition's assigned replicas (brokers hold an
+   * empty local log for the partitions they are not replicas of: never serve those). */
+  isReplica(topic: string, partition: number): boolean {
+    return this.metadata?.current.topics.get(topic)?.assignment.partitions[partition]?.replicas.includes(this.brokerId) === true;
+  }
+
+  /** A live broker's advertised address. */
+  brokerAddress(id: number): string | undefined {
+    return this.metadata?.current.brokers.get(id)?.registration.address;
+  }
+
+  /**
+   * Writes an internal topic (__consumer_offsets) to etcd like any topic (a guarded
+   * txn): TOPIC_EXISTS when another broker won, INVALID_REPLICATION_FACTOR with fewer
+   * live brokers than `replicationFactor` (never lowered).
+   */
+  async createInternalTopic(name: string, partitions: number, replicationFactor: number, config: TopicConfig): Promise<void> {
+    await this.writes.createTopic({ name, partitions, replicationFactor, config });
   }
 
   /**

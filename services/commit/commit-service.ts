@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
-import type { GroupCoordinator, OffsetCommit, OffsetStore } from "../groups/index.js";
+import type { CoordinatorGate, GroupCoordinator, OffsetCommit, OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
@@ -10,6 +10,8 @@ export interface CommitDeps {
   readonly coordinator: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly clock: Clock;
+  /** Cluster mode: only the group's coordinator serves it (services/cluster/coordinator). */
+  readonly groupGate?: CoordinatorGate;
 }
 
 /** Kafka's offset.metadata.max.bytes. */
@@ -27,12 +29,15 @@ export function validateGroupId(groupId: string): void {
  * the member id and generation of its last assignment (or revocation) event;
  * a commit carrying the generation of a revocation acknowledges it, so the
  * rebalance can hand the partitions on without waiting for its timeout.
+ * In a cluster only the group's coordinator answers (NOT_COORDINATOR elsewhere), and a
+ * commit is answered once replicated (acks=ALL on __consumer_offsets).
  */
 export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof CommitService)["method"]> {
-  const { topics, coordinator, offsets, clock } = deps;
+  const { topics, coordinator, offsets, clock, groupGate } = deps;
   return {
     async commit(request) {
       validateGroupId(request.groupId);
+      const lease = groupGate?.checkCoordinator(request.groupId);
       const commits: OffsetCommit[] = [];
       for (const o of request.offsets) {
         validateTopicName(o.topic);
@@ -49,12 +54,16 @@ export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof Commi
         commits.push({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, leaderEpoch });
       }
       coordinator.checkCommit(request.groupId, request.memberId, request.generation, request.offsets);
-      await offsets.commit(request.groupId, commits, clock.nowMs());
+      await offsets.commit(request.groupId, commits, clock.nowMs(), () => lease?.ended.aborted !== true);
+      // Replicated, but this broker stopped coordinating meanwhile: the new coordinator has
+      // the commit (it replays it); the member must go there.
+      if (lease?.ended.aborted === true) throw lease.ended.reason;
       coordinator.committed(request.groupId, request.memberId, request.generation);
       return {};
     },
     async fetchCommitted(request) {
       validateGroupId(request.groupId);
+      groupGate?.checkCoordinator(request.groupId);
       const wanted = new Set(request.partitions);
       return {
         offsets: offsets

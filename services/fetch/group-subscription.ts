@@ -21,9 +21,10 @@ const maxIdLength = 255;
 
 interface Pump {
   readonly controller: AbortController;
-  /** Resolves with the offset after the last record sent. */
-  readonly done: Promise<bigint>;
-  readonly start: bigint;
+  /** Resolves with the offset after the last record sent (undefined: nothing was read). */
+  readonly done: Promise<bigint | undefined>;
+  /** Where reading started; undefined until a pump from the leader knows it. */
+  start: bigint | undefined;
 }
 
 /**
@@ -34,6 +35,10 @@ interface Pump {
  * `assignment` is written before any record of a newly assigned partition,
  * whose reading starts at the group's committed offset, else by the request's
  * reset policy (default latest, like Kafka's auto.offset.reset).
+ *
+ * In a cluster (`groupGate`, `reads`) the stream is served by the group's coordinator
+ * only, and ends with NOT_COORDINATOR as soon as this broker stops being it; each owned
+ * partition is read from a local replica when this broker has one, else from its leader.
  */
 export async function runGroupSubscription(
   request: SubscribeRequest,
@@ -41,8 +46,9 @@ export async function runGroupSubscription(
   context: HandlerContext,
   deps: SubscribeDeps & { readonly maxBytes: number; readonly budget: StreamBudget; readonly lookups: TimestampLookups },
 ): Promise<void> {
-  const { topics, coordinator, offsets, maxBytes, budget, lookups } = deps;
+  const { topics, coordinator, offsets, maxBytes, budget, lookups, reads } = deps;
   checkGroupRequest(request);
+  const lease = deps.groupGate?.checkCoordinator(request.groupId);
   // Each distinct name once: the list's own length may be anything the request size allows.
   const wanted = [...new Set(request.topics)];
   for (const topic of wanted) {
@@ -64,6 +70,14 @@ export async function runGroupSubscription(
   stop.signal.addEventListener("abort", notify, { once: true });
   const onShutdown = () => stop.abort();
   topics.shutdown.addEventListener("abort", onShutdown, { once: true });
+  // Cluster mode: this broker stopped coordinating the group; the member goes to the new one.
+  let coordinatorLost: unknown;
+  const onCoordinatorLost = () => {
+    coordinatorLost ??= lease?.ended.reason;
+    stop.abort();
+  };
+  if (lease?.ended.aborted) onCoordinatorLost();
+  else lease?.ended.addEventListener("abort", onCoordinatorLost, { once: true });
 
   const handle = coordinator.join({
     groupId: request.groupId,
@@ -86,9 +100,10 @@ export async function runGroupSubscription(
     if (pump === undefined) return false;
     pumps.delete(key);
     pump.controller.abort();
-    const end = await pump.done.catch(() => undefined);
-    if (p === undefined || end === undefined) return true;
-    return end > (offsets.get(request.groupId, p.topic, p.partition)?.offset ?? pump.start);
+    const end = await pump.done.catch(() => null);
+    if (end === undefined) return false; // a pump from the leader that never started read nothing
+    if (p === undefined || end === null) return true;
+    return end > (offsets.get(request.groupId, p.topic, p.partition)?.offset ?? pump.start ?? end);
   };
 
   try {
@@ -123,6 +138,29 @@ export async function runGroupSubscription(
       for (const p of event.partitions) {
         const key = partitionKey(p);
         if (pumps.has(key)) continue;
+        if (reads !== undefined && reads.localReplica(p.topic, p.partition) === undefined) {
+          // Not a replica here: read from the partition's leader.
+          if (!topics.find(p.topic)) continue; // deleted since the assignment was computed
+          const controller = new AbortController();
+          const committed = offsets.get(request.groupId, p.topic, p.partition);
+          const pump: Pump = { controller, done: Promise.resolve(undefined), start: undefined };
+          const done = reads.pumpFromLeader({
+            topic: p.topic,
+            partition: p.partition,
+            committed: committed === undefined ? undefined : { offset: committed.offset, leaderEpoch: committed.leaderEpoch },
+            reset: request.startPosition,
+            maxBytes,
+            writer,
+            signal: AbortSignal.any([stop.signal, controller.signal]),
+            onStart: (offset) => (pump.start = offset),
+          });
+          done.catch((err: unknown) => {
+            failure ??= err;
+            notify();
+          });
+          pumps.set(key, Object.assign(pump, { done }));
+          continue;
+        }
         let log: Log;
         let closed: AbortSignal;
         try {
@@ -161,7 +199,9 @@ export async function runGroupSubscription(
     writer.close();
     ended.removeEventListener("abort", onEnd);
     topics.shutdown.removeEventListener("abort", onShutdown);
+    lease?.ended.removeEventListener("abort", onCoordinatorLost);
   }
+  if (coordinatorLost !== undefined && !ended.aborted) throw coordinatorLost;
   if (topics.shutdown.aborted) throw new ShuttingDownError();
 
   /** The committed offset, else the reset policy; an out-of-range commit is reset and

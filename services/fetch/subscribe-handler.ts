@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config.js";
-import { GroupsNotInClusterError, InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
-import type { GroupCoordinator, OffsetStore } from "../groups/index.js";
+import { InvalidArgumentError, ShuttingDownError, TributaryError, UnknownTopicError } from "../errors.js";
+import type { CoordinatorGate, GroupCoordinator, OffsetStore } from "../groups/index.js";
+import type { MemberReads } from "./member-reads.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import type { HandlerContext, RawMessage, StreamSink } from "../rpc/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
@@ -29,6 +30,10 @@ export interface SubscribeDeps {
   readonly lookups?: TimestampLookups;
   /** Cluster mode: explicit partitions are served by their leader only (services/cluster). */
   readonly gate?: PartitionGate;
+  /** Cluster mode: a group is served by its coordinator only (services/cluster/coordinator). */
+  readonly groupGate?: CoordinatorGate;
+  /** Cluster mode: where a member's partitions are read from (a local replica or the leader). */
+  readonly reads?: MemberReads;
 }
 
 /**
@@ -46,7 +51,6 @@ export function createSubscribeHandler(deps: SubscribeDeps) {
 
   return async function subscribe(request: SubscribeRequest, sink: StreamSink<RawMessage>, context: HandlerContext): Promise<void> {
     const maxBytes = boundedMaxBytes(request.maxBytes, config.fetchMaxBytes);
-    if (request.groupId !== "" && deps.gate !== undefined) throw new GroupsNotInClusterError();
     if (request.groupId !== "") return runGroupSubscription(request, sink, context, { ...deps, maxBytes, budget, lookups });
     if (request.topic === "") {
       throw new InvalidArgumentError("INVALID_SUBSCRIPTION", "set topic (explicit partitions) or group_id");

@@ -103,11 +103,17 @@ export class GroupCoordinator {
   private readonly log: Logger;
   private readonly unsubscribe: () => void;
 
+  /**
+   * @param generationBase the floor of a group's next generation (cluster mode: the
+   *   offsets partition's leader epoch << 16, so generations continue above every
+   *   earlier coordinator's; 0 on one broker)
+   */
   constructor(
     private readonly topics: TopicManager,
     private readonly config: CoordinatorConfig,
     logger: Logger,
     private readonly clock: Clock = systemClock,
+    private readonly generationBase: (groupId: string) => number = () => 0,
   ) {
     this.log = logger.child({ component: "groups" });
     this.unsubscribe = topics.onChange((topic) => {
@@ -252,6 +258,27 @@ export class GroupCoordinator {
     return this.groups.has(groupId);
   }
 
+  /**
+   * Cluster mode: forgets the groups `dropped` picks, members and all, without a
+   * rebalance (this broker stopped coordinating them; their members' streams end by
+   * the coordination's signal, and their leave() then finds nothing).
+   */
+  drop(dropped: (groupId: string) => boolean): string[] {
+    const ids: string[] = [];
+    for (const group of [...this.groups.values()]) {
+      if (!dropped(group.id)) continue;
+      clearTimeout(group.timer);
+      for (const m of group.members.values()) {
+        clearTimeout(m.expiry);
+        m.deliver = () => {};
+      }
+      this.groups.delete(group.id);
+      ids.push(group.id);
+    }
+    if (ids.length > 0) this.log.info({ groups: ids.length }, "groups dropped: no longer their coordinator");
+    return ids;
+  }
+
   close(): void {
     this.unsubscribe();
     for (const group of this.groups.values()) {
@@ -324,7 +351,7 @@ export class GroupCoordinator {
   }
 
   private rebalance(group: Group, why: string): void {
-    group.generation++;
+    group.generation = Math.max(group.generation + 1, this.generationBase(group.id) + 1);
     group.emptySinceMs = group.members.size === 0 ? this.clock.nowMs() : null;
     if (group.members.size === 0) {
       clearTimeout(group.timer);

@@ -1,4 +1,5 @@
 export { assign, partitionKey, type AssignorKind, type Assignment, type PartitionRef } from "./assignors.js";
+export type { CoordinatorGate, GroupLease } from "./coordinator-gate.js";
 export {
   GroupCoordinator,
   type CoordinatorConfig,
@@ -9,4 +10,4 @@ export {
   type MemberHandle,
 } from "./group-coordinator.js";
 export { GroupExpiry, type GroupExpiryOptions } from "./group-expiry.js";
-export { OffsetStore, offsetsTopic, type CommittedOffset, type OffsetCommit } from "./offset-store.js";
+export { OffsetStore, offsetsTopic, type CommittedOffset, type OffsetAppender, type OffsetCommit } from "./offset-store.js";

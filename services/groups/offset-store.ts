@@ -27,20 +27,34 @@ export interface OffsetCommit {
 }
 
 /**
+ * Appends encoded offset records to the group's partition of `__consumer_offsets` and
+ * resolves once they are as durable as the store promises: on one broker the local
+ * append's durability, in a cluster an acks=ALL acknowledgement by the partition's
+ * leader (services/cluster/coordinator).
+ */
+export type OffsetAppender = (partition: number, spans: RecordSpans) => Promise<void>;
+
+/**
  * Committed offsets, durable as records of `__consumer_offsets` (Kafka's
  * design): one record per (group, topic, partition), key
  * `["group","topic",partition]` and value `{"offset":"N","metadata":"…",
  * "commitTimeMs":T,"leaderEpoch":E}` as JSON (leaderEpoch absent in older records), an empty value as the tombstone of a deleted
  * group. A group's records all go to partition murmur2(group) of the topic, so
  * one group's commits stay ordered. The topic is compacted (newest record per
- * key); on start the store replays it into memory, where reads are served.
+ * key); reads are served from memory.
+ *
+ * On one broker (`open`) every partition is replayed at start. In a cluster
+ * (`forCluster`) the store holds only the partitions this broker leads: the
+ * coordination replays one when this broker becomes its leader (`load`) and forgets
+ * it when the leadership ends (`drop`).
  */
 export class OffsetStore {
   /** group -> "topic\0partition" -> offset */
   private readonly offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
 
   private constructor(
-    private readonly logs: readonly Log[],
+    private readonly partitionCount: () => number,
+    private readonly appender: OffsetAppender,
     private readonly log: Logger,
   ) {}
 
@@ -48,15 +62,72 @@ export class OffsetStore {
     const { topics, logger } = options;
     let topic = topics.list(true).find((t) => t.name === offsetsTopic);
     topic ??= await topics.create(offsetsTopic, options.partitions, { cleanupPolicy: "compact" }, { internal: true });
-    const store = new OffsetStore(topic.logs, logger.child({ component: "offsets" }));
+    const logs = topic.logs;
+    const store = new OffsetStore(
+      () => logs.length,
+      async (partition, spans) => {
+        await logs[partition].append(spans).durable;
+      },
+      logger.child({ component: "offsets" }),
+    );
     let records = 0;
-    for (const log of topic.logs) records += await store.replay(log);
+    for (const log of topic.logs) records += await store.replay(log, log.highWatermark);
     store.log.info({ groups: store.offsets.size, records }, "committed offsets loaded");
     return store;
   }
 
-  /** Appends the commits and resolves once they are as durable as an acknowledged produce. */
-  async commit(groupId: string, commits: readonly OffsetCommit[], nowMs: number): Promise<void> {
+  /**
+   * Cluster mode: an empty store; `partitions` is __consumer_offsets' partition count
+   * (fixed at creation), `append` writes through the partition's leader.
+   */
+  static forCluster(options: { partitions: () => number; append: OffsetAppender; logger: Logger }): OffsetStore {
+    return new OffsetStore(options.partitions, options.append, options.logger.child({ component: "offsets" }));
+  }
+
+  /** The group's partition of __consumer_offsets: murmur2(group id), as Kafka. */
+  partitionOf(groupId: string): number {
+    return partitionForKey(Buffer.from(groupId), this.partitionCount());
+  }
+
+  /**
+   * Cluster mode: replays one partition from `log` up to `endOffset` (its log end when
+   * this broker became leader), reading only below the high watermark: resolves once
+   * the high watermark has reached `endOffset`, or rejects when `signal` aborts. The
+   * groups of that partition are replaced by what the log says.
+   */
+  async load(partition: number, log: Log, endOffset: bigint, signal: AbortSignal): Promise<number> {
+    this.drop(partition);
+    let offset = log.logStartOffset;
+    let count = 0;
+    while (offset < endOffset) {
+      signal.throwIfAborted();
+      if (log.highWatermark <= offset) {
+        await waitForHighWatermark(log, offset + 1n, signal);
+        continue;
+      }
+      const upTo = log.highWatermark < endOffset ? log.highWatermark : endOffset;
+      const before = offset;
+      ({ offset, count } = await this.replayRange(log, offset, upTo, count));
+      if (offset === before) await waitForHighWatermark(log, offset + 1n, signal);
+    }
+    return count;
+  }
+
+  /** Forgets the groups of one partition (cluster mode: another broker leads it now). */
+  drop(partition: number): string[] {
+    const dropped: string[] = [];
+    for (const groupId of [...this.offsets.keys()]) {
+      if (this.partitionOf(groupId) !== partition) continue;
+      this.offsets.delete(groupId);
+      dropped.push(groupId);
+    }
+    return dropped;
+  }
+
+  /** Appends the commits and resolves once they are as durable as an acknowledged produce.
+   * `stillCurrent`, checked after the append, says whether memory may be updated (cluster
+   * mode: the partition was not dropped meanwhile). */
+  async commit(groupId: string, commits: readonly OffsetCommit[], nowMs: number, stillCurrent: () => boolean = () => true): Promise<void> {
     if (commits.length === 0) return;
     const encoded = commits.map((c) =>
       encodeRecord(
@@ -65,6 +136,7 @@ export class OffsetStore {
       ),
     );
     await this.append(groupId, encoded);
+    if (!stillCurrent()) return;
     for (const c of commits) {
       this.apply(groupId, c.topic, c.partition, { offset: c.offset, metadata: c.metadata, commitTimeMs: nowMs, leaderEpoch: c.leaderEpoch });
     }
@@ -115,7 +187,6 @@ export class OffsetStore {
   }
 
   private async append(groupId: string, records: Buffer[]): Promise<void> {
-    const log = this.logs[partitionForKey(Buffer.from(groupId), this.logs.length)];
     const source = Buffer.concat(records);
     const spans: RecordSpans = {
       source,
@@ -130,7 +201,7 @@ export class OffsetStore {
       at += r.length;
       spans.ends[i] = at;
     });
-    await log.append(spans).durable;
+    await this.appender(this.partitionOf(groupId), spans);
   }
 
   private apply(groupId: string, topic: string, partition: number, value: CommittedOffset | null): void {
@@ -146,13 +217,20 @@ export class OffsetStore {
     group.set(key, { ...value, topic, partition });
   }
 
-  /** Replays one partition of the topic; a record that does not parse is logged and skipped. */
-  private async replay(log: Log): Promise<number> {
-    let offset = log.logStartOffset;
-    let count = 0;
-    while (offset < log.highWatermark) {
+  /** Replays one partition of the topic below `endOffset`; a record that does not parse is logged and skipped. */
+  private async replay(log: Log, endOffset: bigint): Promise<number> {
+    return (await this.replayRange(log, log.logStartOffset, endOffset, 0)).count;
+  }
+
+  private async replayRange(log: Log, from: bigint, endOffset: bigint, counted: number): Promise<{ offset: bigint; count: number }> {
+    let offset = from;
+    let count = counted;
+    while (offset < endOffset && offset < log.highWatermark) {
       const data = await log.read(offset, 4 * 1024 * 1024);
-      if (data.recordCount === 0) break;
+      if (data.recordCount === 0) {
+        if (data.nextOffset > offset) offset = data.nextOffset;
+        break;
+      }
       const { records } = fromBinary(FetchResponseSchema, Buffer.concat(data.chunks));
       for (const record of records) {
         try {
@@ -180,8 +258,27 @@ export class OffsetStore {
       }
       offset = data.nextOffset;
     }
-    return count;
+    return { offset, count };
   }
+}
+
+/** Resolves once the log's high watermark is at or above `offset`; rejects when `signal` aborts. */
+function waitForHighWatermark(log: Log, offset: bigint, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (log.highWatermark >= offset) return resolve();
+    const done = (err?: unknown) => {
+      off();
+      signal.removeEventListener("abort", onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onAbort = () => done(signal.reason ?? new Error("aborted"));
+    const off = log.onHighWatermark(() => {
+      if (log.highWatermark >= offset) done();
+    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function keyOf(groupId: string, topic: string, partition: number): string {

@@ -1,5 +1,14 @@
-import { Client, credentials, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethodBiDiStreaming, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { Client, credentials, Metadata, type ChannelCredentials, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethodBiDiStreaming,
+  type DescMethodUnary,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 
 /** How a bidirectional stream opened by `openBidiStream` ended: `undefined` for an OK
  * status, else the error (a grpc-js ServiceError: `code`, `details`, `metadata`). */
@@ -14,7 +23,8 @@ export interface BidiStream<I extends DescMessage> {
 }
 
 /**
- * A channel to one broker for inter-broker calls (ReplicaService): the one place outside
+ * A channel to one broker for inter-broker calls (ReplicaService, and Fetch from a
+ * partition's leader for a group coordinator): the one place outside
  * services/server.ts besides bind-service.ts that meets grpc-js. Without TLS or auth for
  * now (cluster mode on a trusted network, issue 16); `channelCredentials` is the door for
  * TLS later. Each client has its own connection (not shared with other clients of the
@@ -69,6 +79,39 @@ export class RpcClient {
       },
       cancel: () => call.cancel(),
     };
+  }
+
+  /**
+   * Calls a unary `method` of `service` (a coordinator reading a partition from its
+   * leader with FetchService.Fetch). Rejects with the grpc-js ServiceError (`code`,
+   * `details`, `metadata`) on a non-OK status; `signal` cancels the call.
+   */
+  unary<I extends DescMessage, O extends DescMessage>(
+    serviceTypeName: string,
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+    options: { signal?: AbortSignal; deadlineMs?: number; metadata?: Readonly<Record<string, string>> } = {},
+  ): Promise<MessageShape<O>> {
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest(
+        `/${serviceTypeName}/${method.name}`,
+        (message: MessageShape<I>) => Buffer.from(toBinary(method.input, message)),
+        (bytes: Buffer) => fromBinary(method.output, bytes),
+        create(method.input, request),
+        metadata,
+        options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs },
+        (err: ServiceError | null, value?: MessageShape<O>) => {
+          options.signal?.removeEventListener("abort", cancel);
+          if (err !== null || value === undefined) reject(err ?? new Error("empty answer"));
+          else resolve(value);
+        },
+      );
+      const cancel = () => call.cancel();
+      if (options.signal?.aborted) call.cancel();
+      else options.signal?.addEventListener("abort", cancel, { once: true });
+    });
   }
 
   /** Closes the channel; its streams end. */

@@ -220,9 +220,12 @@ export class TopicManager {
     });
   }
 
-  delete(name: string): Promise<void> {
+  /** @param options.internal cluster mode only: an internal topic replaced by etcd's
+   *   (another topic id, KIP-516) may go too */
+  delete(name: string, options: { internal?: boolean } = {}): Promise<void> {
     return this.serialize(async () => {
-      const topic = this.mutableTopic(name);
+      const topic = options.internal === true && isInternalTopic(name) ? this.topics.get(name) : this.mutableTopic(name);
+      if (topic === undefined) throw unknownTopic(name);
       await unlink(this.metadataPath(name));
       await fsyncDir(join(this.config.dataDir, "meta", "topics"));
       this.topics.delete(name);

@@ -115,18 +115,6 @@ describe("a three-broker cluster", () => {
     }
   });
 
-  it("refuses consumer groups until their offsets are replicated (issue 17), with a clear reason", async () => {
-    const commit = createClient(CommitService, cluster.bootstrap[0]);
-    const err = await commit.commit({ groupId: "g", offsets: [{ topic: "orders", partition: 0, offset: 1n }] }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: status.UNIMPLEMENTED });
-    expect(errorReason(err)).toBe("GROUPS_NOT_IN_CLUSTER");
-    const stream = createClient(FetchService, cluster.bootstrap[0]).subscribe({ groupId: "g", topics: ["orders"] });
-    const streamErr = await (async () => {
-      for await (const _ of stream) return undefined;
-    })().catch((e: unknown) => e);
-    expect(errorReason(streamErr)).toBe("GROUPS_NOT_IN_CLUSTER");
-  });
-
   it("makes a reader between the high watermark and the log end wait, not reset, and answers once the followers are back", async () => {
     const admin = createClient(AdminService, cluster.bootstrap[0]);
     const p1 = (await admin.describeTopic({ name: "orders" })).topic!.partitions[1];
