@@ -13,6 +13,10 @@ import { partitionKey } from "../cluster-state.js";
 const maxGenerationEpoch = 0x7fff;
 /** At most one attempt to create __consumer_offsets per this many ms. */
 const createRetryMs = 1000;
+/** A leadership becomes effective (the replica manager starts the leader epoch) a moment
+ * after the metadata sync that applied it, with no event of its own: looked at again this
+ * often, besides every sync and every group call. */
+const refreshIntervalMs = 250;
 
 /** One offsets partition led here: loading until its replay is done. */
 interface Coordination {
@@ -53,6 +57,7 @@ export class GroupCoordination implements CoordinatorGate {
   private readonly led = new Map<number, Coordination>();
   private readonly log: Logger;
   private readonly unsubscribe: () => void;
+  private readonly timer: NodeJS.Timeout;
   private coordinator: GroupCoordinator | undefined;
   private offsets: OffsetStore | undefined;
   private creating: Promise<void> | undefined;
@@ -62,6 +67,8 @@ export class GroupCoordination implements CoordinatorGate {
   constructor(private readonly options: GroupCoordinationOptions) {
     this.log = options.logger.child({ component: "coordination" });
     this.unsubscribe = options.node.onSynced(() => this.refresh());
+    this.timer = setInterval(() => this.refresh(), refreshIntervalMs);
+    this.timer.unref();
   }
 
   /** Binds the groups' state (created after this, since they need `generationBase`). */
@@ -104,9 +111,10 @@ export class GroupCoordination implements CoordinatorGate {
       throw new CoordinatorNotAvailableError(groupId, `${offsetsTopic} does not exist yet`);
     }
     const partition = this.offsets.partitionOf(groupId);
-    const coordination = this.led.get(partition);
     // Synchronous lease check, as for a produce: a paused broker serves nothing.
     const epoch = node.leaderEpochOf(offsetsTopic, partition);
+    if (epoch !== this.led.get(partition)?.epoch) this.refresh();
+    const coordination = this.led.get(partition);
     if (coordination !== undefined && !coordination.ended.signal.aborted && epoch === coordination.epoch) {
       if (!coordination.loaded) throw new CoordinatorLoadInProgressError(groupId);
       return { partition, ended: coordination.ended.signal };
@@ -132,6 +140,7 @@ export class GroupCoordination implements CoordinatorGate {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.timer);
     this.unsubscribe();
     for (const partition of [...this.led.keys()]) this.resign(partition, "broker stopping");
   }
@@ -163,7 +172,7 @@ export class GroupCoordination implements CoordinatorGate {
     const ended = new AbortController();
     const leadership = node.leadershipEnded(offsetsTopic, partition);
     const onEnd = () => {
-      ended.abort(leadership.reason);
+      ended.abort(this.notCoordinator(partition));
       this.refresh();
     };
     leadership.addEventListener("abort", onEnd, { once: true });
@@ -204,16 +213,19 @@ export class GroupCoordination implements CoordinatorGate {
     this.led.delete(partition);
     coordination.unlisten();
     const offsets = this.offsets!;
-    const coordinatorAddress = (() => {
-      const leader = this.options.node.snapshot?.partitions.get(partitionKey(offsetsTopic, partition))?.state.leader ?? -1;
-      return leader >= 0 && leader !== this.options.node.id ? this.options.node.brokerAddress(leader) : undefined;
-    })();
-    if (!coordination.ended.signal.aborted) {
-      coordination.ended.abort(new NotCoordinatorError(`(partition ${partition})`, coordinatorAddress, "this broker stopped coordinating it"));
-    }
+    if (!coordination.ended.signal.aborted) coordination.ended.abort(this.notCoordinator(partition));
     const dropped = this.coordinator?.drop((groupId) => offsets.partitionOf(groupId) === partition) ?? [];
     offsets.drop(partition);
     this.log.info({ partition, epoch: coordination.epoch, groups: dropped.length, why }, "coordinator: offsets partition given up");
+  }
+
+  /** What streams of an offsets partition's groups end with: the new coordinator's address
+   * when the metadata already names it. */
+  private notCoordinator(partition: number): NotCoordinatorError {
+    const { node } = this.options;
+    const leader = node.snapshot?.partitions.get(partitionKey(offsetsTopic, partition))?.state.leader ?? -1;
+    const address = leader >= 0 && leader !== node.id ? node.brokerAddress(leader) : undefined;
+    return new NotCoordinatorError(`of ${offsetsTopic} partition ${partition}`, address, "this broker stopped coordinating it");
   }
 
   /** Creates __consumer_offsets through etcd, at most once a second, one attempt at a time. */
