@@ -27,7 +27,8 @@ const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 describe("a consumer group across coordinator and leader failovers", () => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startCluster({ brokers: 3, config: { offsetsTopicReplicationFactor: 3, rebalanceTimeoutMs: 5_000 } });
+    // Proxies keep each broker's address across restarts, as a real deployment's names do.
+    cluster = await startCluster({ brokers: 3, proxies: true, config: { offsetsTopicReplicationFactor: 3, rebalanceTimeoutMs: 5_000 } });
     await createClusterTopic(cluster, topic, partitions, 2);
   });
   afterAll(async () => {
@@ -127,7 +128,10 @@ describe("a consumer group across coordinator and leader failovers", () => {
       await vi.waitFor(
         () => {
           const behind = Array.from({ length: partitions }, (_, p) => p).filter((p) => (newest.get(p) ?? -1) < mark);
-          if (behind.length > 0) throw new Error(`partitions ${behind.join(",")} have read nothing sent after v${mark}`);
+          if (behind.length > 0) {
+            const members = consumers.map((c) => `${c.memberId.slice(-6)}/${c.generation}/[${c.assignment.map((p) => p.partition)}]`);
+            throw new Error(`partitions ${behind.join(",")} have read nothing sent after v${mark} (sent ${sent}, ${JSON.stringify(history.checker.check().produces)}, ${history.check().deliveries} deliveries; members ${members.join(" ")})`);
+          }
         },
         { timeout: 30_000, interval: 50 },
       );
