@@ -186,7 +186,7 @@ export async function startBroker(
       ),
       bindService(
         AdminService,
-        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate }),
+        createAdminService({ topics, config, version, advertised, coordinator, offsets, clock, lookups, cluster: cluster?.admin, groupGate, reads }),
         logger,
         {},
         metrics.rpc,

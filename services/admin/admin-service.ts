@@ -6,6 +6,7 @@ import type { ServiceImpl } from "../rpc/index.js";
 import { refuseInternalTopic, validateTopicConfig, validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { TimestampLookups } from "../fetch/index.js";
+import type { MemberReads } from "../fetch/member-reads.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";
@@ -30,6 +31,8 @@ export interface AdminDeps {
   readonly cluster?: ClusterAdmin;
   /** Cluster mode: groups are served by their coordinators (FindCoordinator says where). */
   readonly groupGate?: CoordinatorGate;
+  /** Cluster mode: where partitions' offsets are read (the local replica or the leader). */
+  readonly reads?: MemberReads;
 }
 
 /** AdminService: thin handlers over TopicManager and each partition's Log. */

@@ -3,6 +3,7 @@ import { InvalidArgumentError, TributaryError } from "../errors.js";
 import { validateGroupId } from "../commit/index.js";
 import { partitionKey, type CoordinatorGate, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
 import type { TimestampLookups } from "../fetch/index.js";
+import type { MemberReads } from "../fetch/member-reads.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -18,6 +19,9 @@ export interface GroupAdminDeps {
   /** Cluster mode: a group is served by its coordinator only. ListGroups lists the
    * groups this broker coordinates (each broker its own share; docs/cluster.md). */
   readonly groupGate?: CoordinatorGate;
+  /** Cluster mode: partitions' offsets from the local replica or the leader (a coordinator
+   * holds an empty local log for the partitions it is not a replica of). */
+  readonly reads?: MemberReads;
 }
 
 type GroupMethods = Pick<
@@ -32,7 +36,17 @@ const unknownGroup = (groupId: string) =>
 
 /** AdminService's consumer-group RPCs, over the coordinator and the offset store. */
 export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
-  const { topics, coordinator, offsets, clock, lookups, groupGate } = deps;
+  const { topics, coordinator, offsets, clock, lookups, groupGate, reads } = deps;
+  /** [log start, high watermark] of a partition, where it is really stored. */
+  const bounds = async (topic: string, partition: number): Promise<{ logStartOffset: bigint; highWatermark: bigint }> => {
+    const log = topics.partition(topic, partition);
+    if (reads === undefined) return { logStartOffset: log.logStartOffset, highWatermark: log.highWatermark };
+    const [logStartOffset, highWatermark] = await Promise.all([
+      reads.listOffset(topic, partition, { case: "earliest" }),
+      reads.listOffset(topic, partition, { case: "latest" }),
+    ]);
+    return { logStartOffset, highWatermark };
+  };
 
   return {
     async listGroups(_request, context) {
@@ -71,9 +85,10 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
       )) {
         let log;
         try {
-          log = topics.partition(p.topic, p.partition);
-        } catch {
-          continue; // the topic or partition is gone; its commit stays until the group is deleted
+          log = await bounds(p.topic, p.partition);
+        } catch (err) {
+          if (err instanceof TributaryError && err.kind === "not_found") continue; // the topic or partition is gone; its commit stays until the group is deleted
+          throw err;
         }
         const offset = offsets.get(request.groupId, p.topic, p.partition)?.offset;
         const end = log.highWatermark;
@@ -115,19 +130,23 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
         let offset: bigint;
         switch (request.to.case) {
           case "earliest":
-            offset = log.logStartOffset;
+            offset = (await bounds(topic.name, partition)).logStartOffset;
             break;
           case "latest":
-            offset = log.highWatermark;
+            offset = (await bounds(topic.name, partition)).highWatermark;
             break;
           case "timestampMs": {
             if (request.to.value < 0n) throw new InvalidArgumentError("INVALID_RESET", "timestamp_ms must not be negative");
-            offset = (await lookups.offsetForTimestamp(log, Number(request.to.value)))?.offset ?? log.highWatermark;
+            offset =
+              reads !== undefined
+                ? await reads.listOffset(topic.name, partition, { case: "timestampMs", value: request.to.value })
+                : ((await lookups.offsetForTimestamp(log, Number(request.to.value)))?.offset ?? log.highWatermark);
             break;
           }
           case "offset": {
             const wanted = request.to.value;
-            offset = wanted < log.logStartOffset ? log.logStartOffset : wanted > log.highWatermark ? log.highWatermark : wanted;
+            const b = await bounds(topic.name, partition);
+            offset = wanted < b.logStartOffset ? b.logStartOffset : wanted > b.highWatermark ? b.highWatermark : wanted;
             break;
           }
           default:
@@ -137,7 +156,8 @@ export function createGroupAdmin(deps: GroupAdminDeps): GroupMethods {
       }
       // Checked again after the awaits above: a member may have joined meanwhile.
       if (coordinator.hasMembers(request.groupId)) throw notEmpty(request.groupId);
-      await offsets.commit(request.groupId, commits, clock.nowMs());
+      const lease = groupGate?.checkCoordinator(request.groupId);
+      await offsets.commit(request.groupId, commits, clock.nowMs(), () => lease?.ended.aborted !== true);
       return { offsets: commits.map((c) => ({ partition: c.partition, offset: c.offset })) };
     },
 

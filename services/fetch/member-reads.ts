@@ -38,4 +38,14 @@ export interface MemberReads {
    * record written (undefined when the start was never resolved).
    */
   pumpFromLeader(options: LeaderPumpOptions): Promise<bigint | undefined>;
+  /**
+   * A partition's earliest offset, high watermark ("latest") or first offset at or after
+   * a timestamp (else the high watermark), from the local replica when this broker has
+   * one, else from the leader (ListOffsets): DescribeGroup's lag and ResetGroupOffsets
+   * at a coordinator that holds no replica.
+   */
+  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint>;
 }
+
+/** What listOffset looks up. */
+export type OffsetSpec = { readonly case: "earliest" } | { readonly case: "latest" } | { readonly case: "timestampMs"; readonly value: bigint };

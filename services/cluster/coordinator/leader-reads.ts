@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { AdminService, type ListOffsetsRequest } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import { FetchService, SubscribeResponseSchema, type FetchResponse } from "../../../gen/ts/tributary/v1/fetch_pb.js";
 import { encodeOffsetReset } from "../../fetch/partition-pump.js";
-import type { LeaderPumpOptions, MemberReads, ResetPolicy } from "../../fetch/member-reads.js";
+import type { LeaderPumpOptions, MemberReads, OffsetSpec, ResetPolicy } from "../../fetch/member-reads.js";
+import { PartitionOfflineError, UnavailableError } from "../../errors.js";
 import type { Log } from "../../log/index.js";
 import type { RpcClient } from "../../rpc/index.js";
 import type { TopicManager } from "../../topics/index.js";
@@ -120,6 +121,22 @@ export class LeaderReads implements MemberReads {
       }
     }
     return next;
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
+    const local = this.localReplica(topic, partition);
+    if (local !== undefined) {
+      if (spec.case === "earliest") return local.logStartOffset;
+      if (spec.case === "latest") return local.highWatermark;
+      return (await local.offsetForTimestamp(Number(spec.value)))?.offset ?? local.highWatermark;
+    }
+    const client = this.leaderClient(topic, partition);
+    if (client === undefined) throw new PartitionOfflineError(topic, partition);
+    const policy: ResetPolicy =
+      spec.case === "timestampMs" ? { case: "timestampMs", value: spec.value } : spec.case === "earliest" ? { case: "earliest", value: true } : { case: "latest", value: true };
+    return this.resetOffset(client, topic, partition, policy, AbortSignal.timeout(callDeadlineMs)).catch((err: unknown) => {
+      throw new UnavailableError("LEADER_NOT_AVAILABLE", `partition ${topic}/${partition}: its leader did not answer ListOffsets`, { cause: err });
+    });
   }
 
   /** Closes the clients; pumps still running end at their next call. */
