@@ -11,7 +11,7 @@ It prints one JSON line per event:
 
     {"event": "coordinator", "brokerId": 2, "address": "host:port", "askedAt": "host:port"}
     {"event": "assignment", "memberId": ..., "generation": 3, "partitions": [0, 1, 2]}
-    {"event": "records", "partition": 1, "values": [...], "committed": 42}
+    {"event": "records", "partition": 1, "values": [...], "committed": true}
     {"event": "revoked", "generation": 4, "partitions": [2]}
 
 Usage: /usr/bin/python3 clients/python/group_member.py HOST:PORT[,HOST:PORT...] GROUP TOPIC
@@ -64,37 +64,49 @@ def consume(channel, group, topic, stopping):
     request = fetch_pb2.SubscribeRequest(group_id=group, topics=[topic], earliest=True, client_id="group-member-python")
     stream = fetch_pb2_grpc.FetchServiceStub(channel).Subscribe(request)
     stopping.add_done_callback(stream.cancel)  # cancelling the stream leaves the group
-    member_id, generation = "", 0
+    member = {"id": "", "generation": 0}
+    pending = {}  # partition -> next offset to read, processed and not yet committed
+
+    def commit_pending():
+        """Commits what was processed; a stale generation means a newer event is on its way."""
+        offsets = [commit_pb2.CommitOffset(topic=topic, partition=p, offset=o) for p, o in sorted(pending.items())]
+        try:
+            committer.Commit(
+                commit_pb2.CommitRequest(
+                    group_id=group, member_id=member["id"], generation=member["generation"], offsets=offsets
+                ),
+                timeout=TIMEOUT_S,
+            )
+            pending.clear()
+        except grpc.RpcError as err:
+            if dict(err.trailing_metadata() or ()).get("tributary-reason") != "STALE_GENERATION":
+                raise
+
     try:
         for event in stream:
             kind = event.WhichOneof("event")
             if kind == "assignment":
-                member_id, generation = event.assignment.member_id, event.assignment.generation
+                member.update(id=event.assignment.member_id, generation=event.assignment.generation)
                 partitions = sorted(p.partition for p in event.assignment.partitions)
-                say(event="assignment", memberId=member_id, generation=generation, partitions=partitions)
+                for p in [p for p in pending if p not in partitions]:
+                    del pending[p]
+                commit_pending()
+                say(event="assignment", memberId=member["id"], generation=member["generation"], partitions=partitions)
             elif kind == "revoked":
-                generation = event.revoked.generation
-                # Everything processed is committed already; a commit with the revocation's
-                # generation acknowledges it, so the rebalance need not wait for its timeout.
-                commit(committer, group, member_id, generation, topic, {})
-                say(event="revoked", generation=generation, partitions=sorted(p.partition for p in event.revoked.partitions))
-            elif kind == "records":
+                # A commit with the revocation's generation acknowledges it, so the rebalance
+                # need not wait for its timeout (with no offsets when all is committed).
+                member["generation"] = event.revoked.generation
+                commit_pending()
+                say(event="revoked", generation=member["generation"], partitions=sorted(p.partition for p in event.revoked.partitions))
+            elif kind == "records" and event.records.records:
                 records = event.records
                 values = [r.value.decode() for r in records.records]  # "processing"
-                next_offset = records.records[-1].offset + 1
-                commit(committer, group, member_id, generation, topic, {records.partition: next_offset})
-                say(event="records", partition=records.partition, values=values, committed=next_offset)
+                pending[records.partition] = records.records[-1].offset + 1
+                commit_pending()
+                say(event="records", partition=records.partition, values=values, committed=pending == {})
     except grpc.RpcError as err:
         if not (stopping.is_set() and err.code() == grpc.StatusCode.CANCELLED):
             raise
-
-
-def commit(committer, group, member_id, generation, topic, next_offsets):
-    offsets = [commit_pb2.CommitOffset(topic=topic, partition=p, offset=o) for p, o in next_offsets.items()]
-    committer.Commit(
-        commit_pb2.CommitRequest(group_id=group, member_id=member_id, generation=generation, offsets=offsets),
-        timeout=TIMEOUT_S,
-    )
 
 
 class Stopping:

@@ -13,7 +13,7 @@
 //
 //	{"event": "coordinator", "brokerId": 2, "address": "host:port", "askedAt": "host:port"}
 //	{"event": "assignment", "memberId": ..., "generation": 3, "partitions": [0, 1, 2]}
-//	{"event": "records", "partition": 1, "values": [...], "committed": 42}
+//	{"event": "records", "partition": 1, "values": [...], "committed": true}
 //	{"event": "revoked", "generation": 4, "partitions": [2]}
 //
 // Usage: group-member HOST:PORT[,HOST:PORT...] GROUP TOPIC
@@ -36,6 +36,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	tributaryv1 "tributary.dev/gen/go/tributary/v1"
@@ -131,7 +132,7 @@ func join(ctx context.Context, bootstrap []string, group, topic string) error {
 	if err != nil {
 		return err
 	}
-	memberID, generation := "", int32(0)
+	m := &member{committer: committer, group: group, topic: topic, pending: map[int32]int64{}}
 	for {
 		event, err := stream.Recv()
 		if err != nil {
@@ -139,16 +140,25 @@ func join(ctx context.Context, bootstrap []string, group, topic string) error {
 		}
 		switch e := event.Event.(type) {
 		case *tributaryv1.SubscribeResponse_Assignment:
-			memberID, generation = e.Assignment.MemberId, e.Assignment.Generation
-			say(map[string]interface{}{"event": "assignment", "memberId": memberID, "generation": generation, "partitions": partitionsOf(e.Assignment.Partitions)})
-		case *tributaryv1.SubscribeResponse_Revoked:
-			generation = e.Revoked.Generation
-			// Everything processed is committed already; a commit with the revocation's
-			// generation acknowledges it, so the rebalance need not wait for its timeout.
-			if err := commit(ctx, committer, group, memberID, generation, nil); err != nil {
+			m.id, m.generation = e.Assignment.MemberId, e.Assignment.Generation
+			owned := partitionsOf(e.Assignment.Partitions)
+			for p := range m.pending {
+				if !contains(owned, p) {
+					delete(m.pending, p)
+				}
+			}
+			if err := m.commitPending(ctx); err != nil {
 				return err
 			}
-			say(map[string]interface{}{"event": "revoked", "generation": generation, "partitions": partitionsOf(e.Revoked.Partitions)})
+			say(map[string]interface{}{"event": "assignment", "memberId": m.id, "generation": m.generation, "partitions": owned})
+		case *tributaryv1.SubscribeResponse_Revoked:
+			// A commit with the revocation's generation acknowledges it, so the rebalance
+			// need not wait for its timeout (with no offsets when all is committed).
+			m.generation = e.Revoked.Generation
+			if err := m.commitPending(ctx); err != nil {
+				return err
+			}
+			say(map[string]interface{}{"event": "revoked", "generation": m.generation, "partitions": partitionsOf(e.Revoked.Partitions)})
 		case *tributaryv1.SubscribeResponse_Records:
 			records := e.Records.Records
 			if len(records) == 0 {
@@ -158,25 +168,44 @@ func join(ctx context.Context, bootstrap []string, group, topic string) error {
 			for i, r := range records {
 				values[i] = string(r.Value)
 			}
-			next := records[len(records)-1].Offset + 1
-			offset := &tributaryv1.CommitOffset{Topic: topic, Partition: e.Records.Partition, Offset: next}
-			if err := commit(ctx, committer, group, memberID, generation, offset); err != nil {
+			m.pending[e.Records.Partition] = records[len(records)-1].Offset + 1
+			if err := m.commitPending(ctx); err != nil {
 				return err
 			}
-			say(map[string]interface{}{"event": "records", "partition": e.Records.Partition, "values": values, "committed": next})
+			say(map[string]interface{}{"event": "records", "partition": e.Records.Partition, "values": values, "committed": len(m.pending) == 0})
 		}
 	}
 }
 
-// commit stores the next offset to read of one partition (none: only acknowledges a revocation).
-func commit(ctx context.Context, committer tributaryv1.CommitServiceClient, group, memberID string, generation int32, offset *tributaryv1.CommitOffset) error {
+// member is one membership's state: its id, the generation of its last event and
+// what it processed and has not committed yet.
+type member struct {
+	committer  tributaryv1.CommitServiceClient
+	group      string
+	topic      string
+	id         string
+	generation int32
+	pending    map[int32]int64 // partition -> next offset to read
+}
+
+// commitPending commits what was processed. A stale generation means a newer event
+// is on its way: the offsets stay pending until it comes.
+func (m *member) commitPending(ctx context.Context) error {
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	request := &tributaryv1.CommitRequest{GroupId: group, MemberId: memberID, Generation: generation}
-	if offset != nil {
-		request.Offsets = []*tributaryv1.CommitOffset{offset}
+	request := &tributaryv1.CommitRequest{GroupId: m.group, MemberId: m.id, Generation: m.generation}
+	for partition, offset := range m.pending {
+		request.Offsets = append(request.Offsets, &tributaryv1.CommitOffset{Topic: m.topic, Partition: partition, Offset: offset})
 	}
-	_, err := committer.Commit(callCtx, request)
+	var trailer metadata.MD
+	_, err := m.committer.Commit(callCtx, request, grpc.Trailer(&trailer))
+	if err == nil {
+		m.pending = map[int32]int64{}
+		return nil
+	}
+	if reason := trailer.Get("tributary-reason"); len(reason) == 1 && reason[0] == "STALE_GENERATION" {
+		return nil
+	}
 	return err
 }
 
@@ -187,4 +216,13 @@ func partitionsOf(list []*tributaryv1.TopicPartition) []int32 {
 	}
 	sort.Slice(partitions, func(i, j int) bool { return partitions[i] < partitions[j] })
 	return partitions
+}
+
+func contains(list []int32, value int32) bool {
+	for _, v := range list {
+		if v == value {
+			return true
+		}
+	}
+	return false
 }
