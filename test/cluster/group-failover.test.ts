@@ -191,7 +191,7 @@ describe("a consumer group across coordinator and leader failovers", () => {
 
     const report = history.check();
     const message = `kills: ${kills.join(", ")}\n${formatGroupReport(report)}`;
-    console.info(`group failover: ${report.history.produces.acked} acked values, ${kills.length} kills (${kills.join(", ")}), ${report.deliveries} deliveries, ${report.redeliveries} redelivered, ${report.memberships} memberships`);
+    console.info(`group failover: ${report.history.produces.acked} acked values, ${kills.length} kills (${kills.join(", ")}), ${report.deliveries} deliveries, ${report.redeliveries} redelivered, ${report.memberships} memberships, ${report.commitsSeen} commits seen`);
     expect(report.unread.count, message).toBe(0);
     expect(report.commitRegressions.count, message).toBe(0);
     expect(report.unexplainedDuplicates.count, message).toBe(0);

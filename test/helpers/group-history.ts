@@ -39,6 +39,8 @@ export interface GroupReport {
   readonly redeliveries: number;
   /** Memberships seen (consumer/memberId), the first ones included. */
   readonly memberships: number;
+  /** Committed offsets seen (one per partition per poll). */
+  readonly commitsSeen: number;
   readonly unread: { count: number; examples: Array<{ partition: number; offset: bigint; value: string }> };
   readonly commitRegressions: { count: number; examples: Array<{ partition: number; from: bigint; to: bigint }> };
   readonly unexplainedDuplicates: { count: number; examples: Array<{ first: Delivery; again: Delivery; committedBefore: bigint }> };
@@ -128,6 +130,7 @@ export class GroupHistory {
       deliveries: this.deliveries.length,
       redeliveries,
       memberships: [...this.memberships.values()].reduce((n, m) => n + m.length, 0),
+      commitsSeen: this.commits.length,
       unread: { count: unread.length, examples: unread.slice(0, maxExamples) },
       commitRegressions: { count: regressions.length, examples: regressions.slice(0, maxExamples) },
       unexplainedDuplicates: { count: unexplained.length, examples: unexplained.slice(0, maxExamples) },
@@ -152,7 +155,7 @@ export class GroupHistory {
 export function formatGroupReport(report: GroupReport): string {
   const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? String(x) : x));
   return [
-    `deliveries: ${report.deliveries}, redeliveries: ${report.redeliveries}, memberships: ${report.memberships}`,
+    `deliveries: ${report.deliveries}, redeliveries: ${report.redeliveries}, memberships: ${report.memberships}, commits seen: ${report.commitsSeen}`,
     `unread: ${report.unread.count} ${show(report.unread.examples)}`,
     `commit-regression: ${report.commitRegressions.count} ${show(report.commitRegressions.examples)}`,
     `unexplained duplicate: ${report.unexplainedDuplicates.count} ${show(report.unexplainedDuplicates.examples)}`,
