@@ -152,6 +152,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
             attempt = 0;
             const event = next.value.event;
             if (event.case !== "records") {
+              if (event.case === "assignment" && this.streamAddress !== undefined) this.coordinator?.joined(this.streamAddress);
               await this.apply(event);
               continue;
             }

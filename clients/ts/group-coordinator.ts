@@ -1,3 +1,4 @@
+import { status } from "@grpc/grpc-js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { defaultMetadataTimeoutMs, isMetadataRefused, type ClusterMetadata } from "./cluster-metadata.js";
 import { errorLeader, errorReason } from "./grpc-client.js";
@@ -24,6 +25,10 @@ const coordinatorMovedReasons = new Set(["NOT_COORDINATOR", "COORDINATOR_LOAD_IN
 export class GroupCoordinator {
   private known: string | undefined;
   private finding: Promise<string> | undefined;
+  /** A broker that refused the group (NOT_COORDINATOR) without naming another: its own
+   * FindCoordinator answer may be stale (a broker cut off from etcd still names itself),
+   * so other brokers are asked first, for one round. */
+  private refusedBy: string | undefined;
 
   constructor(
     private readonly metadata: ClusterMetadata,
@@ -45,7 +50,15 @@ export class GroupCoordinator {
    */
   failed(address: string, err: unknown): void {
     if (address !== this.known) return;
-    this.known = errorReason(err) === "NOT_COORDINATOR" ? errorLeader(err) : undefined;
+    const refused = errorReason(err) === "NOT_COORDINATOR";
+    const named = refused ? errorLeader(err) : undefined;
+    this.known = named !== address ? named : undefined;
+    if (refused && this.known === undefined) this.refusedBy = address;
+  }
+
+  /** The group's stream was accepted: the coordinator it reached is one. */
+  joined(address: string): void {
+    if (this.refusedBy === address) this.refusedBy = undefined;
   }
 
   /** Whether `err` says the coordinator moved, is loading, or is not elected yet. */
@@ -55,17 +68,30 @@ export class GroupCoordinator {
 
   private async find(): Promise<string> {
     let answered = "";
+    const refusedBy = this.refusedBy;
+    this.refusedBy = undefined; // one round: if every broker names it, it is the coordinator again
     try {
       await this.metadata.cluster();
-      const answer = await this.metadata.any((address) => {
+      const single = this.metadata.brokerCount <= 1;
+      const answer = await this.metadata.any(async (address) => {
         answered = address;
-        return this.metadata.client(AdminService, address).findCoordinator({ groupId: this.groupId }, { deadline: this.timeoutMs });
+        const answer = await this.metadata.client(AdminService, address).findCoordinator({ groupId: this.groupId }, { deadline: this.timeoutMs });
+        if (!single && refusedBy !== undefined && answer.address === refusedBy) throw staleAnswer(address, refusedBy);
+        return answer;
       });
-      this.known = this.metadata.brokerCount <= 1 ? answered : answer.address;
+      this.known = single ? answered : answer.address;
     } catch (err) {
       if (!isMetadataRefused(err)) throw err;
       this.known = await this.metadata.reachable();
     }
     return this.known;
   }
+}
+
+/** A FindCoordinator answer naming the broker that just refused the group: ask the next broker. */
+function staleAnswer(address: string, refusedBy: string): Error {
+  return Object.assign(new Error(`${status.UNAVAILABLE} UNAVAILABLE: ${address} names ${refusedBy}, which refused the group`), {
+    code: status.UNAVAILABLE,
+    details: `${address} names ${refusedBy}, which refused the group`,
+  });
 }

@@ -1,3 +1,4 @@
+import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Acks, Consumer, Producer, createClient } from "../../clients/ts/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -202,5 +203,69 @@ describe("a consumer group across coordinator and leader failovers", () => {
     expect(report.unexplainedDuplicates.count, message).toBe(0);
     expect(report.history.valid, message).toBe(true);
     expect(report.history.produces.acked).toBeGreaterThan(0);
+  });
+
+  it("rejoins at the new coordinator when its coordinator is cut off from etcd and ends the member's stream", async () => {
+    const group = "cut-off";
+    // The reasons the member's Subscribe streams ended with, as the client saw them.
+    const ends: string[] = [];
+    const interceptor: Interceptor = (options, nextCall) =>
+      new InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          next(metadata, {
+            onReceiveStatus(status, nextStatus) {
+              if (options.method_definition.path.endsWith("/Subscribe")) ends.push(String(status.metadata.get("tributary-reason")[0] ?? status.code));
+              nextStatus(status);
+            },
+          });
+        },
+      });
+    const consumer = new Consumer({
+      bootstrap: cluster.bootstrap,
+      groupId: group,
+      topics: [topic],
+      from: "latest",
+      autoCommitIntervalMs: 100,
+      reconnectBackoffMs: 50,
+      channelOptions: { interceptors: [interceptor] } as never,
+    });
+    const producer = new Producer({ bootstrap: cluster.bootstrap, acks: Acks.ALL, deliveryTimeoutMs: 60_000 });
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const r of consumer) seen.push(text(r.value));
+    })();
+    const find = async () => {
+      for (const b of live()) {
+        const answer = await admin(b.address).findCoordinator({ groupId: group }, { deadline: 1_000 }).catch(() => undefined);
+        if (answer !== undefined) return answer;
+      }
+      throw new Error("no broker named the coordinator");
+    };
+    const readsAfter = async (value: string) => {
+      await producer.send({ topic, partition: 0, value });
+      await vi.waitFor(() => expect(seen).toContain(value), { timeout: 30_000, interval: 50 });
+    };
+    try {
+      await vi.waitFor(() => expect(consumer.assignment.length).toBe(partitions), { timeout: 30_000, interval: 50 });
+      await readsAfter("before-cut");
+      const first = { memberId: consumer.memberId, coordinator: (await find()).brokerId };
+      const cut = cluster.broker(first.coordinator);
+      cut.etcdProxy!.setMode("drop");
+      try {
+        // Its lease lapses: it ends the member's stream (NOT_COORDINATOR), and the member
+        // finds the new coordinator and rejoins there.
+        await vi.waitFor(() => expect(consumer.memberId, `stream ends: ${ends.join(",")}`).not.toBe(first.memberId), { timeout: 30_000, interval: 50 });
+        expect(ends).toContain("NOT_COORDINATOR");
+        expect((await find()).brokerId).not.toBe(first.coordinator);
+        await vi.waitFor(() => expect(consumer.assignment.length).toBe(partitions), { timeout: 30_000, interval: 50 });
+      } finally {
+        cut.etcdProxy!.setMode("pass");
+      }
+      await readsAfter("after-cut");
+    } finally {
+      await consumer.close();
+      await loop;
+      await producer.close();
+    }
   });
 });
