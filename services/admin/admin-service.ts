@@ -6,7 +6,7 @@ import type { ServiceImpl } from "../rpc/index.js";
 import { refuseInternalTopic, validateTopicConfig, validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
 import type { AdminService, TopicDescriptionSchema } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { TimestampLookups } from "../fetch/index.js";
-import type { MemberReads } from "../fetch/member-reads.js";
+import type { MemberReads } from "../fetch/index.js";
 import { createGroupAdmin } from "./group-admin.js";
 import { configToMessage, overridesFromMessage } from "./topic-config-message.js";
 import type { Clock } from "../clock.js";

@@ -3,7 +3,7 @@ import { InvalidArgumentError, TributaryError } from "../errors.js";
 import { validateGroupId } from "../commit/index.js";
 import { partitionKey, type CoordinatorGate, type GroupCoordinator, type OffsetStore, type PartitionRef } from "../groups/index.js";
 import type { TimestampLookups } from "../fetch/index.js";
-import type { MemberReads } from "../fetch/member-reads.js";
+import type { MemberReads } from "../fetch/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { AdminService, GroupPartitionLagSchema } from "../../gen/ts/tributary/v1/admin_pb.js";

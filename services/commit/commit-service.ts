@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
-import type { CoordinatorGate, GroupCoordinator, OffsetCommit, OffsetStore } from "../groups/index.js";
+import { coordinatorLost, type CoordinatorGate, type GroupCoordinator, type OffsetCommit, type OffsetStore } from "../groups/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import { validateTopicName, type TopicManager } from "../topics/index.js";
 import type { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
@@ -54,10 +54,12 @@ export function createCommitService(deps: CommitDeps): ServiceImpl<(typeof Commi
         commits.push({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, leaderEpoch });
       }
       coordinator.checkCommit(request.groupId, request.memberId, request.generation, request.offsets);
-      await offsets.commit(request.groupId, commits, clock.nowMs(), () => lease?.ended.aborted !== true);
+      await offsets.commit(request.groupId, commits, clock.nowMs(), () => lease?.ended.aborted !== true).catch((err: unknown) => {
+        throw coordinatorLost(request.groupId, err);
+      });
       // Replicated, but this broker stopped coordinating meanwhile: the new coordinator has
       // the commit (it replays it); the member must go there.
-      if (lease?.ended.aborted === true) throw lease.ended.reason;
+      if (lease?.ended.aborted === true) throw coordinatorLost(request.groupId, lease.ended.reason);
       coordinator.committed(request.groupId, request.memberId, request.generation);
       return {};
     },

@@ -1,6 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { InvalidArgumentError, ShuttingDownError, TributaryError } from "../errors.js";
-import { partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } from "../groups/index.js";
+import { coordinatorLost, partitionKey, type AssignorKind, type MemberEvent, type PartitionRef } from "../groups/index.js";
 import type { Log } from "../log/index.js";
 import type { HandlerContext, RawMessage, StreamSink } from "../rpc/index.js";
 import { validateTopicName } from "../topics/index.js";
@@ -71,9 +71,9 @@ export async function runGroupSubscription(
   const onShutdown = () => stop.abort();
   topics.shutdown.addEventListener("abort", onShutdown, { once: true });
   // Cluster mode: this broker stopped coordinating the group; the member goes to the new one.
-  let coordinatorLost: unknown;
+  let lostCoordinator: unknown;
   const onCoordinatorLost = () => {
-    coordinatorLost ??= lease?.ended.reason;
+    lostCoordinator ??= lease?.ended.reason;
     stop.abort();
   };
   if (lease?.ended.aborted) onCoordinatorLost();
@@ -201,7 +201,7 @@ export async function runGroupSubscription(
     topics.shutdown.removeEventListener("abort", onShutdown);
     lease?.ended.removeEventListener("abort", onCoordinatorLost);
   }
-  if (coordinatorLost !== undefined && !ended.aborted) throw coordinatorLost;
+  if (lostCoordinator !== undefined && !ended.aborted) throw coordinatorLost(request.groupId, lostCoordinator);
   if (topics.shutdown.aborted) throw new ShuttingDownError();
 
   /** The committed offset, else the reset policy; an out-of-range commit is reset and

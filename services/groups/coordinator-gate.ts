@@ -1,3 +1,5 @@
+import { NotCoordinatorError } from "../errors.js";
+
 /**
  * What the group handlers (group Subscribe, Commit, FetchCommitted, the group Admin
  * calls, FindCoordinator) ask in cluster mode before serving a group: its coordinator
@@ -19,6 +21,13 @@ export interface CoordinatorGate {
    *   group's partition has no live leader
    */
   findCoordinator(groupId: string): { brokerId: number; address: string; partition: number };
+}
+
+/** The error a group's call or stream ends with once `GroupLease.ended` aborted: the
+ * lease's reason (a NotCoordinatorError about the offsets partition) told about the group. */
+export function coordinatorLost(groupId: string, reason: unknown): unknown {
+  if (reason instanceof NotCoordinatorError) return new NotCoordinatorError(groupId, reason.coordinatorAddress, "this broker stopped coordinating it");
+  return reason;
 }
 
 /** This broker's hold on a group, from one check. */

@@ -272,6 +272,9 @@ export class GroupCoordinator {
         clearTimeout(m.expiry);
         m.deliver = () => {};
       }
+      // A member's leave() then finds itself gone and starts no rebalance of a dropped group.
+      group.members.clear();
+      group.pending.clear();
       this.groups.delete(group.id);
       ids.push(group.id);
     }

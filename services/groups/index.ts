@@ -1,5 +1,5 @@
 export { assign, partitionKey, type AssignorKind, type Assignment, type PartitionRef } from "./assignors.js";
-export type { CoordinatorGate, GroupLease } from "./coordinator-gate.js";
+export { coordinatorLost, type CoordinatorGate, type GroupLease } from "./coordinator-gate.js";
 export {
   GroupCoordinator,
   type CoordinatorConfig,

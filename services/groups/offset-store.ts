@@ -233,6 +233,7 @@ export class OffsetStore {
       }
       const { records } = fromBinary(FetchResponseSchema, Buffer.concat(data.chunks));
       for (const record of records) {
+        if (record.offset >= endOffset) break; // a read returns whole batches
         try {
           const [groupId, topic, partition] = JSON.parse(Buffer.from(record.key).toString()) as [string, string, number];
           if (record.value.length === 0) {
@@ -256,7 +257,7 @@ export class OffsetStore {
           this.log.warn({ err, offset: record.offset }, "skipping unreadable offset record");
         }
       }
-      offset = data.nextOffset;
+      offset = data.nextOffset < endOffset ? data.nextOffset : endOffset;
     }
     return { offset, count };
   }

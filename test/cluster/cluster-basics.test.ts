@@ -3,9 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import { createClient, errorReason } from "../../clients/ts/grpc-client.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { Acks, ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
-import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { status } from "@grpc/grpc-js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 
 describe("a three-broker cluster", () => {

@@ -202,6 +202,8 @@ describe("consumer groups in a three-broker cluster", () => {
     const second = await joined(moved.address, groupId, ["kept"], cluster);
     const again = await second.assigned();
     expect(again.generation).toBeGreaterThan(assignment.generation);
+    // Above the new leader epoch's floor (epoch << 16; the epoch grew with the election).
+    expect(again.generation).toBeGreaterThan(1 << 16);
     const staleGeneration = await createClient(CommitService, moved.address)
       .commit({ groupId, memberId: again.memberId, generation: assignment.generation, offsets: [{ topic: "kept", partition: 0, offset: 8n }] })
       .then(() => undefined, (e: unknown) => e);
@@ -216,28 +218,25 @@ describe("consumer groups in a three-broker cluster", () => {
     const admin = createClient(AdminService, viewer);
     // Every broker is back and in every ISR before the topic is placed.
     await vi.waitFor(async () => expect((await admin.describeCluster({})).brokers).toHaveLength(3), { timeout: 30_000 });
-    // A partition with two replicas whose third broker coordinates some group (leads a
-    // partition of __consumer_offsets: leaderships do not move back after the restarts above).
-    const coordinators = new Set(
-      (await admin.describeTopic({ name: "__consumer_offsets" })).topic!.partitions.map((p) => p.leader).filter((id) => id >= 0),
-    );
+    // A partition with two replicas, and a group coordinated by the third broker (tried
+    // again with another topic while that broker leads no partition of __consumer_offsets:
+    // leaderships move with the kills above and do not move back).
     let name = "";
     let topic: TopicDescription | undefined;
     let outsider: ClusterBroker | undefined;
-    for (let attempt = 0; outsider === undefined; attempt++) {
+    let groupId = "";
+    for (let attempt = 0; groupId === ""; attempt++) {
       expect(attempt).toBeLessThan(30);
       name = `elsewhere-${attempt}`;
       topic = (await admin.createTopic({ name, partitions: 1, replicationFactor: 2, config: { minInsyncReplicas: 1 } })).topic!;
-      outsider = cluster.brokers.find((b) => !topic!.partitions[0].replicas.includes(b.id) && coordinators.has(b.id));
+      outsider = cluster.brokers.find((b) => !topic!.partitions[0].replicas.includes(b.id))!;
+      for (let i = 0; i < 100 && groupId === ""; i++) {
+        const candidate = `remote-${attempt}-${i}`;
+        if ((await findCoordinator(cluster, candidate, viewer)).brokerId === outsider.id) groupId = candidate;
+      }
     }
     topic = topic!;
-    // A group whose coordinator is the broker without a replica.
-    let groupId = "";
-    for (let i = 0; groupId === ""; i++) {
-      expect(i).toBeLessThan(1000);
-      const candidate = `remote-${i}`;
-      if ((await findCoordinator(cluster, candidate, viewer)).brokerId === outsider.id) groupId = candidate;
-    }
+    outsider = outsider!;
     const produceTo = async (from: number, count: number) => {
       const records = Array.from({ length: count }, (_, i) => ({ value: Buffer.from(`v${from + i}`) }));
       await vi.waitFor(
@@ -274,6 +273,30 @@ describe("consumer groups in a three-broker cluster", () => {
     await m.close();
     await leader.start();
   });
+  it("serves a member from the coordinator's follower replica, below its high watermark", async () => {
+    const viewer = cluster.brokers.find((b) => !b.process.exited)!.address;
+    const admin = createClient(AdminService, viewer);
+    await vi.waitFor(() => admin.describeCluster({}), { timeout: 20_000, interval: 100 });
+    const topic = (await admin.createTopic({ name: "followed", partitions: 1, replicationFactor: 3, config: { minInsyncReplicas: 2 } })).topic!;
+    const leaderId = topic.partitions[0].leader;
+    let groupId = "";
+    let coordinator: { brokerId: number; address: string } | undefined;
+    for (let i = 0; groupId === ""; i++) {
+      expect(i).toBeLessThan(100);
+      const found = await findCoordinator(cluster, `follower-${i}`, viewer);
+      if (found.brokerId !== leaderId) [groupId, coordinator] = [`follower-${i}`, found];
+    }
+    const m = await joined(coordinator!.address, groupId, ["followed"], cluster);
+    const produce = createClient(ProduceService, cluster.broker(leaderId).address);
+    for (let i = 0; i < 3; i++) {
+      const records = Array.from({ length: 10 }, (_, j) => ({ value: Buffer.from(`v${i * 10 + j}`) }));
+      await produce.produce({ topic: "followed", partition: 0, records, acks: Acks.ALL });
+    }
+    await vi.waitFor(() => expect(m.offsets().length).toBeGreaterThanOrEqual(30), { timeout: 20_000, interval: 50 });
+    expect(m.offsets()).toEqual(Array.from({ length: 30 }, (_, i) => BigInt(i)));
+    await m.close();
+  });
+
   it("ends the member streams of a coordinator cut off from etcd with NOT_COORDINATOR", async () => {
     const admin = createClient(AdminService, cluster.brokers.find((b) => !b.process.exited)!.address);
     // A client's channel to a broker restarted by the test before may still be backing off.
@@ -293,4 +316,37 @@ describe("consumer groups in a three-broker cluster", () => {
     }
   });
 
+});
+
+describe("consumer groups in a cluster with fewer live brokers than offsetsTopicReplicationFactor", () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ brokers: 1, config: { offsetsTopicReplicationFactor: 3 } });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("answers COORDINATOR_NOT_AVAILABLE and never creates __consumer_offsets with fewer replicas", async () => {
+    const address = cluster.bootstrap[0];
+    for (const call of [
+      createClient(AdminService, address).findCoordinator({ groupId: "g" }),
+      createClient(CommitService, address).commit({ groupId: "g", offsets: [] }),
+      createClient(CommitService, address).fetchCommitted({ groupId: "g" }),
+    ]) {
+      const err = await call.then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: status.UNAVAILABLE });
+      expect(errorReason(err)).toBe("COORDINATOR_NOT_AVAILABLE");
+    }
+    const stream = member(address, "g", ["anything"]);
+    await stream.done;
+    expect(errorReason(stream.state.end)).toBe("COORDINATOR_NOT_AVAILABLE");
+    // The broker tried (a group call asks for it) and was refused: still no offsets topic.
+    await vi.waitFor(() => expect(cluster.broker(1).process.logs.some((l) => l.includes("waits for enough live brokers"))).toBe(true), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const topics = await createClient(AdminService, address).listTopics({ includeInternal: true });
+    expect(topics.topics.map((t) => t.name)).not.toContain("__consumer_offsets");
+  });
 });

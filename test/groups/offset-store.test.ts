@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { partitionForKey } from "../../services/partitioner/index.js";
-import { offsetsTopic } from "../../services/groups/index.js";
-import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { OffsetStore, offsetsTopic } from "../../services/groups/index.js";
+import { silentLogger, startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 /** The ProducerRecord bytes of `__consumer_offsets` records as the store wrote them
  * before it used toBinary: key (field 3), then value (field 4) unless a tombstone. */
@@ -65,5 +65,36 @@ describe("OffsetStore", () => {
     const key = JSON.stringify(["g", "orders", 2]);
     const value = JSON.stringify({ offset: "300", metadata: "é", commitTimeMs: 1_700_000_000_000 });
     expect(producerBytes(Buffer.concat(data.chunks))).toEqual([handEncoded(key, value), handEncoded(key, null)]);
+  });
+
+  it("in cluster mode loads one partition's groups up to an end offset, and drops them again", async () => {
+    t = await startTestBroker();
+    const { offsets, topics } = t.broker;
+    const topic = topics.list(true).find((x) => x.name === offsetsTopic)!;
+    const partitions = topic.logs.length;
+    const groups = ["a", "b", "c", "d", "e", "f"];
+    for (const [i, g] of groups.entries()) await offsets.commit(g, [{ topic: "orders", partition: 0, offset: BigInt(i), metadata: "" }], 1);
+    const p = partitionForKey(Buffer.from("a"), partitions);
+    const log = topic.logs[p]!;
+    const endOffset = log.logEndOffset;
+    // A later commit beyond the end offset of the load is not part of it.
+    await offsets.commit("a", [{ topic: "orders", partition: 0, offset: 99n, metadata: "" }], 2);
+
+    const appended: number[] = [];
+    const store = OffsetStore.forCluster({ partitions: () => partitions, append: async (partition) => void appended.push(partition), logger: silentLogger });
+    const records = await store.load(p, log, endOffset, new AbortController().signal);
+    const inPartition = groups.filter((g) => partitionForKey(Buffer.from(g), partitions) === p);
+    expect(records).toBe(inPartition.length);
+    expect(store.groups().sort()).toEqual(inPartition);
+    expect(store.get("a", "orders", 0)?.offset).toBe(0n);
+    await store.commit("a", [{ topic: "orders", partition: 0, offset: 5n, metadata: "" }], 3);
+    expect(appended).toEqual([p]);
+    expect(store.get("a", "orders", 0)?.offset).toBe(5n);
+    // A commit answered after the partition was given up leaves memory alone.
+    await store.commit("a", [{ topic: "orders", partition: 0, offset: 6n, metadata: "" }], 4, () => false);
+    expect(store.get("a", "orders", 0)?.offset).toBe(5n);
+    expect(store.drop(p).sort()).toEqual(inPartition);
+    expect(store.groups()).toEqual([]);
+    await expect(store.load(p, log, endOffset, AbortSignal.abort(new Error("deposed")))).rejects.toThrow("deposed");
   });
 });

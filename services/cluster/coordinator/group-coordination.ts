@@ -2,7 +2,14 @@ import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { CleanupPolicy, TopicConfigSchema } from "../../../gen/ts/tributary/v1/admin_pb.js";
 import type { BrokerConfig } from "../../config.js";
-import { CoordinatorLoadInProgressError, CoordinatorNotAvailableError, NotCoordinatorError, TributaryError } from "../../errors.js";
+import {
+  CoordinatorLoadInProgressError,
+  CoordinatorNotAvailableError,
+  NotCoordinatorError,
+  NotLeaderError,
+  PartitionOfflineError,
+  TributaryError,
+} from "../../errors.js";
 import { offsetsTopic, type CoordinatorGate, type GroupCoordinator, type GroupLease, type OffsetStore } from "../../groups/index.js";
 import type { RecordSpans } from "../../log/index.js";
 import type { TopicManager } from "../../topics/index.js";
@@ -62,6 +69,7 @@ export class GroupCoordination implements CoordinatorGate {
   private offsets: OffsetStore | undefined;
   private creating: Promise<void> | undefined;
   private lastCreateMs = 0;
+  private toldWaiting = false;
   private closed = false;
 
   constructor(private readonly options: GroupCoordinationOptions) {
@@ -96,11 +104,18 @@ export class GroupCoordination implements CoordinatorGate {
    */
   async append(partition: number, spans: RecordSpans): Promise<void> {
     const { node, topics } = this.options;
-    const epoch = node.checkWrite(offsetsTopic, partition, true);
-    const log = topics.get(offsetsTopic).logs[partition];
-    const result = log.append(spans);
-    await result.durable;
-    await node.acknowledge(offsetsTopic, partition, result.lastOffset, true, epoch, undefined);
+    try {
+      const epoch = node.checkWrite(offsetsTopic, partition, true);
+      const log = topics.get(offsetsTopic).logs[partition];
+      const result = log.append(spans);
+      await result.durable;
+      await node.acknowledge(offsetsTopic, partition, result.lastOffset, true, epoch, undefined);
+    } catch (err) {
+      // The partition's leadership ended under the commit: for the group's client that is
+      // the coordinator moving (the commit may or may not have survived: it asks the new one).
+      if (err instanceof NotLeaderError || err instanceof PartitionOfflineError) throw this.notCoordinator(partition);
+      throw err;
+    }
   }
 
   checkCoordinator(groupId: string): GroupLease {
@@ -243,6 +258,8 @@ export class GroupCoordination implements CoordinatorGate {
           const reason = err instanceof TributaryError ? err.reason : undefined;
           if (reason === "TOPIC_EXISTS") return;
           if (reason === "INVALID_REPLICATION_FACTOR") {
+            if (this.toldWaiting) return;
+            this.toldWaiting = true; // once, not every second
             this.log.info({ replicationFactor: rf }, `${offsetsTopic} waits for enough live brokers (offsetsTopicReplicationFactor is never lowered)`);
             return;
           }

@@ -51,6 +51,10 @@ export class LeaderReads implements MemberReads {
     let next: bigint | undefined;
     let lastEpoch: number | undefined;
     let backoffMs = minBackoffMs;
+    /** Until a record was read, an out-of-range start is the commit's: the reset policy
+     * decides. Afterwards the log start passed the reader (retention, DeleteRecords): it
+     * continues there, as a pump of a local log does. */
+    let readAny = false;
     while (!signal.aborted && !this.closed) {
       const client = this.leaderClient(topic, partition);
       try {
@@ -80,7 +84,11 @@ export class LeaderReads implements MemberReads {
           await writer.write(encodeOffsetReset(topic, partition, requested, next, true), signal);
           continue;
         }
-        if (response.records.length === 0) continue;
+        if (response.records.length === 0) {
+          // Compaction may have removed everything up to the high watermark: move past it.
+          if (response.nextOffset > next) next = response.nextOffset;
+          continue;
+        }
         const message = Buffer.from(
           toBinary(
             SubscribeResponseSchema,
@@ -98,6 +106,7 @@ export class LeaderReads implements MemberReads {
         const written = writer.write(message, signal);
         next = response.nextOffset;
         lastEpoch = response.leaderEpoch;
+        readAny = true;
         await written;
       } catch (err) {
         if (signal.aborted || this.closed) break;
@@ -107,7 +116,7 @@ export class LeaderReads implements MemberReads {
           // policy decides, and the member is told, as on one broker.
           try {
             const requested = next;
-            next = await this.resetOffset(client, topic, partition, options.reset, signal);
+            next = await this.resetOffset(client, topic, partition, readAny ? { case: "earliest", value: true } : options.reset, signal);
             lastEpoch = undefined;
             await writer.write(encodeOffsetReset(topic, partition, requested, next, false), signal);
             continue;
