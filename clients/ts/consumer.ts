@@ -202,7 +202,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     }
   }
 
-  /** Group mode: stores the processed offsets of owned partitions. Throws a stale-generation error during a rebalance. */
+  /**
+   * Group mode: stores the processed offsets of owned partitions at the coordinator.
+   * Throws a stale-generation error during a rebalance, and UNAVAILABLE while the
+   * coordinator moves (the member then rejoins and what was not committed is
+   * delivered again).
+   */
   async commit(): Promise<void> {
     if (!this.group) throw new Error("commit() needs a group");
     // Called from the loop body after handling a record: that record is done.
