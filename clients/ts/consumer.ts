@@ -1,8 +1,9 @@
 import { Metadata, status } from "@grpc/grpc-js";
-import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
+import { CommitService, type CommitRequestSchema } from "../../gen/ts/tributary/v1/commit_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Assignor, FetchService, type SubscribeRequestSchema, type SubscribeRequest, type SubscribeResponse } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { bootstrapList, ClusterMetadata, defaultMetadataMaxAgeMs, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
+import { GroupCoordinator } from "./group-coordinator.js";
 import { errorReason, reasonMetadataKey, type ClientOptions, type ServerStream } from "./grpc-client.js";
 import { decodeSubscribeResponse, type DecodedRecords } from "./records-decoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
@@ -34,7 +35,12 @@ export interface ConsumerOptions extends ClientOptions {
   readonly assignor?: Assignor;
   /** First reconnect backoff, ms; doubles up to 5 s. Default 100. */
   readonly reconnectBackoffMs?: number;
+  /** Group mode: deadline of one Commit call, ms. Default 30000. */
+  readonly commitTimeoutMs?: number;
 }
+
+/** A commit waits for its replication (acks=ALL) and may meet a failover. */
+const defaultCommitTimeoutMs = 30_000;
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -70,7 +76,11 @@ const stopSignal = Symbol("stop");
  * gone) or ends, all are closed, the metadata is read again and every partition
  * resumes after its last delivered record with its last epoch (a failover of
  * one partition briefly restarts the others' streams too). A group member talks
- * to one broker, the first bootstrap broker that answers, as before routing.
+ * to the group's coordinator (GroupCoordinator: FindCoordinator at any broker);
+ * when its stream fails (the coordinator died, was deposed: NOT_COORDINATOR, or is
+ * still loading) it backs off, finds the coordinator again and rejoins there,
+ * resuming at the group's commits: records processed and not yet committed are
+ * delivered again, none is skipped.
  */
 export class Consumer implements AsyncIterable<ConsumedRecord> {
   /** Group mode: the member id and generation of the last event, and owned partitions. */
@@ -78,8 +88,10 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
   generation = 0;
   assignment: Array<{ topic: string; partition: number }> = [];
   private readonly metadata: ClusterMetadata;
-  /** Group mode: the broker the member's stream and commits go to. */
-  private groupAddress: string | undefined;
+  /** Group mode: where the member's stream and commits go. */
+  private readonly coordinator: GroupCoordinator | undefined;
+  /** Group mode: the coordinator the open stream went to. */
+  private streamAddress: string | undefined;
   /** Next offset to process per partition (= last processed + 1). */
   private readonly processed = new Map<string, bigint>();
   /** The leader epoch of the last record processed per partition (KIP-320): passed when
@@ -108,6 +120,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       throw new Error("a Consumer needs groupId with topics, or topic");
     }
     this.metadata = new ClusterMetadata({ ...options, bootstrap: bootstrapList(options) });
+    if (this.group) this.coordinator = new GroupCoordinator(this.metadata, options.groupId!);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord> {
@@ -123,6 +136,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       while (!this.stop.signal.aborted) {
         let opened: OpenStreams | undefined;
         let pending: Promise<IteratorResult<SubscribeResponse>> | undefined;
+        let failure: unknown;
         try {
           // Only a seek cancels the streams from here; close() first lets the final
           // commit read the stream's remaining events (see leave()).
@@ -138,6 +152,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
             attempt = 0;
             const event = next.value.event;
             if (event.case !== "records") {
+              if (event.case === "assignment" && this.streamAddress !== undefined) this.coordinator?.joined(this.streamAddress);
               await this.apply(event);
               continue;
             }
@@ -156,6 +171,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
             await this.maybeAutoCommit();
           }
         } catch (err) {
+          failure = err;
           if (this.stop.signal.aborted) break;
           if (!this.restart.signal.aborted && !isRetriable(err) && (err as { code?: number }).code !== status.CANCELLED) throw err;
         } finally {
@@ -168,7 +184,15 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
           continue;
         }
         if (this.stop.signal.aborted) break;
-        // A leader moved or a broker went away: read where partitions are led again.
+        // A leader or the coordinator moved, or a broker went away: find them again.
+        if (opened !== undefined && this.streamAddress !== undefined) this.coordinator?.failed(this.streamAddress, failure);
+        // The next membership resumes at the group's commits: what this one processed
+        // and could not commit (leave() tried) is delivered again, and must not be
+        // committed over what another member committed since.
+        if (this.group) {
+          this.processed.clear();
+          this.epochs.clear();
+        }
         this.metadata.invalidate(this.group ? undefined : this.options.topic);
         await delay(backoffMs(attempt++, this.options.reconnectBackoffMs ?? 100, 5_000), this.stop.signal);
       }
@@ -178,7 +202,12 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     }
   }
 
-  /** Group mode: stores the processed offsets of owned partitions. Throws a stale-generation error during a rebalance. */
+  /**
+   * Group mode: stores the processed offsets of owned partitions at the coordinator.
+   * Throws a stale-generation error during a rebalance, and UNAVAILABLE while the
+   * coordinator moves (the member then rejoins and what was not committed is
+   * delivered again).
+   */
   async commit(): Promise<void> {
     if (!this.group) throw new Error("commit() needs a group");
     // Called from the loop body after handling a record: that record is done.
@@ -192,7 +221,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
    */
   async seek(topic: string, partition: number, offset: bigint): Promise<void> {
     if (this.group) {
-      await (await this.commits()).commit({
+      await this.commitAt({
         groupId: this.options.groupId!,
         memberId: this.memberId,
         generation: this.generation,
@@ -216,10 +245,20 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     this.metadata.close();
   }
 
-  /** Group mode: the client for commits, at the member's broker. */
-  private async commits() {
-    this.groupAddress ??= await this.metadata.reachable();
-    return this.metadata.client(CommitService, this.groupAddress);
+  /**
+   * Group mode: one Commit at the coordinator. A refusal that says the coordinator
+   * moved, or a broker that did not answer, makes the next call find it again.
+   */
+  private async commitAt(request: MessageInitShape<typeof CommitRequestSchema>): Promise<void> {
+    const address = await this.coordinator!.address();
+    try {
+      await this.metadata
+        .client(CommitService, address)
+        .commit(request, { deadline: this.options.commitTimeoutMs ?? defaultCommitTimeoutMs });
+    } catch (err) {
+      if (GroupCoordinator.moved(err) || isRetriable(err)) this.coordinator!.failed(address, err);
+      throw err;
+    }
   }
 
   private subscribe(address: string, request: SubscribeInit): ServerStream<SubscribeResponse> {
@@ -238,8 +277,10 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
       return { events: stream[Symbol.asyncIterator](), cancel: () => stream.cancel() };
     };
     if (this.group) {
-      this.groupAddress = await this.metadata.reachable();
-      return single(this.groupAddress);
+      this.streamAddress = undefined;
+      const address = await this.coordinator!.address();
+      this.streamAddress = address;
+      return single(address);
     }
     const topic = this.options.topic!;
     let metadata: TopicMetadata;
@@ -396,7 +437,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
         offset: this.processed.get(key(p.topic, p.partition))!,
         leaderEpoch: this.epochs.get(key(p.topic, p.partition)),
       }));
-    await (await this.commits()).commit({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
+    await this.commitAt({ groupId: this.options.groupId!, memberId: this.memberId, generation, offsets });
   }
 
   /**
@@ -408,7 +449,7 @@ export class Consumer implements AsyncIterable<ConsumedRecord> {
     events: AsyncIterator<SubscribeResponse>,
     pending: Promise<IteratorResult<SubscribeResponse>> | undefined,
   ): Promise<void> {
-    if (!this.group || this.options.autoCommit === false || this.memberId === "") return;
+    if (!this.group || this.options.autoCommit === false || this.memberId === "" || this.processed.size === 0) return;
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
         await this.commitPartitions(this.assignment, this.generation);

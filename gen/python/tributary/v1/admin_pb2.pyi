@@ -14,21 +14,56 @@ FSYNC_POLICY_INTERVAL: FsyncPolicy
 FSYNC_POLICY_NEVER: FsyncPolicy
 FSYNC_POLICY_UNSPECIFIED: FsyncPolicy
 
+class AclBinding(_message.Message):
+    __slots__ = ["name", "operations", "prefix", "principal", "resource_type"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    operations: _containers.RepeatedScalarFieldContainer[str]
+    prefix: str
+    principal: str
+    resource_type: str
+    def __init__(self, principal: _Optional[str] = ..., resource_type: _Optional[str] = ..., name: _Optional[str] = ..., prefix: _Optional[str] = ..., operations: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class BrokerDescription(_message.Message):
-    __slots__ = ["address", "host", "id", "port", "rack", "version"]
+    __slots__ = ["address", "host", "id", "port", "rack", "shutting_down", "supported_features", "version"]
+    class SupportedFeaturesEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     RACK_FIELD_NUMBER: _ClassVar[int]
+    SHUTTING_DOWN_FIELD_NUMBER: _ClassVar[int]
+    SUPPORTED_FEATURES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     address: str
     host: str
     id: int
     port: int
     rack: str
+    shutting_down: bool
+    supported_features: _containers.ScalarMap[str, int]
     version: str
-    def __init__(self, id: _Optional[int] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., version: _Optional[str] = ..., address: _Optional[str] = ..., rack: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., version: _Optional[str] = ..., address: _Optional[str] = ..., rack: _Optional[str] = ..., supported_features: _Optional[_Mapping[str, int]] = ..., shutting_down: bool = ...) -> None: ...
+
+class CreateAclsRequest(_message.Message):
+    __slots__ = ["acls"]
+    ACLS_FIELD_NUMBER: _ClassVar[int]
+    acls: _containers.RepeatedCompositeFieldContainer[AclBinding]
+    def __init__(self, acls: _Optional[_Iterable[_Union[AclBinding, _Mapping]]] = ...) -> None: ...
+
+class CreateAclsResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
 
 class CreatePartitionsRequest(_message.Message):
     __slots__ = ["name", "total_count"]
@@ -43,6 +78,22 @@ class CreatePartitionsResponse(_message.Message):
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     topic: TopicDescription
     def __init__(self, topic: _Optional[_Union[TopicDescription, _Mapping]] = ...) -> None: ...
+
+class CreateTokenRequest(_message.Message):
+    __slots__ = ["principal", "sha256"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    sha256: str
+    def __init__(self, principal: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class CreateTokenResponse(_message.Message):
+    __slots__ = ["sha256", "token"]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    sha256: str
+    token: str
+    def __init__(self, token: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class CreateTopicRequest(_message.Message):
     __slots__ = ["config", "name", "partitions", "replication_factor"]
@@ -62,6 +113,18 @@ class CreateTopicResponse(_message.Message):
     topic: TopicDescription
     def __init__(self, topic: _Optional[_Union[TopicDescription, _Mapping]] = ...) -> None: ...
 
+class DeleteAclsRequest(_message.Message):
+    __slots__ = ["acls"]
+    ACLS_FIELD_NUMBER: _ClassVar[int]
+    acls: _containers.RepeatedCompositeFieldContainer[AclBinding]
+    def __init__(self, acls: _Optional[_Iterable[_Union[AclBinding, _Mapping]]] = ...) -> None: ...
+
+class DeleteAclsResponse(_message.Message):
+    __slots__ = ["deleted"]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...
+
 class DeleteGroupRequest(_message.Message):
     __slots__ = ["group_id"]
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +132,16 @@ class DeleteGroupRequest(_message.Message):
     def __init__(self, group_id: _Optional[str] = ...) -> None: ...
 
 class DeleteGroupResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class DeleteQuotaRequest(_message.Message):
+    __slots__ = ["principal"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    def __init__(self, principal: _Optional[str] = ...) -> None: ...
+
+class DeleteQuotaResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
@@ -88,6 +161,20 @@ class DeleteRecordsResponse(_message.Message):
     log_start_offset: int
     def __init__(self, log_start_offset: _Optional[int] = ...) -> None: ...
 
+class DeleteTokenRequest(_message.Message):
+    __slots__ = ["principal", "sha256"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    sha256: str
+    def __init__(self, sha256: _Optional[str] = ..., principal: _Optional[str] = ...) -> None: ...
+
+class DeleteTokenResponse(_message.Message):
+    __slots__ = ["deleted"]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...
+
 class DeleteTopicRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -103,14 +190,23 @@ class DescribeClusterRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeClusterResponse(_message.Message):
-    __slots__ = ["brokers", "cluster_id", "controller_id"]
+    __slots__ = ["brokers", "cluster_id", "controller_id", "finalized_features"]
+    class FinalizedFeaturesEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     BROKERS_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
     CONTROLLER_ID_FIELD_NUMBER: _ClassVar[int]
+    FINALIZED_FEATURES_FIELD_NUMBER: _ClassVar[int]
     brokers: _containers.RepeatedCompositeFieldContainer[BrokerDescription]
     cluster_id: str
     controller_id: int
-    def __init__(self, cluster_id: _Optional[str] = ..., brokers: _Optional[_Iterable[_Union[BrokerDescription, _Mapping]]] = ..., controller_id: _Optional[int] = ...) -> None: ...
+    finalized_features: _containers.ScalarMap[str, int]
+    def __init__(self, cluster_id: _Optional[str] = ..., brokers: _Optional[_Iterable[_Union[BrokerDescription, _Mapping]]] = ..., controller_id: _Optional[int] = ..., finalized_features: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class DescribeGroupRequest(_message.Message):
     __slots__ = ["group_id"]
@@ -145,6 +241,22 @@ class DescribeTopicResponse(_message.Message):
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     topic: TopicDescription
     def __init__(self, topic: _Optional[_Union[TopicDescription, _Mapping]] = ...) -> None: ...
+
+class FindCoordinatorRequest(_message.Message):
+    __slots__ = ["group_id"]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class FindCoordinatorResponse(_message.Message):
+    __slots__ = ["address", "broker_id", "partition"]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    BROKER_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    broker_id: int
+    partition: int
+    def __init__(self, broker_id: _Optional[int] = ..., address: _Optional[str] = ..., partition: _Optional[int] = ...) -> None: ...
 
 class GroupListing(_message.Message):
     __slots__ = ["group_id", "members", "state"]
@@ -186,6 +298,18 @@ class GroupPartitionLag(_message.Message):
     topic: str
     def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., committed_offset: _Optional[int] = ..., log_end_offset: _Optional[int] = ..., lag: _Optional[int] = ..., member_id: _Optional[str] = ...) -> None: ...
 
+class ListAclsRequest(_message.Message):
+    __slots__ = ["principal"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    def __init__(self, principal: _Optional[str] = ...) -> None: ...
+
+class ListAclsResponse(_message.Message):
+    __slots__ = ["acls"]
+    ACLS_FIELD_NUMBER: _ClassVar[int]
+    acls: _containers.RepeatedCompositeFieldContainer[AclBinding]
+    def __init__(self, acls: _Optional[_Iterable[_Union[AclBinding, _Mapping]]] = ...) -> None: ...
+
 class ListGroupsRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
@@ -217,6 +341,28 @@ class ListOffsetsResponse(_message.Message):
     offset: int
     timestamp_ms: int
     def __init__(self, offset: _Optional[int] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class ListQuotasRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class ListQuotasResponse(_message.Message):
+    __slots__ = ["quotas"]
+    QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    quotas: _containers.RepeatedCompositeFieldContainer[QuotaRule]
+    def __init__(self, quotas: _Optional[_Iterable[_Union[QuotaRule, _Mapping]]] = ...) -> None: ...
+
+class ListTokensRequest(_message.Message):
+    __slots__ = ["principal"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    def __init__(self, principal: _Optional[str] = ...) -> None: ...
+
+class ListTokensResponse(_message.Message):
+    __slots__ = ["tokens"]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[TokenInfo]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[TokenInfo, _Mapping]]] = ...) -> None: ...
 
 class ListTopicsRequest(_message.Message):
     __slots__ = ["include_internal"]
@@ -254,6 +400,16 @@ class PartitionDescription(_message.Message):
     size_bytes: int
     def __init__(self, partition: _Optional[int] = ..., log_start_offset: _Optional[int] = ..., log_end_offset: _Optional[int] = ..., high_watermark: _Optional[int] = ..., size_bytes: _Optional[int] = ..., segment_count: _Optional[int] = ..., leader: _Optional[int] = ..., replicas: _Optional[_Iterable[int]] = ..., isr: _Optional[_Iterable[int]] = ..., leader_epoch: _Optional[int] = ...) -> None: ...
 
+class QuotaRule(_message.Message):
+    __slots__ = ["fetch_bytes_per_second", "principal", "produce_bytes_per_second"]
+    FETCH_BYTES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRODUCE_BYTES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    fetch_bytes_per_second: int
+    principal: str
+    produce_bytes_per_second: int
+    def __init__(self, principal: _Optional[str] = ..., produce_bytes_per_second: _Optional[int] = ..., fetch_bytes_per_second: _Optional[int] = ...) -> None: ...
+
 class ResetGroupOffsetsRequest(_message.Message):
     __slots__ = ["earliest", "group_id", "latest", "offset", "partitions", "timestamp_ms", "topic"]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
@@ -277,6 +433,24 @@ class ResetGroupOffsetsResponse(_message.Message):
     OFFSETS_FIELD_NUMBER: _ClassVar[int]
     offsets: _containers.RepeatedCompositeFieldContainer[_record_pb2.PartitionOffset]
     def __init__(self, offsets: _Optional[_Iterable[_Union[_record_pb2.PartitionOffset, _Mapping]]] = ...) -> None: ...
+
+class SetQuotaRequest(_message.Message):
+    __slots__ = ["quota"]
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    quota: QuotaRule
+    def __init__(self, quota: _Optional[_Union[QuotaRule, _Mapping]] = ...) -> None: ...
+
+class SetQuotaResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class TokenInfo(_message.Message):
+    __slots__ = ["principal", "sha256"]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    sha256: str
+    def __init__(self, principal: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class TopicConfig(_message.Message):
     __slots__ = ["cleanup_policy", "flush_interval_ms", "fsync_policy", "max_record_bytes", "min_insync_replicas", "retention_bytes", "retention_ms", "segment_bytes", "segment_ms", "unclean_leader_election"]

@@ -80,6 +80,56 @@ class AdminServiceStub(object):
                 request_serializer=tributary_dot_v1_dot_admin__pb2.DeleteGroupRequest.SerializeToString,
                 response_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteGroupResponse.FromString,
                 )
+        self.FindCoordinator = channel.unary_unary(
+                '/tributary.v1.AdminService/FindCoordinator',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.FindCoordinatorRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.FindCoordinatorResponse.FromString,
+                )
+        self.ListAcls = channel.unary_unary(
+                '/tributary.v1.AdminService/ListAcls',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
+                )
+        self.CreateAcls = channel.unary_unary(
+                '/tributary.v1.AdminService/CreateAcls',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+                )
+        self.DeleteAcls = channel.unary_unary(
+                '/tributary.v1.AdminService/DeleteAcls',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+                )
+        self.ListTokens = channel.unary_unary(
+                '/tributary.v1.AdminService/ListTokens',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.ListTokensRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.ListTokensResponse.FromString,
+                )
+        self.CreateToken = channel.unary_unary(
+                '/tributary.v1.AdminService/CreateToken',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.CreateTokenRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.CreateTokenResponse.FromString,
+                )
+        self.DeleteToken = channel.unary_unary(
+                '/tributary.v1.AdminService/DeleteToken',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.DeleteTokenRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteTokenResponse.FromString,
+                )
+        self.ListQuotas = channel.unary_unary(
+                '/tributary.v1.AdminService/ListQuotas',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.ListQuotasRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.ListQuotasResponse.FromString,
+                )
+        self.SetQuota = channel.unary_unary(
+                '/tributary.v1.AdminService/SetQuota',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.SetQuotaRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.SetQuotaResponse.FromString,
+                )
+        self.DeleteQuota = channel.unary_unary(
+                '/tributary.v1.AdminService/DeleteQuota',
+                request_serializer=tributary_dot_v1_dot_admin__pb2.DeleteQuotaRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteQuotaResponse.FromString,
+                )
 
 
 class AdminServiceServicer(object):
@@ -179,6 +229,81 @@ class AdminServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindCoordinator(self, request, context):
+        """Where a group's coordinator is: the broker leading the group's partition of
+        __consumer_offsets. A single broker names itself. UNAVAILABLE with
+        COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+        topic cannot be created yet).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAcls(self, request, context):
+        """Lists the allow rules. In cluster mode they live in etcd and are the same on
+        every broker; a single broker reads them from its config file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAcls(self, request, context):
+        """Adds allow rules (a rule already present is kept once). Cluster mode only; a
+        single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAcls(self, request, context):
+        """Removes the rules equal to the given ones. Cluster mode only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTokens(self, request, context):
+        """Lists the bearer tokens: principal and SHA-256, never the token text.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateToken(self, request, context):
+        """Adds a bearer token for a principal. Cluster mode only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteToken(self, request, context):
+        """Removes bearer tokens. Cluster mode only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQuotas(self, request, context):
+        """Lists the per-principal byte-rate quotas.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetQuota(self, request, context):
+        """Sets (replaces) one principal's quota. Cluster mode only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteQuota(self, request, context):
+        """Removes one principal's quota. Cluster mode only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -246,6 +371,56 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DeleteGroup,
                     request_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteGroupRequest.FromString,
                     response_serializer=tributary_dot_v1_dot_admin__pb2.DeleteGroupResponse.SerializeToString,
+            ),
+            'FindCoordinator': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindCoordinator,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.FindCoordinatorRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.FindCoordinatorResponse.SerializeToString,
+            ),
+            'ListAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAcls,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.ListAclsRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.ListAclsResponse.SerializeToString,
+            ),
+            'CreateAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAcls,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.CreateAclsRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.CreateAclsResponse.SerializeToString,
+            ),
+            'DeleteAcls': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAcls,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteAclsRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.DeleteAclsResponse.SerializeToString,
+            ),
+            'ListTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTokens,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.ListTokensRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.ListTokensResponse.SerializeToString,
+            ),
+            'CreateToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateToken,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.CreateTokenRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.CreateTokenResponse.SerializeToString,
+            ),
+            'DeleteToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteToken,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteTokenRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.DeleteTokenResponse.SerializeToString,
+            ),
+            'ListQuotas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQuotas,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.ListQuotasRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.ListQuotasResponse.SerializeToString,
+            ),
+            'SetQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetQuota,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.SetQuotaRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.SetQuotaResponse.SerializeToString,
+            ),
+            'DeleteQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteQuota,
+                    request_deserializer=tributary_dot_v1_dot_admin__pb2.DeleteQuotaRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_admin__pb2.DeleteQuotaResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -476,5 +651,175 @@ class AdminService(object):
         return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/DeleteGroup',
             tributary_dot_v1_dot_admin__pb2.DeleteGroupRequest.SerializeToString,
             tributary_dot_v1_dot_admin__pb2.DeleteGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def FindCoordinator(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/FindCoordinator',
+            tributary_dot_v1_dot_admin__pb2.FindCoordinatorRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.FindCoordinatorResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/ListAcls',
+            tributary_dot_v1_dot_admin__pb2.ListAclsRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.ListAclsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/CreateAcls',
+            tributary_dot_v1_dot_admin__pb2.CreateAclsRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.CreateAclsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteAcls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/DeleteAcls',
+            tributary_dot_v1_dot_admin__pb2.DeleteAclsRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.DeleteAclsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/ListTokens',
+            tributary_dot_v1_dot_admin__pb2.ListTokensRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.ListTokensResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/CreateToken',
+            tributary_dot_v1_dot_admin__pb2.CreateTokenRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.CreateTokenResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/DeleteToken',
+            tributary_dot_v1_dot_admin__pb2.DeleteTokenRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.DeleteTokenResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListQuotas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/ListQuotas',
+            tributary_dot_v1_dot_admin__pb2.ListQuotasRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.ListQuotasResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/SetQuota',
+            tributary_dot_v1_dot_admin__pb2.SetQuotaRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.SetQuotaResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/tributary.v1.AdminService/DeleteQuota',
+            tributary_dot_v1_dot_admin__pb2.DeleteQuotaRequest.SerializeToString,
+            tributary_dot_v1_dot_admin__pb2.DeleteQuotaResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -125,10 +125,20 @@ public final class AdminProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_tributary_v1_DescribeClusterResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_tributary_v1_BrokerDescription_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_tributary_v1_BrokerDescription_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
     internal_static_tributary_v1_ListGroupsRequest_descriptor;
   static final 
@@ -184,6 +194,121 @@ public final class AdminProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_tributary_v1_DeleteGroupResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_FindCoordinatorRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_FindCoordinatorRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_FindCoordinatorResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_FindCoordinatorResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_AclBinding_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_AclBinding_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_CreateAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_CreateAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_CreateAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_CreateAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteAclsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteAclsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteAclsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteAclsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_TokenInfo_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_TokenInfo_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListTokensRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListTokensRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListTokensResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListTokensResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_CreateTokenRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_CreateTokenRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_CreateTokenResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_CreateTokenResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteTokenRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteTokenRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteTokenResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteTokenResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_QuotaRule_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_QuotaRule_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListQuotasRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListQuotasRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ListQuotasResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ListQuotasResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_SetQuotaRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_SetQuotaRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_SetQuotaResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_SetQuotaResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteQuotaRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteQuotaRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_DeleteQuotaResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_DeleteQuotaResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -265,84 +390,154 @@ public final class AdminProto {
       "on\030\002 \001(\005R\tpartition\022#\n\rbefore_offset\030\003 \001" +
       "(\003R\014beforeOffset\"A\n\025DeleteRecordsRespons" +
       "e\022(\n\020log_start_offset\030\001 \001(\003R\016logStartOff" +
-      "set\"\030\n\026DescribeClusterRequest\"\230\001\n\027Descri" +
+      "set\"\030\n\026DescribeClusterRequest\"\313\002\n\027Descri" +
       "beClusterResponse\022\035\n\ncluster_id\030\001 \001(\tR\tc" +
       "lusterId\0229\n\007brokers\030\002 \003(\0132\037.tributary.v1" +
       ".BrokerDescriptionR\007brokers\022#\n\rcontrolle" +
-      "r_id\030\003 \001(\005R\014controllerId\"\223\001\n\021BrokerDescr" +
-      "iption\022\016\n\002id\030\001 \001(\005R\002id\022\022\n\004host\030\002 \001(\tR\004ho" +
-      "st\022\022\n\004port\030\003 \001(\005R\004port\022\030\n\007version\030\004 \001(\tR" +
-      "\007version\022\030\n\007address\030\005 \001(\tR\007address\022\022\n\004ra" +
-      "ck\030\006 \001(\tR\004rack\"\023\n\021ListGroupsRequest\"H\n\022L" +
-      "istGroupsResponse\0222\n\006groups\030\001 \003(\0132\032.trib" +
-      "utary.v1.GroupListingR\006groups\"Y\n\014GroupLi" +
-      "sting\022\031\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005stat" +
-      "e\030\002 \001(\tR\005state\022\030\n\007members\030\003 \001(\005R\007members" +
-      "\"1\n\024DescribeGroupRequest\022\031\n\010group_id\030\001 \001" +
-      "(\tR\007groupId\"\364\001\n\025DescribeGroupResponse\022\031\n" +
-      "\010group_id\030\001 \001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR" +
-      "\005state\022\036\n\ngeneration\030\003 \001(\005R\ngeneration\022\032" +
-      "\n\010assignor\030\004 \001(\tR\010assignor\0223\n\007members\030\005 " +
-      "\003(\0132\031.tributary.v1.GroupMemberR\007members\022" +
-      "9\n\007offsets\030\006 \003(\0132\037.tributary.v1.GroupPar" +
-      "titionLagR\007offsets\"\272\001\n\013GroupMember\022\033\n\tme" +
-      "mber_id\030\001 \001(\tR\010memberId\022\037\n\013instance_id\030\002" +
-      " \001(\tR\ninstanceId\022\033\n\tclient_id\030\003 \001(\tR\010cli" +
-      "entId\022\022\n\004host\030\004 \001(\tR\004host\022<\n\nassignment\030" +
-      "\005 \003(\0132\034.tributary.v1.TopicPartitionR\nass" +
-      "ignment\"\307\001\n\021GroupPartitionLag\022\024\n\005topic\030\001" +
-      " \001(\tR\005topic\022\034\n\tpartition\030\002 \001(\005R\tpartitio" +
-      "n\022)\n\020committed_offset\030\003 \001(\003R\017committedOf" +
-      "fset\022$\n\016log_end_offset\030\004 \001(\003R\014logEndOffs" +
-      "et\022\020\n\003lag\030\005 \001(\003R\003lag\022\033\n\tmember_id\030\006 \001(\tR" +
-      "\010memberId\"\350\001\n\030ResetGroupOffsetsRequest\022\031" +
-      "\n\010group_id\030\001 \001(\tR\007groupId\022\024\n\005topic\030\002 \001(\t" +
-      "R\005topic\022\036\n\npartitions\030\003 \003(\005R\npartitions\022" +
-      "\034\n\010earliest\030\004 \001(\010H\000R\010earliest\022\030\n\006latest\030" +
-      "\005 \001(\010H\000R\006latest\022#\n\014timestamp_ms\030\006 \001(\003H\000R" +
-      "\013timestampMs\022\030\n\006offset\030\007 \001(\003H\000R\006offsetB\004" +
-      "\n\002to\"T\n\031ResetGroupOffsetsResponse\0227\n\007off" +
-      "sets\030\001 \003(\0132\035.tributary.v1.PartitionOffse" +
-      "tR\007offsets\"/\n\022DeleteGroupRequest\022\031\n\010grou" +
-      "p_id\030\001 \001(\tR\007groupId\"\025\n\023DeleteGroupRespon" +
-      "se*f\n\rCleanupPolicy\022\036\n\032CLEANUP_POLICY_UN" +
-      "SPECIFIED\020\000\022\031\n\025CLEANUP_POLICY_DELETE\020\001\022\032" +
-      "\n\026CLEANUP_POLICY_COMPACT\020\002*w\n\013FsyncPolic" +
-      "y\022\034\n\030FSYNC_POLICY_UNSPECIFIED\020\000\022\027\n\023FSYNC" +
-      "_POLICY_ALWAYS\020\001\022\031\n\025FSYNC_POLICY_INTERVA" +
-      "L\020\002\022\026\n\022FSYNC_POLICY_NEVER\020\0032\235\t\n\014AdminSer" +
-      "vice\022R\n\013CreateTopic\022 .tributary.v1.Creat" +
-      "eTopicRequest\032!.tributary.v1.CreateTopic" +
-      "Response\022R\n\013DeleteTopic\022 .tributary.v1.D" +
-      "eleteTopicRequest\032!.tributary.v1.DeleteT" +
-      "opicResponse\022O\n\nListTopics\022\037.tributary.v" +
-      "1.ListTopicsRequest\032 .tributary.v1.ListT" +
-      "opicsResponse\022X\n\rDescribeTopic\022\".tributa" +
-      "ry.v1.DescribeTopicRequest\032#.tributary.v" +
-      "1.DescribeTopicResponse\022a\n\020CreatePartiti" +
-      "ons\022%.tributary.v1.CreatePartitionsReque" +
-      "st\032&.tributary.v1.CreatePartitionsRespon" +
-      "se\022d\n\021UpdateTopicConfig\022&.tributary.v1.U" +
-      "pdateTopicConfigRequest\032\'.tributary.v1.U" +
-      "pdateTopicConfigResponse\022R\n\013ListOffsets\022" +
-      " .tributary.v1.ListOffsetsRequest\032!.trib" +
-      "utary.v1.ListOffsetsResponse\022X\n\rDeleteRe" +
-      "cords\022\".tributary.v1.DeleteRecordsReques" +
-      "t\032#.tributary.v1.DeleteRecordsResponse\022^" +
-      "\n\017DescribeCluster\022$.tributary.v1.Describ" +
-      "eClusterRequest\032%.tributary.v1.DescribeC" +
-      "lusterResponse\022O\n\nListGroups\022\037.tributary" +
-      ".v1.ListGroupsRequest\032 .tributary.v1.Lis" +
-      "tGroupsResponse\022X\n\rDescribeGroup\022\".tribu" +
-      "tary.v1.DescribeGroupRequest\032#.tributary" +
-      ".v1.DescribeGroupResponse\022d\n\021ResetGroupO" +
-      "ffsets\022&.tributary.v1.ResetGroupOffsetsR" +
-      "equest\032\'.tributary.v1.ResetGroupOffsetsR" +
-      "esponse\022R\n\013DeleteGroup\022 .tributary.v1.De" +
-      "leteGroupRequest\032!.tributary.v1.DeleteGr" +
-      "oupResponseBO\n\020dev.tributary.v1B\nAdminPr" +
-      "otoP\001Z-tributary.dev/gen/go/tributary/v1" +
-      ";tributaryv1b\006proto3"
+      "r_id\030\003 \001(\005R\014controllerId\022k\n\022finalized_fe" +
+      "atures\030\004 \003(\0132<.tributary.v1.DescribeClus" +
+      "terResponse.FinalizedFeaturesEntryR\021fina" +
+      "lizedFeatures\032D\n\026FinalizedFeaturesEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\005R\005value:" +
+      "\0028\001\"\345\002\n\021BrokerDescription\022\016\n\002id\030\001 \001(\005R\002i" +
+      "d\022\022\n\004host\030\002 \001(\tR\004host\022\022\n\004port\030\003 \001(\005R\004por" +
+      "t\022\030\n\007version\030\004 \001(\tR\007version\022\030\n\007address\030\005" +
+      " \001(\tR\007address\022\022\n\004rack\030\006 \001(\tR\004rack\022e\n\022sup" +
+      "ported_features\030\007 \003(\01326.tributary.v1.Bro" +
+      "kerDescription.SupportedFeaturesEntryR\021s" +
+      "upportedFeatures\022#\n\rshutting_down\030\010 \001(\010R" +
+      "\014shuttingDown\032D\n\026SupportedFeaturesEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\005R\005value:" +
+      "\0028\001\"\023\n\021ListGroupsRequest\"H\n\022ListGroupsRe" +
+      "sponse\0222\n\006groups\030\001 \003(\0132\032.tributary.v1.Gr" +
+      "oupListingR\006groups\"Y\n\014GroupListing\022\031\n\010gr" +
+      "oup_id\030\001 \001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR\005st" +
+      "ate\022\030\n\007members\030\003 \001(\005R\007members\"1\n\024Describ" +
+      "eGroupRequest\022\031\n\010group_id\030\001 \001(\tR\007groupId" +
+      "\"\364\001\n\025DescribeGroupResponse\022\031\n\010group_id\030\001" +
+      " \001(\tR\007groupId\022\024\n\005state\030\002 \001(\tR\005state\022\036\n\ng" +
+      "eneration\030\003 \001(\005R\ngeneration\022\032\n\010assignor\030" +
+      "\004 \001(\tR\010assignor\0223\n\007members\030\005 \003(\0132\031.tribu" +
+      "tary.v1.GroupMemberR\007members\0229\n\007offsets\030" +
+      "\006 \003(\0132\037.tributary.v1.GroupPartitionLagR\007" +
+      "offsets\"\272\001\n\013GroupMember\022\033\n\tmember_id\030\001 \001" +
+      "(\tR\010memberId\022\037\n\013instance_id\030\002 \001(\tR\ninsta" +
+      "nceId\022\033\n\tclient_id\030\003 \001(\tR\010clientId\022\022\n\004ho" +
+      "st\030\004 \001(\tR\004host\022<\n\nassignment\030\005 \003(\0132\034.tri" +
+      "butary.v1.TopicPartitionR\nassignment\"\307\001\n" +
+      "\021GroupPartitionLag\022\024\n\005topic\030\001 \001(\tR\005topic" +
+      "\022\034\n\tpartition\030\002 \001(\005R\tpartition\022)\n\020commit" +
+      "ted_offset\030\003 \001(\003R\017committedOffset\022$\n\016log" +
+      "_end_offset\030\004 \001(\003R\014logEndOffset\022\020\n\003lag\030\005" +
+      " \001(\003R\003lag\022\033\n\tmember_id\030\006 \001(\tR\010memberId\"\350" +
+      "\001\n\030ResetGroupOffsetsRequest\022\031\n\010group_id\030" +
+      "\001 \001(\tR\007groupId\022\024\n\005topic\030\002 \001(\tR\005topic\022\036\n\n" +
+      "partitions\030\003 \003(\005R\npartitions\022\034\n\010earliest" +
+      "\030\004 \001(\010H\000R\010earliest\022\030\n\006latest\030\005 \001(\010H\000R\006la" +
+      "test\022#\n\014timestamp_ms\030\006 \001(\003H\000R\013timestampM" +
+      "s\022\030\n\006offset\030\007 \001(\003H\000R\006offsetB\004\n\002to\"T\n\031Res" +
+      "etGroupOffsetsResponse\0227\n\007offsets\030\001 \003(\0132" +
+      "\035.tributary.v1.PartitionOffsetR\007offsets\"" +
+      "/\n\022DeleteGroupRequest\022\031\n\010group_id\030\001 \001(\tR" +
+      "\007groupId\"\025\n\023DeleteGroupResponse\"3\n\026FindC" +
+      "oordinatorRequest\022\031\n\010group_id\030\001 \001(\tR\007gro" +
+      "upId\"n\n\027FindCoordinatorResponse\022\033\n\tbroke" +
+      "r_id\030\001 \001(\005R\010brokerId\022\030\n\007address\030\002 \001(\tR\007a" +
+      "ddress\022\034\n\tpartition\030\003 \001(\005R\tpartition\"\271\001\n" +
+      "\nAclBinding\022\034\n\tprincipal\030\001 \001(\tR\tprincipa" +
+      "l\022#\n\rresource_type\030\002 \001(\tR\014resourceType\022\027" +
+      "\n\004name\030\003 \001(\tH\000R\004name\210\001\001\022\033\n\006prefix\030\004 \001(\tH" +
+      "\001R\006prefix\210\001\001\022\036\n\noperations\030\005 \003(\tR\noperat" +
+      "ionsB\007\n\005_nameB\t\n\007_prefix\"/\n\017ListAclsRequ" +
+      "est\022\034\n\tprincipal\030\001 \001(\tR\tprincipal\"@\n\020Lis" +
+      "tAclsResponse\022,\n\004acls\030\001 \003(\0132\030.tributary." +
+      "v1.AclBindingR\004acls\"A\n\021CreateAclsRequest" +
+      "\022,\n\004acls\030\001 \003(\0132\030.tributary.v1.AclBinding" +
+      "R\004acls\"\024\n\022CreateAclsResponse\"A\n\021DeleteAc" +
+      "lsRequest\022,\n\004acls\030\001 \003(\0132\030.tributary.v1.A" +
+      "clBindingR\004acls\".\n\022DeleteAclsResponse\022\030\n" +
+      "\007deleted\030\001 \001(\005R\007deleted\"A\n\tTokenInfo\022\034\n\t" +
+      "principal\030\001 \001(\tR\tprincipal\022\026\n\006sha256\030\002 \001" +
+      "(\tR\006sha256\"1\n\021ListTokensRequest\022\034\n\tprinc" +
+      "ipal\030\001 \001(\tR\tprincipal\"E\n\022ListTokensRespo" +
+      "nse\022/\n\006tokens\030\001 \003(\0132\027.tributary.v1.Token" +
+      "InfoR\006tokens\"J\n\022CreateTokenRequest\022\034\n\tpr" +
+      "incipal\030\001 \001(\tR\tprincipal\022\026\n\006sha256\030\002 \001(\t" +
+      "R\006sha256\"C\n\023CreateTokenResponse\022\024\n\005token" +
+      "\030\001 \001(\tR\005token\022\026\n\006sha256\030\002 \001(\tR\006sha256\"J\n" +
+      "\022DeleteTokenRequest\022\026\n\006sha256\030\001 \001(\tR\006sha" +
+      "256\022\034\n\tprincipal\030\002 \001(\tR\tprincipal\"/\n\023Del" +
+      "eteTokenResponse\022\030\n\007deleted\030\001 \001(\005R\007delet" +
+      "ed\"\331\001\n\tQuotaRule\022\034\n\tprincipal\030\001 \001(\tR\tpri" +
+      "ncipal\022<\n\030produce_bytes_per_second\030\002 \001(\003" +
+      "H\000R\025produceBytesPerSecond\210\001\001\0228\n\026fetch_by" +
+      "tes_per_second\030\003 \001(\003H\001R\023fetchBytesPerSec" +
+      "ond\210\001\001B\033\n\031_produce_bytes_per_secondB\031\n\027_" +
+      "fetch_bytes_per_second\"\023\n\021ListQuotasRequ" +
+      "est\"E\n\022ListQuotasResponse\022/\n\006quotas\030\001 \003(" +
+      "\0132\027.tributary.v1.QuotaRuleR\006quotas\"@\n\017Se" +
+      "tQuotaRequest\022-\n\005quota\030\001 \001(\0132\027.tributary" +
+      ".v1.QuotaRuleR\005quota\"\022\n\020SetQuotaResponse" +
+      "\"2\n\022DeleteQuotaRequest\022\034\n\tprincipal\030\001 \001(" +
+      "\tR\tprincipal\"\025\n\023DeleteQuotaResponse*f\n\rC" +
+      "leanupPolicy\022\036\n\032CLEANUP_POLICY_UNSPECIFI" +
+      "ED\020\000\022\031\n\025CLEANUP_POLICY_DELETE\020\001\022\032\n\026CLEAN" +
+      "UP_POLICY_COMPACT\020\002*w\n\013FsyncPolicy\022\034\n\030FS" +
+      "YNC_POLICY_UNSPECIFIED\020\000\022\027\n\023FSYNC_POLICY" +
+      "_ALWAYS\020\001\022\031\n\025FSYNC_POLICY_INTERVAL\020\002\022\026\n\022" +
+      "FSYNC_POLICY_NEVER\020\0032\323\017\n\014AdminService\022R\n" +
+      "\013CreateTopic\022 .tributary.v1.CreateTopicR" +
+      "equest\032!.tributary.v1.CreateTopicRespons" +
+      "e\022R\n\013DeleteTopic\022 .tributary.v1.DeleteTo" +
+      "picRequest\032!.tributary.v1.DeleteTopicRes" +
+      "ponse\022O\n\nListTopics\022\037.tributary.v1.ListT" +
+      "opicsRequest\032 .tributary.v1.ListTopicsRe" +
+      "sponse\022X\n\rDescribeTopic\022\".tributary.v1.D" +
+      "escribeTopicRequest\032#.tributary.v1.Descr" +
+      "ibeTopicResponse\022a\n\020CreatePartitions\022%.t" +
+      "ributary.v1.CreatePartitionsRequest\032&.tr" +
+      "ibutary.v1.CreatePartitionsResponse\022d\n\021U" +
+      "pdateTopicConfig\022&.tributary.v1.UpdateTo" +
+      "picConfigRequest\032\'.tributary.v1.UpdateTo" +
+      "picConfigResponse\022R\n\013ListOffsets\022 .tribu" +
+      "tary.v1.ListOffsetsRequest\032!.tributary.v" +
+      "1.ListOffsetsResponse\022X\n\rDeleteRecords\022\"" +
+      ".tributary.v1.DeleteRecordsRequest\032#.tri" +
+      "butary.v1.DeleteRecordsResponse\022^\n\017Descr" +
+      "ibeCluster\022$.tributary.v1.DescribeCluste" +
+      "rRequest\032%.tributary.v1.DescribeClusterR" +
+      "esponse\022O\n\nListGroups\022\037.tributary.v1.Lis" +
+      "tGroupsRequest\032 .tributary.v1.ListGroups" +
+      "Response\022X\n\rDescribeGroup\022\".tributary.v1" +
+      ".DescribeGroupRequest\032#.tributary.v1.Des" +
+      "cribeGroupResponse\022d\n\021ResetGroupOffsets\022" +
+      "&.tributary.v1.ResetGroupOffsetsRequest\032" +
+      "\'.tributary.v1.ResetGroupOffsetsResponse" +
+      "\022R\n\013DeleteGroup\022 .tributary.v1.DeleteGro" +
+      "upRequest\032!.tributary.v1.DeleteGroupResp" +
+      "onse\022^\n\017FindCoordinator\022$.tributary.v1.F" +
+      "indCoordinatorRequest\032%.tributary.v1.Fin" +
+      "dCoordinatorResponse\022I\n\010ListAcls\022\035.tribu" +
+      "tary.v1.ListAclsRequest\032\036.tributary.v1.L" +
+      "istAclsResponse\022O\n\nCreateAcls\022\037.tributar" +
+      "y.v1.CreateAclsRequest\032 .tributary.v1.Cr" +
+      "eateAclsResponse\022O\n\nDeleteAcls\022\037.tributa" +
+      "ry.v1.DeleteAclsRequest\032 .tributary.v1.D" +
+      "eleteAclsResponse\022O\n\nListTokens\022\037.tribut" +
+      "ary.v1.ListTokensRequest\032 .tributary.v1." +
+      "ListTokensResponse\022R\n\013CreateToken\022 .trib" +
+      "utary.v1.CreateTokenRequest\032!.tributary." +
+      "v1.CreateTokenResponse\022R\n\013DeleteToken\022 ." +
+      "tributary.v1.DeleteTokenRequest\032!.tribut" +
+      "ary.v1.DeleteTokenResponse\022O\n\nListQuotas" +
+      "\022\037.tributary.v1.ListQuotasRequest\032 .trib" +
+      "utary.v1.ListQuotasResponse\022I\n\010SetQuota\022" +
+      "\035.tributary.v1.SetQuotaRequest\032\036.tributa" +
+      "ry.v1.SetQuotaResponse\022R\n\013DeleteQuota\022 ." +
+      "tributary.v1.DeleteQuotaRequest\032!.tribut" +
+      "ary.v1.DeleteQuotaResponseBO\n\020dev.tribut" +
+      "ary.v1B\nAdminProtoP\001Z-tributary.dev/gen/" +
+      "go/tributary/v1;tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -480,13 +675,25 @@ public final class AdminProto {
     internal_static_tributary_v1_DescribeClusterResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_DescribeClusterResponse_descriptor,
-        new java.lang.String[] { "ClusterId", "Brokers", "ControllerId", });
+        new java.lang.String[] { "ClusterId", "Brokers", "ControllerId", "FinalizedFeatures", });
+    internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_descriptor =
+      internal_static_tributary_v1_DescribeClusterResponse_descriptor.getNestedTypes().get(0);
+    internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
     internal_static_tributary_v1_BrokerDescription_descriptor =
       getDescriptor().getMessageTypes().get(22);
     internal_static_tributary_v1_BrokerDescription_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_BrokerDescription_descriptor,
-        new java.lang.String[] { "Id", "Host", "Port", "Version", "Address", "Rack", });
+        new java.lang.String[] { "Id", "Host", "Port", "Version", "Address", "Rack", "SupportedFeatures", "ShuttingDown", });
+    internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_descriptor =
+      internal_static_tributary_v1_BrokerDescription_descriptor.getNestedTypes().get(0);
+    internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
     internal_static_tributary_v1_ListGroupsRequest_descriptor =
       getDescriptor().getMessageTypes().get(23);
     internal_static_tributary_v1_ListGroupsRequest_fieldAccessorTable = new
@@ -552,6 +759,144 @@ public final class AdminProto {
     internal_static_tributary_v1_DeleteGroupResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_DeleteGroupResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_tributary_v1_FindCoordinatorRequest_descriptor =
+      getDescriptor().getMessageTypes().get(34);
+    internal_static_tributary_v1_FindCoordinatorRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_FindCoordinatorRequest_descriptor,
+        new java.lang.String[] { "GroupId", });
+    internal_static_tributary_v1_FindCoordinatorResponse_descriptor =
+      getDescriptor().getMessageTypes().get(35);
+    internal_static_tributary_v1_FindCoordinatorResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_FindCoordinatorResponse_descriptor,
+        new java.lang.String[] { "BrokerId", "Address", "Partition", });
+    internal_static_tributary_v1_AclBinding_descriptor =
+      getDescriptor().getMessageTypes().get(36);
+    internal_static_tributary_v1_AclBinding_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_AclBinding_descriptor,
+        new java.lang.String[] { "Principal", "ResourceType", "Name", "Prefix", "Operations", "Name", "Prefix", });
+    internal_static_tributary_v1_ListAclsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(37);
+    internal_static_tributary_v1_ListAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListAclsRequest_descriptor,
+        new java.lang.String[] { "Principal", });
+    internal_static_tributary_v1_ListAclsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(38);
+    internal_static_tributary_v1_ListAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListAclsResponse_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_tributary_v1_CreateAclsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(39);
+    internal_static_tributary_v1_CreateAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_CreateAclsRequest_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_tributary_v1_CreateAclsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(40);
+    internal_static_tributary_v1_CreateAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_CreateAclsResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_tributary_v1_DeleteAclsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(41);
+    internal_static_tributary_v1_DeleteAclsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteAclsRequest_descriptor,
+        new java.lang.String[] { "Acls", });
+    internal_static_tributary_v1_DeleteAclsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(42);
+    internal_static_tributary_v1_DeleteAclsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteAclsResponse_descriptor,
+        new java.lang.String[] { "Deleted", });
+    internal_static_tributary_v1_TokenInfo_descriptor =
+      getDescriptor().getMessageTypes().get(43);
+    internal_static_tributary_v1_TokenInfo_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_TokenInfo_descriptor,
+        new java.lang.String[] { "Principal", "Sha256", });
+    internal_static_tributary_v1_ListTokensRequest_descriptor =
+      getDescriptor().getMessageTypes().get(44);
+    internal_static_tributary_v1_ListTokensRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListTokensRequest_descriptor,
+        new java.lang.String[] { "Principal", });
+    internal_static_tributary_v1_ListTokensResponse_descriptor =
+      getDescriptor().getMessageTypes().get(45);
+    internal_static_tributary_v1_ListTokensResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListTokensResponse_descriptor,
+        new java.lang.String[] { "Tokens", });
+    internal_static_tributary_v1_CreateTokenRequest_descriptor =
+      getDescriptor().getMessageTypes().get(46);
+    internal_static_tributary_v1_CreateTokenRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_CreateTokenRequest_descriptor,
+        new java.lang.String[] { "Principal", "Sha256", });
+    internal_static_tributary_v1_CreateTokenResponse_descriptor =
+      getDescriptor().getMessageTypes().get(47);
+    internal_static_tributary_v1_CreateTokenResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_CreateTokenResponse_descriptor,
+        new java.lang.String[] { "Token", "Sha256", });
+    internal_static_tributary_v1_DeleteTokenRequest_descriptor =
+      getDescriptor().getMessageTypes().get(48);
+    internal_static_tributary_v1_DeleteTokenRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteTokenRequest_descriptor,
+        new java.lang.String[] { "Sha256", "Principal", });
+    internal_static_tributary_v1_DeleteTokenResponse_descriptor =
+      getDescriptor().getMessageTypes().get(49);
+    internal_static_tributary_v1_DeleteTokenResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteTokenResponse_descriptor,
+        new java.lang.String[] { "Deleted", });
+    internal_static_tributary_v1_QuotaRule_descriptor =
+      getDescriptor().getMessageTypes().get(50);
+    internal_static_tributary_v1_QuotaRule_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_QuotaRule_descriptor,
+        new java.lang.String[] { "Principal", "ProduceBytesPerSecond", "FetchBytesPerSecond", "ProduceBytesPerSecond", "FetchBytesPerSecond", });
+    internal_static_tributary_v1_ListQuotasRequest_descriptor =
+      getDescriptor().getMessageTypes().get(51);
+    internal_static_tributary_v1_ListQuotasRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListQuotasRequest_descriptor,
+        new java.lang.String[] { });
+    internal_static_tributary_v1_ListQuotasResponse_descriptor =
+      getDescriptor().getMessageTypes().get(52);
+    internal_static_tributary_v1_ListQuotasResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ListQuotasResponse_descriptor,
+        new java.lang.String[] { "Quotas", });
+    internal_static_tributary_v1_SetQuotaRequest_descriptor =
+      getDescriptor().getMessageTypes().get(53);
+    internal_static_tributary_v1_SetQuotaRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_SetQuotaRequest_descriptor,
+        new java.lang.String[] { "Quota", });
+    internal_static_tributary_v1_SetQuotaResponse_descriptor =
+      getDescriptor().getMessageTypes().get(54);
+    internal_static_tributary_v1_SetQuotaResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_SetQuotaResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_tributary_v1_DeleteQuotaRequest_descriptor =
+      getDescriptor().getMessageTypes().get(55);
+    internal_static_tributary_v1_DeleteQuotaRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteQuotaRequest_descriptor,
+        new java.lang.String[] { "Principal", });
+    internal_static_tributary_v1_DeleteQuotaResponse_descriptor =
+      getDescriptor().getMessageTypes().get(56);
+    internal_static_tributary_v1_DeleteQuotaResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_DeleteQuotaResponse_descriptor,
         new java.lang.String[] { });
     dev.tributary.v1.RecordProto.getDescriptor();
   }

@@ -421,6 +421,316 @@ public final class AdminServiceGrpc {
     return getDeleteGroupMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.FindCoordinatorRequest,
+      dev.tributary.v1.FindCoordinatorResponse> getFindCoordinatorMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "FindCoordinator",
+      requestType = dev.tributary.v1.FindCoordinatorRequest.class,
+      responseType = dev.tributary.v1.FindCoordinatorResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.FindCoordinatorRequest,
+      dev.tributary.v1.FindCoordinatorResponse> getFindCoordinatorMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.FindCoordinatorRequest, dev.tributary.v1.FindCoordinatorResponse> getFindCoordinatorMethod;
+    if ((getFindCoordinatorMethod = AdminServiceGrpc.getFindCoordinatorMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getFindCoordinatorMethod = AdminServiceGrpc.getFindCoordinatorMethod) == null) {
+          AdminServiceGrpc.getFindCoordinatorMethod = getFindCoordinatorMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.FindCoordinatorRequest, dev.tributary.v1.FindCoordinatorResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "FindCoordinator"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.FindCoordinatorRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.FindCoordinatorResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("FindCoordinator"))
+              .build();
+        }
+      }
+    }
+    return getFindCoordinatorMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.ListAclsRequest,
+      dev.tributary.v1.ListAclsResponse> getListAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListAcls",
+      requestType = dev.tributary.v1.ListAclsRequest.class,
+      responseType = dev.tributary.v1.ListAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.ListAclsRequest,
+      dev.tributary.v1.ListAclsResponse> getListAclsMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.ListAclsRequest, dev.tributary.v1.ListAclsResponse> getListAclsMethod;
+    if ((getListAclsMethod = AdminServiceGrpc.getListAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListAclsMethod = AdminServiceGrpc.getListAclsMethod) == null) {
+          AdminServiceGrpc.getListAclsMethod = getListAclsMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.ListAclsRequest, dev.tributary.v1.ListAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListAcls"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListAcls"))
+              .build();
+        }
+      }
+    }
+    return getListAclsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.CreateAclsRequest,
+      dev.tributary.v1.CreateAclsResponse> getCreateAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateAcls",
+      requestType = dev.tributary.v1.CreateAclsRequest.class,
+      responseType = dev.tributary.v1.CreateAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.CreateAclsRequest,
+      dev.tributary.v1.CreateAclsResponse> getCreateAclsMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.CreateAclsRequest, dev.tributary.v1.CreateAclsResponse> getCreateAclsMethod;
+    if ((getCreateAclsMethod = AdminServiceGrpc.getCreateAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreateAclsMethod = AdminServiceGrpc.getCreateAclsMethod) == null) {
+          AdminServiceGrpc.getCreateAclsMethod = getCreateAclsMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.CreateAclsRequest, dev.tributary.v1.CreateAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateAcls"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.CreateAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.CreateAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreateAcls"))
+              .build();
+        }
+      }
+    }
+    return getCreateAclsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.DeleteAclsRequest,
+      dev.tributary.v1.DeleteAclsResponse> getDeleteAclsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteAcls",
+      requestType = dev.tributary.v1.DeleteAclsRequest.class,
+      responseType = dev.tributary.v1.DeleteAclsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.DeleteAclsRequest,
+      dev.tributary.v1.DeleteAclsResponse> getDeleteAclsMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.DeleteAclsRequest, dev.tributary.v1.DeleteAclsResponse> getDeleteAclsMethod;
+    if ((getDeleteAclsMethod = AdminServiceGrpc.getDeleteAclsMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteAclsMethod = AdminServiceGrpc.getDeleteAclsMethod) == null) {
+          AdminServiceGrpc.getDeleteAclsMethod = getDeleteAclsMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.DeleteAclsRequest, dev.tributary.v1.DeleteAclsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteAcls"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteAclsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteAclsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteAcls"))
+              .build();
+        }
+      }
+    }
+    return getDeleteAclsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.ListTokensRequest,
+      dev.tributary.v1.ListTokensResponse> getListTokensMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListTokens",
+      requestType = dev.tributary.v1.ListTokensRequest.class,
+      responseType = dev.tributary.v1.ListTokensResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.ListTokensRequest,
+      dev.tributary.v1.ListTokensResponse> getListTokensMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.ListTokensRequest, dev.tributary.v1.ListTokensResponse> getListTokensMethod;
+    if ((getListTokensMethod = AdminServiceGrpc.getListTokensMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListTokensMethod = AdminServiceGrpc.getListTokensMethod) == null) {
+          AdminServiceGrpc.getListTokensMethod = getListTokensMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.ListTokensRequest, dev.tributary.v1.ListTokensResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListTokens"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListTokensRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListTokensResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListTokens"))
+              .build();
+        }
+      }
+    }
+    return getListTokensMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.CreateTokenRequest,
+      dev.tributary.v1.CreateTokenResponse> getCreateTokenMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateToken",
+      requestType = dev.tributary.v1.CreateTokenRequest.class,
+      responseType = dev.tributary.v1.CreateTokenResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.CreateTokenRequest,
+      dev.tributary.v1.CreateTokenResponse> getCreateTokenMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.CreateTokenRequest, dev.tributary.v1.CreateTokenResponse> getCreateTokenMethod;
+    if ((getCreateTokenMethod = AdminServiceGrpc.getCreateTokenMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getCreateTokenMethod = AdminServiceGrpc.getCreateTokenMethod) == null) {
+          AdminServiceGrpc.getCreateTokenMethod = getCreateTokenMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.CreateTokenRequest, dev.tributary.v1.CreateTokenResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateToken"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.CreateTokenRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.CreateTokenResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("CreateToken"))
+              .build();
+        }
+      }
+    }
+    return getCreateTokenMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.DeleteTokenRequest,
+      dev.tributary.v1.DeleteTokenResponse> getDeleteTokenMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteToken",
+      requestType = dev.tributary.v1.DeleteTokenRequest.class,
+      responseType = dev.tributary.v1.DeleteTokenResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.DeleteTokenRequest,
+      dev.tributary.v1.DeleteTokenResponse> getDeleteTokenMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.DeleteTokenRequest, dev.tributary.v1.DeleteTokenResponse> getDeleteTokenMethod;
+    if ((getDeleteTokenMethod = AdminServiceGrpc.getDeleteTokenMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteTokenMethod = AdminServiceGrpc.getDeleteTokenMethod) == null) {
+          AdminServiceGrpc.getDeleteTokenMethod = getDeleteTokenMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.DeleteTokenRequest, dev.tributary.v1.DeleteTokenResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteToken"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteTokenRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteTokenResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteToken"))
+              .build();
+        }
+      }
+    }
+    return getDeleteTokenMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.ListQuotasRequest,
+      dev.tributary.v1.ListQuotasResponse> getListQuotasMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListQuotas",
+      requestType = dev.tributary.v1.ListQuotasRequest.class,
+      responseType = dev.tributary.v1.ListQuotasResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.ListQuotasRequest,
+      dev.tributary.v1.ListQuotasResponse> getListQuotasMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.ListQuotasRequest, dev.tributary.v1.ListQuotasResponse> getListQuotasMethod;
+    if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getListQuotasMethod = AdminServiceGrpc.getListQuotasMethod) == null) {
+          AdminServiceGrpc.getListQuotasMethod = getListQuotasMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.ListQuotasRequest, dev.tributary.v1.ListQuotasResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListQuotas"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListQuotasRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ListQuotasResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("ListQuotas"))
+              .build();
+        }
+      }
+    }
+    return getListQuotasMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.SetQuotaRequest,
+      dev.tributary.v1.SetQuotaResponse> getSetQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SetQuota",
+      requestType = dev.tributary.v1.SetQuotaRequest.class,
+      responseType = dev.tributary.v1.SetQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.SetQuotaRequest,
+      dev.tributary.v1.SetQuotaResponse> getSetQuotaMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.SetQuotaRequest, dev.tributary.v1.SetQuotaResponse> getSetQuotaMethod;
+    if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getSetQuotaMethod = AdminServiceGrpc.getSetQuotaMethod) == null) {
+          AdminServiceGrpc.getSetQuotaMethod = getSetQuotaMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.SetQuotaRequest, dev.tributary.v1.SetQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SetQuota"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.SetQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.SetQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("SetQuota"))
+              .build();
+        }
+      }
+    }
+    return getSetQuotaMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.DeleteQuotaRequest,
+      dev.tributary.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteQuota",
+      requestType = dev.tributary.v1.DeleteQuotaRequest.class,
+      responseType = dev.tributary.v1.DeleteQuotaResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.DeleteQuotaRequest,
+      dev.tributary.v1.DeleteQuotaResponse> getDeleteQuotaMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.DeleteQuotaRequest, dev.tributary.v1.DeleteQuotaResponse> getDeleteQuotaMethod;
+    if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+      synchronized (AdminServiceGrpc.class) {
+        if ((getDeleteQuotaMethod = AdminServiceGrpc.getDeleteQuotaMethod) == null) {
+          AdminServiceGrpc.getDeleteQuotaMethod = getDeleteQuotaMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.DeleteQuotaRequest, dev.tributary.v1.DeleteQuotaResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteQuota"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteQuotaRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.DeleteQuotaResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new AdminServiceMethodDescriptorSupplier("DeleteQuota"))
+              .build();
+        }
+      }
+    }
+    return getDeleteQuotaMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -604,6 +914,111 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteGroupMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Where a group's coordinator is: the broker leading the group's partition of
+     * __consumer_offsets. A single broker names itself. UNAVAILABLE with
+     * COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+     * topic cannot be created yet).
+     * </pre>
+     */
+    public void findCoordinator(dev.tributary.v1.FindCoordinatorRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.FindCoordinatorResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getFindCoordinatorMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the allow rules. In cluster mode they live in etcd and are the same on
+     * every broker; a single broker reads them from its config file.
+     * </pre>
+     */
+    public void listAcls(dev.tributary.v1.ListAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListAclsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds allow rules (a rule already present is kept once). Cluster mode only; a
+     * single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+     * </pre>
+     */
+    public void createAcls(dev.tributary.v1.CreateAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.CreateAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateAclsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes the rules equal to the given ones. Cluster mode only.
+     * </pre>
+     */
+    public void deleteAcls(dev.tributary.v1.DeleteAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteAclsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteAclsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the bearer tokens: principal and SHA-256, never the token text.
+     * </pre>
+     */
+    public void listTokens(dev.tributary.v1.ListTokensRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListTokensResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTokensMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds a bearer token for a principal. Cluster mode only.
+     * </pre>
+     */
+    public void createToken(dev.tributary.v1.CreateTokenRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.CreateTokenResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateTokenMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes bearer tokens. Cluster mode only.
+     * </pre>
+     */
+    public void deleteToken(dev.tributary.v1.DeleteTokenRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteTokenResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteTokenMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the per-principal byte-rate quotas.
+     * </pre>
+     */
+    public void listQuotas(dev.tributary.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListQuotasMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Sets (replaces) one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public void setQuota(dev.tributary.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSetQuotaMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public void deleteQuota(dev.tributary.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteQuotaMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -697,6 +1112,76 @@ public final class AdminServiceGrpc {
                 dev.tributary.v1.DeleteGroupRequest,
                 dev.tributary.v1.DeleteGroupResponse>(
                   this, METHODID_DELETE_GROUP)))
+          .addMethod(
+            getFindCoordinatorMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.FindCoordinatorRequest,
+                dev.tributary.v1.FindCoordinatorResponse>(
+                  this, METHODID_FIND_COORDINATOR)))
+          .addMethod(
+            getListAclsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.ListAclsRequest,
+                dev.tributary.v1.ListAclsResponse>(
+                  this, METHODID_LIST_ACLS)))
+          .addMethod(
+            getCreateAclsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.CreateAclsRequest,
+                dev.tributary.v1.CreateAclsResponse>(
+                  this, METHODID_CREATE_ACLS)))
+          .addMethod(
+            getDeleteAclsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.DeleteAclsRequest,
+                dev.tributary.v1.DeleteAclsResponse>(
+                  this, METHODID_DELETE_ACLS)))
+          .addMethod(
+            getListTokensMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.ListTokensRequest,
+                dev.tributary.v1.ListTokensResponse>(
+                  this, METHODID_LIST_TOKENS)))
+          .addMethod(
+            getCreateTokenMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.CreateTokenRequest,
+                dev.tributary.v1.CreateTokenResponse>(
+                  this, METHODID_CREATE_TOKEN)))
+          .addMethod(
+            getDeleteTokenMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.DeleteTokenRequest,
+                dev.tributary.v1.DeleteTokenResponse>(
+                  this, METHODID_DELETE_TOKEN)))
+          .addMethod(
+            getListQuotasMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.ListQuotasRequest,
+                dev.tributary.v1.ListQuotasResponse>(
+                  this, METHODID_LIST_QUOTAS)))
+          .addMethod(
+            getSetQuotaMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.SetQuotaRequest,
+                dev.tributary.v1.SetQuotaResponse>(
+                  this, METHODID_SET_QUOTA)))
+          .addMethod(
+            getDeleteQuotaMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.tributary.v1.DeleteQuotaRequest,
+                dev.tributary.v1.DeleteQuotaResponse>(
+                  this, METHODID_DELETE_QUOTA)))
           .build();
     }
   }
@@ -862,6 +1347,121 @@ public final class AdminServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getDeleteGroupMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Where a group's coordinator is: the broker leading the group's partition of
+     * __consumer_offsets. A single broker names itself. UNAVAILABLE with
+     * COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+     * topic cannot be created yet).
+     * </pre>
+     */
+    public void findCoordinator(dev.tributary.v1.FindCoordinatorRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.FindCoordinatorResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getFindCoordinatorMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the allow rules. In cluster mode they live in etcd and are the same on
+     * every broker; a single broker reads them from its config file.
+     * </pre>
+     */
+    public void listAcls(dev.tributary.v1.ListAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListAclsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds allow rules (a rule already present is kept once). Cluster mode only; a
+     * single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+     * </pre>
+     */
+    public void createAcls(dev.tributary.v1.CreateAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.CreateAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateAclsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes the rules equal to the given ones. Cluster mode only.
+     * </pre>
+     */
+    public void deleteAcls(dev.tributary.v1.DeleteAclsRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteAclsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteAclsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the bearer tokens: principal and SHA-256, never the token text.
+     * </pre>
+     */
+    public void listTokens(dev.tributary.v1.ListTokensRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListTokensResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListTokensMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds a bearer token for a principal. Cluster mode only.
+     * </pre>
+     */
+    public void createToken(dev.tributary.v1.CreateTokenRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.CreateTokenResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateTokenMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes bearer tokens. Cluster mode only.
+     * </pre>
+     */
+    public void deleteToken(dev.tributary.v1.DeleteTokenRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteTokenResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteTokenMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the per-principal byte-rate quotas.
+     * </pre>
+     */
+    public void listQuotas(dev.tributary.v1.ListQuotasRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ListQuotasResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Sets (replaces) one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public void setQuota(dev.tributary.v1.SetQuotaRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.SetQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public void deleteQuota(dev.tributary.v1.DeleteQuotaRequest request,
+        io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteQuotaResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1011,6 +1611,111 @@ public final class AdminServiceGrpc {
     public dev.tributary.v1.DeleteGroupResponse deleteGroup(dev.tributary.v1.DeleteGroupRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getDeleteGroupMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Where a group's coordinator is: the broker leading the group's partition of
+     * __consumer_offsets. A single broker names itself. UNAVAILABLE with
+     * COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+     * topic cannot be created yet).
+     * </pre>
+     */
+    public dev.tributary.v1.FindCoordinatorResponse findCoordinator(dev.tributary.v1.FindCoordinatorRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getFindCoordinatorMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the allow rules. In cluster mode they live in etcd and are the same on
+     * every broker; a single broker reads them from its config file.
+     * </pre>
+     */
+    public dev.tributary.v1.ListAclsResponse listAcls(dev.tributary.v1.ListAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Adds allow rules (a rule already present is kept once). Cluster mode only; a
+     * single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+     * </pre>
+     */
+    public dev.tributary.v1.CreateAclsResponse createAcls(dev.tributary.v1.CreateAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Removes the rules equal to the given ones. Cluster mode only.
+     * </pre>
+     */
+    public dev.tributary.v1.DeleteAclsResponse deleteAcls(dev.tributary.v1.DeleteAclsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteAclsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the bearer tokens: principal and SHA-256, never the token text.
+     * </pre>
+     */
+    public dev.tributary.v1.ListTokensResponse listTokens(dev.tributary.v1.ListTokensRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListTokensMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Adds a bearer token for a principal. Cluster mode only.
+     * </pre>
+     */
+    public dev.tributary.v1.CreateTokenResponse createToken(dev.tributary.v1.CreateTokenRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateTokenMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Removes bearer tokens. Cluster mode only.
+     * </pre>
+     */
+    public dev.tributary.v1.DeleteTokenResponse deleteToken(dev.tributary.v1.DeleteTokenRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteTokenMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the per-principal byte-rate quotas.
+     * </pre>
+     */
+    public dev.tributary.v1.ListQuotasResponse listQuotas(dev.tributary.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListQuotasMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Sets (replaces) one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public dev.tributary.v1.SetQuotaResponse setQuota(dev.tributary.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSetQuotaMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Removes one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public dev.tributary.v1.DeleteQuotaResponse deleteQuota(dev.tributary.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteQuotaMethod(), getCallOptions(), request);
     }
   }
 
@@ -1175,6 +1880,121 @@ public final class AdminServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDeleteGroupMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Where a group's coordinator is: the broker leading the group's partition of
+     * __consumer_offsets. A single broker names itself. UNAVAILABLE with
+     * COORDINATOR_NOT_AVAILABLE while that partition has no leader (or the offsets
+     * topic cannot be created yet).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.FindCoordinatorResponse> findCoordinator(
+        dev.tributary.v1.FindCoordinatorRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getFindCoordinatorMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the allow rules. In cluster mode they live in etcd and are the same on
+     * every broker; a single broker reads them from its config file.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.ListAclsResponse> listAcls(
+        dev.tributary.v1.ListAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListAclsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Adds allow rules (a rule already present is kept once). Cluster mode only; a
+     * single broker answers FAILED_PRECONDITION/SECURITY_CONFIG_READ_ONLY.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.CreateAclsResponse> createAcls(
+        dev.tributary.v1.CreateAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateAclsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Removes the rules equal to the given ones. Cluster mode only.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.DeleteAclsResponse> deleteAcls(
+        dev.tributary.v1.DeleteAclsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteAclsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the bearer tokens: principal and SHA-256, never the token text.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.ListTokensResponse> listTokens(
+        dev.tributary.v1.ListTokensRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListTokensMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Adds a bearer token for a principal. Cluster mode only.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.CreateTokenResponse> createToken(
+        dev.tributary.v1.CreateTokenRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateTokenMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Removes bearer tokens. Cluster mode only.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.DeleteTokenResponse> deleteToken(
+        dev.tributary.v1.DeleteTokenRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteTokenMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the per-principal byte-rate quotas.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.ListQuotasResponse> listQuotas(
+        dev.tributary.v1.ListQuotasRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListQuotasMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Sets (replaces) one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.SetQuotaResponse> setQuota(
+        dev.tributary.v1.SetQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSetQuotaMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Removes one principal's quota. Cluster mode only.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.tributary.v1.DeleteQuotaResponse> deleteQuota(
+        dev.tributary.v1.DeleteQuotaRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteQuotaMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_TOPIC = 0;
@@ -1190,6 +2010,16 @@ public final class AdminServiceGrpc {
   private static final int METHODID_DESCRIBE_GROUP = 10;
   private static final int METHODID_RESET_GROUP_OFFSETS = 11;
   private static final int METHODID_DELETE_GROUP = 12;
+  private static final int METHODID_FIND_COORDINATOR = 13;
+  private static final int METHODID_LIST_ACLS = 14;
+  private static final int METHODID_CREATE_ACLS = 15;
+  private static final int METHODID_DELETE_ACLS = 16;
+  private static final int METHODID_LIST_TOKENS = 17;
+  private static final int METHODID_CREATE_TOKEN = 18;
+  private static final int METHODID_DELETE_TOKEN = 19;
+  private static final int METHODID_LIST_QUOTAS = 20;
+  private static final int METHODID_SET_QUOTA = 21;
+  private static final int METHODID_DELETE_QUOTA = 22;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1259,6 +2089,46 @@ public final class AdminServiceGrpc {
         case METHODID_DELETE_GROUP:
           serviceImpl.deleteGroup((dev.tributary.v1.DeleteGroupRequest) request,
               (io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteGroupResponse>) responseObserver);
+          break;
+        case METHODID_FIND_COORDINATOR:
+          serviceImpl.findCoordinator((dev.tributary.v1.FindCoordinatorRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.FindCoordinatorResponse>) responseObserver);
+          break;
+        case METHODID_LIST_ACLS:
+          serviceImpl.listAcls((dev.tributary.v1.ListAclsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.ListAclsResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_ACLS:
+          serviceImpl.createAcls((dev.tributary.v1.CreateAclsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.CreateAclsResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_ACLS:
+          serviceImpl.deleteAcls((dev.tributary.v1.DeleteAclsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteAclsResponse>) responseObserver);
+          break;
+        case METHODID_LIST_TOKENS:
+          serviceImpl.listTokens((dev.tributary.v1.ListTokensRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.ListTokensResponse>) responseObserver);
+          break;
+        case METHODID_CREATE_TOKEN:
+          serviceImpl.createToken((dev.tributary.v1.CreateTokenRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.CreateTokenResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_TOKEN:
+          serviceImpl.deleteToken((dev.tributary.v1.DeleteTokenRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteTokenResponse>) responseObserver);
+          break;
+        case METHODID_LIST_QUOTAS:
+          serviceImpl.listQuotas((dev.tributary.v1.ListQuotasRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.ListQuotasResponse>) responseObserver);
+          break;
+        case METHODID_SET_QUOTA:
+          serviceImpl.setQuota((dev.tributary.v1.SetQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.SetQuotaResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_QUOTA:
+          serviceImpl.deleteQuota((dev.tributary.v1.DeleteQuotaRequest) request,
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.DeleteQuotaResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1334,6 +2204,16 @@ public final class AdminServiceGrpc {
               .addMethod(getDescribeGroupMethod())
               .addMethod(getResetGroupOffsetsMethod())
               .addMethod(getDeleteGroupMethod())
+              .addMethod(getFindCoordinatorMethod())
+              .addMethod(getListAclsMethod())
+              .addMethod(getCreateAclsMethod())
+              .addMethod(getDeleteAclsMethod())
+              .addMethod(getListTokensMethod())
+              .addMethod(getCreateTokenMethod())
+              .addMethod(getDeleteTokenMethod())
+              .addMethod(getListQuotasMethod())
+              .addMethod(getSetQuotaMethod())
+              .addMethod(getDeleteQuotaMethod())
               .build();
         }
       }

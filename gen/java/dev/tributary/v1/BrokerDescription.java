@@ -43,6 +43,18 @@ private static final long serialVersionUID = 0L;
     return dev.tributary.v1.AdminProto.internal_static_tributary_v1_BrokerDescription_descriptor;
   }
 
+  @SuppressWarnings({"rawtypes"})
+  @java.lang.Override
+  protected com.google.protobuf.MapField internalGetMapField(
+      int number) {
+    switch (number) {
+      case 7:
+        return internalGetSupportedFeatures();
+      default:
+        throw new RuntimeException(
+            "Invalid map field number: " + number);
+    }
+  }
   @java.lang.Override
   protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internalGetFieldAccessorTable() {
@@ -269,6 +281,114 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int SUPPORTED_FEATURES_FIELD_NUMBER = 7;
+  private static final class SupportedFeaturesDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.Integer> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.Integer>newDefaultInstance(
+                dev.tributary.v1.AdminProto.internal_static_tributary_v1_BrokerDescription_SupportedFeaturesEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.INT32,
+                0);
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.Integer> supportedFeatures_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+  internalGetSupportedFeatures() {
+    if (supportedFeatures_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          SupportedFeaturesDefaultEntryHolder.defaultEntry);
+    }
+    return supportedFeatures_;
+  }
+  public int getSupportedFeaturesCount() {
+    return internalGetSupportedFeatures().getMap().size();
+  }
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  @java.lang.Override
+  public boolean containsSupportedFeatures(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    return internalGetSupportedFeatures().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getSupportedFeaturesMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.Integer> getSupportedFeatures() {
+    return getSupportedFeaturesMap();
+  }
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.Integer> getSupportedFeaturesMap() {
+    return internalGetSupportedFeatures().getMap();
+  }
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  @java.lang.Override
+  public int getSupportedFeaturesOrDefault(
+      java.lang.String key,
+      int defaultValue) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.Integer> map =
+        internalGetSupportedFeatures().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  @java.lang.Override
+  public int getSupportedFeaturesOrThrow(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.Integer> map =
+        internalGetSupportedFeatures().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
+  public static final int SHUTTING_DOWN_FIELD_NUMBER = 8;
+  private boolean shuttingDown_ = false;
+  /**
+   * <pre>
+   * It is in controlled shutdown: its leaderships are being moved away.
+   * </pre>
+   *
+   * <code>bool shutting_down = 8 [json_name = "shuttingDown"];</code>
+   * @return The shuttingDown.
+   */
+  @java.lang.Override
+  public boolean getShuttingDown() {
+    return shuttingDown_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -301,6 +421,15 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(rack_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 6, rack_);
     }
+    com.google.protobuf.GeneratedMessageV3
+      .serializeStringMapTo(
+        output,
+        internalGetSupportedFeatures(),
+        SupportedFeaturesDefaultEntryHolder.defaultEntry,
+        7);
+    if (shuttingDown_ != false) {
+      output.writeBool(8, shuttingDown_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -330,6 +459,20 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(rack_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, rack_);
     }
+    for (java.util.Map.Entry<java.lang.String, java.lang.Integer> entry
+         : internalGetSupportedFeatures().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, java.lang.Integer>
+      supportedFeatures__ = SupportedFeaturesDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .build();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(7, supportedFeatures__);
+    }
+    if (shuttingDown_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(8, shuttingDown_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -357,6 +500,10 @@ private static final long serialVersionUID = 0L;
         .equals(other.getAddress())) return false;
     if (!getRack()
         .equals(other.getRack())) return false;
+    if (!internalGetSupportedFeatures().equals(
+        other.internalGetSupportedFeatures())) return false;
+    if (getShuttingDown()
+        != other.getShuttingDown()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -380,6 +527,13 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getAddress().hashCode();
     hash = (37 * hash) + RACK_FIELD_NUMBER;
     hash = (53 * hash) + getRack().hashCode();
+    if (!internalGetSupportedFeatures().getMap().isEmpty()) {
+      hash = (37 * hash) + SUPPORTED_FEATURES_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetSupportedFeatures().hashCode();
+    }
+    hash = (37 * hash) + SHUTTING_DOWN_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getShuttingDown());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -491,6 +645,28 @@ private static final long serialVersionUID = 0L;
       return dev.tributary.v1.AdminProto.internal_static_tributary_v1_BrokerDescription_descriptor;
     }
 
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapField internalGetMapField(
+        int number) {
+      switch (number) {
+        case 7:
+          return internalGetSupportedFeatures();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapField internalGetMutableMapField(
+        int number) {
+      switch (number) {
+        case 7:
+          return internalGetMutableSupportedFeatures();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
@@ -519,6 +695,8 @@ private static final long serialVersionUID = 0L;
       version_ = "";
       address_ = "";
       rack_ = "";
+      internalGetMutableSupportedFeatures().clear();
+      shuttingDown_ = false;
       return this;
     }
 
@@ -569,6 +747,13 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.rack_ = rack_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.supportedFeatures_ = internalGetSupportedFeatures();
+        result.supportedFeatures_.makeImmutable();
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.shuttingDown_ = shuttingDown_;
       }
     }
 
@@ -642,6 +827,12 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000020;
         onChanged();
       }
+      internalGetMutableSupportedFeatures().mergeFrom(
+          other.internalGetSupportedFeatures());
+      bitField0_ |= 0x00000040;
+      if (other.getShuttingDown() != false) {
+        setShuttingDown(other.getShuttingDown());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -698,6 +889,20 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 58: {
+              com.google.protobuf.MapEntry<java.lang.String, java.lang.Integer>
+              supportedFeatures__ = input.readMessage(
+                  SupportedFeaturesDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableSupportedFeatures().getMutableMap().put(
+                  supportedFeatures__.getKey(), supportedFeatures__.getValue());
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
+            case 64: {
+              shuttingDown_ = input.readBool();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1167,6 +1372,203 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       rack_ = value;
       bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.Integer> supportedFeatures_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+        internalGetSupportedFeatures() {
+      if (supportedFeatures_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            SupportedFeaturesDefaultEntryHolder.defaultEntry);
+      }
+      return supportedFeatures_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+        internalGetMutableSupportedFeatures() {
+      if (supportedFeatures_ == null) {
+        supportedFeatures_ = com.google.protobuf.MapField.newMapField(
+            SupportedFeaturesDefaultEntryHolder.defaultEntry);
+      }
+      if (!supportedFeatures_.isMutable()) {
+        supportedFeatures_ = supportedFeatures_.copy();
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return supportedFeatures_;
+    }
+    public int getSupportedFeaturesCount() {
+      return internalGetSupportedFeatures().getMap().size();
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    @java.lang.Override
+    public boolean containsSupportedFeatures(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      return internalGetSupportedFeatures().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getSupportedFeaturesMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.Integer> getSupportedFeatures() {
+      return getSupportedFeaturesMap();
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.Integer> getSupportedFeaturesMap() {
+      return internalGetSupportedFeatures().getMap();
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    @java.lang.Override
+    public int getSupportedFeaturesOrDefault(
+        java.lang.String key,
+        int defaultValue) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.Integer> map =
+          internalGetSupportedFeatures().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    @java.lang.Override
+    public int getSupportedFeaturesOrThrow(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.Integer> map =
+          internalGetSupportedFeatures().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearSupportedFeatures() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      internalGetMutableSupportedFeatures().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    public Builder removeSupportedFeatures(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      internalGetMutableSupportedFeatures().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.Integer>
+        getMutableSupportedFeatures() {
+      bitField0_ |= 0x00000040;
+      return internalGetMutableSupportedFeatures().getMutableMap();
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    public Builder putSupportedFeatures(
+        java.lang.String key,
+        int value) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      
+      internalGetMutableSupportedFeatures().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00000040;
+      return this;
+    }
+    /**
+     * <pre>
+     * The features it supports, each with its highest level.
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+     */
+    public Builder putAllSupportedFeatures(
+        java.util.Map<java.lang.String, java.lang.Integer> values) {
+      internalGetMutableSupportedFeatures().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00000040;
+      return this;
+    }
+
+    private boolean shuttingDown_ ;
+    /**
+     * <pre>
+     * It is in controlled shutdown: its leaderships are being moved away.
+     * </pre>
+     *
+     * <code>bool shutting_down = 8 [json_name = "shuttingDown"];</code>
+     * @return The shuttingDown.
+     */
+    @java.lang.Override
+    public boolean getShuttingDown() {
+      return shuttingDown_;
+    }
+    /**
+     * <pre>
+     * It is in controlled shutdown: its leaderships are being moved away.
+     * </pre>
+     *
+     * <code>bool shutting_down = 8 [json_name = "shuttingDown"];</code>
+     * @param value The shuttingDown to set.
+     * @return This builder for chaining.
+     */
+    public Builder setShuttingDown(boolean value) {
+      
+      shuttingDown_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * It is in controlled shutdown: its leaderships are being moved away.
+     * </pre>
+     *
+     * <code>bool shutting_down = 8 [json_name = "shuttingDown"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearShuttingDown() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      shuttingDown_ = false;
       onChanged();
       return this;
     }

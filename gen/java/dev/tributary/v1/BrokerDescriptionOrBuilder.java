@@ -106,4 +106,66 @@ public interface BrokerDescriptionOrBuilder extends
    */
   com.google.protobuf.ByteString
       getRackBytes();
+
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  int getSupportedFeaturesCount();
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  boolean containsSupportedFeatures(
+      java.lang.String key);
+  /**
+   * Use {@link #getSupportedFeaturesMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.Integer>
+  getSupportedFeatures();
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.Integer>
+  getSupportedFeaturesMap();
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  int getSupportedFeaturesOrDefault(
+      java.lang.String key,
+      int defaultValue);
+  /**
+   * <pre>
+   * The features it supports, each with its highest level.
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; supported_features = 7 [json_name = "supportedFeatures"];</code>
+   */
+  int getSupportedFeaturesOrThrow(
+      java.lang.String key);
+
+  /**
+   * <pre>
+   * It is in controlled shutdown: its leaderships are being moved away.
+   * </pre>
+   *
+   * <code>bool shutting_down = 8 [json_name = "shuttingDown"];</code>
+   * @return The shuttingDown.
+   */
+  boolean getShuttingDown();
 }

@@ -41,6 +41,18 @@ private static final long serialVersionUID = 0L;
     return dev.tributary.v1.AdminProto.internal_static_tributary_v1_DescribeClusterResponse_descriptor;
   }
 
+  @SuppressWarnings({"rawtypes"})
+  @java.lang.Override
+  protected com.google.protobuf.MapField internalGetMapField(
+      int number) {
+    switch (number) {
+      case 4:
+        return internalGetFinalizedFeatures();
+      default:
+        throw new RuntimeException(
+            "Invalid map field number: " + number);
+    }
+  }
   @java.lang.Override
   protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internalGetFieldAccessorTable() {
@@ -172,6 +184,107 @@ private static final long serialVersionUID = 0L;
     return controllerId_;
   }
 
+  public static final int FINALIZED_FEATURES_FIELD_NUMBER = 4;
+  private static final class FinalizedFeaturesDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.Integer> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.Integer>newDefaultInstance(
+                dev.tributary.v1.AdminProto.internal_static_tributary_v1_DescribeClusterResponse_FinalizedFeaturesEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.INT32,
+                0);
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.Integer> finalizedFeatures_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+  internalGetFinalizedFeatures() {
+    if (finalizedFeatures_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          FinalizedFeaturesDefaultEntryHolder.defaultEntry);
+    }
+    return finalizedFeatures_;
+  }
+  public int getFinalizedFeaturesCount() {
+    return internalGetFinalizedFeatures().getMap().size();
+  }
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  @java.lang.Override
+  public boolean containsFinalizedFeatures(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    return internalGetFinalizedFeatures().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getFinalizedFeaturesMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.Integer> getFinalizedFeatures() {
+    return getFinalizedFeaturesMap();
+  }
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.Integer> getFinalizedFeaturesMap() {
+    return internalGetFinalizedFeatures().getMap();
+  }
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  @java.lang.Override
+  public int getFinalizedFeaturesOrDefault(
+      java.lang.String key,
+      int defaultValue) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.Integer> map =
+        internalGetFinalizedFeatures().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  @java.lang.Override
+  public int getFinalizedFeaturesOrThrow(
+      java.lang.String key) {
+    if (key == null) { throw new NullPointerException("map key"); }
+    java.util.Map<java.lang.String, java.lang.Integer> map =
+        internalGetFinalizedFeatures().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -195,6 +308,12 @@ private static final long serialVersionUID = 0L;
     if (controllerId_ != 0) {
       output.writeInt32(3, controllerId_);
     }
+    com.google.protobuf.GeneratedMessageV3
+      .serializeStringMapTo(
+        output,
+        internalGetFinalizedFeatures(),
+        FinalizedFeaturesDefaultEntryHolder.defaultEntry,
+        4);
     getUnknownFields().writeTo(output);
   }
 
@@ -214,6 +333,16 @@ private static final long serialVersionUID = 0L;
     if (controllerId_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(3, controllerId_);
+    }
+    for (java.util.Map.Entry<java.lang.String, java.lang.Integer> entry
+         : internalGetFinalizedFeatures().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, java.lang.Integer>
+      finalizedFeatures__ = FinalizedFeaturesDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .build();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(4, finalizedFeatures__);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -236,6 +365,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getBrokersList())) return false;
     if (getControllerId()
         != other.getControllerId()) return false;
+    if (!internalGetFinalizedFeatures().equals(
+        other.internalGetFinalizedFeatures())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -255,6 +386,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + CONTROLLER_ID_FIELD_NUMBER;
     hash = (53 * hash) + getControllerId();
+    if (!internalGetFinalizedFeatures().getMap().isEmpty()) {
+      hash = (37 * hash) + FINALIZED_FEATURES_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetFinalizedFeatures().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -366,6 +501,28 @@ private static final long serialVersionUID = 0L;
       return dev.tributary.v1.AdminProto.internal_static_tributary_v1_DescribeClusterResponse_descriptor;
     }
 
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapField internalGetMapField(
+        int number) {
+      switch (number) {
+        case 4:
+          return internalGetFinalizedFeatures();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapField internalGetMutableMapField(
+        int number) {
+      switch (number) {
+        case 4:
+          return internalGetMutableFinalizedFeatures();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
@@ -397,6 +554,7 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000002);
       controllerId_ = 0;
+      internalGetMutableFinalizedFeatures().clear();
       return this;
     }
 
@@ -448,6 +606,10 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.controllerId_ = controllerId_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.finalizedFeatures_ = internalGetFinalizedFeatures();
+        result.finalizedFeatures_.makeImmutable();
       }
     }
 
@@ -529,6 +691,9 @@ private static final long serialVersionUID = 0L;
       if (other.getControllerId() != 0) {
         setControllerId(other.getControllerId());
       }
+      internalGetMutableFinalizedFeatures().mergeFrom(
+          other.internalGetFinalizedFeatures());
+      bitField0_ |= 0x00000008;
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -578,6 +743,15 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              com.google.protobuf.MapEntry<java.lang.String, java.lang.Integer>
+              finalizedFeatures__ = input.readMessage(
+                  FinalizedFeaturesDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableFinalizedFeatures().getMutableMap().put(
+                  finalizedFeatures__.getKey(), finalizedFeatures__.getValue());
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1040,6 +1214,173 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000004);
       controllerId_ = 0;
       onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.Integer> finalizedFeatures_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+        internalGetFinalizedFeatures() {
+      if (finalizedFeatures_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            FinalizedFeaturesDefaultEntryHolder.defaultEntry);
+      }
+      return finalizedFeatures_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.Integer>
+        internalGetMutableFinalizedFeatures() {
+      if (finalizedFeatures_ == null) {
+        finalizedFeatures_ = com.google.protobuf.MapField.newMapField(
+            FinalizedFeaturesDefaultEntryHolder.defaultEntry);
+      }
+      if (!finalizedFeatures_.isMutable()) {
+        finalizedFeatures_ = finalizedFeatures_.copy();
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return finalizedFeatures_;
+    }
+    public int getFinalizedFeaturesCount() {
+      return internalGetFinalizedFeatures().getMap().size();
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    @java.lang.Override
+    public boolean containsFinalizedFeatures(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      return internalGetFinalizedFeatures().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getFinalizedFeaturesMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.Integer> getFinalizedFeatures() {
+      return getFinalizedFeaturesMap();
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.Integer> getFinalizedFeaturesMap() {
+      return internalGetFinalizedFeatures().getMap();
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    @java.lang.Override
+    public int getFinalizedFeaturesOrDefault(
+        java.lang.String key,
+        int defaultValue) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.Integer> map =
+          internalGetFinalizedFeatures().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    @java.lang.Override
+    public int getFinalizedFeaturesOrThrow(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      java.util.Map<java.lang.String, java.lang.Integer> map =
+          internalGetFinalizedFeatures().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearFinalizedFeatures() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      internalGetMutableFinalizedFeatures().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    public Builder removeFinalizedFeatures(
+        java.lang.String key) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      internalGetMutableFinalizedFeatures().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.Integer>
+        getMutableFinalizedFeatures() {
+      bitField0_ |= 0x00000008;
+      return internalGetMutableFinalizedFeatures().getMutableMap();
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    public Builder putFinalizedFeatures(
+        java.lang.String key,
+        int value) {
+      if (key == null) { throw new NullPointerException("map key"); }
+      
+      internalGetMutableFinalizedFeatures().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00000008;
+      return this;
+    }
+    /**
+     * <pre>
+     * The features in use: for each, the highest level every live broker
+     * supports. Whatever brokers exchange that is new is switched on only at the
+     * level every live broker supports (rolling upgrades).
+     * </pre>
+     *
+     * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+     */
+    public Builder putAllFinalizedFeatures(
+        java.util.Map<java.lang.String, java.lang.Integer> values) {
+      internalGetMutableFinalizedFeatures().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00000008;
       return this;
     }
     @java.lang.Override

@@ -80,4 +80,66 @@ public interface DescribeClusterResponseOrBuilder extends
    * @return The controllerId.
    */
   int getControllerId();
+
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  int getFinalizedFeaturesCount();
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  boolean containsFinalizedFeatures(
+      java.lang.String key);
+  /**
+   * Use {@link #getFinalizedFeaturesMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.Integer>
+  getFinalizedFeatures();
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.Integer>
+  getFinalizedFeaturesMap();
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  int getFinalizedFeaturesOrDefault(
+      java.lang.String key,
+      int defaultValue);
+  /**
+   * <pre>
+   * The features in use: for each, the highest level every live broker
+   * supports. Whatever brokers exchange that is new is switched on only at the
+   * level every live broker supports (rolling upgrades).
+   * </pre>
+   *
+   * <code>map&lt;string, int32&gt; finalized_features = 4 [json_name = "finalizedFeatures"];</code>
+   */
+  int getFinalizedFeaturesOrThrow(
+      java.lang.String key);
 }
