@@ -4,7 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Acks, ProduceService, type ProduceRequestSchema, type ProduceResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "../../services/partitioner/index.js";
 import { bootstrapList, ClusterMetadata, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
-import { errorLeader, reasonMetadataKey, type ClientOptions } from "./grpc-client.js";
+import { errorLeader, errorReason, reasonMetadataKey, type ClientOptions } from "./grpc-client.js";
 import { RecordsEncoder } from "./produce-encoder.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
 
@@ -397,8 +397,10 @@ export class Producer {
     let last: unknown;
     for (let attempt = 0; ; attempt++) {
       let err: unknown;
+      let atLeader = false;
       try {
         const address = await this.leaderOf(topic, partition);
+        atLeader = partition !== undefined && this.metadata.leaderAddress(topic, partition) === address;
         const leftMs = deadlineMs - Date.now();
         // Out of time before this try (queued behind its partition, or reading metadata):
         // not sent at all, so it cannot have been written.
@@ -410,7 +412,12 @@ export class Producer {
         last = e;
       }
       const remainingMs = deadlineMs - Date.now();
-      if (isRetriable(err) && attempt + 1 < retries && remainingMs > 0) {
+      // The metadata named a leader for the partition, so the topic exists; a leader that
+      // answers UNKNOWN_TOPIC has not applied it yet (a topic just created in a cluster):
+      // retriable, as Kafka's UNKNOWN_TOPIC_OR_PARTITION is. Without a leader in the
+      // metadata the topic is unknown everywhere and the error is final.
+      const notAppliedYet = atLeader && (errorReason(err) === "UNKNOWN_TOPIC" || errorReason(err) === "UNKNOWN_PARTITION");
+      if ((isRetriable(err) || notAppliedYet) && attempt + 1 < retries && remainingMs > 0) {
         const leader = errorLeader(err);
         if (leader !== undefined && partition !== undefined) this.metadata.hintLeader(topic, partition, leader);
         else this.metadata.invalidate(topic);

@@ -335,6 +335,11 @@ export class ClusterNode implements PartitionGate {
     return this.brokerId;
   }
 
+  /** Whether this broker's lease is fresh: cut off from etcd, its metadata may be stale. */
+  inContact(): boolean {
+    return this.registration?.isFresh() === true;
+  }
+
   /** The leader epoch this broker leads the partition in, when it does in a live
    * incarnation (lease fresh); else undefined. */
   leaderEpochOf(topic: string, partition: number): number | undefined {

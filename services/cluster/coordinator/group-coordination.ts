@@ -141,6 +141,11 @@ export class GroupCoordination implements CoordinatorGate {
   }
 
   findCoordinator(groupId: string): { brokerId: number; address: string; partition: number } {
+    // Cut off from etcd (lease not fresh), this broker's metadata may name a coordinator
+    // that is no longer one, itself included: the client asks another broker.
+    if (!this.options.node.inContact()) {
+      throw new CoordinatorNotAvailableError(groupId, "this broker is cut off from etcd; ask another broker");
+    }
     const snapshot = this.options.node.snapshot;
     if (snapshot?.topics.get(offsetsTopic) === undefined || this.offsets === undefined) {
       this.ensureOffsetsTopic();
