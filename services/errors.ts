@@ -254,3 +254,12 @@ export class CoordinatorNotAvailableError extends UnavailableError {
     super("COORDINATOR_NOT_AVAILABLE", `group ${groupId}: ${detail}`);
   }
 }
+
+/** A broker cut off from etcd (its lease not fresh) does not answer cluster metadata:
+ * its view may be stale (CLUSTER.md section 2, self-fencing). Clients ask another broker. */
+export class MetadataStaleError extends UnavailableError {
+  override name = "MetadataStaleError";
+  constructor() {
+    super("METADATA_STALE", "this broker is cut off from etcd and its cluster metadata may be stale; ask another broker");
+  }
+}

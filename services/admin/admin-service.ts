@@ -121,6 +121,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
       };
     },
     async describeTopic(request) {
+      cluster?.checkMetadataFresh();
       return { topic: describe(namedTopic(request.name)) };
     },
     async createPartitions(request) {
@@ -170,6 +171,7 @@ export function createAdminService(deps: AdminDeps): ServiceImpl<(typeof AdminSe
     async describeCluster() {
       const { host, port } = deps.advertised();
       if (cluster !== undefined) {
+        cluster.checkMetadataFresh();
         return {
           clusterId: config.clusterName,
           controllerId: cluster.controllerId(),

@@ -44,4 +44,11 @@ export interface ClusterAdmin {
   controllerId(): number;
   /** Each feature at the lowest level every live broker advertises (those at 0 left out). */
   finalizedFeatures(): Record<string, number>;
+  /**
+   * Before answering cluster metadata (DescribeTopic, DescribeCluster): a broker cut off
+   * from etcd may hold a stale view, e.g. still name itself leader. Clients that read it
+   * would keep sending to it; refused, they ask another broker.
+   * @throws MetadataStaleError METADATA_STALE
+   */
+  checkMetadataFresh(): void;
 }

@@ -7,7 +7,7 @@ import { TopicConfigSchema, type TopicConfig } from "../../gen/ts/tributary/v1/a
 import { overridesFromMessage } from "../admin/index.js";
 import type { Clock } from "../clock.js";
 import type { BrokerConfig } from "../config.js";
-import { InvalidArgumentError, NotLeaderError, PartitionOfflineError, UnavailableError, UnknownTopicError } from "../errors.js";
+import { InvalidArgumentError, MetadataStaleError, NotLeaderError, PartitionOfflineError, UnavailableError, UnknownTopicError } from "../errors.js";
 import { writeFileAtomic } from "../log/index.js";
 import { isInternalTopic, type Topic, type TopicConfigOverrides, type TopicManager } from "../topics/index.js";
 import type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
@@ -510,6 +510,9 @@ export class ClusterNode implements PartitionGate {
     replicationFactor: (topic) => this.metadataCache().current.topics.get(topic)?.assignment.partitions[0]?.replicas.length ?? 1,
     brokers: () => this.liveBrokers(),
     controllerId: () => this.metadataCache().current.controller?.brokerId ?? -1,
+    checkMetadataFresh: () => {
+      if (!this.inContact()) throw new MetadataStaleError();
+    },
     finalizedFeatures: () => finalizedFeatures(this.metadataCache().current.brokers.values()),
   };
 

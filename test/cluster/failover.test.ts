@@ -58,11 +58,10 @@ describe("failover under acks=ALL", () => {
       const target = acked() + more;
       await expect.poll(acked, { timeout: timeoutMs, interval: 50 }).toBeGreaterThanOrEqual(target);
     };
-    // Describes through the first broker that answers within a second: a paused or cut-off
-    // broker must not hold the test up.
     // Describes through every broker that answers within a second and keeps, per
     // partition, the answer with the highest leader epoch: a paused broker must not hold
-    // the test up, and one cut off from etcd still answers from its stale metadata.
+    // the test up, and one cut off from etcd refuses (METADATA_STALE) or, before its lease
+    // runs out, answers from metadata that may be stale.
     const describeTopic = async () => {
       const answers = await Promise.all(
         cluster.bootstrap.map((address) =>
