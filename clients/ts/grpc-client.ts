@@ -119,13 +119,20 @@ export function createClient<T extends GenServiceMethods>(
     if (method.methodKind === "unary") {
       client[method.localName] = (request: unknown, settings: CallSettings = {}) =>
         new Promise((resolve, reject) => {
+          const { signal } = settings;
+          const cancel = () => call.cancel();
           const call = invoke(
             Buffer.isBuffer(request) ? request : create(method.input, request as never),
             metadataOf(settings),
             callOptions(settings),
-            (err: ServiceError | null, response: unknown) => (err ? reject(err) : resolve(response)),
+            (err: ServiceError | null, response: unknown) => {
+              // A long-lived signal (a consumer's) serves many calls: each removes its listener.
+              signal?.removeEventListener("abort", cancel);
+              if (err) reject(err);
+              else resolve(response);
+            },
           ) as { cancel(): void };
-          settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+          signal?.addEventListener("abort", cancel, { once: true });
         });
     } else if (method.methodKind === "server_streaming") {
       client[method.localName] = (request: unknown, settings: CallSettings = {}) => {
@@ -134,7 +141,11 @@ export function createClient<T extends GenServiceMethods>(
           metadataOf(settings),
           callOptions(settings),
         ) as ClientReadableStream<unknown>;
-        settings.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+        const { signal } = settings;
+        const cancel = () => call.cancel();
+        signal?.addEventListener("abort", cancel, { once: true });
+        // Every call ends with one status, whatever the reader did: then the listener goes.
+        call.once("status", () => signal?.removeEventListener("abort", cancel));
         // Listen from the start: a status that arrives before iteration begins must not be lost.
         const iterator = iterate(call);
         return { call, cancel: () => call.cancel(), [Symbol.asyncIterator]: () => iterator };

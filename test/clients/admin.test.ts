@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Admin, Producer } from "../../clients/ts/index.js";
+import { getEventListeners } from "node:events";
+import { Admin, createClient, Producer } from "../../clients/ts/index.js";
+import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 describe("Admin", () => {
@@ -36,5 +38,14 @@ describe("Admin", () => {
     expect((await admin.describeCluster()).brokers[0].port).toBe(t.broker.port);
     await admin.deleteTopic("a");
     expect(await admin.listTopics()).toEqual([]);
+  });
+
+  it("leaves no listener on a long-lived abort signal once its calls are done", async () => {
+    const client = createClient(AdminService, t.broker.address);
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i++) await client.describeCluster({}, { signal });
+    await expect(client.describeTopic({ name: "missing" }, { signal })).rejects.toMatchObject({ code: 5 });
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
+    client.close();
   });
 });
