@@ -19,6 +19,7 @@ import { TopicWrites } from "./controller/topic-writes.js";
 import { EtcdClient } from "./etcd/index.js";
 import { controlledShutdownFeature, featureLevel, finalizedFeatures, supportedFeatures } from "./features.js";
 import { MetadataCache } from "./metadata-cache.js";
+import { handOff, leftUnderMinIsr, waitForHandOff, type ControlledShutdownOutcome } from "./controlled-shutdown.js";
 import type { PartitionGate } from "./partition-gate.js";
 import { ReplicaManager, type PartitionView } from "./replication/index.js";
 import { interBrokerClient, plaintextInterBroker, type InterBrokerCredentials } from "./inter-broker.js";
@@ -37,20 +38,6 @@ const applyTimeoutMs = 10_000;
 const syncRetryMs = 1000;
 /** Pause between registration attempts after a self-fence. */
 const reregisterBackoffMs = 250;
-
-/** How a controlled shutdown ended (ClusterNode.controlledShutdown). */
-export interface ControlledShutdownOutcome {
-  /** "moved": the controller handed off everything it could; "skipped": not every live
-   * broker supports it (or this broker was not registered); "timed-out": the bounded wait
-   * ended first; "cut-short": a second signal asked to stop now. */
-  readonly result: "moved" | "skipped" | "timed-out" | "cut-short";
-  /** Partitions this broker led when it asked. */
-  readonly leaderships: number;
-  /** From the registration rewrite to the end of the wait, ms. */
-  readonly elapsedMs: number;
-  /** Partitions it still leads at the end (no other in-sync replica, or the wait ended). */
-  readonly stillLeading: readonly string[];
-}
 
 export interface ClusterNodeOptions {
   readonly config: BrokerConfig;
@@ -626,9 +613,9 @@ export class ClusterNode implements PartitionGate {
       return skipped(`not every live broker supports ${controlledShutdownFeature} (brokers without it: ${lacking.join(", ")})`);
     }
     if (options.timeoutMs <= 0) return skipped("controlledShutdownTimeoutMs is 0");
-    const leaderships = this.handOff(metadata.current).leading.length;
+    const leaderships = handOff(metadata.current, this.brokerId, registration.brokerEpoch).leading.length;
     this.log.info({ brokerEpoch: registration.brokerEpoch, leaderships, timeoutMs: options.timeoutMs }, "controlled shutdown: asking the controller to move leaderships");
-    const underMinIsr = this.leftUnderMinIsr(metadata.current);
+    const underMinIsr = leftUnderMinIsr(metadata.current, this.brokerId, registration.brokerEpoch);
     if (underMinIsr.length > 0) {
       // Not a reason to wait (Kafka does not either), but what an operator rolling a cluster must hear.
       this.log.warn({ partitions: underMinIsr.slice(0, 20), count: underMinIsr.length }, "controlled shutdown: without this broker these partitions have fewer in-sync replicas than their minInsyncReplicas (acks=ALL writes wait; with no other replica the partition is offline) until it is back");
@@ -637,79 +624,14 @@ export class ClusterNode implements PartitionGate {
     const startedMs = Date.now();
     if (!(await registration.markShuttingDown())) return skipped("the registration is no longer this incarnation's");
     this.log.info({ brokerEpoch: registration.brokerEpoch }, "controlled shutdown: registration marked shutting_down");
-    const result = await this.waitForHandOff(metadata, options.timeoutMs - (Date.now() - startedMs), options.signal);
+    const result = await waitForHandOff(metadata, this.brokerId, registration.brokerEpoch, options.timeoutMs - (Date.now() - startedMs), options.signal);
     const elapsedMs = Date.now() - startedMs;
-    const left = this.handOff(metadata.current);
+    const left = handOff(metadata.current, this.brokerId, registration.brokerEpoch);
     const fields = { elapsedMs, leaderships, stillLeading: left.leading, stillMovable: left.movable, stillInIsr: left.inIsr };
     if (result === "moved") this.log.info(fields, "controlled shutdown: leaderships moved; this broker leads nothing another in-sync replica could lead");
     else if (result === "timed-out") this.log.warn(fields, "controlled shutdown: timed out (controlledShutdownTimeoutMs); leaving anyway");
     else this.log.warn(fields, "controlled shutdown: cut short by a second signal; leaving now");
     return { result, leaderships, elapsedMs, stillLeading: left.leading };
-  }
-
-  /**
-   * What the controller still has to hand off from this broker, by the metadata: the
-   * partitions it leads (`leading`), those of them another current ISR member not in
-   * controlled shutdown could lead (`movable`), and the ISRs under a live leader it is
-   * still in (`inIsr`).
-   */
-  private handOff(snapshot: ClusterSnapshot): { leading: string[]; movable: string[]; inIsr: string[] } {
-    const leading: string[] = [];
-    const movable: string[] = [];
-    const inIsr: string[] = [];
-    const epoch = this.registration?.brokerEpoch;
-    const eligible = (id: number, brokerEpoch: bigint) => {
-      const broker = snapshot.brokers.get(id);
-      return broker !== undefined && broker.brokerEpoch === brokerEpoch && !broker.registration.shuttingDown;
-    };
-    for (const [key, { state }] of snapshot.partitions) {
-      if (!snapshot.topics.has(key.slice(0, key.lastIndexOf("/")))) continue;
-      if (state.leader === this.brokerId && state.leaderBrokerEpoch === epoch) {
-        leading.push(key);
-        if (state.isr.some((m) => m.brokerId !== this.brokerId && eligible(m.brokerId, m.brokerEpoch))) movable.push(key);
-      } else if (state.leader >= 0 && state.isr.some((m) => m.brokerId === this.brokerId && m.brokerEpoch === epoch)) {
-        const leader = snapshot.brokers.get(state.leader);
-        if (leader !== undefined && leader.brokerEpoch === state.leaderBrokerEpoch) inIsr.push(key);
-      }
-    }
-    return { leading, movable, inIsr };
-  }
-
-  /** Partitions whose ISR, without this broker, has fewer current members than the topic's minInsyncReplicas. */
-  private leftUnderMinIsr(snapshot: ClusterSnapshot): string[] {
-    const epoch = this.registration?.brokerEpoch;
-    const found: string[] = [];
-    for (const [key, { state }] of snapshot.partitions) {
-      const topic = snapshot.topics.get(key.slice(0, key.lastIndexOf("/")));
-      if (topic === undefined || !state.isr.some((m) => m.brokerId === this.brokerId && m.brokerEpoch === epoch)) continue;
-      const others = state.isr.filter((m) => m.brokerId !== this.brokerId && snapshot.brokers.get(m.brokerId)?.brokerEpoch === m.brokerEpoch);
-      if (others.length < (topic.assignment.config?.minInsyncReplicas || 1)) found.push(key);
-    }
-    return found;
-  }
-
-  /** Resolves when nothing is left to hand off, the time is up, or `signal` aborts. */
-  private waitForHandOff(metadata: MetadataCache, timeoutMs: number, signal: AbortSignal | undefined): Promise<"moved" | "timed-out" | "cut-short"> {
-    const done = () => {
-      const left = this.handOff(metadata.current);
-      return left.movable.length === 0 && left.inIsr.length === 0;
-    };
-    if (done()) return Promise.resolve("moved");
-    if (signal?.aborted) return Promise.resolve("cut-short");
-    return new Promise((resolve) => {
-      const finish = (how: "moved" | "timed-out" | "cut-short") => {
-        clearTimeout(timer);
-        off();
-        signal?.removeEventListener("abort", onAbort);
-        resolve(how);
-      };
-      const onAbort = () => finish("cut-short");
-      const timer = setTimeout(() => finish("timed-out"), Math.max(0, timeoutMs));
-      const off = metadata.onChange(() => {
-        if (done()) finish("moved");
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
   }
 
   /**

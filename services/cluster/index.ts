@@ -1,4 +1,5 @@
-export { ClusterNode, type ClusterNodeOptions, type ControlledShutdownOutcome } from "./cluster-node.js";
+export { ClusterNode, type ClusterNodeOptions } from "./cluster-node.js";
+export type { ControlledShutdownOutcome } from "./controlled-shutdown.js";
 export { supportedFeatures, featureLevel, finalizedFeatures, controlledShutdownFeature } from "./features.js";
 export type { ClusterAdmin, ClusterBroker, PartitionReplication } from "./cluster-admin.js";
 export type { PartitionGate } from "./partition-gate.js";
