@@ -118,7 +118,7 @@ export class RpcClient {
     request: MessageInitShape<I>,
     options: { signal?: AbortSignal; deadlineMs?: number; metadata?: Readonly<Record<string, string>> } = {},
   ): Promise<MessageShape<O>> {
-    const metadata = new Metadata();
+    const metadata = this.metadata();
     for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(

@@ -122,7 +122,13 @@ export class LeaderReads implements MemberReads {
             // falls through to the backoff
           }
         }
-        this.log.debug({ err, topic, partition }, "reading from the leader failed; looking it up again");
+        // Refusals do not heal by themselves (inter-broker credentials or ACLs wrong): said
+        // at warn, at most once per backoff step; the rest is a leader moving.
+        if (code === GrpcCode.PERMISSION_DENIED || code === GrpcCode.UNAUTHENTICATED) {
+          this.log.warn({ err, topic, partition }, "reading from the leader refused; retrying");
+        } else {
+          this.log.debug({ err, topic, partition }, "reading from the leader failed; looking it up again");
+        }
         await pause(backoffMs, signal);
         backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
       }
