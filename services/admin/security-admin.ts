@@ -1,6 +1,6 @@
 import type { BrokerConfig } from "../config.js";
 import { InvalidArgumentError, TributaryError } from "../errors.js";
-import { aclFromMessage, aclToMessage, byPrincipal, newToken, quotaFromMessage, quotaToMessage, tokenFromRequest } from "../auth/index.js";
+import { aclFromMessage, aclToMessage, byPrincipal, newToken, quotaFromMessage, quotaToMessage, tokenFromRequest, type SecurityRules } from "../auth/index.js";
 import type { SecurityStore } from "../cluster/index.js";
 import type { ServiceImpl } from "../rpc/index.js";
 import type { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
@@ -23,28 +23,36 @@ export class SecurityConfigReadOnlyError extends TributaryError {
 }
 
 
+type Listings = Pick<SecurityMethods, "listAcls" | "listTokens" | "listQuotas">;
+
+/** The three listings, over whichever rules the broker holds (its config file, or etcd's
+ * config/ as this broker sees it): ACLs in the order given, tokens and quotas by principal. */
+function securityListings(rules: () => SecurityRules): Listings {
+  return {
+    async listAcls(request) {
+      return { acls: rules().acls.filter((a) => request.principal === "" || a.principal === request.principal).map(aclToMessage) };
+    },
+    async listTokens(request) {
+      return {
+        tokens: rules()
+          .authTokens.filter((t) => request.principal === "" || t.principal === request.principal)
+          .map((t) => ({ principal: t.principal, sha256: t.sha256 }))
+          .sort(byPrincipal),
+      };
+    },
+    async listQuotas() {
+      return { quotas: [...(rules().quotas ?? [])].sort(byPrincipal).map(quotaToMessage) };
+    },
+  };
+}
+
 /** AdminService's security calls on a single broker: read the config, refuse changes. */
 export function createConfigSecurityAdmin(config: BrokerConfig): SecurityMethods {
   const readOnly = async (): Promise<never> => {
     throw new SecurityConfigReadOnlyError();
   };
   return {
-    async listAcls(request) {
-      return { acls: config.acls.filter((a) => request.principal === "" || a.principal === request.principal).map(aclToMessage) };
-    },
-    async listTokens(request) {
-      return {
-        tokens: config.authTokens
-          .filter((t) => request.principal === "" || t.principal === request.principal)
-          .map((t) => ({ principal: t.principal, sha256: t.sha256 }))
-          .sort(byPrincipal),
-      };
-    },
-    async listQuotas() {
-      return {
-        quotas: [...config.quotas].sort(byPrincipal).map(quotaToMessage),
-      };
-    },
+    ...securityListings(() => config),
     createAcls: readOnly,
     deleteAcls: readOnly,
     createToken: readOnly,
@@ -75,9 +83,7 @@ export function createClusterSecurityAdmin(store: SecurityStore, interBrokerPrin
     if (principal === "") throw new InvalidArgumentError("INVALID_PRINCIPAL", "principal must be a non-empty string");
   };
   return {
-    async listAcls(request) {
-      return { acls: store.current.acls.filter((a) => request.principal === "" || a.principal === request.principal).map(aclToMessage) };
-    },
+    ...securityListings(() => store.current),
     async createAcls(request) {
       const rules = request.acls.map((binding, i) => aclFromMessage(binding, `acls[${i}]`));
       for (const rule of rules) notReserved(rule.principal, "permissions");
@@ -87,13 +93,6 @@ export function createClusterSecurityAdmin(store: SecurityStore, interBrokerPrin
     async deleteAcls(request) {
       const rules = request.acls.map((binding, i) => aclFromMessage(binding, `acls[${i}]`));
       return { deleted: await store.deleteAcls(rules) };
-    },
-    async listTokens(request) {
-      return {
-        tokens: store.current.authTokens
-          .filter((t) => request.principal === "" || t.principal === request.principal)
-          .map((t) => ({ principal: t.principal, sha256: t.sha256 })),
-      };
     },
     async createToken(request) {
       principalGiven(request.principal);
@@ -107,9 +106,6 @@ export function createClusterSecurityAdmin(store: SecurityStore, interBrokerPrin
       if (request.sha256 !== "") return { deleted: await store.deleteTokens({ sha256: request.sha256 }) };
       if (request.principal === "") throw new InvalidArgumentError("INVALID_PRINCIPAL", "give the token's sha256, or a principal to remove all its tokens");
       return { deleted: await store.deleteTokens({ principal: request.principal }) };
-    },
-    async listQuotas() {
-      return { quotas: store.current.quotas.map(quotaToMessage) };
     },
     async setQuota(request) {
       const rule = quotaFromMessage(request.quota);
