@@ -16,13 +16,15 @@ import { startHttpServer } from "./http/index.js";
 import { consoleCredentials, createConsoleHandler, type ConsoleHandler } from "./http/console/index.js";
 import { GroupCoordinator, GroupExpiry, OffsetStore } from "./groups/index.js";
 import { BrokerMetrics } from "./metrics/index.js";
-import { createProduceHandler, createProduceParser } from "./produce/index.js";
+import { createProduceHandler, createProduceParser, produceStreamCodec } from "./produce/index.js";
 import {
   addReflection,
   authenticateFirst,
   bindService,
   http2ServersOf,
   parsedRequest,
+  pipelinedRequests,
+  PipelinedStreams,
   setHttp2Settings,
   toServiceError,
   type BoundService,
@@ -122,6 +124,7 @@ export async function startBroker(
   let coordinator: GroupCoordinator | undefined;
   let expiry: GroupExpiry | undefined;
   let server: Server | undefined;
+  let produceStreams: PipelinedStreams | undefined;
   let http: HttpServer | undefined;
   let cluster: ClusterNode | undefined;
   let coordination: GroupCoordination | undefined;
@@ -161,12 +164,15 @@ export async function startBroker(
     const readBudget = new StreamBudget(config.subscribeMemoryBytes, config.streamBufferBytes);
     // One gate for every RPC that looks an offset up by time.
     const lookups = new TimestampLookups();
+    // One handler for both: a ProduceStream request is a Produce (services/rpc/pipelined-stream.ts).
+    const produce = createProduceHandler({ topics, config, logger, metrics: metrics.traffic, gate });
+    produceStreams = new PipelinedStreams();
     const services: BoundService[] = [
       bindService(
         ProduceService,
-        { produce: parsedRequest(createProduceHandler({ topics, config, logger, metrics: metrics.traffic, gate })) },
+        { produce: parsedRequest(produce), produceStream: pipelinedRequests(produce) },
         logger,
-        { produce: { request: createProduceParser(config) } },
+        { produce: { request: createProduceParser(config) }, produceStream: { request: createProduceParser(config), pipeline: { answers: produceStreamCodec, streams: produceStreams } } },
         metrics.rpc,
         auth,
       ),
@@ -284,6 +290,7 @@ export async function startBroker(
           ready = false;
           health.setStatus("", "NOT_SERVING");
           openTopics.stopReaders();
+          produceStreams?.closeAll();
           openCoordination?.close();
           openLeaderReads?.close();
           // Handed off: flush and mark first, then revoke the lease (below). Otherwise leaving

@@ -6,6 +6,7 @@ import {
   type ChannelCredentials,
   type ChannelOptions,
   type Client as GrpcClient,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type MethodDefinition,
   type ServiceError,
@@ -30,7 +31,21 @@ type MethodOf<M> = M extends { methodKind: "unary"; input: infer I extends DescM
   ? (request: MessageInitShape<I>, settings?: CallSettings) => Promise<MessageShape<O>>
   : M extends { methodKind: "server_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
     ? (request: MessageInitShape<I>, settings?: CallSettings) => ServerStream<MessageShape<O>>
-    : never;
+    : M extends { methodKind: "bidi_streaming"; input: infer I extends DescMessage; output: infer O extends DescMessage }
+      ? (settings?: Omit<CallSettings, "signal">) => BidiStream<MessageInitShape<I> | Buffer, MessageShape<O>>
+      : never;
+
+/** A bidirectional stream: `write` requests (messages, or Buffers already encoded), read
+ * the answers as they arrive (`onMessage`), `end` when done. `onStatus` runs once, with
+ * the call's final status (an error, or null for OK). */
+export interface BidiStream<I, O> {
+  write(request: I): void;
+  /** Half-closes: the server answers what it has, then ends the call. */
+  end(): void;
+  cancel(): void;
+  onMessage(listener: (message: O) => void): void;
+  onStatus(listener: (error: ServiceError | null) => void): void;
+}
 
 /** A promise-based client for one generated service. */
 export type ServiceClient<T extends GenServiceMethods> = { [K in keyof T]: MethodOf<T[K]> } & {
@@ -89,8 +104,8 @@ export function createClient<T extends GenServiceMethods>(
   for (const method of service.methods) {
     definition[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
-      requestStream: false,
-      responseStream: method.methodKind === "server_streaming",
+      requestStream: method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       // A Buffer is a request encoded already (the Producer writes its own, produce-encoder.ts).
       requestSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.input, value as never))),
       requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
@@ -149,6 +164,29 @@ export function createClient<T extends GenServiceMethods>(
         // Listen from the start: a status that arrives before iteration begins must not be lost.
         const iterator = iterate(call);
         return { call, cancel: () => call.cancel(), [Symbol.asyncIterator]: () => iterator };
+      };
+    } else if (method.methodKind === "bidi_streaming") {
+      client[method.localName] = (settings: CallSettings = {}): BidiStream<unknown, unknown> => {
+        const call = invoke(metadataOf(settings), callOptions(settings)) as ClientDuplexStream<unknown, unknown>;
+        let status: ((error: ServiceError | null) => void) | undefined;
+        let error: ServiceError | null = null;
+        let ended = false;
+        // grpc-js emits a failed call's error before its status: the status event is the end.
+        call.on("error", (err: ServiceError) => (error = err));
+        call.on("status", () => {
+          ended = true;
+          status?.(error);
+        });
+        return {
+          write: (request) => call.write(Buffer.isBuffer(request) ? request : create(method.input, request as never)),
+          end: () => call.end(),
+          cancel: () => call.cancel(),
+          onMessage: (listener) => call.on("data", listener),
+          onStatus: (listener) => {
+            status = listener;
+            if (ended) listener(error);
+          },
+        };
       };
     }
   }

@@ -6,6 +6,7 @@ import { partitionForKey } from "../../services/partitioner/index.js";
 import { bootstrapList, ClusterMetadata, isMetadataRefused, type TopicMetadata } from "./cluster-metadata.js";
 import { errorLeader, errorReason, reasonMetadataKey, type ClientOptions } from "./grpc-client.js";
 import { RecordsEncoder } from "./produce-encoder.js";
+import { isProduceStreamUnsupported, ProducePipeline } from "./produce-pipeline.js";
 import { backoffMs, delay, isRetriable } from "./retry.js";
 
 export interface ProducerOptions extends ClientOptions {
@@ -153,6 +154,10 @@ export class Producer {
   private readonly reads = new Map<string, Promise<void>>();
   private readonly roundRobin = new Map<string, number>();
   private readonly slots = new Map<string, string[]>();
+  /** One ProduceStream per broker address (produce-pipeline.ts). */
+  private readonly pipelines = new Map<string, ProducePipeline>();
+  /** Brokers that answered ProduceStream with UNIMPLEMENTED: unary Produce there. */
+  private readonly unaryOnly = new Set<string>();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -203,6 +208,8 @@ export class Producer {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    for (const pipeline of this.pipelines.values()) pipeline.end();
+    this.pipelines.clear();
     this.metadata.close();
   }
 
@@ -379,6 +386,21 @@ export class Producer {
     throw offlineError(topic, partition);
   }
 
+  /** One Produce of `request` at `address`: over the broker's ProduceStream, or a unary
+   * Produce at a broker without it (an older build, during a rolling upgrade). */
+  private produceAt(address: string, request: Buffer, timeoutMs: number): Promise<ProduceResponse> {
+    const unary = () =>
+      this.metadata.client(ProduceService, address).produce(request as unknown as MessageInitShape<typeof ProduceRequestSchema>, { deadline: timeoutMs });
+    if (this.unaryOnly.has(address)) return unary();
+    let pipeline = this.pipelines.get(address);
+    if (pipeline === undefined) this.pipelines.set(address, (pipeline = new ProducePipeline(this.metadata.client(ProduceService, address))));
+    return pipeline.send(request, timeoutMs).catch((err: unknown) => {
+      if (!isProduceStreamUnsupported(err)) throw err;
+      this.unaryOnly.add(address);
+      return unary();
+    });
+  }
+
   private async sendBatch(batch: Batch): Promise<void> {
     const sequence = ++this.sequence;
     const { topic, partition, resolves } = batch;
@@ -390,7 +412,7 @@ export class Producer {
       acks: this.options.acks,
       producerId: this.producerId,
       sequence,
-    }) as unknown as MessageInitShape<typeof ProduceRequestSchema>;
+    });
     const { requestTimeoutMs, retries, retryBackoffMs, retryBackoffMaxMs } = this.options;
     const deadlineMs = batch.createdMs + this.options.deliveryTimeoutMs;
     let answer: ProduceResponse | undefined;
@@ -405,7 +427,7 @@ export class Producer {
         // Out of time before this try (queued behind its partition, or reading metadata):
         // not sent at all, so it cannot have been written.
         if (leftMs <= 0) throw last ?? expiredError(topic, partition);
-        answer = await this.metadata.client(ProduceService, address).produce(request, { deadline: Math.min(requestTimeoutMs, leftMs) });
+        answer = await this.produceAt(address, request, Math.min(requestTimeoutMs, leftMs));
         break;
       } catch (e) {
         err = e;

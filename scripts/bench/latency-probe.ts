@@ -61,10 +61,22 @@ await sleep(100);
 samples.length = recs.length = messages = 0;
 const pending: Promise<unknown>[] = [];
 let requests = 0;
-await paced(rate, secs, (n) => {
-  requests++;
-  pending.push(produceCall(client, produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0)));
-});
+if (process.env.UNARY) {
+  await paced(rate, secs, (n) => {
+    requests++;
+    pending.push(produceCall(client, produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0)));
+  });
+} else {
+  const stream = client.produceStream();
+  let answered = 0;
+  stream.on("error", () => undefined);
+  pending.push(new Promise((resolve) => stream.on("data", () => ++answered === requests && resolve(undefined))));
+  await paced(rate, secs, (n) => {
+    requests++;
+    stream.write(produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0));
+  });
+  pending.push(Promise.resolve().then(() => stream.end()));
+}
 await Promise.all(pending);
 await Promise.race([all, sleep(3000)]);
 process.env.PROBE_OUT = clientOut;

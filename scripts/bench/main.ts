@@ -376,11 +376,21 @@ async function tributaryLatency(broker: string, rate: number, secs: number): Pro
   });
   call.on("error", (err: ServiceError) => (err.code === 1 ? undefined : note(`latency subscriber: ${err.message}`)));
   await sleep(300);
-  const pending: Promise<unknown>[] = [];
+  // Over ProduceStream, as the TypeScript Producer sends (issue 15 §5: a unary call per
+  // request cost a new HTTP/2 stream each, whose objects outlive scavenges in the client).
+  const stream = client.produceStream();
+  let sent = 0;
+  let answered = 0;
+  let acked!: () => void;
+  const allAcked = new Promise<void>((r) => (acked = r));
+  stream.on("data", () => ++answered === sent && acked());
+  stream.on("error", (err: ServiceError) => (err.code === 1 ? undefined : note(`latency producer: ${err.message}`)));
   await paced(rate, secs, (n) => {
-    pending.push(produceCall(client, produceRequestOf("bench-latency", Array.from({ length: n }, () => stamp(100)), 0)));
+    sent++;
+    stream.write(produceRequestOf("bench-latency", Array.from({ length: n }, () => stamp(100)), 0));
   });
-  await Promise.all(pending);
+  await Promise.race([allAcked, sleep(5000)]);
+  stream.end();
   await Promise.race([all, sleep(5000)]);
   call.cancel();
   client.close();

@@ -235,6 +235,7 @@ export interface RawClient {
   produce(req: Buffer, cb: (err: ServiceError | null, res?: Buffer) => void): void;
   fetch(req: Buffer, options: { deadline: number }, cb: (err: ServiceError | null, res?: Buffer) => void): void;
   subscribe(req: Buffer): NodeJS.EventEmitter & { cancel(): void };
+  produceStream(): NodeJS.EventEmitter & { write(req: Buffer): boolean; end(): void; cancel(): void };
   close(): void;
 }
 export function rawClient(address: string): RawClient {
@@ -243,6 +244,7 @@ export function rawClient(address: string): RawClient {
       produce: { path: "/tributary.v1.ProduceService/Produce", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
       fetch: { path: "/tributary.v1.FetchService/Fetch", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
       subscribe: { path: "/tributary.v1.FetchService/Subscribe", requestStream: false, responseStream: true, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
+      produceStream: { path: "/tributary.v1.ProduceService/ProduceStream", requestStream: true, responseStream: true, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
     },
     "Bench",
   );

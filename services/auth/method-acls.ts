@@ -43,6 +43,10 @@ export const methodAcls: Readonly<Record<string, readonly Requirement[]>> = {
   "tributary.v1.ProduceService/Produce": [
     { type: "topic", operation: "write", names: (r: { topic: string }) => one(r.topic) },
   ],
+  // Each request of the stream, as it arrives: a request refused is answered with its error.
+  "tributary.v1.ProduceService/ProduceStream": [
+    { type: "topic", operation: "write", names: (r: { topic: string }) => one(r.topic) },
+  ],
   "tributary.v1.FetchService/Fetch": [{ type: "topic", operation: "read", names: (r: { topic: string }) => one(r.topic) }],
   "tributary.v1.FetchService/Subscribe": [
     // A group subscription needs read on the group and on each topic.

@@ -15,6 +15,7 @@ export type QuotaKind = "produce" | "fetch";
 /** Which methods are metered, and how. */
 export const methodQuotas: Readonly<Record<string, QuotaKind>> = {
   "tributary.v1.ProduceService/Produce": "produce",
+  "tributary.v1.ProduceService/ProduceStream": "produce",
   "tributary.v1.FetchService/Fetch": "fetch",
   "tributary.v1.FetchService/Subscribe": "fetch",
 };

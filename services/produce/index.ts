@@ -1,1 +1,1 @@
-export { createProduceHandler, createProduceParser } from "./produce-handler.js";
+export { createProduceHandler, createProduceParser, produceStreamCodec } from "./produce-handler.js";

@@ -5,7 +5,15 @@ import { InvalidArgumentError, TributaryError } from "../errors.js";
 import type { AppendResult, RecordSpans } from "../log/index.js";
 import type { TrafficMetrics } from "../metrics/index.js";
 import { validateTopicName, type Topic, type TopicManager } from "../topics/index.js";
-import { Acks, type ProduceResponseSchema, type ProducePartitionResultSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { create } from "@bufbuild/protobuf";
+import {
+  Acks,
+  ProduceResponseSchema,
+  ProduceStreamResponseSchema,
+  type ProducePartitionResultSchema,
+  type ProduceResponse,
+} from "../../gen/ts/tributary/v1/produce_pb.js";
+import type { PipelineCodec } from "../rpc/index.js";
 import { partitionForKey } from "../partitioner/index.js";
 import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
 import type { PartitionGate } from "../cluster/index.js";
@@ -36,6 +44,20 @@ export function createProduceParser(config: Pick<BrokerConfig, "maxBatchRecords"
   const scratch = new ParseScratch();
   return (bytes) => parseProduceRequest(bytes, limits, scratch);
 }
+
+/**
+ * ProduceService.ProduceStream's answers (services/rpc/pipelined-stream.ts): every
+ * request of the stream is a Produce of the same handler, its response or its
+ * error wrapped with the request's index.
+ */
+export const produceStreamCodec: PipelineCodec = {
+  response: ProduceResponseSchema,
+  answer: (index, outcome) =>
+    create(ProduceStreamResponseSchema, {
+      requestIndex: index,
+      result: outcome.error === undefined ? { case: "response", value: outcome.response as ProduceResponse } : { case: "error", value: outcome.error },
+    }),
+};
 
 /**
  * ProduceService.Produce over a parsed request (createProduceParser): choose

@@ -18,6 +18,7 @@ import { PartsMessage, wireLength } from "./parts-message.js";
 import { methodRequestLimits, type RequestLimits } from "./request-limits.js";
 import { scanRequest } from "./request-scan.js";
 import { createServiceDefinition, type MethodCodec } from "./service-definition.js";
+import { servePipelined, type PipelineOptions } from "./pipelined-stream.js";
 import type { HandlerContext, RequestHeaders, StreamSink } from "./context.js";
 import { codeName, toServiceError } from "./status.js";
 
@@ -184,6 +185,10 @@ export function bindService<T extends GenServiceMethods>(
           (err: unknown) => metrics?.streamClosed(name, fail(err)),
         );
       };
+    } else if (method.methodKind === "bidi_streaming" && codecs[method.localName]?.pipeline !== undefined) {
+      const { answers, streams } = codecs[method.localName].pipeline!;
+      const pipeline = { name, handler: handler as PipelineOptions["handler"], decode, codec: answers, streams, log, metrics, auth };
+      implementation[method.localName] = (call: BidiCall) => servePipelined(call, new CallContext(name, call, true, auth), pipeline);
     } else if (method.methodKind === "bidi_streaming") {
       // Inter-broker streams (ReplicaService.Replicate): authenticated once from the call's
       // metadata, each request limited, decoded and authorized as it arrives.
@@ -391,6 +396,13 @@ function requestDecoder(
       throw new InvalidArgumentError("MALFORMED_REQUEST", "request is not a valid protobuf message", { cause });
     }
   };
+}
+
+/** The handler of a pipelined bidirectional method (MethodCodec.pipeline): the unary handler
+ * its every request is given to, typed as the table wants a bidi handler. */
+export function pipelinedRequests<R, T>(handler: (request: R, context: HandlerContext) => Promise<T>) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bindService calls it per request, not with an iterable
+  return handler as unknown as (requests: any, sink: any, context: HandlerContext) => Promise<void>;
 }
 
 /** Narrows a typed handler table for a method whose codec parses its request (MethodCodec.request). */

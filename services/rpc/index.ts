@@ -1,6 +1,7 @@
 export {
   bindService,
   parsedRequest,
+  pipelinedRequests,
   type BoundService,
   type RawMessage,
   type ServiceImpl,
@@ -14,6 +15,7 @@ export { createServiceDefinition, type MethodCodec } from "./service-definition.
 export { methodRequestLimits, type RequestLimits } from "./request-limits.js";
 export { scanRequest } from "./request-scan.js";
 export { codeName, GrpcCode, toServiceError, reasonMetadataKey, type ServiceError } from "./status.js";
+export { pipelineMaxInFlight, PipelinedStreams, type PipelineCodec, type PipelineError, type PipelineOutcome } from "./pipelined-stream.js";
 export { addReflection } from "./reflection.js";
 export { PartsMessage, wireLength } from "./parts-message.js";
 export { RpcClient, type BidiEnd, type BidiStream, type RpcClientOptions } from "./bidi-client.js";

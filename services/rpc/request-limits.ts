@@ -24,6 +24,8 @@ const partitionLists: RequestLimits = { maxBytes: 1 * MiB, maxElements: 250_000 
  */
 export const methodRequestLimits: Readonly<Record<string, RequestLimits>> = {
   "tributary.v1.ProduceService/Produce": { maxBytes: Infinity, maxElements: Infinity },
+  // Per request of the stream: the same parser and limits as Produce.
+  "tributary.v1.ProduceService/ProduceStream": { maxBytes: Infinity, maxElements: Infinity },
   "tributary.v1.FetchService/Fetch": small,
   // Explicit partitions, start offsets per partition, topics of a group subscription.
   "tributary.v1.FetchService/Subscribe": partitionLists,

@@ -1,5 +1,6 @@
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescService } from "@bufbuild/protobuf";
+import type { PipelineCodec, PipelinedStreams } from "./pipelined-stream.js";
 
 /**
  * Per-method codec choice. Every request reaches the handler wrapper
@@ -15,6 +16,9 @@ export interface MethodCodec {
   readonly request?: (bytes: Buffer) => unknown;
   /** "raw": the handler answers with the message bytes (or parts) already encoded. */
   readonly response?: "raw";
+  /** A bidirectional method whose every request is a unary call of the handler, answered
+   * in order through this codec (pipelined-stream.ts): ProduceStream. */
+  readonly pipeline?: { readonly answers: PipelineCodec; readonly streams: PipelinedStreams };
 }
 
 /**

@@ -11,7 +11,9 @@ import { hashToken } from "../../services/auth/tokens.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { CommitService } from "../../gen/ts/tributary/v1/commit_pb.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { ProduceService, type ProduceStreamResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { produceStreamError } from "../../clients/ts/produce-pipeline.js";
+import type { BidiStream } from "../../clients/ts/grpc-client.js";
 import { ReplicaService } from "../../gen/ts/tributary/cluster/v1/replica_pb.js";
 import { bytes } from "../helpers/test-broker.js";
 
@@ -19,6 +21,39 @@ import { bytes } from "../helpers/test-broker.js";
 export const clientServices: GenService<any>[] = [ProduceService, FetchService, CommitService, AdminService];
 /** The internal service: served in cluster mode only, to the inter-broker principal only. */
 export const internalServices = [ReplicaService];
+
+/**
+ * One call of any client method for the ACL tests: resolves with its error, or undefined
+ * when it was admitted (a unary answer, a stream's first message, a pipelined request's
+ * answer without an error). A pipelined request's error is its answer's, as the unary
+ * call's would be.
+ */
+export async function callOnce(client: Record<string, (...args: unknown[]) => unknown>, localName: string, kind: string, request: unknown): Promise<unknown> {
+  if (kind === "unary") {
+    return (client[localName]!(request, { deadline: 5000 }) as Promise<unknown>).then(() => undefined, (err: unknown) => err);
+  }
+  if (kind === "bidi_streaming") {
+    const stream = client[localName]!({ deadline: 5000 }) as BidiStream<unknown, ProduceStreamResponse>;
+    try {
+      return await new Promise((resolve) => {
+        stream.onMessage((answer) => resolve(answer.result.case === "error" ? produceStreamError(answer.result.value) : undefined));
+        stream.onStatus((error) => resolve(error ?? new Error("the stream ended without an answer")));
+        stream.write(request);
+      });
+    } finally {
+      stream.cancel();
+    }
+  }
+  const stream = client[localName]!(request, { deadline: 1000 }) as AsyncIterable<unknown> & { cancel(): void };
+  try {
+    for await (const _ of stream) break; // one message: the call was admitted
+    return undefined;
+  } catch (err) {
+    return err;
+  } finally {
+    stream.cancel();
+  }
+}
 
 export type Grant = readonly [ResourceType, string, Operation];
 export interface Case {
@@ -31,6 +66,10 @@ export interface Case {
 /** One or more cases per method, by full path. */
 export const cases: Record<string, readonly Case[]> = {
   "tributary.v1.ProduceService/Produce": [
+    { request: { topic: "t1", records: [{ value: bytes("v") }] }, needs: [["topic", "t1", "write"]] },
+  ],
+  // Each request on the stream is authorized as a Produce; a refusal is that request's answer.
+  "tributary.v1.ProduceService/ProduceStream": [
     { request: { topic: "t1", records: [{ value: bytes("v") }] }, needs: [["topic", "t1", "write"]] },
   ],
   "tributary.v1.FetchService/Fetch": [

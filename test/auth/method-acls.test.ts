@@ -7,7 +7,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import { acls, allMethods, authTokens, cases, tokens } from "./method-acl-cases.js";
+import { acls, allMethods, authTokens, callOnce, cases, tokens } from "./method-acl-cases.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, errorReason, type ServiceClient } from "../../clients/ts/index.js";
 import { Authorizer, methodAcls, type AclRequirement } from "../../services/auth/index.js";
@@ -64,21 +64,9 @@ describe("every RPC is authorized", () => {
     return c;
   };
 
-  /** Calls a method; resolves with the error (or undefined on success / a stream that started). */
+  /** Calls a method; resolves with the error (or undefined when the call was admitted). */
   async function call(service: GenService<GenServiceMethods>, localName: string, kind: string, request: unknown, principal?: string) {
-    const c = client(service, principal) as unknown as Record<string, (r: unknown, s: unknown) => unknown>;
-    if (kind === "unary") {
-      return (c[localName]!(request, { deadline: 5000 }) as Promise<unknown>).then(() => undefined, (err: unknown) => err);
-    }
-    const stream = c[localName]!(request, { deadline: 1000 }) as AsyncIterable<unknown> & { cancel(): void };
-    try {
-      for await (const _ of stream) break; // one message: the call was admitted
-      return undefined;
-    } catch (err) {
-      return err;
-    } finally {
-      stream.cancel();
-    }
+    return callOnce(client(service, principal) as unknown as Record<string, (...args: unknown[]) => unknown>, localName, kind, request);
   }
 
   beforeAll(async () => {

@@ -15,7 +15,7 @@ import { RpcClient, type BidiEnd } from "../../services/rpc/index.js";
 import { AdminService } from "../../gen/ts/tributary/v1/admin_pb.js";
 import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { ReplicaService } from "../../gen/ts/tributary/cluster/v1/replica_pb.js";
-import { acls, allMethods, authTokens, cases, superuser, tokens } from "../auth/method-acl-cases.js";
+import { acls, allMethods, authTokens, callOnce, cases, superuser, tokens } from "../auth/method-acl-cases.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 import { bytes } from "../helpers/test-broker.js";
 
@@ -53,19 +53,7 @@ describe("the ACL table on a three-broker cluster", () => {
   };
 
   async function call(service: GenService<GenServiceMethods>, address: string, localName: string, kind: string, request: unknown, principal?: string) {
-    const c = client(service, address, principal) as unknown as Record<string, (r: unknown, s: unknown) => unknown>;
-    if (kind === "unary") {
-      return (c[localName]!(request, { deadline: 5000 }) as Promise<unknown>).then(() => undefined, (err: unknown) => err);
-    }
-    const stream = c[localName]!(request, { deadline: 1000 }) as AsyncIterable<unknown> & { cancel(): void };
-    try {
-      for await (const _ of stream) break;
-      return undefined;
-    } catch (err) {
-      return err;
-    } finally {
-      stream.cancel();
-    }
+    return callOnce(client(service, address, principal) as unknown as Record<string, (...args: unknown[]) => unknown>, localName, kind, request);
   }
 
   beforeAll(async () => {

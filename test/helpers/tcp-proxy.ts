@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 /**
  * A loopback TCP proxy in front of a broker, for injecting connection drops
  * where a real network would: `dropOnNextResponse()` cuts the connection when
- * the broker starts answering a call (its HTTP/2 HEADERS frame) — the request
- * has been handled, the client never hears so — and `dropAll()` cuts every
- * connection now.
+ * the broker starts answering a call (its HTTP/2 HEADERS frame) or sends a
+ * message on a call already answering (a DATA frame: the Producer's requests
+ * share one ProduceStream) — the request has been handled, the client never
+ * hears so — and `dropAll()` cuts every connection now.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
@@ -34,7 +35,7 @@ export class TcpProxy {
       let skip = 0; // bytes of the current frame's payload still to pass
       let header = Buffer.alloc(0);
       upstream.on("data", (chunk: Buffer) => {
-        let responseHeaders = false;
+        let response = false;
         let at = 0;
         while (at < chunk.length) {
           if (skip > 0) {
@@ -49,11 +50,11 @@ export class TcpProxy {
           if (header.length < 9) break;
           const type = header[3];
           const stream = header.readUInt32BE(5) & 0x7fffffff;
-          if (type === 0x1 && stream > 0) responseHeaders = true;
           skip = header.readUIntBE(0, 3);
+          if ((type === 0x1 || (type === 0x0 && skip > 0)) && stream > 0) response = true;
           header = Buffer.alloc(0);
         }
-        if (proxy.armed && responseHeaders) {
+        if (proxy.armed && response) {
           proxy.armed = false;
           proxy.drops++;
           client.destroy();

@@ -22,7 +22,7 @@ import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { prng } from "../../scripts/torture.js";
 import { lenField, varint, varintField } from "../helpers/raw-call.js";
 import { bytes, silentLogger, tempDir } from "../helpers/test-broker.js";
-import { RawChannel, type RawOutcome } from "./raw-grpc.js";
+import { rawPath, RawChannel, type RawOutcome } from "./raw-grpc.js";
 
 const methods: DescMethod[] = [ProduceService, FetchService, CommitService, AdminService].flatMap((s) => s.methods);
 const pathOf = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
@@ -46,6 +46,7 @@ const acls = [
 /** A valid request of the tenant's per method, on its own resources only. */
 const validRequests: Record<string, Record<string, unknown>> = {
   Produce: { topic: mine.topic, records: [{ value: bytes("a-data") }] },
+  ProduceStream: { topic: mine.topic, records: [{ value: bytes("a-data") }] },
   Fetch: { topic: mine.topic, partition: 0, offset: 0n, maxWaitMs: 0 },
   Subscribe: { topic: mine.topic, partitions: [0], startPosition: { case: "earliest", value: true } },
   Commit: { groupId: mine.group, offsets: [{ topic: mine.topic, partition: 0, offset: 1n }] },
@@ -187,7 +188,7 @@ describe("parser disagreement under ACLs", () => {
     await setup.resetGroupOffsets({ groupId: mine.group, topic: mine.topic, to: { case: "earliest", value: true } });
     tenant = new RawChannel(
       broker.address,
-      methods.map((m) => ({ path: pathOf(m), streaming: m.methodKind === "server_streaming" })),
+      methods.map((m) => rawPath(m, pathOf(m))),
       { token: token("tenant") },
     );
   });
@@ -202,7 +203,7 @@ describe("parser disagreement under ACLs", () => {
   });
 
   const send = (method: DescMethod, request: Buffer): Promise<RawOutcome> =>
-    method.methodKind === "server_streaming" ? tenant.stream(pathOf(method), request) : tenant.unary(pathOf(method), request);
+    tenant.send(method, pathOf(method), request);
 
   it("has a valid tenant request for every method, and the valid ones are admitted", async () => {
     expect(Object.keys(validRequests).sort()).toEqual(methods.map((m) => m.name).sort());

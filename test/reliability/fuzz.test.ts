@@ -10,7 +10,7 @@ import { ProduceService } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { prng } from "../../scripts/torture.js";
 import { lenField, varint, varintField } from "../helpers/raw-call.js";
 import { bytes, startTestBroker, text, type TestBroker } from "../helpers/test-broker.js";
-import { RawChannel, type RawOutcome } from "./raw-grpc.js";
+import { rawPath, RawChannel, type RawOutcome } from "./raw-grpc.js";
 
 const services: DescService[] = [ProduceService, FetchService, CommitService, AdminService];
 const methods: DescMethod[] = services.flatMap((s) => s.methods);
@@ -159,7 +159,7 @@ describe("hostile input", () => {
     await t.produce.produce({ topic: "fz", records: [{ key: bytes("k"), value: bytes("before") }] });
     raw = new RawChannel(
       t.broker.address,
-      methods.map((m) => ({ path: pathOf(m), streaming: m.methodKind === "server_streaming" })),
+      methods.map((m) => rawPath(m, pathOf(m))),
     );
   });
   afterAll(async () => {
@@ -215,8 +215,7 @@ describe("hostile input", () => {
         const kind = kinds[i % kinds.length];
         const request = mutations[kind](random, validEncoding(random, method), method);
         work.push(async () => {
-          const o =
-            method.methodKind === "server_streaming" ? await raw.stream(pathOf(method), request) : await raw.unary(pathOf(method), request);
+          const o = await raw.send(method, pathOf(method), request);
           tally(method, kind, o);
         });
       }

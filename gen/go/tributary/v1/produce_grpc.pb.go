@@ -21,6 +21,17 @@ type ProduceServiceClient interface {
 	// the request's order and take consecutive offsets. Errors carry a stable
 	// `reason` in the trailing metadata (`tributary-reason`).
 	Produce(ctx context.Context, in *ProduceRequest, opts ...grpc.CallOption) (*ProduceResponse, error)
+	// Produce over one long-lived stream, for a producer that sends many
+	// requests: no call is set up per request. Each ProduceRequest sent is
+	// handled as a Produce would be (the same limits, permissions, quotas and
+	// appends), in the order sent, and answered by one ProduceStreamResponse, in
+	// that order. A request that fails is answered with its error and the stream
+	// goes on; the stream itself ends with a status only when it cannot go on
+	// (authentication, a message over the server's size limit, the broker
+	// stopping). The broker handles up to 1024 requests of a stream at once and
+	// reads no further until the oldest is answered (HTTP/2 flow control then
+	// holds the sender back). The TypeScript Producer sends over it.
+	ProduceStream(ctx context.Context, opts ...grpc.CallOption) (ProduceService_ProduceStreamClient, error)
 }
 
 type produceServiceClient struct {
@@ -40,6 +51,37 @@ func (c *produceServiceClient) Produce(ctx context.Context, in *ProduceRequest, 
 	return out, nil
 }
 
+func (c *produceServiceClient) ProduceStream(ctx context.Context, opts ...grpc.CallOption) (ProduceService_ProduceStreamClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_ProduceService_serviceDesc.Streams[0], "/tributary.v1.ProduceService/ProduceStream", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &produceServiceProduceStreamClient{stream}
+	return x, nil
+}
+
+type ProduceService_ProduceStreamClient interface {
+	Send(*ProduceRequest) error
+	Recv() (*ProduceStreamResponse, error)
+	grpc.ClientStream
+}
+
+type produceServiceProduceStreamClient struct {
+	grpc.ClientStream
+}
+
+func (x *produceServiceProduceStreamClient) Send(m *ProduceRequest) error {
+	return x.ClientStream.SendMsg(m)
+}
+
+func (x *produceServiceProduceStreamClient) Recv() (*ProduceStreamResponse, error) {
+	m := new(ProduceStreamResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // ProduceServiceServer is the server API for ProduceService service.
 // All implementations must embed UnimplementedProduceServiceServer
 // for forward compatibility
@@ -48,6 +90,17 @@ type ProduceServiceServer interface {
 	// the request's order and take consecutive offsets. Errors carry a stable
 	// `reason` in the trailing metadata (`tributary-reason`).
 	Produce(context.Context, *ProduceRequest) (*ProduceResponse, error)
+	// Produce over one long-lived stream, for a producer that sends many
+	// requests: no call is set up per request. Each ProduceRequest sent is
+	// handled as a Produce would be (the same limits, permissions, quotas and
+	// appends), in the order sent, and answered by one ProduceStreamResponse, in
+	// that order. A request that fails is answered with its error and the stream
+	// goes on; the stream itself ends with a status only when it cannot go on
+	// (authentication, a message over the server's size limit, the broker
+	// stopping). The broker handles up to 1024 requests of a stream at once and
+	// reads no further until the oldest is answered (HTTP/2 flow control then
+	// holds the sender back). The TypeScript Producer sends over it.
+	ProduceStream(ProduceService_ProduceStreamServer) error
 	mustEmbedUnimplementedProduceServiceServer()
 }
 
@@ -57,6 +110,9 @@ type UnimplementedProduceServiceServer struct {
 
 func (UnimplementedProduceServiceServer) Produce(context.Context, *ProduceRequest) (*ProduceResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Produce not implemented")
+}
+func (UnimplementedProduceServiceServer) ProduceStream(ProduceService_ProduceStreamServer) error {
+	return status.Errorf(codes.Unimplemented, "method ProduceStream not implemented")
 }
 func (UnimplementedProduceServiceServer) mustEmbedUnimplementedProduceServiceServer() {}
 
@@ -89,6 +145,32 @@ func _ProduceService_Produce_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProduceService_ProduceStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ProduceServiceServer).ProduceStream(&produceServiceProduceStreamServer{stream})
+}
+
+type ProduceService_ProduceStreamServer interface {
+	Send(*ProduceStreamResponse) error
+	Recv() (*ProduceRequest, error)
+	grpc.ServerStream
+}
+
+type produceServiceProduceStreamServer struct {
+	grpc.ServerStream
+}
+
+func (x *produceServiceProduceStreamServer) Send(m *ProduceStreamResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func (x *produceServiceProduceStreamServer) Recv() (*ProduceRequest, error) {
+	m := new(ProduceRequest)
+	if err := x.ServerStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 var _ProduceService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "tributary.v1.ProduceService",
 	HandlerType: (*ProduceServiceServer)(nil),
@@ -98,6 +180,13 @@ var _ProduceService_serviceDesc = grpc.ServiceDesc{
 			Handler:    _ProduceService_Produce_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ProduceStream",
+			Handler:       _ProduceService_ProduceStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "tributary/v1/produce.proto",
 }

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from tributary.v1 import record_pb2 as tributary_dot_v1_dot_record__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atributary/v1/produce.proto\x12\x0ctributary.v1\x1a\x19tributary/v1/record.proto\"\x9b\x02\n\x0eProduceRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12!\n\tpartition\x18\x02 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12\x36\n\x07records\x18\x03 \x03(\x0b\x32\x1c.tributary.v1.ProducerRecordR\x07records\x12&\n\x04\x61\x63ks\x18\x04 \x01(\x0e\x32\x12.tributary.v1.AcksR\x04\x61\x63ks\x12$\n\x0bproducer_id\x18\x05 \x01(\x03H\x01R\nproducerId\x88\x01\x01\x12\x1f\n\x08sequence\x18\x06 \x01(\x03H\x02R\x08sequence\x88\x01\x01\x42\x0c\n\n_partitionB\x0e\n\x0c_producer_idB\x0b\n\t_sequence\"Q\n\x0fProduceResponse\x12>\n\x07results\x18\x01 \x03(\x0b\x32$.tributary.v1.ProducePartitionResultR\x07results\"\xec\x01\n\x16ProducePartitionResult\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1f\n\x0b\x62\x61se_offset\x18\x02 \x01(\x03R\nbaseOffset\x12!\n\x0crecord_count\x18\x03 \x01(\x05R\x0brecordCount\x12+\n\x12log_append_time_ms\x18\x04 \x01(\x03R\x0flogAppendTimeMs\x12\x1c\n\tduplicate\x18\x05 \x01(\x08R\tduplicate\x12%\n\x0erecord_indexes\x18\x06 \x03(\rR\rrecordIndexes*J\n\x04\x41\x63ks\x12\x14\n\x10\x41\x43KS_UNSPECIFIED\x10\x00\x12\r\n\tACKS_NONE\x10\x01\x12\x0f\n\x0b\x41\x43KS_LEADER\x10\x02\x12\x0c\n\x08\x41\x43KS_ALL\x10\x03\x32X\n\x0eProduceService\x12\x46\n\x07Produce\x12\x1c.tributary.v1.ProduceRequest\x1a\x1d.tributary.v1.ProduceResponseBQ\n\x10\x64\x65v.tributary.v1B\x0cProduceProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atributary/v1/produce.proto\x12\x0ctributary.v1\x1a\x19tributary/v1/record.proto\"\x9b\x02\n\x0eProduceRequest\x12\x14\n\x05topic\x18\x01 \x01(\tR\x05topic\x12!\n\tpartition\x18\x02 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12\x36\n\x07records\x18\x03 \x03(\x0b\x32\x1c.tributary.v1.ProducerRecordR\x07records\x12&\n\x04\x61\x63ks\x18\x04 \x01(\x0e\x32\x12.tributary.v1.AcksR\x04\x61\x63ks\x12$\n\x0bproducer_id\x18\x05 \x01(\x03H\x01R\nproducerId\x88\x01\x01\x12\x1f\n\x08sequence\x18\x06 \x01(\x03H\x02R\x08sequence\x88\x01\x01\x42\x0c\n\n_partitionB\x0e\n\x0c_producer_idB\x0b\n\t_sequence\"Q\n\x0fProduceResponse\x12>\n\x07results\x18\x01 \x03(\x0b\x32$.tributary.v1.ProducePartitionResultR\x07results\"\xb7\x01\n\x15ProduceStreamResponse\x12#\n\rrequest_index\x18\x01 \x01(\x04R\x0crequestIndex\x12;\n\x08response\x18\x02 \x01(\x0b\x32\x1d.tributary.v1.ProduceResponseH\x00R\x08response\x12\x32\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1a.tributary.v1.ProduceErrorH\x00R\x05\x65rrorB\x08\n\x06result\"\xd7\x01\n\x0cProduceError\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x44\n\x08metadata\x18\x04 \x03(\x0b\x32(.tributary.v1.ProduceError.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xec\x01\n\x16ProducePartitionResult\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1f\n\x0b\x62\x61se_offset\x18\x02 \x01(\x03R\nbaseOffset\x12!\n\x0crecord_count\x18\x03 \x01(\x05R\x0brecordCount\x12+\n\x12log_append_time_ms\x18\x04 \x01(\x03R\x0flogAppendTimeMs\x12\x1c\n\tduplicate\x18\x05 \x01(\x08R\tduplicate\x12%\n\x0erecord_indexes\x18\x06 \x03(\rR\rrecordIndexes*J\n\x04\x41\x63ks\x12\x14\n\x10\x41\x43KS_UNSPECIFIED\x10\x00\x12\r\n\tACKS_NONE\x10\x01\x12\x0f\n\x0b\x41\x43KS_LEADER\x10\x02\x12\x0c\n\x08\x41\x43KS_ALL\x10\x03\x32\xb0\x01\n\x0eProduceService\x12\x46\n\x07Produce\x12\x1c.tributary.v1.ProduceRequest\x1a\x1d.tributary.v1.ProduceResponse\x12V\n\rProduceStream\x12\x1c.tributary.v1.ProduceRequest\x1a#.tributary.v1.ProduceStreamResponse(\x01\x30\x01\x42Q\n\x10\x64\x65v.tributary.v1B\x0cProduceProtoP\x01Z-tributary.dev/gen/go/tributary/v1;tributaryv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tributary.v1.produce_pb2', globals())
@@ -22,14 +22,22 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\020dev.tributary.v1B\014ProduceProtoP\001Z-tributary.dev/gen/go/tributary/v1;tributaryv1'
-  _ACKS._serialized_start=679
-  _ACKS._serialized_end=753
+  _PRODUCEERROR_METADATAENTRY._options = None
+  _PRODUCEERROR_METADATAENTRY._serialized_options = b'8\001'
+  _ACKS._serialized_start=1083
+  _ACKS._serialized_end=1157
   _PRODUCEREQUEST._serialized_start=72
   _PRODUCEREQUEST._serialized_end=355
   _PRODUCERESPONSE._serialized_start=357
   _PRODUCERESPONSE._serialized_end=438
-  _PRODUCEPARTITIONRESULT._serialized_start=441
-  _PRODUCEPARTITIONRESULT._serialized_end=677
-  _PRODUCESERVICE._serialized_start=755
-  _PRODUCESERVICE._serialized_end=843
+  _PRODUCESTREAMRESPONSE._serialized_start=441
+  _PRODUCESTREAMRESPONSE._serialized_end=624
+  _PRODUCEERROR._serialized_start=627
+  _PRODUCEERROR._serialized_end=842
+  _PRODUCEERROR_METADATAENTRY._serialized_start=783
+  _PRODUCEERROR_METADATAENTRY._serialized_end=842
+  _PRODUCEPARTITIONRESULT._serialized_start=845
+  _PRODUCEPARTITIONRESULT._serialized_end=1081
+  _PRODUCESERVICE._serialized_start=1160
+  _PRODUCESERVICE._serialized_end=1336
 # @@protoc_insertion_point(module_scope)

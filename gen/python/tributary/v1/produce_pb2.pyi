@@ -11,6 +11,25 @@ ACKS_NONE: Acks
 ACKS_UNSPECIFIED: Acks
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ProduceError(_message.Message):
+    __slots__ = ["code", "message", "metadata", "reason"]
+    class MetadataEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    metadata: _containers.ScalarMap[str, str]
+    reason: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
 class ProducePartitionResult(_message.Message):
     __slots__ = ["base_offset", "duplicate", "log_append_time_ms", "partition", "record_count", "record_indexes"]
     BASE_OFFSET_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +67,16 @@ class ProduceResponse(_message.Message):
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[ProducePartitionResult]
     def __init__(self, results: _Optional[_Iterable[_Union[ProducePartitionResult, _Mapping]]] = ...) -> None: ...
+
+class ProduceStreamResponse(_message.Message):
+    __slots__ = ["error", "request_index", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_INDEX_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: ProduceError
+    request_index: int
+    response: ProduceResponse
+    def __init__(self, request_index: _Optional[int] = ..., response: _Optional[_Union[ProduceResponse, _Mapping]] = ..., error: _Optional[_Union[ProduceError, _Mapping]] = ...) -> None: ...
 
 class Acks(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -20,6 +20,11 @@ class ProduceServiceStub(object):
                 request_serializer=tributary_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
                 response_deserializer=tributary_dot_v1_dot_produce__pb2.ProduceResponse.FromString,
                 )
+        self.ProduceStream = channel.stream_stream(
+                '/tributary.v1.ProduceService/ProduceStream',
+                request_serializer=tributary_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
+                response_deserializer=tributary_dot_v1_dot_produce__pb2.ProduceStreamResponse.FromString,
+                )
 
 
 class ProduceServiceServicer(object):
@@ -35,6 +40,22 @@ class ProduceServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProduceStream(self, request_iterator, context):
+        """Produce over one long-lived stream, for a producer that sends many
+        requests: no call is set up per request. Each ProduceRequest sent is
+        handled as a Produce would be (the same limits, permissions, quotas and
+        appends), in the order sent, and answered by one ProduceStreamResponse, in
+        that order. A request that fails is answered with its error and the stream
+        goes on; the stream itself ends with a status only when it cannot go on
+        (authentication, a message over the server's size limit, the broker
+        stopping). The broker handles up to 1024 requests of a stream at once and
+        reads no further until the oldest is answered (HTTP/2 flow control then
+        holds the sender back). The TypeScript Producer sends over it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProduceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -42,6 +63,11 @@ def add_ProduceServiceServicer_to_server(servicer, server):
                     servicer.Produce,
                     request_deserializer=tributary_dot_v1_dot_produce__pb2.ProduceRequest.FromString,
                     response_serializer=tributary_dot_v1_dot_produce__pb2.ProduceResponse.SerializeToString,
+            ),
+            'ProduceStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.ProduceStream,
+                    request_deserializer=tributary_dot_v1_dot_produce__pb2.ProduceRequest.FromString,
+                    response_serializer=tributary_dot_v1_dot_produce__pb2.ProduceStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -68,5 +94,22 @@ class ProduceService(object):
         return grpc.experimental.unary_unary(request, target, '/tributary.v1.ProduceService/Produce',
             tributary_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
             tributary_dot_v1_dot_produce__pb2.ProduceResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ProduceStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(request_iterator, target, '/tributary.v1.ProduceService/ProduceStream',
+            tributary_dot_v1_dot_produce__pb2.ProduceRequest.SerializeToString,
+            tributary_dot_v1_dot_produce__pb2.ProduceStreamResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

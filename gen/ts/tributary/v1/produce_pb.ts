@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/v1/produce.proto.
  */
 export const file_tributary_v1_produce: GenFile = /*@__PURE__*/
-  fileDesc("Chp0cmlidXRhcnkvdjEvcHJvZHVjZS5wcm90bxIMdHJpYnV0YXJ5LnYxIuQBCg5Qcm9kdWNlUmVxdWVzdBINCgV0b3BpYxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKAVIAIgBARItCgdyZWNvcmRzGAMgAygLMhwudHJpYnV0YXJ5LnYxLlByb2R1Y2VyUmVjb3JkEiAKBGFja3MYBCABKA4yEi50cmlidXRhcnkudjEuQWNrcxIYCgtwcm9kdWNlcl9pZBgFIAEoA0gBiAEBEhUKCHNlcXVlbmNlGAYgASgDSAKIAQFCDAoKX3BhcnRpdGlvbkIOCgxfcHJvZHVjZXJfaWRCCwoJX3NlcXVlbmNlIkgKD1Byb2R1Y2VSZXNwb25zZRI1CgdyZXN1bHRzGAEgAygLMiQudHJpYnV0YXJ5LnYxLlByb2R1Y2VQYXJ0aXRpb25SZXN1bHQinQEKFlByb2R1Y2VQYXJ0aXRpb25SZXN1bHQSEQoJcGFydGl0aW9uGAEgASgFEhMKC2Jhc2Vfb2Zmc2V0GAIgASgDEhQKDHJlY29yZF9jb3VudBgDIAEoBRIaChJsb2dfYXBwZW5kX3RpbWVfbXMYBCABKAMSEQoJZHVwbGljYXRlGAUgASgIEhYKDnJlY29yZF9pbmRleGVzGAYgAygNKkoKBEFja3MSFAoQQUNLU19VTlNQRUNJRklFRBAAEg0KCUFDS1NfTk9ORRABEg8KC0FDS1NfTEVBREVSEAISDAoIQUNLU19BTEwQAzJYCg5Qcm9kdWNlU2VydmljZRJGCgdQcm9kdWNlEhwudHJpYnV0YXJ5LnYxLlByb2R1Y2VSZXF1ZXN0Gh0udHJpYnV0YXJ5LnYxLlByb2R1Y2VSZXNwb25zZUJRChBkZXYudHJpYnV0YXJ5LnYxQgxQcm9kdWNlUHJvdG9QAVotdHJpYnV0YXJ5LmRldi9nZW4vZ28vdHJpYnV0YXJ5L3YxO3RyaWJ1dGFyeXYxYgZwcm90bzM", [file_tributary_v1_record]);
+  fileDesc("Chp0cmlidXRhcnkvdjEvcHJvZHVjZS5wcm90bxIMdHJpYnV0YXJ5LnYxIuQBCg5Qcm9kdWNlUmVxdWVzdBINCgV0b3BpYxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKAVIAIgBARItCgdyZWNvcmRzGAMgAygLMhwudHJpYnV0YXJ5LnYxLlByb2R1Y2VyUmVjb3JkEiAKBGFja3MYBCABKA4yEi50cmlidXRhcnkudjEuQWNrcxIYCgtwcm9kdWNlcl9pZBgFIAEoA0gBiAEBEhUKCHNlcXVlbmNlGAYgASgDSAKIAQFCDAoKX3BhcnRpdGlvbkIOCgxfcHJvZHVjZXJfaWRCCwoJX3NlcXVlbmNlIkgKD1Byb2R1Y2VSZXNwb25zZRI1CgdyZXN1bHRzGAEgAygLMiQudHJpYnV0YXJ5LnYxLlByb2R1Y2VQYXJ0aXRpb25SZXN1bHQimAEKFVByb2R1Y2VTdHJlYW1SZXNwb25zZRIVCg1yZXF1ZXN0X2luZGV4GAEgASgEEjEKCHJlc3BvbnNlGAIgASgLMh0udHJpYnV0YXJ5LnYxLlByb2R1Y2VSZXNwb25zZUgAEisKBWVycm9yGAMgASgLMhoudHJpYnV0YXJ5LnYxLlByb2R1Y2VFcnJvckgAQggKBnJlc3VsdCKqAQoMUHJvZHVjZUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIOCgZyZWFzb24YAyABKAkSOgoIbWV0YWRhdGEYBCADKAsyKC50cmlidXRhcnkudjEuUHJvZHVjZUVycm9yLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIp0BChZQcm9kdWNlUGFydGl0aW9uUmVzdWx0EhEKCXBhcnRpdGlvbhgBIAEoBRITCgtiYXNlX29mZnNldBgCIAEoAxIUCgxyZWNvcmRfY291bnQYAyABKAUSGgoSbG9nX2FwcGVuZF90aW1lX21zGAQgASgDEhEKCWR1cGxpY2F0ZRgFIAEoCBIWCg5yZWNvcmRfaW5kZXhlcxgGIAMoDSpKCgRBY2tzEhQKEEFDS1NfVU5TUEVDSUZJRUQQABINCglBQ0tTX05PTkUQARIPCgtBQ0tTX0xFQURFUhACEgwKCEFDS1NfQUxMEAMysAEKDlByb2R1Y2VTZXJ2aWNlEkYKB1Byb2R1Y2USHC50cmlidXRhcnkudjEuUHJvZHVjZVJlcXVlc3QaHS50cmlidXRhcnkudjEuUHJvZHVjZVJlc3BvbnNlElYKDVByb2R1Y2VTdHJlYW0SHC50cmlidXRhcnkudjEuUHJvZHVjZVJlcXVlc3QaIy50cmlidXRhcnkudjEuUHJvZHVjZVN0cmVhbVJlc3BvbnNlKAEwAUJRChBkZXYudHJpYnV0YXJ5LnYxQgxQcm9kdWNlUHJvdG9QAVotdHJpYnV0YXJ5LmRldi9nZW4vZ28vdHJpYnV0YXJ5L3YxO3RyaWJ1dGFyeXYxYgZwcm90bzM", [file_tributary_v1_record]);
 
 /**
  * A batch of records for one topic.
@@ -112,6 +112,94 @@ export const ProduceResponseSchema: GenMessage<ProduceResponse> = /*@__PURE__*/
   messageDesc(file_tributary_v1_produce, 1);
 
 /**
+ * The answer to one request of a ProduceStream.
+ *
+ * @generated from message tributary.v1.ProduceStreamResponse
+ */
+export type ProduceStreamResponse = Message<"tributary.v1.ProduceStreamResponse"> & {
+  /**
+   * The request's place on the stream: 0 for the first request sent, 1 for
+   * the next, and so on. Answers come in this order.
+   *
+   * @generated from field: uint64 request_index = 1;
+   */
+  requestIndex: bigint;
+
+  /**
+   * The request's outcome: appended (or a duplicate), or refused.
+   *
+   * @generated from oneof tributary.v1.ProduceStreamResponse.result
+   */
+  result: {
+    /**
+     * What a Produce of the request would have answered.
+     *
+     * @generated from field: tributary.v1.ProduceResponse response = 2;
+     */
+    value: ProduceResponse;
+    case: "response";
+  } | {
+    /**
+     * The status a Produce of the request would have ended with.
+     *
+     * @generated from field: tributary.v1.ProduceError error = 3;
+     */
+    value: ProduceError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tributary.v1.ProduceStreamResponse.
+ * Use `create(ProduceStreamResponseSchema)` to create a new message.
+ */
+export const ProduceStreamResponseSchema: GenMessage<ProduceStreamResponse> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_produce, 2);
+
+/**
+ * Why one request of a ProduceStream failed: what a Produce would have ended with.
+ *
+ * @generated from message tributary.v1.ProduceError
+ */
+export type ProduceError = Message<"tributary.v1.ProduceError"> & {
+  /**
+   * The gRPC status code (google.rpc.Code numbering: 14 is UNAVAILABLE).
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+
+  /**
+   * The status message.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * The stable reason (NOT_LEADER, UNKNOWN_TOPIC, ...), as `tributary-reason`.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * Every trailing-metadata entry a Produce would have carried, e.g.
+   * `tributary-leader` with NOT_LEADER.
+   *
+   * @generated from field: map<string, string> metadata = 4;
+   */
+  metadata: { [key: string]: string };
+};
+
+/**
+ * Describes the message tributary.v1.ProduceError.
+ * Use `create(ProduceErrorSchema)` to create a new message.
+ */
+export const ProduceErrorSchema: GenMessage<ProduceError> = /*@__PURE__*/
+  messageDesc(file_tributary_v1_produce, 3);
+
+/**
  * The records a Produce appended to one partition.
  *
  * @generated from message tributary.v1.ProducePartitionResult
@@ -168,7 +256,7 @@ export type ProducePartitionResult = Message<"tributary.v1.ProducePartitionResul
  * Use `create(ProducePartitionResultSchema)` to create a new message.
  */
 export const ProducePartitionResultSchema: GenMessage<ProducePartitionResult> = /*@__PURE__*/
-  messageDesc(file_tributary_v1_produce, 2);
+  messageDesc(file_tributary_v1_produce, 4);
 
 /**
  * How much the broker must have done before it answers a Produce.
@@ -231,6 +319,25 @@ export const ProduceService: GenService<{
     methodKind: "unary";
     input: typeof ProduceRequestSchema;
     output: typeof ProduceResponseSchema;
+  },
+  /**
+   * Produce over one long-lived stream, for a producer that sends many
+   * requests: no call is set up per request. Each ProduceRequest sent is
+   * handled as a Produce would be (the same limits, permissions, quotas and
+   * appends), in the order sent, and answered by one ProduceStreamResponse, in
+   * that order. A request that fails is answered with its error and the stream
+   * goes on; the stream itself ends with a status only when it cannot go on
+   * (authentication, a message over the server's size limit, the broker
+   * stopping). The broker handles up to 1024 requests of a stream at once and
+   * reads no further until the oldest is answered (HTTP/2 flow control then
+   * holds the sender back). The TypeScript Producer sends over it.
+   *
+   * @generated from rpc tributary.v1.ProduceService.ProduceStream
+   */
+  produceStream: {
+    methodKind: "bidi_streaming";
+    input: typeof ProduceRequestSchema;
+    output: typeof ProduceStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tributary_v1_produce, 0);

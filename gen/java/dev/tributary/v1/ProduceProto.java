@@ -25,6 +25,21 @@ public final class ProduceProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_tributary_v1_ProduceResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ProduceStreamResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ProduceStreamResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ProduceError_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ProduceError_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_tributary_v1_ProduceError_MetadataEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_tributary_v1_ProduceError_MetadataEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_tributary_v1_ProducePartitionResult_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -48,20 +63,32 @@ public final class ProduceProto {
       "\037\n\010sequence\030\006 \001(\003H\002R\010sequence\210\001\001B\014\n\n_par" +
       "titionB\016\n\014_producer_idB\013\n\t_sequence\"Q\n\017P" +
       "roduceResponse\022>\n\007results\030\001 \003(\0132$.tribut" +
-      "ary.v1.ProducePartitionResultR\007results\"\354" +
-      "\001\n\026ProducePartitionResult\022\034\n\tpartition\030\001" +
-      " \001(\005R\tpartition\022\037\n\013base_offset\030\002 \001(\003R\nba" +
-      "seOffset\022!\n\014record_count\030\003 \001(\005R\013recordCo" +
-      "unt\022+\n\022log_append_time_ms\030\004 \001(\003R\017logAppe" +
-      "ndTimeMs\022\034\n\tduplicate\030\005 \001(\010R\tduplicate\022%" +
-      "\n\016record_indexes\030\006 \003(\rR\rrecordIndexes*J\n" +
-      "\004Acks\022\024\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_NONE" +
-      "\020\001\022\017\n\013ACKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032X\n\016Pro" +
-      "duceService\022F\n\007Produce\022\034.tributary.v1.Pr" +
-      "oduceRequest\032\035.tributary.v1.ProduceRespo" +
-      "nseBQ\n\020dev.tributary.v1B\014ProduceProtoP\001Z" +
-      "-tributary.dev/gen/go/tributary/v1;tribu" +
-      "taryv1b\006proto3"
+      "ary.v1.ProducePartitionResultR\007results\"\267" +
+      "\001\n\025ProduceStreamResponse\022#\n\rrequest_inde" +
+      "x\030\001 \001(\004R\014requestIndex\022;\n\010response\030\002 \001(\0132" +
+      "\035.tributary.v1.ProduceResponseH\000R\010respon" +
+      "se\0222\n\005error\030\003 \001(\0132\032.tributary.v1.Produce" +
+      "ErrorH\000R\005errorB\010\n\006result\"\327\001\n\014ProduceErro" +
+      "r\022\022\n\004code\030\001 \001(\005R\004code\022\030\n\007message\030\002 \001(\tR\007" +
+      "message\022\026\n\006reason\030\003 \001(\tR\006reason\022D\n\010metad" +
+      "ata\030\004 \003(\0132(.tributary.v1.ProduceError.Me" +
+      "tadataEntryR\010metadata\032;\n\rMetadataEntry\022\020" +
+      "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\002" +
+      "8\001\"\354\001\n\026ProducePartitionResult\022\034\n\tpartiti" +
+      "on\030\001 \001(\005R\tpartition\022\037\n\013base_offset\030\002 \001(\003" +
+      "R\nbaseOffset\022!\n\014record_count\030\003 \001(\005R\013reco" +
+      "rdCount\022+\n\022log_append_time_ms\030\004 \001(\003R\017log" +
+      "AppendTimeMs\022\034\n\tduplicate\030\005 \001(\010R\tduplica" +
+      "te\022%\n\016record_indexes\030\006 \003(\rR\rrecordIndexe" +
+      "s*J\n\004Acks\022\024\n\020ACKS_UNSPECIFIED\020\000\022\r\n\tACKS_" +
+      "NONE\020\001\022\017\n\013ACKS_LEADER\020\002\022\014\n\010ACKS_ALL\020\0032\260\001" +
+      "\n\016ProduceService\022F\n\007Produce\022\034.tributary." +
+      "v1.ProduceRequest\032\035.tributary.v1.Produce" +
+      "Response\022V\n\rProduceStream\022\034.tributary.v1" +
+      ".ProduceRequest\032#.tributary.v1.ProduceSt" +
+      "reamResponse(\0010\001BQ\n\020dev.tributary.v1B\014Pr" +
+      "oduceProtoP\001Z-tributary.dev/gen/go/tribu" +
+      "tary/v1;tributaryv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -80,8 +107,26 @@ public final class ProduceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_ProduceResponse_descriptor,
         new java.lang.String[] { "Results", });
-    internal_static_tributary_v1_ProducePartitionResult_descriptor =
+    internal_static_tributary_v1_ProduceStreamResponse_descriptor =
       getDescriptor().getMessageTypes().get(2);
+    internal_static_tributary_v1_ProduceStreamResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ProduceStreamResponse_descriptor,
+        new java.lang.String[] { "RequestIndex", "Response", "Error", "Result", });
+    internal_static_tributary_v1_ProduceError_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_tributary_v1_ProduceError_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ProduceError_descriptor,
+        new java.lang.String[] { "Code", "Message", "Reason", "Metadata", });
+    internal_static_tributary_v1_ProduceError_MetadataEntry_descriptor =
+      internal_static_tributary_v1_ProduceError_descriptor.getNestedTypes().get(0);
+    internal_static_tributary_v1_ProduceError_MetadataEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_tributary_v1_ProduceError_MetadataEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_tributary_v1_ProducePartitionResult_descriptor =
+      getDescriptor().getMessageTypes().get(4);
     internal_static_tributary_v1_ProducePartitionResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_tributary_v1_ProducePartitionResult_descriptor,

@@ -49,6 +49,37 @@ public final class ProduceServiceGrpc {
     return getProduceMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.tributary.v1.ProduceRequest,
+      dev.tributary.v1.ProduceStreamResponse> getProduceStreamMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ProduceStream",
+      requestType = dev.tributary.v1.ProduceRequest.class,
+      responseType = dev.tributary.v1.ProduceStreamResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.tributary.v1.ProduceRequest,
+      dev.tributary.v1.ProduceStreamResponse> getProduceStreamMethod() {
+    io.grpc.MethodDescriptor<dev.tributary.v1.ProduceRequest, dev.tributary.v1.ProduceStreamResponse> getProduceStreamMethod;
+    if ((getProduceStreamMethod = ProduceServiceGrpc.getProduceStreamMethod) == null) {
+      synchronized (ProduceServiceGrpc.class) {
+        if ((getProduceStreamMethod = ProduceServiceGrpc.getProduceStreamMethod) == null) {
+          ProduceServiceGrpc.getProduceStreamMethod = getProduceStreamMethod =
+              io.grpc.MethodDescriptor.<dev.tributary.v1.ProduceRequest, dev.tributary.v1.ProduceStreamResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ProduceStream"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ProduceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.tributary.v1.ProduceStreamResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ProduceServiceMethodDescriptorSupplier("ProduceStream"))
+              .build();
+        }
+      }
+    }
+    return getProduceStreamMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -112,6 +143,25 @@ public final class ProduceServiceGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getProduceMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Produce over one long-lived stream, for a producer that sends many
+     * requests: no call is set up per request. Each ProduceRequest sent is
+     * handled as a Produce would be (the same limits, permissions, quotas and
+     * appends), in the order sent, and answered by one ProduceStreamResponse, in
+     * that order. A request that fails is answered with its error and the stream
+     * goes on; the stream itself ends with a status only when it cannot go on
+     * (authentication, a message over the server's size limit, the broker
+     * stopping). The broker handles up to 1024 requests of a stream at once and
+     * reads no further until the oldest is answered (HTTP/2 flow control then
+     * holds the sender back). The TypeScript Producer sends over it.
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceRequest> produceStream(
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceStreamResponse> responseObserver) {
+      return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getProduceStreamMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -121,6 +171,13 @@ public final class ProduceServiceGrpc {
                 dev.tributary.v1.ProduceRequest,
                 dev.tributary.v1.ProduceResponse>(
                   this, METHODID_PRODUCE)))
+          .addMethod(
+            getProduceStreamMethod(),
+            io.grpc.stub.ServerCalls.asyncBidiStreamingCall(
+              new MethodHandlers<
+                dev.tributary.v1.ProduceRequest,
+                dev.tributary.v1.ProduceStreamResponse>(
+                  this, METHODID_PRODUCE_STREAM)))
           .build();
     }
   }
@@ -153,6 +210,26 @@ public final class ProduceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getProduceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Produce over one long-lived stream, for a producer that sends many
+     * requests: no call is set up per request. Each ProduceRequest sent is
+     * handled as a Produce would be (the same limits, permissions, quotas and
+     * appends), in the order sent, and answered by one ProduceStreamResponse, in
+     * that order. A request that fails is answered with its error and the stream
+     * goes on; the stream itself ends with a status only when it cannot go on
+     * (authentication, a message over the server's size limit, the broker
+     * stopping). The broker handles up to 1024 requests of a stream at once and
+     * reads no further until the oldest is answered (HTTP/2 flow control then
+     * holds the sender back). The TypeScript Producer sends over it.
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceRequest> produceStream(
+        io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceStreamResponse> responseObserver) {
+      return io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+          getChannel().newCall(getProduceStreamMethod(), getCallOptions()), responseObserver);
     }
   }
 
@@ -218,6 +295,7 @@ public final class ProduceServiceGrpc {
   }
 
   private static final int METHODID_PRODUCE = 0;
+  private static final int METHODID_PRODUCE_STREAM = 1;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -250,6 +328,9 @@ public final class ProduceServiceGrpc {
     public io.grpc.stub.StreamObserver<Req> invoke(
         io.grpc.stub.StreamObserver<Resp> responseObserver) {
       switch (methodId) {
+        case METHODID_PRODUCE_STREAM:
+          return (io.grpc.stub.StreamObserver<Req>) serviceImpl.produceStream(
+              (io.grpc.stub.StreamObserver<dev.tributary.v1.ProduceStreamResponse>) responseObserver);
         default:
           throw new AssertionError();
       }
@@ -302,6 +383,7 @@ public final class ProduceServiceGrpc {
           serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
               .setSchemaDescriptor(new ProduceServiceFileDescriptorSupplier())
               .addMethod(getProduceMethod())
+              .addMethod(getProduceStreamMethod())
               .build();
         }
       }
