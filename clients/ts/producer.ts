@@ -117,7 +117,8 @@ function expiredError(topic: string, partition: number | undefined): Error {
  * broker's function, services/partitioner), else round-robin over partitions
  * that have a leader. Records of one partition are grouped for up to
  * `lingerMs` or `batchBytes` and sent as a Produce with that partition to its
- * leader.
+ * leader, over one ProduceStream per broker (produce-pipeline.ts; unary Produce
+ * at a broker without it).
  *
  * Retries: on UNAVAILABLE (NOT_LEADER, PARTITION_OFFLINE, NOT_ENOUGH_REPLICAS,
  * FENCED_LEADER_EPOCH, SHUTTING_DOWN, BROKER_STARTING, a broker that does not

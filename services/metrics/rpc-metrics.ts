@@ -65,6 +65,12 @@ export class RpcMetrics {
     this.count(method, code);
   }
 
+  /** A pipelined stream (ProduceStream) ended: its requests were counted one by one
+   * (`unary`), so the stream itself leaves only the gauge. */
+  pipelineClosed(method: string): void {
+    this.activeStreams.dec({ method });
+  }
+
   /** A call refused before its handler ran (an undecodable request). */
   rejected(method: string, code: string): void {
     this.count(method, code);

@@ -136,11 +136,11 @@ export function servePipelined(call: ServerDuplexStream<unknown, unknown>, conte
   let closing = false;
   let closed = false;
 
-  const finish = (code: string) => {
+  const finish = () => {
     if (closed) return;
     closed = true;
     unregister();
-    metrics?.streamClosed(name, code);
+    metrics?.pipelineClosed(name);
   };
   const unregister = streams.add(() => {
     closing = true;
@@ -172,10 +172,11 @@ export function servePipelined(call: ServerDuplexStream<unknown, unknown>, conte
       return;
     }
     if (closing) {
-      finish(fail(new ShuttingDownError()));
+      fail(new ShuttingDownError());
+      finish();
     } else if (halfClosed) {
       call.end();
-      finish("OK");
+      finish();
     } else {
       maybeResume();
     }
@@ -223,8 +224,8 @@ export function servePipelined(call: ServerDuplexStream<unknown, unknown>, conte
     halfClosed = true;
     flush();
   });
-  call.on("error", () => finish("CANCELLED"));
-  call.on("close", () => finish(gone() ? "CANCELLED" : "OK"));
+  call.on("error", finish);
+  call.on("close", finish);
 }
 
 function pipelineError(error: ServiceError): PipelineError {
