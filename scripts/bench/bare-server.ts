@@ -1,5 +1,6 @@
 // The ceiling: a bare grpc-js server on the broker's method paths that only
-// acknowledges Produce with a fixed answer (no decoding, no storage) and streams
+// acknowledges Produce and each request of a ProduceStream with a fixed answer (no
+// decoding, no storage; the stream's answers carry their request_index) and streams
 // pre-encoded SubscribeResponse messages. Same message shapes and the same
 // HTTP/2 window tuning as the broker. Logs {"msg":"broker listening","address"}.
 // Subscribe: the value size comes from the topic name ("v100", "v1024"), the
@@ -9,12 +10,13 @@
 // that size, and a ceiling sending smaller messages pays the per-message cost more
 // often than the broker does (with 1000-record messages the broker beat it: 1.19x).
 // Usage: node --import tsx scripts/bench/bare-server.ts [MESSAGE_BYTES]
-import { Server, ServerCredentials, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServerDuplexStream, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ProduceResponseSchema } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { SubscribeRequestSchema, SubscribeResponseSchema, type SubscribeRequest } from "../../gen/ts/tributary/v1/fetch_pb.js";
 import { ConsumerRecordSchema } from "../../gen/ts/tributary/v1/record_pb.js";
 import { defaultConfig } from "../../services/config.js";
+import { WireWriter } from "../../services/wire/index.js";
 
 const messageBytes = Number(process.argv[2] ?? defaultConfig.fetchMaxBytes);
 const window = 8 * 1024 * 1024;
@@ -69,6 +71,15 @@ server.addService(
       responseSerialize: raw,
       responseDeserialize: raw,
     },
+    produceStream: {
+      path: "/tributary.v1.ProduceService/ProduceStream",
+      requestStream: true,
+      responseStream: true,
+      requestDeserialize: raw,
+      requestSerialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+    },
     subscribe: {
       path: "/tributary.v1.FetchService/Subscribe",
       requestStream: false,
@@ -81,6 +92,11 @@ server.addService(
   },
   {
     produce: (_call: unknown, callback: sendUnaryData<Buffer>) => callback(null, ack),
+    produceStream: (call: ServerDuplexStream<Buffer, Buffer>) => {
+      let index = 0;
+      call.on("data", () => call.write(Buffer.concat([new WireWriter(16).varintField(1, index++).lengthPrefix(2, ack.length).finish(), ack])));
+      call.on("end", () => call.end());
+    },
     subscribe: (call: ServerWritableStream<SubscribeRequest, Buffer>) => {
       const valueBytes = Number(/^v(\d+)$/.exec(call.request.topic)?.[1] ?? 100);
       const { message, records } = streamed(valueBytes);
