@@ -26,7 +26,10 @@ type Acks int32
 const (
 	// The default: same as ACKS_LEADER.
 	Acks_ACKS_UNSPECIFIED Acks = 0
-	// Answer before appending; promises nothing, reports no offsets.
+	// Answer once the records are placed in the broker's memory, before they are
+	// written to the operating system: promises nothing. The answer still reports
+	// where they were placed, offsets that a crash or a leader change can take
+	// away with the records.
 	Acks_ACKS_NONE Acks = 1
 	// Answer once the records are appended and handed to the operating system
 	// (they survive a crash of the broker process); with fsync policy `always`,

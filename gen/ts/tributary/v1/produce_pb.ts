@@ -272,7 +272,10 @@ export enum Acks {
   UNSPECIFIED = 0,
 
   /**
-   * Answer before appending; promises nothing, reports no offsets.
+   * Answer once the records are placed in the broker's memory, before they are
+   * written to the operating system: promises nothing. The answer still reports
+   * where they were placed, offsets that a crash or a leader change can take
+   * away with the records.
    *
    * @generated from enum value: ACKS_NONE = 1;
    */

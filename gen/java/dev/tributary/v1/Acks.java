@@ -22,7 +22,10 @@ public enum Acks
   ACKS_UNSPECIFIED(0),
   /**
    * <pre>
-   * Answer before appending; promises nothing, reports no offsets.
+   * Answer once the records are placed in the broker's memory, before they are
+   * written to the operating system: promises nothing. The answer still reports
+   * where they were placed, offsets that a crash or a leader change can take
+   * away with the records.
    * </pre>
    *
    * <code>ACKS_NONE = 1;</code>
@@ -60,7 +63,10 @@ public enum Acks
   public static final int ACKS_UNSPECIFIED_VALUE = 0;
   /**
    * <pre>
-   * Answer before appending; promises nothing, reports no offsets.
+   * Answer once the records are placed in the broker's memory, before they are
+   * written to the operating system: promises nothing. The answer still reports
+   * where they were placed, offsets that a crash or a leader change can take
+   * away with the records.
    * </pre>
    *
    * <code>ACKS_NONE = 1;</code>
