@@ -2,21 +2,33 @@ import { InterceptingCall, type Interceptor } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Acks, Admin, Consumer, Producer, createClient, type ConsumedRecord, type RecordMetadata } from "../../clients/ts/index.js";
 import { FetchService } from "../../gen/ts/tributary/v1/fetch_pb.js";
+import type { ProduceStreamResponse } from "../../gen/ts/tributary/v1/produce_pb.js";
 import { partitionForKey } from "../../services/partitioner/index.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 
 const text = (b: Uint8Array) => Buffer.from(b).toString("utf8");
 
-/** Counts the Produce calls that failed, by status code and reason: the retries the producer made. */
+/** Counts the produce requests that failed, by status code and reason: the retries the
+ * producer made. The Producer sends over ProduceStream, where a request's failure is its
+ * answer's error and a broken stream its status (a unary Produce's status too). */
 function failedProduceCalls() {
   const failures: number[] = [];
   const reasons: string[] = [];
   const interceptor: Interceptor = (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
+        const path = options.method_definition.path;
+        const produce = path.endsWith("/Produce") || path.endsWith("/ProduceStream");
         next(metadata, {
+          onReceiveMessage(message: { result?: ProduceStreamResponse["result"] }, nextMessage) {
+            if (path.endsWith("/ProduceStream") && message.result?.case === "error") {
+              failures.push(message.result.value.code);
+              reasons.push(message.result.value.reason);
+            }
+            nextMessage(message);
+          },
           onReceiveStatus(status, nextStatus) {
-            if (status.code !== 0 && options.method_definition.path.endsWith("/Produce")) {
+            if (status.code !== 0 && produce) {
               failures.push(status.code);
               reasons.push(String(status.metadata.get("tributary-reason")[0] ?? ""));
             }
