@@ -3,6 +3,7 @@ import {
   makeGenericClientConstructor,
   Metadata,
   type CallOptions,
+  type Channel,
   type ChannelCredentials,
   type ChannelOptions,
   type Client as GrpcClient,
@@ -51,6 +52,8 @@ export interface BidiStream<I, O> {
 export type ServiceClient<T extends GenServiceMethods> = { [K in keyof T]: MethodOf<T[K]> } & {
   /** Closes the underlying channel. */
   close(): void;
+  /** The underlying channel: its connectivity state tells when its connection ends. */
+  getChannel(): Channel;
 };
 
 /** A server stream: async-iterable messages, cancellable. */
@@ -128,7 +131,7 @@ export function createClient<T extends GenServiceMethods>(
     if (metadata.get("authorization").length === 0) metadata.set("authorization", `Bearer ${token}`);
     return metadata;
   };
-  const client: Record<string, unknown> = { close: () => grpc.close() };
+  const client: Record<string, unknown> = { close: () => grpc.close(), getChannel: () => grpc.getChannel() };
   for (const method of service.methods) {
     const invoke = grpc[method.localName].bind(grpc);
     if (method.methodKind === "unary") {

@@ -157,7 +157,7 @@ export class Producer {
   private readonly slots = new Map<string, string[]>();
   /** One ProduceStream per broker address (produce-pipeline.ts). */
   private readonly pipelines = new Map<string, ProducePipeline>();
-  /** Brokers that answered ProduceStream with UNIMPLEMENTED: unary Produce there. */
+  /** Brokers that answered ProduceStream with UNIMPLEMENTED: unary Produce there, while that connection lasts. */
   private readonly unaryOnly = new Set<string>();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -390,14 +390,21 @@ export class Producer {
   /** One Produce of `request` at `address`: over the broker's ProduceStream, or a unary
    * Produce at a broker without it (an older build, during a rolling upgrade). */
   private produceAt(address: string, request: Buffer, timeoutMs: number): Promise<ProduceResponse> {
-    const unary = () =>
-      this.metadata.client(ProduceService, address).produce(request as unknown as MessageInitShape<typeof ProduceRequestSchema>, { deadline: timeoutMs });
+    const client = this.metadata.client(ProduceService, address);
+    const unary = () => client.produce(request as unknown as MessageInitShape<typeof ProduceRequestSchema>, { deadline: timeoutMs });
     if (this.unaryOnly.has(address)) return unary();
     let pipeline = this.pipelines.get(address);
-    if (pipeline === undefined) this.pipelines.set(address, (pipeline = new ProducePipeline(this.metadata.client(ProduceService, address))));
+    if (pipeline === undefined) this.pipelines.set(address, (pipeline = new ProducePipeline(client)));
     return pipeline.send(request, timeoutMs).catch((err: unknown) => {
       if (!isProduceStreamUnsupported(err)) throw err;
-      this.unaryOnly.add(address);
+      if (!this.unaryOnly.has(address)) {
+        // Until the connection changes: a broker is upgraded by a restart, which ends it, and
+        // comes back on the same address; the next connection asks for the stream again, as
+        // Kafka's clients ask a broker's ApiVersions on each new connection.
+        const channel = client.getChannel();
+        channel.watchConnectivityState(channel.getConnectivityState(false), Infinity, () => this.unaryOnly.delete(address));
+        this.unaryOnly.add(address);
+      }
       return unary();
     });
   }

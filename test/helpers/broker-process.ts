@@ -35,6 +35,8 @@ export interface BrokerProcessOptions {
   /** A command the broker runs under, which must exec it in the same process (signals
    * reach the broker): `["ip", "netns", "exec", NAME]` for a network namespace (scripts/chaos-netns.ts). */
   readonly wrapper?: readonly string[];
+  /** The compiled main.js to run (another build's, test/helpers/variant-build.ts). Default dist/'s. */
+  readonly main?: string;
 }
 
 export interface RestartOptions {
@@ -47,6 +49,8 @@ export interface BrokerProcess {
   readonly pid: number;
   readonly address: string;
   readonly port: number;
+  /** The HTTP port (/metrics), when `http` is on. */
+  readonly httpPort: number | undefined;
   /** The last log lines (stdout's JSON lines; stderr's prefixed "stderr: "), of every incarnation. */
   readonly logs: readonly string[];
   /** Whether the current incarnation has exited. */
@@ -108,7 +112,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     ...Object.entries(options.config ?? {}).flatMap(([key, value]) => [`--${flagName(key)}`, String(value)]),
     ...(options.args ?? []),
   ];
-  let args = serveArgs(compiledMain);
+  let args = serveArgs(options.main ?? compiledMain);
 
   let incarnation = await spawnIncarnation(args, options, remember, () => logs);
   const handle: BrokerProcess = {
@@ -120,6 +124,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     },
     get port() {
       return incarnation.port;
+    },
+    get httpPort() {
+      return incarnation.httpPort;
     },
     logs,
     get exited() {
@@ -165,6 +172,7 @@ interface Incarnation {
   readonly child: ChildProcess;
   readonly address: string;
   readonly port: number;
+  readonly httpPort: number | undefined;
   readonly exit: Promise<number | NodeJS.Signals | null>;
   /** How it ended; undefined while it runs. */
   readonly exitedWith: number | NodeJS.Signals | null | undefined;
@@ -248,6 +256,7 @@ async function spawnIncarnation(
     child,
     address: String(listening.address),
     port: Number(listening.port),
+    httpPort: typeof listening.httpPort === "number" ? listening.httpPort : undefined,
     exit,
     get exitedWith() {
       return exitedWith;

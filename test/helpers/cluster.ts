@@ -48,6 +48,10 @@ export interface StartClusterOptions {
   /** Config keys for one broker, over `config` (a broker with other credentials). */
   readonly brokerConfig?: (id: number) => Readonly<Record<string, string | number | boolean>>;
   readonly proxies?: boolean;
+  /** The compiled main.js a broker starts from (another build, test/helpers/variant-build.ts); undefined: dist/'s. */
+  readonly brokerMain?: (id: number) => string | undefined;
+  /** Each broker serves HTTP (/metrics) on a free port: `broker.process.httpPort`. */
+  readonly http?: boolean;
 }
 
 /** Session timeout of test brokers: the product's default. etcd's smallest lease (2 s)
@@ -108,6 +112,8 @@ async function startClusterBroker(id: number, dir: string, etcd: EtcdProcesses, 
   const process = await startBrokerProcess({
     dataDir: join(dir, `broker-${id}`),
     listen,
+    main: options.brokerMain?.(id),
+    http: options.http ? "127.0.0.1:0" : undefined,
     config: {
       etcdEndpoints: endpoints.join(","),
       clusterName: "test",
