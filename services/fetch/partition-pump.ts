@@ -37,6 +37,14 @@ export async function pumpPartition(options: PumpOptions): Promise<bigint> {
   let next = options.start;
   const admitLargeRead = (reservation: Reservation) => (bytes: number) => writer.admitLargeRead(reservation, bytes, signal);
   while (!stopped()) {
+    // Caught up (the usual state of a tailing reader after each send): wait for the next
+    // record now, without reserving room and reading nothing first. That empty turn was
+    // a reservation, a read and ~8 promises per record for a reader at the log end (issue
+    // 15 §5). Offsets out of range still go through the read below, which resets them.
+    if (next >= log.highWatermark && next <= log.logEndOffset && next >= log.logStartOffset) {
+      await waitForRecords(log, next, Number.POSITIVE_INFINITY, signals);
+      continue;
+    }
     // Room first, then the read: a stream that cannot send holds no read buffer.
     const reservation = await writer.reserve(maxBytes, signal);
     if (reservation === null) {
