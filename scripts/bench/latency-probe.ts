@@ -1,6 +1,6 @@
 // Latency probe (issue 15 §5, docs/PERFORMANCE.md "The low-rate latency tail"): one broker,
-// one Subscribe reader and a paced producer on one connection, as in the bench's latency
-// phase, with both processes instrumented by probe-preload.mjs: GC pauses, event-loop
+// one Subscribe reader and a paced producer on one connection, the bench's latency round
+// (latency-client.ts), with both processes instrumented by probe-preload.mjs: GC pauses, event-loop
 // delay, async resources created per record (load-independent), whether the slowest 1%
 // of records overlapped a GC pause of either process, and, when the broker pushes stage
 // times to globalThis.__probeTrace (temporary hooks, see the doc), the median time of
@@ -10,11 +10,9 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromBinary } from "@bufbuild/protobuf";
 import { Admin } from "../../clients/ts/index.js";
-import { SubscribeResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { paced, readStamp, stamp } from "./pace.js";
-import { brokerNodeFlags, percentile, produceCall, produceRequestOf, rawClient, removeDir, sleep, startNode, subscribeRequest, tempDir } from "./util.js";
+import { latencyRound } from "./latency-client.js";
+import { brokerNodeFlags, percentile, removeDir, sleep, startNode, tempDir } from "./util.js";
 
 type Entry = [string, number, number, number?];
 const [rate = 1000, secs = 4] = process.argv.slice(2, 4).map(Number);
@@ -28,62 +26,24 @@ const extraNode = (process.env.BROKER_NODE ?? "").split(/\s+/).filter(Boolean);
 const broker = await startNode([...brokerNodeFlags, ...extraNode, "--import", preload, "services/tributary.mjs", "serve", "--listen", "127.0.0.1:0", "--http", "off", "--data-dir", dir]);
 const admin = new Admin({ broker: broker.address });
 await admin.createTopic("lat", 1);
-const client = rawClient(broker.address);
-const total = Math.floor(rate * secs);
-const samples: number[] = [];
+admin.close();
 const recs: number[][] = []; // [offset, sent, received] in absolute ms
-let messages = 0;
-const call = client.subscribe(subscribeRequest("lat", [0], "latest"));
-let finished!: () => void;
-const all = new Promise<void>((r) => (finished = r));
-call.on("data", (m: Buffer) => {
-  const now = performance.now();
-  const response = fromBinary(SubscribeResponseSchema, m);
-  if (response.event.case !== "records") return;
-  messages++;
-  for (const record of response.event.value.records) {
-    samples.push(now - readStamp(record.value));
-    recs.push([Number(record.offset), performance.timeOrigin + readStamp(record.value), performance.timeOrigin + now]);
-  }
-  if (samples.length >= total) finished();
-});
-call.on("error", () => undefined);
-await sleep(300);
-await paced(rate, 1, (n) => void produceCall(client, produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0))); // warm-up
-await sleep(200);
-samples.length = recs.length = messages = 0;
 const dump = () => {
   process.kill(broker.pid, "SIGUSR2");
   process.kill(process.pid, "SIGUSR2");
 };
-dump(); // both processes start counting now
-await sleep(100);
-samples.length = recs.length = messages = 0;
-const pending: Promise<unknown>[] = [];
-let requests = 0;
-if (process.env.UNARY) {
-  await paced(rate, secs, (n) => {
-    requests++;
-    pending.push(produceCall(client, produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0)));
-  });
-} else {
-  const stream = client.produceStream();
-  let answered = 0;
-  stream.on("error", () => undefined);
-  pending.push(new Promise((resolve) => stream.on("data", () => ++answered === requests && resolve(undefined))));
-  await paced(rate, secs, (n) => {
-    requests++;
-    stream.write(produceRequestOf("lat", Array.from({ length: n }, () => stamp(100)), 0));
-  });
-  pending.push(Promise.resolve().then(() => stream.end()));
-}
-await Promise.all(pending);
-await Promise.race([all, sleep(3000)]);
+await latencyRound(broker.address, "lat", rate, 1); // warm-up
+// Both processes start counting once the reader is in place, before the first send.
+const { samples, requests, messages } = await latencyRound(broker.address, "lat", rate, secs, {
+  beforeSending: async () => {
+    dump();
+    await sleep(100);
+  },
+  onRecord: (offset, sent, received) => recs.push([Number(offset), performance.timeOrigin + sent, performance.timeOrigin + received]),
+});
 process.env.PROBE_OUT = clientOut;
 dump();
 await sleep(300);
-call.cancel();
-client.close();
 await broker.stop();
 await removeDir(dir);
 

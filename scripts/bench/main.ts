@@ -10,17 +10,14 @@ import { statfsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, totalmem, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
-import { fromBinary } from "@bufbuild/protobuf";
-import type { ServiceError } from "@grpc/grpc-js";
 import { Admin, Consumer, Producer } from "../../clients/ts/index.js";
 import { FsyncPolicy } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { SubscribeResponseSchema } from "../../gen/ts/tributary/v1/fetch_pb.js";
-import { paced, readStamp, stamp } from "./pace.js";
+import { latencyRound } from "./latency-client.js";
 import { install, startNats, startRedis, type Peer } from "./peers.js";
 import { clusterPhase } from "./cluster.js";
 import { table, writeReport, fmtBytes, fmtNum, type Figure, type Results, type Target } from "./report.js";
 import {
-  brokerNodeFlags, cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, produceRequestOf, Progress,
+  brokerNodeFlags, cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, Progress,
   rawClient, removeDir, rssBytes, sampleRss, setDeadline, sleep, startNode, subscribeRequest, tempDir, type Proc, type RawClient,
 } from "./util.js";
 
@@ -70,6 +67,8 @@ const quick = args.quick!;
 const rounds = Math.max(1, Number(args.rounds ?? 3));
 const seconds = Number(args.seconds ?? (quick ? 0.4 : 2));
 const latencySeconds = quick ? 0.7 : 4;
+/** Uncounted one-second rounds per system before the latency phase's rounds (see latencyPhase). */
+const warmupRounds = quick ? 1 : 10;
 const rates = [1000, 5000, 20000];
 const lanes = 8; // calls in flight for produce
 const sendWindow = 8192; // Producer.send() calls outstanding
@@ -361,41 +360,7 @@ async function clientPhase(broker: string, bare: string, admin: Admin) {
 }
 
 async function tributaryLatency(broker: string, rate: number, secs: number): Promise<number[]> {
-  const client = rawClient(broker);
-  const samples: number[] = [];
-  const total = Math.floor(rate * secs);
-  const call = client.subscribe(subscribeRequest("bench-latency", [0], "latest"));
-  let finished!: () => void;
-  const all = new Promise<void>((r) => (finished = r));
-  call.on("data", (m: Buffer) => {
-    const now = performance.now();
-    const response = fromBinary(SubscribeResponseSchema, m);
-    if (response.event.case !== "records") return;
-    for (const record of response.event.value.records) samples.push(now - readStamp(record.value));
-    if (samples.length >= total) finished();
-  });
-  call.on("error", (err: ServiceError) => (err.code === 1 ? undefined : note(`latency subscriber: ${err.message}`)));
-  await sleep(300);
-  // Over ProduceStream, as the TypeScript Producer sends (issue 15 §5: a unary call per
-  // request cost a new HTTP/2 stream each, whose objects outlive scavenges in the client).
-  const stream = client.produceStream();
-  let sent = 0;
-  let answered = 0;
-  let acked!: () => void;
-  const allAcked = new Promise<void>((r) => (acked = r));
-  stream.on("data", () => ++answered === sent && acked());
-  stream.on("error", (err: ServiceError) => (err.code === 1 ? undefined : note(`latency producer: ${err.message}`)));
-  await paced(rate, secs, (n) => {
-    sent++;
-    stream.write(produceRequestOf("bench-latency", Array.from({ length: n }, () => stamp(100)), 0));
-  });
-  await Promise.race([allAcked, sleep(5000)]);
-  stream.end();
-  await Promise.race([all, sleep(5000)]);
-  call.cancel();
-  client.close();
-  if (samples.length < total) note(`latency ${rate}/s: tributary delivered ${samples.length} of ${total}`);
-  return samples;
+  return (await latencyRound(broker, "bench-latency", rate, secs, { note })).samples;
 }
 
 function stats(samples: number[]) {
@@ -406,13 +371,22 @@ function stats(samples: number[]) {
 async function latencyPhase(broker: string, admin: Admin) {
   await admin.createTopic("bench-latency", 1);
   const systems = ["tributary", ...peers.map((p) => p.name)];
-  // Warm-up, the same for every system and not counted: one second at 1k records/s. The
-  // first measured round used to be the broker's first traffic after start (code not yet
-  // optimized by V8, the new topic's first segment), and its 1k/s p99 was 3-8x the next
-  // round's in each of four runs (docs/PERFORMANCE.md, "The low-rate latency tail").
+  // Warm-up, the same for every system and not counted: ten rounds of one second at 1k
+  // records/s. The first measured round used to be the broker's first traffic after start
+  // (code not yet optimized by V8, the new topic's first segment), and its 1k/s p99 was
+  // 3-8x the next round's in each of four runs. One warm-up round was not enough: V8
+  // deoptimizes stream, HTTP/2, grpc-js and pump code when the next round's new streams
+  // bring new object shapes ("wrong map", "code dependencies" in --log-deopt), and each
+  // of the first few rounds spent about 2 s re-optimizing, with most of its tail there.
+  // Measured rounds after 1, 2, 5 and 10 warm-up rounds: the first one's p99 at 1k/s was
+  // 2.6-3.8, 2.6-2.8, 1.8-1.9 and 1.5-1.6 ms; after ten it no longer fell with the round's
+  // number (docs/PERFORMANCE.md, "The low-rate latency tail"). A long-running broker is
+  // past all of that.
   for (const system of systems) {
-    if (system === "tributary") await tributaryLatency(broker, 1000, 1);
-    else await peers.find((p) => p.name === system)!.latency(1000, 1, 100);
+    for (let i = 0; i < warmupRounds; i++) {
+      if (system === "tributary") await tributaryLatency(broker, 1000, 1);
+      else await peers.find((p) => p.name === system)!.latency(1000, 1, 100);
+    }
   }
   const progress = new Progress("latency", rounds * rates.length * systems.length);
   const results = new Map<string, Array<ReturnType<typeof stats>>>();
