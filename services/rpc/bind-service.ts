@@ -185,13 +185,16 @@ export function bindService<T extends GenServiceMethods>(
           (err: unknown) => metrics?.streamClosed(name, fail(err)),
         );
       };
-    } else if (method.methodKind === "bidi_streaming" && codecs[method.localName]?.pipeline !== undefined) {
-      const { answers, streams } = codecs[method.localName].pipeline!;
-      const pipeline = { name, handler: handler as PipelineOptions["handler"], decode, codec: answers, streams, log, metrics, auth };
-      implementation[method.localName] = (call: BidiCall) => servePipelined(call, new CallContext(name, call, true, auth), pipeline);
     } else if (method.methodKind === "bidi_streaming") {
-      // Inter-broker streams (ReplicaService.Replicate): authenticated once from the call's
-      // metadata, each request limited, decoded and authorized as it arrives.
+      // Authenticated once, from the call's metadata. Then either a pipelined method
+      // (ProduceStream: every request a unary call of the handler, pipelined-stream.ts), or
+      // an inter-broker stream (ReplicaService.Replicate): each request limited, decoded
+      // and authorized as it arrives.
+      const pipeline = codecs[method.localName]?.pipeline;
+      const pipelineOptions: PipelineOptions | undefined =
+        pipeline === undefined
+          ? undefined
+          : { name, handler: handler as PipelineOptions["handler"], decode, codec: pipeline.answers, streams: pipeline.streams, log, metrics, auth };
       implementation[method.localName] = (call: BidiCall) => {
         const context = new CallContext(name, call, true, auth);
         const fail = (err: unknown): string => {
@@ -210,6 +213,10 @@ export function bindService<T extends GenServiceMethods>(
           }
         } catch (err) {
           metrics?.rejected(name, fail(err));
+          return;
+        }
+        if (pipelineOptions !== undefined) {
+          servePipelined(call, context, { principal, fail }, pipelineOptions);
           return;
         }
         const requests = (async function* () {

@@ -88,8 +88,8 @@ export interface PipelineOptions {
 }
 
 /**
- * Serves one pipelined stream. Authentication is the stream's, once; every
- * request is then admitted as a unary call is (its limits, one decode, its
+ * Serves one pipelined stream, authenticated by bindService (its principal, and how
+ * to fail the call with a status). Every request is admitted as a unary call is (its limits, one decode, its
  * ACLs, its quota) and given to the handler in the tick it arrived, so a
  * handler whose effects happen before its first await (Produce's appends)
  * applies the requests in the stream's order. A refused or failed request is
@@ -101,25 +101,15 @@ export interface PipelineOptions {
  * is answered; the broker's close (PipelinedStreams.closeAll) ends it once
  * what it read is answered.
  */
-export function servePipelined(call: ServerDuplexStream<unknown, unknown>, context: HandlerContext & { principal: string | undefined }, options: PipelineOptions): void {
+export function servePipelined(
+  call: ServerDuplexStream<unknown, unknown>,
+  context: HandlerContext,
+  admitted: { readonly principal: string | undefined; readonly fail: (err: unknown) => string },
+  options: PipelineOptions,
+): void {
   const { name, handler, decode, codec, streams, log, metrics, auth } = options;
+  const { principal, fail } = admitted;
   const maxInFlight = options.maxInFlight ?? pipelineMaxInFlight;
-  const fail = (err: unknown): string => {
-    if (call.cancelled || call.destroyed) return "CANCELLED";
-    const error = toServiceError(err, log, name);
-    call.emit("error", error);
-    return codeName(error.code);
-  };
-  let principal: string | undefined;
-  try {
-    if (auth !== undefined) {
-      context.principal = principal = auth.authenticate(call as never);
-      auth.authorizeCaller(principal, name);
-    }
-  } catch (err) {
-    metrics?.rejected(name, fail(err));
-    return;
-  }
   // A request forwarded by another broker was charged where it entered (CLUSTER.md section 5).
   const metered = auth !== undefined && !auth.forwarded(call as never);
   // Every waiting acknowledgement listens to the stream's signal (cluster acks=ALL).
