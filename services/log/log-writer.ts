@@ -206,7 +206,9 @@ export class LogWriter {
         const w = writes[i];
         const { segment } = w;
         if (!segment.hasFile) await this.createFile(segment);
-        await this.syncDir();
+        // Checked here, not only inside: an await of the async no-op was two promises and
+        // a turn of the microtask queue per flush, in front of every acknowledgement.
+        if (this.dirUnsynced) await this.syncDir();
         let bytes = 0;
         for (const b of w.buffers) bytes += b.length;
         if (bytes > 0) {

@@ -8,11 +8,11 @@ import { validateTopicName, type Topic, type TopicManager } from "../topics/inde
 import { create } from "@bufbuild/protobuf";
 import {
   Acks,
-  ProduceResponseSchema,
   ProduceStreamResponseSchema,
   type ProducePartitionResultSchema,
-  type ProduceResponse,
+  type ProduceResponseSchema,
 } from "../../gen/ts/tributary/v1/produce_pb.js";
+import { encodeProduceStreamAnswer } from "./produce-answer.js";
 import type { PipelineCodec } from "../rpc/index.js";
 import { partitionForKey } from "../partitioner/index.js";
 import { ParseScratch, parseProduceRequest, type ProduceRequestView } from "./produce-request.js";
@@ -51,12 +51,10 @@ export function createProduceParser(config: Pick<BrokerConfig, "maxBatchRecords"
  * error wrapped with the request's index.
  */
 export const produceStreamCodec: PipelineCodec = {
-  response: ProduceResponseSchema,
   answer: (index, outcome) =>
-    create(ProduceStreamResponseSchema, {
-      requestIndex: index,
-      result: outcome.error === undefined ? { case: "response", value: outcome.response as ProduceResponse } : { case: "error", value: outcome.error },
-    }),
+    outcome.error === undefined
+      ? encodeProduceStreamAnswer(index, outcome.response as ProduceResponseInit)
+      : create(ProduceStreamResponseSchema, { requestIndex: index, result: { case: "error", value: outcome.error } }),
 };
 
 /**

@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import { status, type ServerDuplexStream, type ServiceError } from "@grpc/grpc-js";
-import { create, type DescMessage } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import type { Authorizer } from "../auth/index.js";
 import { ShuttingDownError } from "../errors.js";
@@ -15,11 +14,10 @@ import { codeName, reasonMetadataKey, toServiceError } from "./status.js";
  * message.
  */
 export interface PipelineCodec {
-  /** The stream's answer to request `index`: the handler's response (a message of its
-   * unary output), or the error a unary call would have ended with. */
+  /** The stream's answer to request `index` (a message, or its bytes): from the handler's
+   * response (what it returns as a unary handler), or from the error a unary call would
+   * have ended with. */
   answer(index: bigint, outcome: PipelineOutcome): unknown;
-  /** The schema of the handler's (unary) response. */
-  readonly response: DescMessage;
 }
 
 export type PipelineOutcome = { readonly response: unknown; readonly error?: undefined } | { readonly response?: undefined; readonly error: PipelineError };
@@ -206,7 +204,7 @@ export function servePipelined(
       return;
     }
     answer.then(
-      (response) => settle(entry, { response: create(codec.response, response as never) }, delayMs),
+      (response) => settle(entry, { response }, delayMs),
       (err: unknown) => settle(entry, failed(err), 0),
     );
   });
