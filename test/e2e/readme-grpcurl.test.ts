@@ -81,8 +81,14 @@ describe("the README's grpcurl commands, run with the real grpcurl v1.8.5", () =
       members.push(startStream(subscribe!, args));
       await vi.waitFor(
         () => {
-          const owned = members.map((m) => lastAssignment(m.printed())?.partitions.length ?? 0);
-          expect(owned.every((n) => n > 0) && owned.reduce((a, b) => a + b) === 3, JSON.stringify(owned)).toBe(true);
+          // Every member has printed the same generation's assignment: a member whose
+          // partitions did not move still gets the new generation, and until grpcurl has
+          // printed it, a commit with the old one would be refused as stale.
+          const last = members.map((m) => lastAssignment(m.printed()));
+          const owned = last.map((a) => a?.partitions.length ?? 0);
+          const generations = new Set(last.map((a) => a?.generation));
+          const settled = owned.every((n) => n > 0) && owned.reduce((a, b) => a + b) === 3 && generations.size === 1;
+          expect(settled, JSON.stringify(last)).toBe(true);
         },
         { timeout: 10_000, interval: 50 },
       );
