@@ -13,7 +13,8 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { RecordsEncoder } from "../../clients/ts/produce-encoder.js";
 import { decodeSubscribeResponse } from "../../clients/ts/records-decoder.js";
 import { paced, readStamp, stamp } from "./pace.js";
-import { rawClient, sleep, subscribeRequest, type RawClient } from "./util.js";
+import { forkHarness, rawClient, sleep, subscribeRequest, type RawClient } from "./util.js";
+import type { RoundRequest, WorkerMessage } from "./latency-worker.js";
 
 export interface LatencyRound {
   /** Per record: receive time minus send time, ms. */
@@ -85,4 +86,46 @@ export async function latencyRound(address: string, topic: string, rate: number,
   if (options.client === undefined) client.close();
   if (samples.length < total) options.note?.(`latency ${rate}/s: tributary delivered ${samples.length} of ${total}`);
   return { samples, requests, messages };
+}
+
+export interface LatencyWorker {
+  /** One round's samples (ms per record), measured in the worker's process. */
+  round(topic: string, rate: number, seconds: number, valueBytes: number): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+/** Forks latency-worker.ts for one system (it says why a process each); `target` is the
+ * broker's address for "tributary", the server's port for a peer. */
+export async function latencyWorker(system: string, target: string): Promise<LatencyWorker> {
+  const { child, exited } = forkHarness("latency-worker.ts", [system, target]);
+  const waiting = new Map<number, { resolve: (samples: number[]) => void; reject: (err: Error) => void }>();
+  let ready!: () => void;
+  let failed!: (err: Error) => void;
+  const started = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)));
+  child.on("message", (m: WorkerMessage) => {
+    if ("ready" in m) return ready();
+    const w = waiting.get(m.id)!;
+    waiting.delete(m.id);
+    if ("error" in m) w.reject(new Error(`latency worker ${system}: ${m.error}`));
+    else w.resolve(m.samples);
+  });
+  void exited.then((code) => {
+    const err = new Error(`latency worker ${system} exited ${code}`);
+    failed(err);
+    for (const w of waiting.values()) w.reject(err);
+  });
+  await started;
+  let next = 0;
+  return {
+    round: (topic, rate, seconds, valueBytes) =>
+      new Promise((resolve, reject) => {
+        const id = ++next;
+        waiting.set(id, { resolve, reject });
+        child.send({ id, topic, rate, seconds, valueBytes } satisfies RoundRequest);
+      }),
+    stop: async () => {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
+  };
 }

@@ -5,7 +5,7 @@
 // of records overlapped a GC pause of either process, and, when the broker pushes stage
 // times to globalThis.__probeTrace (temporary hooks, see the doc), the median time of
 // each stage of a record's trip. Usage, from the repository root:
-//   node --import tsx --import ./scripts/bench/probe-preload.mjs scripts/bench/latency-probe.ts [RATE] [SECONDS]
+//   node --import tsx --import ./scripts/bench/probe-preload.mjs scripts/bench/latency-probe.ts [RATE] [SECONDS] [WARMUP_ROUNDS]
 // BROKER_NODE="--flag ..." adds node flags to the broker.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { latencyRound } from "./latency-client.js";
 import { brokerNodeFlags, percentile, removeDir, sleep, startNode, tempDir } from "./util.js";
 
 type Entry = [string, number, number, number?];
-const [rate = 1000, secs = 4] = process.argv.slice(2, 4).map(Number);
+const [rate = 1000, secs = 4, warmup = 10] = process.argv.slice(2, 5).map(Number);
 const out = mkdtempSync(join(tmpdir(), "latency-probe-"));
 const brokerOut = join(out, "broker.json");
 const clientOut = join(out, "client.json");
@@ -32,7 +32,8 @@ const dump = () => {
   process.kill(broker.pid, "SIGUSR2");
   process.kill(process.pid, "SIGUSR2");
 };
-await latencyRound(broker.address, "lat", rate, 1); // warm-up
+// Uncounted one-second rounds at the measured rate, as the bench's latency phase does.
+for (let i = 0; i < warmup; i++) await latencyRound(broker.address, "lat", rate, 1);
 // Both processes start counting once the reader is in place, before the first send.
 const { samples, requests, messages } = await latencyRound(broker.address, "lat", rate, secs, {
   beforeSending: async () => {

@@ -12,13 +12,13 @@ import { cpus, freemem, loadavg, totalmem, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { Admin, Consumer, Producer } from "../../clients/ts/index.js";
 import { FsyncPolicy } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { latencyRound } from "./latency-client.js";
+import { latencyWorker } from "./latency-client.js";
 import { install, startNats, startRedis, type Peer } from "./peers.js";
 import { clusterPhase } from "./cluster.js";
 import { table, writeReport, fmtBytes, fmtNum, type Figure, type Results, type Target } from "./report.js";
 import {
   brokerNodeFlags, cleanupAll, closedLoop, drain, fetchRequest, median, overTime, percentile, produceCall, produceRequest, Progress,
-  rawClient, removeDir, rssBytes, sampleRss, setDeadline, sleep, startNode, subscribeRequest, tempDir, type Proc, type RawClient,
+  quietMachine, rawClient, removeDir, rssBytes, sampleRss, setDeadline, sleep, startNode, subscribeRequest, tempDir, type Proc, type RawClient,
 } from "./util.js";
 
 const { values: args } = parseArgs({
@@ -359,10 +359,6 @@ async function clientPhase(broker: string, bare: string, admin: Admin) {
   }
 }
 
-async function tributaryLatency(broker: string, rate: number, secs: number): Promise<number[]> {
-  return (await latencyRound(broker, "bench-latency", rate, secs, { note })).samples;
-}
-
 function stats(samples: number[]) {
   const s = Float64Array.from(samples).sort();
   return { p50: percentile(s, 50), p99: percentile(s, 99), p999: percentile(s, 99.9), max: s.length ? s[s.length - 1] : NaN };
@@ -382,18 +378,33 @@ async function latencyPhase(broker: string, admin: Admin) {
   // 2.6-3.8, 2.6-2.8, 1.8-1.9 and 1.5-1.6 ms; after ten it no longer fell with the round's
   // number (docs/PERFORMANCE.md, "The low-rate latency tail"). A long-running broker is
   // past all of that.
+  // Each system's client runs in a process of its own, for the whole phase (latency-worker.ts:
+  // from the bench process, every system waited out the GC pauses of a heap that held what
+  // the others had left).
+  const workers = new Map<string, Awaited<ReturnType<typeof latencyWorker>>>();
   for (const system of systems) {
-    for (let i = 0; i < warmupRounds; i++) {
-      if (system === "tributary") await tributaryLatency(broker, 1000, 1);
-      else await peers.find((p) => p.name === system)!.latency(1000, 1, 100);
-    }
+    workers.set(system, await latencyWorker(system, system === "tributary" ? broker : String(peers.find((p) => p.name === system)!.port)));
+  }
+  const latency = (system: string, rate: number, seconds: number) => workers.get(system)!.round("bench-latency", rate, seconds, 100);
+  for (const system of systems) {
+    for (let i = 0; i < warmupRounds; i++) await latency(system, 1000, 1);
   }
   const progress = new Progress("latency", rounds * rates.length * systems.length);
+  const settled: number[] = [];
   const results = new Map<string, Array<ReturnType<typeof stats>>>();
   for (let r = 0; r < rounds && !overTime(); r++) {
     for (const rate of rotate(rates, r)) {
       for (const system of rotate(systems, r)) {
-        const samples = system === "tributary" ? await tributaryLatency(broker, rate, latencySeconds) : await peers.find((p) => p.name === system)!.latency(rate, latencySeconds, 100);
+        // Before each round: one uncounted second at the round's rate. Each client and
+        // server had sat idle while the others ran, long enough for V8 to shrink its young
+        // generation to ~1 MB (a scavenge every ~55 ms at 1k/s, for ~10 s, in the broker and
+        // in our client alike: docs/PERFORMANCE.md, "A client process per system"); a stream
+        // at a fixed rate is measured in its steady state. Before that, a guard: the machine
+        // quiet, so no system's leftover work (a backlog after an overloaded round) lands
+        // in the next one's round; it is reported, and has waited at most ~0.5 s so far.
+        settled.push(await quietMachine());
+        await latency(system, rate, 1);
+        const samples = await latency(system, rate, latencySeconds);
         const s = stats(samples);
         const k = `${system}-${rate}`;
         (results.get(k) ?? results.set(k, []).get(k)!).push(s);
@@ -402,6 +413,8 @@ async function latencyPhase(broker: string, admin: Admin) {
     }
   }
   progress.end();
+  for (const worker of workers.values()) await worker.stop();
+  note(`latency: waited for a quiet machine before each round, median ${median(settled).toFixed(0)} ms, max ${Math.max(...settled).toFixed(0)} ms`);
   const med = (list: Array<ReturnType<typeof stats>>) => ({
     p50: median(list.map((s) => s.p50)),
     p99: median(list.map((s) => s.p99)),

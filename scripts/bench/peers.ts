@@ -20,6 +20,14 @@ export interface Peer {
   prepareBacklog(name: string, count: number, valueBytes: number): Promise<void>;
   /** Reads `count` records of a prepared backlog; records/s. */
   drain(name: string, count: number): Promise<number>;
+  /** Where its latency client connects (latency-worker.ts, in a process of its own). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A peer's end-to-end latency client, on its own connections (the latency phase runs it in
+ * a process of its own: latency-worker.ts). */
+export interface LatencyClient {
   /** End-to-end latencies in ms at a fixed rate. */
   latency(rate: number, seconds: number, valueBytes: number): Promise<number[]>;
   close(): Promise<void>;
@@ -60,23 +68,6 @@ export async function startNats(publishWindow: number): Promise<Peer> {
   const js: JetStreamClient = nc.jetstream();
   let seq = 0;
 
-  async function readN(subject: string, count: number, onMessage?: (data: Uint8Array) => void, from: "all" | "new" = "all") {
-    const opts = consumerOpts();
-    opts.orderedConsumer();
-    if (from === "all") opts.deliverAll();
-    else opts.deliverNew();
-    const sub = await js.subscribe(subject, opts);
-    const done = (async () => {
-      let n = 0;
-      for await (const m of sub) {
-        onMessage?.(m.data);
-        if (++n >= count) break;
-      }
-      return n;
-    })();
-    return { sub, done };
-  }
-
   const v = version(bin, ["--version"]);
   return {
     name: "nats",
@@ -84,6 +75,7 @@ export async function startNats(publishWindow: number): Promise<Peer> {
     durability: "file storage; 2.9.10 fsyncs every 60 s (hard-coded), acks after write to the OS",
     short: "file, fsync/60 s",
     pid: proc.pid,
+    port,
     async publish(seconds, valueBytes) {
       const value = new Uint8Array(valueBytes).fill(97);
       const subject = `bench.pub.${++seq}`;
@@ -106,16 +98,49 @@ export async function startNats(publishWindow: number): Promise<Peer> {
     },
     async drain(name, count) {
       const start = performance.now();
-      const { sub, done } = await readN(`bench.drain.${name}`, count);
+      const { sub, done } = await readN(js, `bench.drain.${name}`, count);
       const n = await done;
       sub.unsubscribe();
       return n / ((performance.now() - start) / 1000);
     },
+    async close() {
+      await nc.close();
+      await proc.stop();
+      await removeDir(dir);
+    },
+  };
+}
+
+function readN(js: JetStreamClient, subject: string, count: number, onMessage?: (data: Uint8Array) => void, from: "all" | "new" = "all") {
+  const opts = consumerOpts();
+  opts.orderedConsumer();
+  if (from === "all") opts.deliverAll();
+  else opts.deliverNew();
+  return js.subscribe(subject, opts).then((sub) => {
+    const done = (async () => {
+      let n = 0;
+      for await (const m of sub) {
+        onMessage?.(m.data);
+        if (++n >= count) break;
+      }
+      return n;
+    })();
+    return { sub, done };
+  });
+}
+
+/** NATS's latency client: individual async publishes, an ordered push consumer from new. */
+export async function natsLatency(port: number): Promise<LatencyClient> {
+  const nc = await connect({ servers: `127.0.0.1:${port}`, maxReconnectAttempts: 0 });
+  const js = nc.jetstream();
+  const prefix = `bench.lat.${process.pid}`;
+  let seq = 0;
+  return {
     async latency(rate, seconds, valueBytes) {
-      const subject = `bench.lat.${++seq}`;
+      const subject = `${prefix}.${++seq}`;
       const samples: number[] = [];
       const total = Math.floor(rate * seconds);
-      const { sub, done } = await readN(subject, total, (data) => samples.push(performance.now() - readStamp(data)), "new");
+      const { sub, done } = await readN(js, subject, total, (data) => samples.push(performance.now() - readStamp(data)), "new");
       await sleep(100);
       const pending: Promise<unknown>[] = [];
       await paced(rate, seconds, (n) => {
@@ -133,11 +158,7 @@ export async function startNats(publishWindow: number): Promise<Peer> {
       sub.unsubscribe();
       return samples;
     },
-    async close() {
-      await nc.close();
-      await proc.stop();
-      await removeDir(dir);
-    },
+    close: () => nc.close(),
   };
 }
 
@@ -153,16 +174,9 @@ export async function startRedis(pipelineSize: number, pipelinesInFlight: number
     ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--dir", dir],
     port,
   );
-  const connection = () => new Redis({ host: "127.0.0.1", port, protocol: 2, maxRetriesPerRequest: 1, enableAutoPipelining: false });
-  const r = connection();
+  const r = redisConnection(port);
   let seq = 0;
-
-  async function xadd(key: string, values: Buffer[]) {
-    const p = r.pipeline();
-    for (const value of values) p.call("XADD", key, "*", "v", value);
-    const results = await p.exec();
-    for (const [err] of results ?? []) if (err) throw err;
-  }
+  const xadd = (key: string, values: Buffer[]) => xaddPipeline(r, key, values);
 
   const v = version(bin, ["--version"]);
   return {
@@ -171,6 +185,7 @@ export async function startRedis(pipelineSize: number, pipelinesInFlight: number
     durability: "appendonly yes, appendfsync everysec (fsync once a second)",
     short: "AOF, fsync/1 s",
     pid: proc.pid,
+    port,
     async publish(seconds, valueBytes) {
       const value = Buffer.alloc(valueBytes, 97);
       const values = Array.from({ length: pipelineSize }, () => value);
@@ -203,44 +218,66 @@ export async function startRedis(pipelineSize: number, pipelinesInFlight: number
       await r.call("XGROUP", "DESTROY", key, group);
       return rate;
     },
-    async latency(rate, seconds, valueBytes) {
-      const key = `lat.${++seq}`;
-      const reader = connection();
-      const samples: number[] = [];
-      const total = Math.floor(rate * seconds);
-      let stop = false;
-      const reading = (async () => {
-        let last = "$";
-        while (!stop && samples.length < total) {
-          const answer = (await reader.callBuffer("XREAD", "COUNT", "1000", "BLOCK", "200", "STREAMS", key, last)) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
-          const now = performance.now();
-          if (!Array.isArray(answer)) continue;
-          for (const [, items] of answer) {
-            if (!Array.isArray(items)) continue;
-            for (const [id, fields] of items) {
-              samples.push(now - readStamp(fields[1]));
-              last = id.toString();
-            }
-          }
-        }
-      })();
-      await sleep(100);
-      const pending: Promise<unknown>[] = [];
-      await paced(rate, seconds, (n) => {
-        pending.push(xadd(key, Array.from({ length: n }, () => Buffer.from(stamp(valueBytes)))));
-      });
-      await Promise.all(pending);
-      await Promise.race([reading, sleep(5000)]);
-      stop = true;
-      await reading;
-      reader.disconnect();
-      await r.del(key);
-      return samples;
-    },
     async close() {
       r.disconnect();
       await proc.stop();
       await removeDir(dir);
+    },
+  };
+}
+
+const redisConnection = (port: number) =>
+  new Redis({ host: "127.0.0.1", port, protocol: 2, maxRetriesPerRequest: 1, enableAutoPipelining: false });
+
+async function xaddPipeline(r: Redis, key: string, values: Buffer[]) {
+  const p = r.pipeline();
+  for (const value of values) p.call("XADD", key, "*", "v", value);
+  const results = await p.exec();
+  for (const [err] of results ?? []) if (err) throw err;
+}
+
+/** Redis's latency client: each tick's records as one pipeline of XADDs, a reader on its
+ * own connection blocking in XREAD. */
+export function redisLatency(port: number): LatencyClient {
+  const r = redisConnection(port);
+  let seq = 0;
+  return {
+  async latency(rate, seconds, valueBytes) {
+    const key = `lat.${process.pid}.${++seq}`;
+    const reader = redisConnection(port);
+    const samples: number[] = [];
+    const total = Math.floor(rate * seconds);
+    let stop = false;
+    const reading = (async () => {
+      let last = "$";
+      while (!stop && samples.length < total) {
+        const answer = (await reader.callBuffer("XREAD", "COUNT", "1000", "BLOCK", "200", "STREAMS", key, last)) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+        const now = performance.now();
+        if (!Array.isArray(answer)) continue;
+        for (const [, items] of answer) {
+          if (!Array.isArray(items)) continue;
+          for (const [id, fields] of items) {
+            samples.push(now - readStamp(fields[1]));
+            last = id.toString();
+          }
+        }
+      }
+    })();
+    await sleep(100);
+    const pending: Promise<unknown>[] = [];
+    await paced(rate, seconds, (n) => {
+      pending.push(xaddPipeline(r, key, Array.from({ length: n }, () => Buffer.from(stamp(valueBytes)))));
+    });
+    await Promise.all(pending);
+    await Promise.race([reading, sleep(5000)]);
+    stop = true;
+    await reading;
+    reader.disconnect();
+    await r.del(key);
+    return samples;
+  },
+    async close() {
+      r.disconnect();
     },
   };
 }

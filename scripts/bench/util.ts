@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark harness: child processes (started and stopped
 // by PID only), temp dirs, progress bars on stderr, statistics, the raw-bytes
 // gRPC client and wire-level helpers.
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
@@ -93,6 +93,32 @@ export async function startNode(args: string[], timeoutMs = 60_000): Promise<Pro
     });
   });
   return { pid: child.pid!, address, exited, stop: stopper(child, exited) };
+}
+
+/** Forks one of the harness's TypeScript files (run by tsx) with an IPC channel; its
+ * stdout and stderr are the bench's. Killed with the other children if the bench exits. */
+export function forkHarness(file: string, args: string[]): { child: ChildProcess; exited: Proc["exited"] } {
+  const child = fork(join(root, "scripts/bench", file), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: root });
+  return { child, exited: track(child) };
+}
+
+/** The machine's CPU time so far, idle and total (/proc/stat, all CPUs). */
+function cpuTimes(): [idle: number, total: number] {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return [fields[3]! + (fields[4] ?? 0), fields.reduce((a, b) => a + b, 0)];
+}
+
+/** Waits until the machine's CPUs were at least `idle` idle over `windowMs`, for at most
+ * `maxMs`; returns how long it waited. The latency phase calls it between rounds. */
+export async function quietMachine(idle = 0.95, windowMs = 250, maxMs = 10_000): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < maxMs) {
+    const [idle0, total0] = cpuTimes();
+    await sleep(windowMs);
+    const [idle1, total1] = cpuTimes();
+    if (total1 > total0 && (idle1 - idle0) / (total1 - total0) >= idle) break;
+  }
+  return performance.now() - start;
 }
 
 /** Starts a non-node server (nats-server, redis-server) and waits until its TCP port accepts. */
