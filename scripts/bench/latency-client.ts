@@ -15,6 +15,7 @@ import { decodeSubscribeResponse } from "../../clients/ts/records-decoder.js";
 import { paced, readStamp, stamp } from "./pace.js";
 import { forkHarness, rawClient, sleep, subscribeRequest, type RawClient } from "./util.js";
 import type { RoundRequest, WorkerMessage } from "./latency-worker.js";
+import type { LatencyClient } from "./peers.js";
 
 export interface LatencyRound {
   /** Per record: receive time minus send time, ms. */
@@ -88,16 +89,26 @@ export async function latencyRound(address: string, topic: string, rate: number,
   return { samples, requests, messages };
 }
 
+/** Our rounds on `topic` as a LatencyClient, the shape of the peers' (the value size is
+ * the round's own, 100 B). */
+export function latencyClient(address: string, topic: string, note: (message: string) => void): LatencyClient {
+  return {
+    latency: async (rate, seconds) => (await latencyRound(address, topic, rate, seconds, { note })).samples,
+    close: async () => undefined,
+  };
+}
+
+/** A system's latency client in a process of its own: latency-worker.ts (it says why). */
 export interface LatencyWorker {
   /** One round's samples (ms per record), measured in the worker's process. */
-  round(topic: string, rate: number, seconds: number, valueBytes: number): Promise<number[]>;
+  round(rate: number, seconds: number, valueBytes: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
-/** Forks latency-worker.ts for one system (it says why a process each); `target` is the
- * broker's address for "tributary", the server's port for a peer. */
-export async function latencyWorker(system: string, target: string): Promise<LatencyWorker> {
-  const { child, exited } = forkHarness("latency-worker.ts", [system, target]);
+/** Forks latency-worker.ts for one system; `args` are the worker's after SYSTEM (the
+ * broker's address and topic for "tributary", the server's port for a peer). */
+export async function latencyWorker(system: string, ...args: string[]): Promise<LatencyWorker> {
+  const { child, exited } = forkHarness("latency-worker.ts", [system, ...args]);
   const waiting = new Map<number, { resolve: (samples: number[]) => void; reject: (err: Error) => void }>();
   let ready!: () => void;
   let failed!: (err: Error) => void;
@@ -117,11 +128,11 @@ export async function latencyWorker(system: string, target: string): Promise<Lat
   await started;
   let next = 0;
   return {
-    round: (topic, rate, seconds, valueBytes) =>
+    round: (rate, seconds, valueBytes) =>
       new Promise((resolve, reject) => {
         const id = ++next;
         waiting.set(id, { resolve, reject });
-        child.send({ id, topic, rate, seconds, valueBytes } satisfies RoundRequest);
+        child.send({ id, rate, seconds, valueBytes } satisfies RoundRequest);
       }),
     stop: async () => {
       if (child.connected) child.disconnect();

@@ -12,7 +12,7 @@ import { cpus, freemem, loadavg, totalmem, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { Admin, Consumer, Producer } from "../../clients/ts/index.js";
 import { FsyncPolicy } from "../../gen/ts/tributary/v1/admin_pb.js";
-import { latencyWorker } from "./latency-client.js";
+import { latencyWorker, type LatencyWorker } from "./latency-client.js";
 import { install, startNats, startRedis, type Peer } from "./peers.js";
 import { clusterPhase } from "./cluster.js";
 import { table, writeReport, fmtBytes, fmtNum, type Figure, type Results, type Target } from "./report.js";
@@ -381,11 +381,10 @@ async function latencyPhase(broker: string, admin: Admin) {
   // Each system's client runs in a process of its own, for the whole phase (latency-worker.ts:
   // from the bench process, every system waited out the GC pauses of a heap that held what
   // the others had left).
-  const workers = new Map<string, Awaited<ReturnType<typeof latencyWorker>>>();
-  for (const system of systems) {
-    workers.set(system, await latencyWorker(system, system === "tributary" ? broker : String(peers.find((p) => p.name === system)!.port)));
-  }
-  const latency = (system: string, rate: number, seconds: number) => workers.get(system)!.round("bench-latency", rate, seconds, 100);
+  const workers = new Map<string, LatencyWorker>();
+  workers.set("tributary", await latencyWorker("tributary", broker, "bench-latency"));
+  for (const peer of peers) workers.set(peer.name, await latencyWorker(peer.name, String(peer.port)));
+  const latency = (system: string, rate: number, seconds: number) => workers.get(system)!.round(rate, seconds, 100);
   for (const system of systems) {
     for (let i = 0; i < warmupRounds; i++) await latency(system, 1000, 1);
   }
@@ -401,7 +400,7 @@ async function latencyPhase(broker: string, admin: Admin) {
         // in our client alike: docs/PERFORMANCE.md, "A client process per system"); a stream
         // at a fixed rate is measured in its steady state. Before that, a guard: the machine
         // quiet, so no system's leftover work (a backlog after an overloaded round) lands
-        // in the next one's round; it is reported, and has waited at most ~0.5 s so far.
+        // in the next one's round; it is reported, and has waited at most ~0.75 s so far.
         settled.push(await quietMachine());
         await latency(system, rate, 1);
         const samples = await latency(system, rate, latencySeconds);
