@@ -287,7 +287,13 @@ describe("consumer groups in a three-broker cluster", () => {
       if (found.brokerId !== leaderId) [groupId, coordinator] = [`follower-${i}`, found];
     }
     const m = await joined(coordinator!.address, groupId, ["followed"], cluster);
-    const produce = createClient(ProduceService, cluster.broker(leaderId).address);
+    // The leader may be the broker the test before restarted, and a channel to its address
+    // may still be backing off (CI once failed the first produce with UNAVAILABLE, "No
+    // connection established"): wait until it answers before producing.
+    const leaderAddress = cluster.broker(leaderId).address;
+    const leaderAdmin = createClient(AdminService, leaderAddress);
+    await vi.waitFor(() => leaderAdmin.describeCluster({}), { timeout: 20_000, interval: 100 });
+    const produce = createClient(ProduceService, leaderAddress);
     for (let i = 0; i < 3; i++) {
       const records = Array.from({ length: 10 }, (_, j) => ({ value: Buffer.from(`v${i * 10 + j}`) }));
       await produce.produce({ topic: "followed", partition: 0, records, acks: Acks.ALL });
